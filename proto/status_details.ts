@@ -51,11 +51,14 @@ export interface WorkerIdHeld {
   /** The worker id refused. */
   workerId: string;
   /**
-   * `stream`: a work stream of the other key with this id is open on the manager. `leases`: only
-   * its leases or unary calls under way hold the id, and they end by themselves (settled, or
-   * expired and taken back).
+   * `stream`: a work stream of the other key with this id is open on the manager, one that speaks
+   * keepalive (dropped within `goneWithinMs` once its worker is gone). `stream_without_keepalive`:
+   * only streams whose hello asked for no keepalive are open, which the manager does not drop for
+   * silence, so they tell nothing of a live worker: wait, as for leases. `leases`: only its leases
+   * or unary calls under way hold the id, and they end by themselves (settled, or expired and
+   * taken back). Any other value, from a later manager, reads as `leases`: a hold to wait out.
    */
-  heldBy: "stream" | "leases";
+  heldBy: "stream" | "stream_without_keepalive" | "leases";
   /**
    * How long at most (ms) the manager keeps open a work stream whose worker is gone (no message
    * for its keepalive silence, a worker that speaks keepalive): a stream that holds the id longer
@@ -259,7 +262,7 @@ export function workerIdHeldFromDetails(bytes: Uint8Array): WorkerIdHeld | undef
       const ms = Number(goneWithinMs);
       return {
         workerId,
-        heldBy: heldBy === "stream" ? "stream" : "leases",
+        heldBy: heldBy === "stream" || heldBy === "stream_without_keepalive" ? heldBy : "leases",
         goneWithinMs: Number.isFinite(ms) && ms > 0 ? ms : 0,
       };
     }

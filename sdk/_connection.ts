@@ -149,8 +149,10 @@ export function isRefusal(error: unknown): error is UnauthenticatedError | Permi
  * The wait for a worker id another API key holds, over the refusals of one hello after another:
  * a hold by leases or calls, or by a stream of a worker that is gone, ends by itself (after a key
  * rotation, the old key's); a work stream of the other key still open `goneWithinMs` (as the
- * manager says) after the first refusal that named one has a live worker behind it, and waiting
- * cannot end: the worker stops. A manager older than the `WORKER_ID_HELD` detail is waited for as
+ * manager says) after the first refusal that named one (`heldBy` `stream`: it speaks keepalive)
+ * has a live worker behind it, and waiting cannot end: the worker stops. A stream without
+ * keepalive (`stream_without_keepalive`), which the manager never closes for silence, proves no
+ * live worker: it is waited for, as leases are. A manager older than the `WORKER_ID_HELD` detail is waited for as
  * before.
  */
 export class HeldIdWait {

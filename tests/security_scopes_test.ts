@@ -541,12 +541,16 @@ Deno.test("a worker id another key holds is audited as Denied, with the refusal 
   }
 });
 
-/** Opens a worker stream with `token` and a hello; resolves once the welcome came. */
+/**
+ * Opens a worker stream with `token` and a hello (`keepalive`: one that speaks keepalive, as the
+ * SDKs' workers do); resolves once the welcome came.
+ */
 function openWorkStream(
   client: grpc.Client,
   token: string,
   executors: string[],
   workerId = `w-${crypto.randomUUID()}`,
+  keepalive = false,
 ) {
   const metadata = new grpc.Metadata();
   metadata.set("authorization", `Bearer ${token}`);
@@ -554,7 +558,7 @@ function openWorkStream(
   const stream = (client as any).Work(metadata) as grpc.ClientDuplexStream<unknown, unknown>;
   const ended = new Promise<grpc.ServiceError>((resolve) => stream.on("error", resolve));
   const welcomed = new Promise<void>((resolve) => stream.once("data", () => resolve()));
-  stream.write({ hello: { workerId, executors, sdkVersion: "test" } });
+  stream.write({ hello: { workerId, executors, sdkVersion: "test", keepalive } });
   return { stream, ended, welcomed };
 }
 
@@ -1178,7 +1182,8 @@ Deno.test("a worker id held by an open stream of one key is refused to another k
     ),
   );
 
-  const held = openWorkStream(worker, first.token, ["send_email"], "w-shared");
+  // A stream that speaks keepalive, as an SDK worker's: one without says so (security_worker_ids).
+  const held = openWorkStream(worker, first.token, ["send_email"], "w-shared", true);
   await held.welcomed;
   const taken = openWorkStream(worker, second.token, ["send_email"], "w-shared");
   const refused = await taken.ended;

@@ -129,10 +129,12 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
   );
   assert.deepEqual(acks.map((a) => a.accepted), [true, true, true]);
 
-  // Nothing holds the id now: the other key's worker takes it, and holds it in turn.
+  // Nothing holds the id now: the other key's worker takes it, and holds it in turn (a worker
+  // that speaks keepalive, as the SDKs' do).
   const taken = openWorkStream(clients.worker, mailer.token, {
     workerId: "mailer-1",
     executors: ["exa"],
+    keepalive: true,
   });
   await taken.welcomed;
   const now = await failureOf(claim(squatter.token, 1));
@@ -304,6 +306,59 @@ Deno.test("two SDK workers under one worker id and two keys, both alive: the sec
   } finally {
     await second.stop();
     await first.stop();
+  }
+});
+
+Deno.test("a worker id held by a work stream without keepalive is no proof of a live worker: the refusal says stream_without_keepalive, and an SDK worker waits past goneWithinMs, then serves once that stream closes", async () => {
+  // Keepalive every 200 ms: a stream that speaks it and whose worker is gone is closed within
+  // 800 ms; one whose hello asked for none is never closed for silence.
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["raw", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  using clients = grpcClients(manager.grpcAddress);
+  const hello = { workerId: "shared-2", executors: ["exa"] };
+  const raw = openWorkStream(clients.worker, keys[0].token, hello);
+  await raw.welcomed;
+
+  const refused = await openWorkStream(clients.worker, keys[1].token, hello).ended;
+  assert.equal(refused.code, grpc.status.UNAVAILABLE, refused.details);
+  assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), {
+    workerId: "shared-2",
+    heldBy: "stream_without_keepalive",
+    goneWithinMs: 800,
+  });
+  assert.match(refused.details, /one without keepalive, is open .*try again later/);
+
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
+  try {
+    await worker.start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // Three times the 800 ms after which a stream said to be a live worker's stops it.
+    const stopped = await Promise.race([
+      worker.closed.then(() => "closed", (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 2_400)),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(stopped, "waiting", out.lines.join("\n"));
+    assert.ok(
+      out.lines.filter((l) => /^sdk warn .*one without keepalive/.test(l)).length >= 2,
+      out.lines.join("\n"),
+    );
+    raw.stream.cancel();
+    await raw.ended;
+    await until(
+      "the SDK worker connected",
+      () => out.lines.includes("sdk info Connected to the manager"),
+      out.lines,
+    );
+    await manager.service.createTasks([{ executorName: "exa" }]);
+    await until("the task ran", () => out.ran.length > 0, out.lines);
+    assert.deepEqual(out.lines.filter((l) => l.startsWith("sdk error")), []);
+  } finally {
+    await worker.stop();
   }
 });
 

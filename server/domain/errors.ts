@@ -134,27 +134,37 @@ export class ExecutorChangedError extends UnavailableError {
   override name = "ExecutorChangedError";
 }
 
+/** What holds a worker id another API key refuses (`WorkerIdHeldError.heldBy`). */
+export type WorkerIdHolder = "stream" | "stream_without_keepalive" | "leases";
+
 /**
  * A worker id is held by another API key on this manager (its worker streams, leases or calls
  * under way: `WorkerRegistry.holdId`). The hold ends by itself once they do, so the caller may try
  * again later, or choose an id of its own (HTTP 503, gRPC UNAVAILABLE: workers reconnect with
  * backoff, where PERMISSION_DENIED stops them for good). The message ends with the field that named
  * the id. What holds it tells a hold that ends by itself from a live worker of the other key: an
- * open work stream still held `goneWithinMs` after a first refusal has one behind it (the workers
- * stop then); leases and calls end by themselves. gRPC sends them as a `google.rpc.ErrorInfo`
- * (reason `WORKER_ID_HELD`).
+ * open work stream that speaks keepalive still held `goneWithinMs` after a first refusal has one
+ * behind it (the workers stop then); leases and calls end by themselves, and a stream without
+ * keepalive is waited on too, as the manager cannot tell whether its worker lives. gRPC sends them
+ * as a `google.rpc.ErrorInfo` (reason `WORKER_ID_HELD`).
  */
 export class WorkerIdHeldError extends UnavailableError {
   override name = "WorkerIdHeldError";
   /** The worker id refused. */
   readonly workerId: string;
-  /** `stream`: a work stream of the other key is open; `leases`: only leases or calls hold it. */
-  readonly heldBy: "stream" | "leases";
+  /**
+   * `stream`: a work stream of the other key is open, one that speaks keepalive (dropped within
+   * `goneWithinMs` once its worker is gone); `stream_without_keepalive`: only streams whose hello
+   * asked for no keepalive are open, which the manager never drops for silence, so it cannot tell
+   * a live worker's from a gone one's (it holds the id until it closes); `leases`: only leases or
+   * calls hold it.
+   */
+  readonly heldBy: WorkerIdHolder;
   /** How long at most (ms) the manager keeps open a work stream whose worker is gone. */
   readonly goneWithinMs: number;
   constructor(
     message: string,
-    held: { workerId: string; heldBy: "stream" | "leases"; goneWithinMs: number },
+    held: { workerId: string; heldBy: WorkerIdHolder; goneWithinMs: number },
   ) {
     super(message);
     this.workerId = held.workerId;

@@ -14,6 +14,7 @@ import {
   NotFoundError,
   UnavailableError,
   WorkerIdHeldError,
+  type WorkerIdHolder,
 } from "../domain/errors.ts";
 import { assertExecutor, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
@@ -788,17 +789,28 @@ export class Engine implements AsyncDisposable {
     const named = `Worker id "${
       workerId.slice(0, 256)
     }" is held by another API key on this manager`;
-    const heldBy = this.#registry.sessionsOf(workerId).length > 0 ? "stream" : "leases";
+    // Only a stream that speaks keepalive is dropped once silent (`Liveness`): one whose hello
+    // asked for none may be a gone worker's held open, so it is no proof of a live worker, and a
+    // worker told "stream" stops after `goneWithinMs`.
+    const sessions = this.#registry.sessionsOf(workerId);
+    const heldBy: WorkerIdHolder = sessions.some((session) => session.keepalive)
+      ? "stream"
+      : sessions.length > 0
+      ? "stream_without_keepalive"
+      : "leases";
     // A silent stream is dropped past SILENT_INTERVALS intervals, at a check made twice an
     // interval: one interval more is past it whenever its last message came.
     const goneWithinMs = (SILENT_INTERVALS + 1) * this.keepaliveIntervalMs;
+    const yours = `choose a worker id of your own (${pointer}/workerId)`;
     throw new WorkerIdHeldError(
       heldBy === "stream"
         ? `${named}: a worker stream of that key with this id is open (one whose worker is ` +
-          `gone is closed within ${goneWithinMs} ms). Stop that worker, or choose a worker id ` +
-          `of your own (${pointer}/workerId)`
-        : `${named} until its leases and calls under way end: try again later, or choose a ` +
-          `worker id of your own (${pointer}/workerId)`,
+          `gone is closed within ${goneWithinMs} ms). Stop that worker, or ${yours}`
+        : heldBy === "stream_without_keepalive"
+        ? `${named} while a worker stream of that key with this id, one without keepalive, is ` +
+          `open (the manager does not close it for silence): try again later, stop that worker, ` +
+          `or ${yours}`
+        : `${named} until its leases and calls under way end: try again later, or ${yours}`,
       { workerId: workerId.slice(0, 256), heldBy, goneWithinMs },
     );
   }

@@ -139,9 +139,11 @@ var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker tha
 
 // heldIDWait is the wait for a worker id another API key holds, over the refusals of one hello
 // after another: a work stream of that key still open goneWithin (as the manager says) after the
-// first refusal that named one has a live worker behind it, and the worker stops. Refusals naming
-// leases or calls only, and those of a manager older than the WORKER_ID_HELD detail, are waited
-// for. A welcome starts it over.
+// first refusal that named one (heldBy "stream": it speaks keepalive) has a live worker behind it,
+// and the worker stops. Refusals naming leases or calls only, or streams without keepalive
+// ("stream_without_keepalive", which the manager never closes for silence: no proof of a live
+// worker), and those of a manager older than the WORKER_ID_HELD detail, are waited for. A welcome
+// starts it over.
 type heldIDWait struct {
 	since      time.Time // the first refusal naming an open stream; zero: none
 	goneWithin time.Duration

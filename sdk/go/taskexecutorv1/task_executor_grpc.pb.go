@@ -39,10 +39,14 @@
 //   UNAVAILABLE on `Work`'s hello, `GetNextTask` and `ReportResults`, with a
 //   `google.rpc.ErrorInfo` detail (reason `WORKER_ID_HELD`, domain `tasks-executor`, metadata
 //   `workerId`, `heldBy` and `goneWithinMs`). `heldBy` `leases` (leases or calls only): the hold
-//   ends by itself, try again. `heldBy` `stream`: a work stream of that key with this id is open;
-//   the manager closes one whose worker is gone within `goneWithinMs` (4 keepalive intervals), so
-//   a stream still open that long after a first such refusal has a live worker behind it: two
-//   workers under two keys share the id, and waiting will not end (both SDKs' workers stop then).
+//   ends by itself, try again. `heldBy` `stream`: a work stream of that key with this id is open,
+//   one whose hello set `keepalive`; the manager closes one whose worker is gone within
+//   `goneWithinMs` (4 keepalive intervals), so a stream still open that long after a first such
+//   refusal has a live worker behind it: two workers under two keys share the id, and waiting will
+//   not end (both SDKs' workers stop then). `heldBy` `stream_without_keepalive`: only streams
+//   whose hello did not set `keepalive` are open, which the manager never closes for silence, so
+//   they tell nothing of a live worker: try again, as for `leases`. Take any other value as
+//   `leases`.
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
