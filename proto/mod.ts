@@ -72,6 +72,12 @@ export {
   type ValueMessage,
 } from "./struct_value.ts";
 export { valueBytesOf } from "./value_bytes.ts";
+export {
+  LEGACY_WORKER_ID_MESSAGE,
+  LEGACY_WORKER_PREFIX,
+  WORKER_ID_CHARS,
+  workerIdViolation,
+} from "./worker_id.ts";
 
 /** The proto package name. */
 export const PROTO_PACKAGE = "taskexecutor.v1";

@@ -28,6 +28,7 @@ import { StreamLiveness } from "./_liveness.ts";
 import { checkWorkMessage, maxWorkMessageElements } from "./_work_wire.ts";
 import type { SendLimits } from "./_run.ts";
 import {
+  InvalidArgumentError,
   type ManagerError,
   PermissionDeniedError,
   UnauthenticatedError,
@@ -55,8 +56,8 @@ export interface ConnectionEvents {
   /** The stream ended and a reconnect is scheduled: nobody acknowledges on it any more. */
   lost(): void;
   /**
-   * The manager refused this worker's key or executors, or another key's live worker holds its
-   * id: retrying cannot mend it.
+   * The manager refused this worker's key, executors or hello (its worker id), or another key's
+   * live worker holds its id: retrying cannot mend it.
    */
   refused(error: ManagerError): void;
   /** Registers the executors again before a reconnect while running; throws to retry later. */
@@ -143,6 +144,16 @@ function boundedWorkMessage(decode: (bytes: Buffer) => WorkResponse, capacity: (
 /** Whether the manager refused the key (UNAUTHENTICATED) or its reach (PERMISSION_DENIED). */
 export function isRefusal(error: unknown): error is UnauthenticatedError | PermissionDeniedError {
   return error instanceof UnauthenticatedError || error instanceof PermissionDeniedError;
+}
+
+/**
+ * Whether the manager refused the hello itself (INVALID_ARGUMENT naming a field under `/hello/`:
+ * the worker id, an executor name): every stream starts with the same hello, so every reconnect
+ * would be refused the same way.
+ */
+export function isHelloRefusal(error: unknown): error is InvalidArgumentError {
+  return error instanceof InvalidArgumentError &&
+    error.violations.some((violation) => violation.field.startsWith("/hello/"));
 }
 
 /**
@@ -357,7 +368,7 @@ export class WorkConnection implements Outbox {
     call.on("error", () => {});
     if (this.#state() === "stopped") return;
     const refusal = error && toSdkError(error, "Work");
-    if (isRefusal(refusal)) return this.#events.refused(refusal);
+    if (isRefusal(refusal) || isHelloRefusal(refusal)) return this.#events.refused(refusal);
     const held = error && this.#heldId.refused(error, this.#hello?.workerId ?? "");
     if (held) return this.#events.refused(held);
     if (this.#answeredAt !== undefined) {

@@ -7,7 +7,7 @@
  * `_heartbeats.ts` (leases kept, timeouts) and `_drain.ts` (signals, graceful stop).
  */
 import process from "node:process";
-import type { WorkResponse } from "@tasks-executor/proto";
+import { workerIdViolation, type WorkResponse } from "@tasks-executor/proto";
 import { Attempts, type Run } from "./_attempts.ts";
 import { Backoff } from "./_backoff.ts";
 import {
@@ -28,7 +28,12 @@ import { ResultSender } from "./_results.ts";
 import type { SendLimits } from "./_run.ts";
 import { addServed, definitionOfProcessor, type Served } from "./_served.ts";
 import { Client } from "./client.ts";
-import { type ManagerError, UnauthenticatedError, WorkerIdHeldError } from "./errors.ts";
+import {
+  InvalidArgumentError,
+  type ManagerError,
+  UnauthenticatedError,
+  WorkerIdHeldError,
+} from "./errors.ts";
 import { missingKeyHint } from "./_grpc.ts";
 import type { Logger, Processor } from "./types.ts";
 import { SDK_VERSION } from "./version.ts";
@@ -220,7 +225,9 @@ export class Worker implements AsyncDisposable {
    * opened; the manager's welcome (logged as `Connected to the manager`) follows a moment later,
    * and tasks created meanwhile wait in the store until the stream is up.
    *
-   * @throws {InvalidArgumentError} when the manager refuses a configuration
+   * @throws {InvalidArgumentError} when the manager refuses a configuration, or when `workerId` is
+   *   one it refuses (empty, starting with `legacy:`, past 256 characters, holding U+0000 or a
+   *   lone surrogate), naming `/hello/workerId` (nothing connects)
    * @throws {UnauthenticatedError} when the manager refuses the API key (none, unknown, revoked)
    * @throws {PermissionDeniedError} when the key may not register or serve these executors
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
@@ -240,6 +247,20 @@ export class Worker implements AsyncDisposable {
     if (this.#state !== "new") throw new Error("Cannot start the worker: it was started before");
     if (this.#served.size === 0) {
       throw new Error("Cannot start the worker: it serves no executor (pass executors)");
+    }
+    // The id first, by the manager's rule: one it refuses would be refused on every reconnect.
+    const idViolation = workerIdViolation(this.workerId, "/hello/workerId");
+    if (idViolation) {
+      const { field, message } = idViolation;
+      const error = new InvalidArgumentError(
+        `Worker id "${String(this.workerId).slice(0, 256)}": ${message} (workerId, ${field})`,
+        3,
+        [idViolation],
+      );
+      this.#log.error("The worker id is not one the manager takes, not starting", {
+        error: error.message,
+      });
+      throw error;
     }
     // Channels first: a bad apiKey or tls file throws before anything started.
     this.#connection.prepare({
@@ -372,6 +393,8 @@ export class Worker implements AsyncDisposable {
     if (hint !== null) error.message = `${error.message}. ${hint}`;
     const what = error instanceof WorkerIdHeldError
       ? "Another API key's worker holds this worker's id, stopping"
+      : error instanceof InvalidArgumentError
+      ? "Manager refused this worker's hello (its id or executors), stopping"
       : "Manager refused this worker's API key or what it may serve, stopping";
     this.#log.error(what, {
       address: this.#options.address,

@@ -45,7 +45,11 @@ import { log as defaultLog, type Logger } from "../log.ts";
 import { LeaseCheck } from "./lease_check.ts";
 import { KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
 import { Liveness } from "./liveness.ts";
-import { SILENT_INTERVALS } from "@tasks-executor/proto";
+import {
+  LEGACY_WORKER_ID_MESSAGE,
+  LEGACY_WORKER_PREFIX,
+  SILENT_INTERVALS,
+} from "@tasks-executor/proto";
 import { assertKeyShare } from "../auth/shares.ts";
 
 export type { EngineStats } from "./stats.ts";
@@ -127,9 +131,10 @@ const MAX_UNARY_TASKS = 1000;
 /**
  * Worker ids of the original interface's clients (`legacy:<key id>`): no other path (a stream's
  * hello, `GetNextTask`, `ReportResults`) may use one, or any key could claim another key's id (key
- * ids are not secret) and lock its clients out, or fill its `assignmentsInFlight`.
+ * ids are not secret) and lock its clients out, or fill its `assignmentsInFlight`. The SDKs'
+ * workers check their ids by the same rule (`workerIdViolation`).
  */
-export const LEGACY_WORKER_PREFIX = "legacy:";
+export { LEGACY_WORKER_PREFIX };
 
 /** Task ids whose statuses one read asks for when a worker names leases this manager lacks. */
 const ADOPT_CHUNK = 500;
@@ -721,8 +726,7 @@ export class Engine implements AsyncDisposable {
     }
     const own = `${LEGACY_WORKER_PREFIX}${(options.caller ?? ANONYMOUS_ADMIN).keyId}`;
     if (workerId.startsWith(LEGACY_WORKER_PREFIX) && !(options.legacy && workerId === own)) {
-      const message = `Must not start with "${LEGACY_WORKER_PREFIX}": such ids are the original ` +
-        "interface's clients'";
+      const message = LEGACY_WORKER_ID_MESSAGE;
       throw new InvalidArgumentError(`Worker id "${workerId.slice(0, 256)}": ${message}`, [
         { field: `${pointer}/workerId`, message },
       ]);

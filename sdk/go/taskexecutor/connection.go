@@ -9,8 +9,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
@@ -181,4 +184,46 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time
 		"id stayed open %v, past the %v in which the manager closes the stream of a worker that is "+
 		"gone; give each worker its own id (WorkerID), or stop the other worker: %w",
 		ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), h.goneWithin, err)
+}
+
+// helloRefused reports whether err is the manager's refusal of a work stream's hello itself
+// (INVALID_ARGUMENT naming a field under /hello/: the worker id, an executor), which every
+// stream, starting with the same hello, would meet again.
+func helloRefused(err error) bool {
+	if status.Code(err) != codes.InvalidArgument {
+		return false
+	}
+	for _, violation := range FieldViolations(err) {
+		if strings.HasPrefix(violation.Field, "/hello/") {
+			return true
+		}
+	}
+	return false
+}
+
+// The manager's rule of a worker id (proto/worker_id.ts): ids starting with legacyWorkerPrefix are
+// the original interface's clients', and an id is at most maxWorkerIDChars UTF-16 code units.
+const (
+	legacyWorkerPrefix = "legacy:"
+	maxWorkerIDChars   = 256
+)
+
+// workerIDProblem says what the manager would refuse in id as a worker's own id on the work stream
+// (/hello/workerId), in its words; "" when it takes it. NewWorker checks it, so that an id refused
+// for good stops the worker before it connects rather than have every hello refused.
+func workerIDProblem(id string) string {
+	switch {
+	case strings.TrimSpace(id) == "":
+		return "is required"
+	case strings.HasPrefix(id, legacyWorkerPrefix):
+		return `must not start with "` + legacyWorkerPrefix + `": such ids are the original interface's clients'`
+	case !utf8.ValidString(id):
+		return "must be well-formed Unicode"
+	case strings.ContainsRune(id, 0):
+		return "must not contain U+0000"
+	}
+	if n := len(utf16.Encode([]rune(id))); n > maxWorkerIDChars {
+		return fmt.Sprintf("must be at most %d characters, not %d", maxWorkerIDChars, n)
+	}
+	return ""
 }

@@ -73,7 +73,9 @@ type Executor struct {
 // WorkerOptions configure a Worker; zero fields take their defaults.
 type WorkerOptions struct {
 	Connection
-	// WorkerID names this worker to the manager. Default: worker-<pid>-<random>.
+	// WorkerID names this worker to the manager. Default: worker-<pid>-<random>. NewWorker refuses
+	// one the manager would (starting with "legacy:", past 256 characters, holding U+0000, not
+	// UTF-8), naming /hello/workerId.
 	WorkerID  string
 	Executors []Executor
 	// MaxAbandoned is the most abandoned handlers (still running a second after their context was
@@ -142,6 +144,9 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	}
 	if options.WorkerID == "" {
 		options.WorkerID = fmt.Sprintf("worker-%d-%08x", os.Getpid(), rand.Uint32())
+	}
+	if problem := workerIDProblem(options.WorkerID); problem != "" {
+		return nil, invalidArgument("a worker", "/hello/workerId", problem)
 	}
 	if options.ShutdownGrace <= 0 {
 		options.ShutdownGrace = 10 * time.Second
@@ -651,7 +656,9 @@ func (l *loop) connect() {
 // want of a key says how to give one, as a refused registration does: with SkipRegistration the
 // work stream is the first call the manager refuses. The manager's refusal of the key or of its
 // reach (UNAUTHENTICATED, PERMISSION_DENIED) schedules none: the worker stops with it (refused),
-// as the TypeScript worker does; it was retried without end, each refusal a warning.
+// as the TypeScript worker does; it was retried without end, each refusal a warning. So does a
+// refusal of the hello itself (INVALID_ARGUMENT naming a field under /hello/, such as the worker
+// id): every stream starts with the same hello.
 func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkResponse], err error) {
 	if stream != nil && stream != l.stream {
 		return
@@ -669,6 +676,15 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 		if l.refused == nil {
 			l.refused = errorf("the manager refused this worker: %w", err)
 			l.log.Error("Manager refused this worker's API key or what it may serve, stopping",
+				"error", err, "inFlight", len(l.runs))
+		}
+		return
+	}
+	if helloRefused(err) {
+		l.reconnect = nil
+		if l.refused == nil {
+			l.refused = errorf("the manager refused this worker's hello: %w", err)
+			l.log.Error("Manager refused this worker's hello (its id or executors), stopping",
 				"error", err, "inFlight", len(l.runs))
 		}
 		return
