@@ -29,6 +29,7 @@ import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import {
   ConflictError,
   FailedPreconditionError,
+  type FieldViolation,
   InvalidArgumentError,
   ManagerError,
   NotFoundError,
@@ -37,6 +38,7 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from "./errors.ts";
+import { checkFields, type FieldSpec, refuseViolations, SDK_DURATION_MESSAGE } from "./_fields.ts";
 import type { ExecutorConfig, RateLimit } from "./types.ts";
 
 /** Options shared by `Worker` and `Client` for reaching the manager. */
@@ -442,6 +444,7 @@ export function executorConfigToMessage(
   config: ExecutorConfig,
   maxDepth: number,
 ): ExecutorConfigMessage {
+  checkConfigFields(config);
   checkDurations(config);
   const message: ExecutorConfigMessage = { name };
   if (config.enabled !== undefined) message.enabled = config.enabled;
@@ -502,6 +505,61 @@ export function executorConfigToMessage(
 }
 
 /**
+ * The fields of an executor configuration and of its parts, with their kinds (`checkFields`):
+ * durations, enum names and the task schema are checked apart (`checkDurations`, `enumField`,
+ * `checkedValueBytes`), ranges by the manager.
+ */
+const CONFIG_FIELDS: FieldSpec = {
+  enabled: "boolean",
+  writeConcern: "any",
+  retryPolicy: "object",
+  dlqConfig: "object",
+  taskSchema: "any",
+  timeout: "any",
+  maxConcurrency: "int32",
+  rateLimit: "object?null",
+  rateLimitPerKey: "object?null",
+  maxConcurrencyPerKey: "int32",
+  groupKeyPointer: "string?null",
+};
+const RETRY_POLICY_FIELDS: FieldSpec = {
+  type: "any",
+  maxAttempts: "int32",
+  interval: "any",
+  maxInterval: "any",
+  multiplier: "number",
+  jitter: "number",
+};
+const DLQ_CONFIG_FIELDS: FieldSpec = { enabled: "boolean", queueName: "string" };
+const RATE_LIMIT_FIELDS: FieldSpec = { limit: "int32", period: "any", burst: "int32" };
+const WRITE_CONCERN_FIELDS: FieldSpec = { level: "any" };
+
+/**
+ * Refuses a configuration holding a field of the wrong type (`maxConcurrency: 1.5`,
+ * `retryPolicy.maxAttempts: "abc"`, which were sent as 1 and as the default) or one it does not
+ * have (a misspelt field, which was left out), in the manager's words, naming each by JSON pointer
+ * under `/config`.
+ *
+ * @throws {InvalidArgumentError} naming every such field
+ */
+function checkConfigFields(config: ExecutorConfig): void {
+  const violations: FieldViolation[] = [];
+  const fields = checkFields(config, CONFIG_FIELDS, "/config", violations);
+  if (fields) {
+    checkFields(fields.retryPolicy, RETRY_POLICY_FIELDS, "/config/retryPolicy", violations);
+    checkFields(fields.dlqConfig, DLQ_CONFIG_FIELDS, "/config/dlqConfig", violations);
+    for (const key of ["rateLimit", "rateLimitPerKey"]) {
+      if (fields[key] === null) continue;
+      checkFields(fields[key], RATE_LIMIT_FIELDS, `/config/${key}`, violations);
+    }
+    if (typeof fields.writeConcern === "object" && fields.writeConcern !== null) {
+      checkFields(fields.writeConcern, WRITE_CONCERN_FIELDS, "/config/writeConcern", violations);
+    }
+  }
+  refuseViolations("Invalid executor configuration", violations, ": ");
+}
+
+/**
  * The enum value name of `name`, a lowercase name of the enum whose value names start with
  * `prefix`; `undefined`, `null` or `""` is `<PREFIX>UNSPECIFIED` (not given) unless `required`
  * (an entry of a list, where it would read as no filter). A name the enum does not have (a typo,
@@ -548,8 +606,7 @@ export function pageLimit(limit: number | undefined): number {
   return limit;
 }
 
-/** What a duration the SDK cannot send is told: the SDK takes numbers of milliseconds. */
-export const SDK_DURATION_MESSAGE = "Must be a whole number of milliseconds, e.g. 1000 for 1 s";
+export { SDK_DURATION_MESSAGE };
 
 /**
  * Refuses a duration of `config` that is not a whole number of milliseconds (`"1s"`, `1.5`): the

@@ -24,11 +24,20 @@ export interface Served {
   schedules: ScheduleDeclaration[];
 }
 
+/** The fields of an executor definition (`ExecutorDefinition`). */
+const DEFINITION_FIELDS: readonly string[] = [
+  "name",
+  "handler",
+  "concurrency",
+  "config",
+  "schedules",
+];
+
 /**
  * Checks a definition and adds it to `served`.
  *
- * @throws {TypeError} on a bad name, a name served already, no handler, a concurrency that is not
- * a whole number >= 1, or a `taskSchema` that does not compile
+ * @throws {TypeError} on a bad name, a name served already, a field a definition does not have, no
+ * handler, a concurrency that is not a whole number >= 1, or a `taskSchema` that does not compile
  */
 export function addServed(served: Map<string, Served>, definition: AnyExecutorDefinition): void {
   const { name } = definition;
@@ -39,6 +48,15 @@ export function addServed(served: Map<string, Served>, definition: AnyExecutorDe
     );
   }
   if (served.has(name)) throw new TypeError(`Executor "${name}" is registered twice`);
+  // A misspelt field (`concurency`, `confg`) was ignored: the executor ran with the defaults.
+  const unknown = Object.keys(definition).filter((key) => !DEFINITION_FIELDS.includes(key));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `Executor "${name}" has no field ${unknown.map((key) => `"${key}"`).join(", ")} (it takes ${
+        DEFINITION_FIELDS.join(", ")
+      })`,
+    );
+  }
   if (typeof definition.handler !== "function") {
     throw new TypeError(`Executor "${name}" needs a handler function`);
   }

@@ -12,6 +12,7 @@ import {
   valueBytesOf,
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
+import { checkFields, type FieldSpec } from "./_fields.ts";
 import { requiredDate, toDate, toTimestamp } from "./_grpc.ts";
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
 import type { ClientLimits, NewTask, Task } from "./task.ts";
@@ -34,13 +35,14 @@ export function encodeCreateRequest(
 ): Uint8Array {
   const pointer = (i: number) => shape === "one" ? "/task" : `/tasks/${i}`;
   const violations: FieldViolation[] = [];
-  tasks.forEach((task, i) =>
+  tasks.forEach((task, i) => {
+    if (!checkFields(task, NEW_TASK_FIELDS, pointer(i), violations)) return;
     checkJsonValue(task.data ?? null, {
       pointer: `${pointer(i)}/data`,
       maxDepth: limits.jsonDepth,
       maxBytes: limits.taskDataBytes,
-    }, violations)
-  );
+    }, violations);
+  });
   if (violations.length > 0) throw invalid(violations);
   const messages = tasks.map(newTaskToMessage);
   const request = shape === "one"
@@ -56,6 +58,22 @@ export function encodeCreateRequest(
       `Must take at most ${limits.requestBytes} bytes in all, not ${request.length} (send fewer or smaller tasks at once)`,
   }]);
 }
+
+/**
+ * The fields of a `NewTask` (`createTask`'s options among them): what the manager reads as not
+ * given (`null` too) is sent as its default, anything else of the wrong type is refused, as are
+ * fields a task does not have (a misspelt `priorty`). `data` is checked apart (`checkJsonValue`),
+ * `runAt` by `toTimestamp`.
+ */
+const NEW_TASK_FIELDS: FieldSpec = {
+  executorName: "string",
+  data: "any",
+  metadata: "strings?null",
+  priority: "int32?null",
+  runAt: "any",
+  idempotencyKey: "string?null",
+  groupKey: "string?null",
+};
 
 /** Requests are encoded as the client's definitions encode them (`withValueBytes`). */
 const VALUE_BYTES = { valueBytes: true };

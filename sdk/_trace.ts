@@ -8,6 +8,7 @@ import {
   type TraceContext,
 } from "@tasks-executor/proto/tracing";
 import { InvalidArgumentError } from "./errors.ts";
+import { checkOptions, type FieldSpec } from "./_fields.ts";
 
 /** The trace a task's create call continues. */
 export interface TraceOptions {
@@ -20,12 +21,21 @@ export interface TraceOptions {
   tracestate?: string;
 }
 
+/** The trace options of a create, each a string (`traceparent` is read apart). */
+export const TRACE_FIELDS: FieldSpec = { traceparent: "string", tracestate: "string" };
+
 /**
  * The metadata carrying the trace of `options` (or the active span's), `{}` for none.
  *
- * @throws {InvalidArgumentError} naming `/traceparent` when one given is malformed
+ * @throws {InvalidArgumentError} naming `/traceparent` when one given is malformed, or either
+ *   field when it is not a string
  */
 export function traceMetadata(options: TraceOptions): Record<string, string> {
+  checkOptions(
+    { traceparent: options.traceparent, tracestate: options.tracestate },
+    TRACE_FIELDS,
+    "Cannot create task",
+  );
   let trace: TraceContext | null;
   if (options.traceparent === undefined) {
     trace = activeTraceContext();

@@ -4,6 +4,7 @@
  * its filter as the bulk task calls do.
  */
 import { ENUM_PREFIX } from "@tasks-executor/proto";
+import { checkOptions, type FieldSpec } from "./_fields.ts";
 import { enumField, toTimestamp } from "./_grpc.ts";
 import type { TaskStatus } from "./types.ts";
 
@@ -71,6 +72,20 @@ export interface BulkOutcome {
  * @throws {RangeError} naming a time the SDK will not send (`toTimestamp`)
  * @throws {InvalidArgumentError} naming a status the protocol does not have (`enumField`)
  */
+/**
+ * The fields of a task filter with their kinds (`checkFields`); statuses and times are checked
+ * apart (`enumField`, `toTimestamp`).
+ */
+export const TASK_FILTER_FIELDS: FieldSpec = {
+  executorName: "string",
+  status: "any",
+  createdAfter: "any",
+  createdBefore: "any",
+  finishedAfter: "any",
+  finishedBefore: "any",
+  cursor: "string",
+};
+
 export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Record<string, unknown> {
   // Each one named: one the manager does not know, sent as TASK_STATUS_UNSPECIFIED, would widen
   // the call to every status. A single name is sent as the list's first entry, and named so
@@ -95,7 +110,23 @@ export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Recor
 }
 
 /** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
+/** The fields of a DLQ filter with their kinds; the reason and the time are checked apart. */
+const DLQ_FILTER_FIELDS: FieldSpec = {
+  executorName: "string",
+  reason: "any",
+  deadBefore: "any",
+  confirm: "boolean",
+  cursor: "string",
+};
+
 export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
+  checkOptions(
+    filter,
+    { ...TASK_FILTER_FIELDS, confirm: "boolean" },
+    "Invalid task filter",
+    "",
+    ": ",
+  );
   return { ...taskFilterFields(filter), confirm: filter.confirm === true };
 }
 
@@ -105,6 +136,7 @@ export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown>
  * @throws {InvalidArgumentError} naming a `reason` the protocol does not have (`enumField`)
  */
 export function dlqRequest(filter: DlqFilter): Record<string, unknown> {
+  checkOptions(filter, DLQ_FILTER_FIELDS, "Invalid DLQ filter", "", ": ");
   return {
     executorName: filter.executorName ?? "",
     reason: enumField(ENUM_PREFIX.dlqReason, filter.reason, "/reason"),

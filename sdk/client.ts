@@ -23,11 +23,12 @@ import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
 import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
+import { checkOptions, type FieldSpec } from "./_fields.ts";
 import { timerDelay } from "./_timer.ts";
 import { ConflictError, ManagerError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
-import { traceMetadata, type TraceOptions } from "./_trace.ts";
+import { TRACE_FIELDS, traceMetadata, type TraceOptions } from "./_trace.ts";
 import type { ClientLimits, CreateTaskOptions, NewTask, Task } from "./task.ts";
 import {
   type BulkOutcome,
@@ -35,6 +36,7 @@ import {
   bulkTaskRequest,
   type DlqFilter,
   dlqRequest,
+  TASK_FILTER_FIELDS,
   taskFilterFields,
 } from "./bulk.ts";
 import { type History, historyFromMessage, type HistoryQuery, historyRequest } from "./history.ts";
@@ -147,6 +149,12 @@ function stringsOf(
     ...Object.values(trace),
   ];
 }
+
+/** The options of a wait (`waitForTask`, `waitForTasks`); `timeoutMs` is checked apart. */
+const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "any", onTask: "any" };
+
+/** The filter of `listTasks`: a task filter and a page's `limit` (checked by `pageLimit`). */
+const LIST_FILTER_FIELDS: FieldSpec = { ...TASK_FILTER_FIELDS, limit: "any" };
 
 /** The request of a wait for tasks (`WatchTasks`, or a `watch` on the producer stream). */
 const WATCH_REQUEST = "taskexecutor.v1.WatchTasksRequest";
@@ -446,6 +454,7 @@ export class Client implements Disposable {
    * ```
    */
   async createTasksDetailed(tasks: NewTask[], options: TraceOptions = {}): Promise<CreatedTasks> {
+    checkOptions(options, TRACE_FIELDS, "Cannot create task");
     const trace = traceMetadata(options);
     const request = encodeCreateRequest(tasks, this.#limits, "many");
     const response = await this.#call<{ tasks: TaskMessage[]; created?: boolean[] }>(
@@ -508,6 +517,7 @@ export class Client implements Disposable {
    * ```
    */
   async listTasks(filter: TaskFilter = {}): Promise<TaskPage> {
+    checkOptions(filter, LIST_FILTER_FIELDS, "Invalid task filter", "", ": ");
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       ...taskFilterFields(filter),
       limit: pageLimit(filter.limit),
@@ -583,6 +593,7 @@ export class Client implements Disposable {
     ids: readonly string[],
     options: WaitManyOptions<TData, TResult> = {},
   ): Promise<Task<TData, TResult>[]> {
+    checkOptions(options, WAIT_FIELDS, "Cannot wait");
     const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", {
       fallback: 30_000,
       inSteps: true,

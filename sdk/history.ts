@@ -2,6 +2,7 @@
  * Task history as `Client.getHistory` answers it: per executor (or all summed) and per step,
  * counts of what happened and queue wait and run time percentiles.
  */
+import { checkOptions } from "./_fields.ts";
 import { durationFromMs, type TimeMessage } from "@tasks-executor/proto";
 import { msOfDuration, requiredDate, toTimestamp } from "./_grpc.ts";
 import { InvalidArgumentError } from "./errors.ts";
@@ -82,6 +83,13 @@ const STEP_MESSAGE = "Must be a positive whole number of ms: whole minutes from 
  *   995,000,000 nanos, refused as "nanos must have the sign of seconds")
  */
 export function historyRequest(query: HistoryQuery): Message {
+  checkOptions(
+    query,
+    { executorName: "string", from: "any", to: "any", step: "any" },
+    "Invalid history query",
+    "",
+    ": ",
+  );
   const step = query.step;
   if (step !== undefined && (!Number.isSafeInteger(step) || step <= 0)) {
     throw new InvalidArgumentError(

@@ -19,7 +19,13 @@ import {
   toDate,
   toTimestamp,
 } from "./_grpc.ts";
-import { ConflictError, InvalidArgumentError, NotFoundError } from "./errors.ts";
+import {
+  ConflictError,
+  type FieldViolation,
+  InvalidArgumentError,
+  NotFoundError,
+} from "./errors.ts";
+import { checkFields, checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
 import type {
   MissedFirePolicy,
   OverlapPolicy,
@@ -129,6 +135,30 @@ type Message = Record<string, any>;
 type Call = <T>(method: string, request: unknown) => Promise<T>;
 
 /**
+ * The fields of a schedule's configuration and of its task, with their kinds (`checkFields`);
+ * the task's data, the policies and the times are checked apart.
+ */
+const SCHEDULE_FIELDS: FieldSpec = {
+  executorName: "string",
+  cron: "string",
+  every: "ms",
+  timezone: "string",
+  task: "object",
+  enabled: "boolean",
+  overlapPolicy: "any",
+  missedFirePolicy: "any",
+  maxMissedFires: "int32",
+  jitter: "ms",
+  startAt: "any",
+  endAt: "any",
+};
+const SCHEDULE_TASK_FIELDS: FieldSpec = {
+  data: "any",
+  metadata: "strings?null",
+  priority: "int32?null",
+};
+
+/**
  * The `ScheduleConfig` message of the fields given (unset ones are kept by an update); the task's
  * data nests at most `maxDepth` levels (`checkedValueBytes`).
  *
@@ -140,6 +170,11 @@ function configToMessage(
   config: Partial<ScheduleConfig>,
   maxDepth: number,
 ): Message {
+  const violations: FieldViolation[] = [];
+  if (checkFields(config, SCHEDULE_FIELDS, "", violations)) {
+    checkFields(config.task, SCHEDULE_TASK_FIELDS, "/task", violations);
+  }
+  refuseViolations("Invalid schedule", violations);
   const message: Message = { name };
   if (config.executorName !== undefined) message.executorName = config.executorName;
   if (config.cron !== undefined) message.cron = config.cron;
@@ -344,6 +379,13 @@ export class ScheduleClient {
    * ```
    */
   async listPage(options: ScheduleListOptions = {}): Promise<SchedulePage> {
+    checkOptions(
+      options,
+      { executorName: "string", fires: "any", cursor: "string", limit: "any" },
+      "Invalid schedule list",
+      "",
+      ": ",
+    );
     const response = await this.#call<{ schedules: Message[]; nextCursor: string }>(
       "ListSchedules",
       {
@@ -380,6 +422,7 @@ export class ScheduleClient {
    * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1)
    */
   async get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
+    checkOptions(options, { fires: "any" }, "Invalid schedule query", "", ": ");
     return await this.#one("GetSchedule", {
       id: nameOrId,
       fires: fireCount(options.fires, "fires"),
@@ -435,6 +478,12 @@ export class ScheduleClient {
     timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,
     options: { count?: number } = {},
   ): Promise<Date[]> {
+    checkOptions(
+      timing,
+      { cron: "any", every: "any", timezone: "any", startAt: "any", endAt: "any" },
+      "Invalid schedule",
+    );
+    checkOptions(options, { count: "any" }, "Invalid schedule preview", "", ": ");
     const { cron, every, timezone, startAt, endAt } = timing;
     const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
       config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),

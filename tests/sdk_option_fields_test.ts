@@ -1,0 +1,211 @@
+/**
+ * The option objects of the SDK's calls against a real manager: a field of the wrong type, one
+ * past what its protobuf field holds, or one the call does not know is refused before anything is
+ * sent, with `InvalidArgumentError` naming it by JSON pointer in the manager's words. They were
+ * sent changed (`priority: "hi"` stored as 0, `1.5` as 1, `maxAttempts: "abc"` as the default 3),
+ * left out (`priorty`), or failed inside the SDK with a `TypeError` naming nothing.
+ */
+import assert from "node:assert/strict";
+import { Client, InvalidArgumentError, NotFoundError, Worker } from "../sdk/mod.ts";
+import { startSdkManager } from "./fixtures/sdk_manager.ts";
+
+/** Asserts that `call` rejects with an `InvalidArgumentError` naming `field` with `message`. */
+async function refused(
+  what: string,
+  call: () => Promise<unknown>,
+  field: string,
+  message: string | RegExp,
+): Promise<void> {
+  let error: unknown;
+  try {
+    await call();
+  } catch (caught) {
+    error = caught;
+  }
+  assert.ok(error instanceof InvalidArgumentError, `${what}: ${error ?? "no error"}`);
+  const violation = error.violations.find((v) => v.field === field);
+  assert.ok(violation, `${what}: ${JSON.stringify(error.violations)}`);
+  if (typeof message === "string") assert.equal(violation.message, message, what);
+  else assert.match(violation.message, message, what);
+  assert.ok(error.message.includes(field), `${what}: ${error.message}`);
+}
+
+// deno-lint-ignore no-explicit-any
+type Loose = any;
+
+Deno.test("creates and their options refuse wrong types and unknown fields before sending", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const cases: [Loose, string, string | RegExp][] = [
+    [{ priority: "hi" }, "/task/priority", "Must be a number"],
+    [{ priority: 1.5 }, "/task/priority", "Must be a whole number"],
+    [{ priority: NaN }, "/task/priority", "Must be a number"],
+    [{ priority: true }, "/task/priority", "Must be a number"],
+    [{ priority: 2 ** 32 + 3 }, "/task/priority", /^Must be a whole number between -2147483648/],
+    [{ metadata: { a: 1 } }, "/task/metadata/a", "Must be a string"],
+    [{ metadata: "a" }, "/task/metadata", "Must be an object of strings"],
+    [{ idempotencyKey: 5 }, "/task/idempotencyKey", "Must be a string"],
+    [{ groupKey: { a: 1 } }, "/task/groupKey", "Must be a string"],
+    [{ priorty: 5 }, "/task/priorty", "Unknown field"],
+    [{ tracestate: 5 }, "/tracestate", "Must be a string"],
+  ];
+  for (const [options, field, message] of cases) {
+    const what = JSON.stringify(options);
+    await refused(`createTask ${what}`, () => client.createTask("e2", {}, options), field, message);
+    await refused(
+      `createTaskAndWait ${what}`,
+      () => client.createTaskAndWait("e2", {}, { timeoutMs: 5000, ...options }),
+      field,
+      message,
+    );
+  }
+  await refused(
+    "createTasks",
+    () => client.createTasks([{ executorName: "e2", data: {}, priority: "hi" } as Loose]),
+    "/tasks/0/priority",
+    "Must be a number",
+  );
+  await refused(
+    "createTasks options",
+    () =>
+      client.createTasksDetailed([{ executorName: "e2", data: {} }], { tracepar: "x" } as Loose),
+    "/tracepar",
+    "Unknown field",
+  );
+  // Nothing was created by any of them.
+  assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 0);
+});
+
+Deno.test("waits, filters, history and schedules refuse wrong types and unknown fields", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const { id } = await client.createTask("e2", {});
+  await refused(
+    "waitForTask",
+    () => client.waitForTask(id, { timeoutMs: 100, sigal: null } as Loose),
+    "/sigal",
+    "Unknown field",
+  );
+  await refused(
+    "listTasks",
+    () => client.listTasks({ executorNme: "e2" } as Loose),
+    "/executorNme",
+    "Unknown field",
+  );
+  await refused(
+    "listTasks executorName",
+    () => client.listTasks({ executorName: 5 } as Loose),
+    "/executorName",
+    "Must be a string",
+  );
+  await refused(
+    "cancelTasks",
+    () => client.cancelTasks({ executorName: "e2", confirm: "yes" } as Loose),
+    "/confirm",
+    "Must be true or false",
+  );
+  await refused(
+    "purgeDlq",
+    () => client.purgeDlq({ executorName: "e2", reasn: "timeout" } as Loose),
+    "/reasn",
+    "Unknown field",
+  );
+  await refused(
+    "getHistory",
+    () => client.getHistory({ stp: 60_000 } as Loose),
+    "/stp",
+    "Unknown field",
+  );
+  const schedule = (config: Loose) => () => client.schedules.create("s1", config);
+  await refused(
+    "schedule every",
+    schedule({ executorName: "e2", every: 1.5 }),
+    "/every",
+    /^Must be a whole number of milliseconds/,
+  );
+  await refused(
+    "schedule maxMissedFires",
+    schedule({ executorName: "e2", every: 60_000, maxMissedFires: "3" }),
+    "/maxMissedFires",
+    "Must be a number",
+  );
+  await refused(
+    "schedule task priority",
+    schedule({ executorName: "e2", every: 60_000, task: { priority: 0.5 } }),
+    "/task/priority",
+    "Must be a whole number",
+  );
+  await refused(
+    "schedule unknown",
+    schedule({ executorName: "e2", crn: "* * * * *" }),
+    "/crn",
+    "Unknown field",
+  );
+  await refused(
+    "schedules.listPage",
+    () => client.schedules.listPage({ cursr: "" } as Loose),
+    "/cursr",
+    "Unknown field",
+  );
+  assert.equal((await client.schedules.list()).length, 0);
+  // The task still waits: the wait above was refused, not the task cancelled.
+  assert.equal((await client.getTask(id)).status, "pending");
+});
+
+Deno.test("executor configurations refuse wrong types and unknown fields (registerExecutor, Worker)", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const cases: [Loose, string, string | RegExp][] = [
+    [{ maxConcurrency: 1.5 }, "/config/maxConcurrency", "Must be a whole number"],
+    [{ maxConcurrency: 2 ** 32 + 1 }, "/config/maxConcurrency", /^Must be a whole number between/],
+    [
+      { retryPolicy: { maxAttempts: "abc" } },
+      "/config/retryPolicy/maxAttempts",
+      "Must be a number",
+    ],
+    [{ retryPolicy: { multiplier: NaN } }, "/config/retryPolicy/multiplier", "Must be a number"],
+    [{ retryPolicy: { maxAtempts: 3 } }, "/config/retryPolicy/maxAtempts", "Unknown field"],
+    [
+      { rateLimit: { limit: 1.5, period: 1000 } },
+      "/config/rateLimit/limit",
+      "Must be a whole number",
+    ],
+    [{ dlqConfig: { enabled: "yes" } }, "/config/dlqConfig/enabled", "Must be true or false"],
+    [{ enabled: 1 }, "/config/enabled", "Must be true or false"],
+    [{ maxConcurency: 2 }, "/config/maxConcurency", "Unknown field"],
+  ];
+  for (const [config, field, message] of cases) {
+    const what = JSON.stringify(config);
+    await refused(
+      `registerExecutor ${what}`,
+      () => client.registerExecutor("e3", config),
+      field,
+      message,
+    );
+    const worker = new Worker({
+      address: manager.grpcAddress,
+      logger: false,
+      handleSignals: false,
+      executors: [{ name: "e4", handler: () => null, config }],
+    });
+    await refused(`Worker ${what}`, () => worker.start(), field, message);
+    await worker.stop();
+  }
+  await assert.rejects(() => client.getExecutor("e3"), NotFoundError);
+  await assert.rejects(() => client.getExecutor("e4"), NotFoundError);
+});
+
+Deno.test("a Worker's executor definition with a field it does not have is refused, naming it", () => {
+  assert.throws(
+    () =>
+      new Worker({
+        address: "127.0.0.1:1",
+        logger: false,
+        handleSignals: false,
+        executors: [{ name: "e5", handler: () => null, concurency: 4 } as Loose],
+      }),
+    { name: "TypeError", message: /Executor "e5" has no field "concurency"/ },
+  );
+});
