@@ -606,8 +606,6 @@ export function pageLimit(limit: number | undefined): number {
   return limit;
 }
 
-export { SDK_DURATION_MESSAGE };
-
 /**
  * Refuses a duration of `config` that is not a whole number of milliseconds (`"1s"`, `1.5`): the
  * SDK's types take milliseconds, and the manager would refuse a fraction (or read a string as no
