@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"tasks-executor/sdk/go/internal/testmanager"
 	"tasks-executor/sdk/go/taskexecutor"
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
@@ -57,7 +58,7 @@ func TestAWorkerWhoseHelloTheManagerRefusesStopsWithTheRefusalInsteadOfReconnect
 		t.Fatal(err)
 	}
 	fake := &fakeManager{endAtOnce: true, end: refusal.Err(), script: func(func(*pb.WorkResponse)) {}}
-	var log lockedBuffer
+	var log testmanager.LockedBuffer
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection: taskexecutor.Connection{Address: startFakeManager(t, fake)}, SkipRegistration: true,
 		IgnoreSignals: true, Logger: slog.New(slog.NewTextHandler(&log, nil)), ReconnectDelay: 5 * time.Millisecond,
