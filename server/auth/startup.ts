@@ -34,7 +34,9 @@ export async function prepareKeys(
 /**
  * Once the manager listens (so that its token is printed, not lost to a port already in use):
  * makes the first admin key when authentication is on and the store holds no key, and answers
- * the lines to print on stdout, or `null` when there is nothing to print.
+ * the lines to print on stdout, or `null` when there is nothing to print. With authentication on
+ * and keys in the store but no valid admin key among them, warns naming the command that makes
+ * one.
  */
 export async function firstStart(
   keys: KeyService,
@@ -43,12 +45,27 @@ export async function firstStart(
   if (!options.auth) return null;
   try {
     const created = await keys.createFirstAdmin();
-    return created ? firstAdminNotice(created, options) : null;
+    if (created) return firstAdminNotice(created, options);
   } catch (error) {
     // The manager runs on; the next start tries again, or `keys create` makes one.
     options.log.error("Cannot make the first admin key", { error: (error as Error).message });
     return null;
   }
+  // A store made by `keys create` holds the keys made there and no first admin key: said, with
+  // the command that makes one, rather than a manager nobody can manage keys of. No admin key is
+  // made here, as that would print a token at every start on a store whose keys were made by hand.
+  try {
+    if (!await keys.hasValidAdmin()) {
+      options.log.warn(
+        "The store holds no valid admin key: nobody can create or revoke keys through this " +
+          "manager. Make one with the keys command on its store: " +
+          `${options.storeEnv} ${keysCommandPrefix()} create --name NAME --scope admin`,
+      );
+    }
+  } catch (error) {
+    options.log.error("Cannot read the keys", { error: (error as Error).message });
+  }
+  return null;
 }
 
 /**

@@ -69,3 +69,22 @@ Deno.test("firstStart() gives the admin key and its admin-page address once, wit
   );
   assert.equal(await firstStart(keys, options), null);
 });
+
+Deno.test("firstStart() warns, naming the command, when the store's keys hold no valid admin key", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const keys = new KeyService(store);
+  const { log, lines } = capturingLog();
+  const options = { auth: true, httpUrl: "http://localhost:8080", storeEnv: "DATA_DIR=/x", log };
+  // As `keys create --scope producer --scope worker --executor x` leaves a new store.
+  await keys.create({ name: "a", scopes: ["producer", "worker"], executors: ["x"] });
+  assert.equal(await firstStart(keys, options), null);
+  const warnings = lines.filter((l) => l.level === "warn").map((l) => l.msg);
+  assert.equal(warnings.length, 1, JSON.stringify(lines));
+  assert.match(warnings[0], /^The store holds no valid admin key/);
+  assert.match(warnings[0], /DATA_DIR=\/x .*keys create --name NAME --scope admin$/);
+  // Not with AUTH=off, and not once an admin key exists.
+  await firstStart(keys, { ...options, auth: false });
+  await keys.create({ name: "admin", scopes: ["admin"] });
+  await firstStart(keys, options);
+  assert.equal(lines.filter((l) => l.level === "warn").length, 1);
+});

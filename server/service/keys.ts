@@ -259,6 +259,22 @@ export class KeyService {
     }
   }
 
+  /**
+   * Whether the store holds a valid admin key (one with the `admin` scope, not revoked): without
+   * one nobody can create or revoke keys through a manager.
+   */
+  async hasValidAdmin(): Promise<boolean> {
+    let cursor: string | null = "";
+    do {
+      const page: Page<ApiKey> = await this.list({ cursor });
+      if (page.items.some((key) => key.revokedAt === null && key.scopes.includes("admin"))) {
+        return true;
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return false;
+  }
+
   async #insert(
     spec: KeySpec,
     token: { id: string; secret: string; token: string },
