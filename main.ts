@@ -48,7 +48,12 @@ function configOrExit(): Config {
 if (command === "keys") Deno.exit(await keysCommand(args.slice(1), configOrExit));
 const config = configOrExit();
 if (command === "healthcheck") {
-  Deno.exit(await healthcheck(config.httpPort, { tls: config.tls !== null }));
+  Deno.exit(
+    await healthcheck(config.httpPort, {
+      tls: config.tls !== null,
+      managerUrl: Deno.env.get("MANAGER_URL"),
+    }),
+  );
 }
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });

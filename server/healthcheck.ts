@@ -1,22 +1,63 @@
 /**
  * `tasks-executor healthcheck`: asks the local manager's /readyz and exits 0 when it is ready,
- * 1 otherwise (for container health checks, where no curl is installed).
+ * 1 otherwise, saying in one line what it asked and why it failed (for container health checks,
+ * where no curl is installed).
  */
 import { get } from "node:https";
 
+/** Options of `healthcheck`. */
+export interface HealthcheckOptions {
+  /** The manager serves HTTPS on its REST port. */
+  tls: boolean;
+  /**
+   * MANAGER_URL, when set: not what the check asks (it checks the manager of its own machine, on
+   * MANAGER_PORT), so a failure says so, lest it be taken for a check of that address.
+   */
+  managerUrl?: string;
+  /** Where the line saying why the check failed goes (stderr by default). */
+  report?: (line: string) => void;
+}
+
 /**
- * Exit code for the readiness of the manager on `port`; `tls` = it serves HTTPS. Its certificate
- * is not checked: the check talks to its own machine over loopback, sends no secret and reads
- * only a status, and the certificate names the public host, not 127.0.0.1.
+ * Exit code for the readiness of the manager on `port` of this machine (127.0.0.1), the port a
+ * manager started with the same configuration listens on; a failure is said in one line. Its
+ * certificate is not checked: the check talks to its own machine over loopback, sends no secret
+ * and reads only a status, and the certificate names the public host, not 127.0.0.1.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await healthcheck(8080, { tls: false }));
+ * // Not ready: http://127.0.0.1:8080/readyz (MANAGER_PORT=8080): connection refused, …
+ * ```
  */
-export async function healthcheck(port: number, options: { tls: boolean }): Promise<number> {
+export async function healthcheck(port: number, options: HealthcheckOptions): Promise<number> {
+  const report = options.report ?? ((line: string) => console.error(line));
   const url = `${options.tls ? "https" : "http"}://127.0.0.1:${port}/readyz`;
+  let problem: string;
   try {
     const status = options.tls ? await httpsStatus(url) : await httpStatus(url);
-    return status === 200 ? 0 : 1;
-  } catch {
-    return 1;
+    if (status === 200) return 0;
+    problem = `answered HTTP ${status}${status === 503 ? " (up, not ready: see /readyz)" : ""}`;
+  } catch (error) {
+    problem = reason(error as Error);
   }
+  const elsewhere = options.managerUrl === undefined
+    ? ""
+    : `; MANAGER_URL (${options.managerUrl}) is not what healthcheck checks: it checks the ` +
+      "manager of this machine, on MANAGER_PORT";
+  report(`Not ready: ${url} (MANAGER_PORT=${port}): ${problem}${elsewhere}`);
+  return 1;
+}
+
+/** Why a request failed, in a few words. */
+function reason(error: Error): string {
+  if (error.name === "TimeoutError" || /timed out/i.test(error.message)) {
+    return "no answer within 2 seconds";
+  }
+  if (/Connection refused|ECONNREFUSED/i.test(error.message)) {
+    return "connection refused, no manager listens there";
+  }
+  return error.message.replace(/^error sending request for url \([^)]*\): /, "");
 }
 
 async function httpStatus(url: string): Promise<number> {

@@ -698,6 +698,24 @@ Deno.test("a first word that is no command exits 2 with the overall help and sta
   }
 });
 
+Deno.test("healthcheck says in one line what it asked and why it failed, and that MANAGER_URL is not what it checks", async () => {
+  await using manager = await startTestManager();
+  // MANAGER_URL names a ready manager; healthcheck asks the one on MANAGER_PORT of this machine.
+  const run = await cli(manager, ["healthcheck"], { MANAGER_PORT: "9" });
+  assert.equal(run.code, 1, describe(run));
+  assert.equal(run.stdout, "");
+  assert.equal(
+    run.stderr,
+    "Not ready: http://127.0.0.1:9/readyz (MANAGER_PORT=9): connection refused, no manager " +
+      `listens there; MANAGER_URL (${manager.httpUrl}) is not what healthcheck checks: it checks ` +
+      "the manager of this machine, on MANAGER_PORT\n",
+  );
+  const port = new URL(manager.httpUrl).port;
+  const ready = await cli(manager, ["healthcheck"], { MANAGER_PORT: port });
+  assert.equal(ready.code, 0, describe(ready));
+  assert.equal(ready.stdout + ready.stderr, "");
+});
+
 Deno.test("a file named that cannot be read, or is not JSON, exits 1 with one line naming the option and the path, not the help", async () => {
   const dir = await Deno.makeTempDir();
   const missing = `${dir}/missing.json`;
