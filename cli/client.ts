@@ -60,13 +60,20 @@ interface Violation {
  * ```
  */
 export function baseUrlOf(address: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address) ? address : `http://${address}`;
+  const notUrl = () =>
+    new UsageError(`--address must be a URL such as http://localhost:8080, not "${address}"`);
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address);
+  // `ht!tp://x` has no scheme a URL can have: not taken for a host `ht!tp` with a path.
+  if (!scheme && address.includes("://")) throw notUrl();
   let url: URL;
   try {
-    url = new URL(withScheme);
+    url = new URL(scheme ? address : `http://${address}`);
   } catch {
-    throw new UsageError(`--address must be a URL such as http://localhost:8080, not "${address}"`);
+    throw notUrl();
   }
+  // A host is a name (letters, digits, `-`, `_`, dot-separated) or an IP address; the URL parser
+  // lets more through (`!`, `*`), which only a DNS lookup would then refuse.
+  if (!HOST.test(url.hostname)) throw notUrl();
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new UsageError(`--address must use http:// or https://, not ${url.protocol}//`);
   }
@@ -75,6 +82,9 @@ export function baseUrlOf(address: string): string {
   }
   return url.href.replace(/\/$/, "");
 }
+
+/** A host name (IDNs come as `xn--…`), an IPv4 address, or an IPv6 one in brackets. */
+const HOST = /^(?:\[[0-9a-f:.]+\]|[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?)$/i;
 
 /** REST calls to one manager; every method answers the parsed JSON body (`null` for 204). */
 export class ManagerClient {
@@ -160,11 +170,17 @@ export function routeOf(method: string, path: string): string {
 /**
  * What to do about a connection that failed for a reason a user can mend, as a sentence to add to
  * its message (`""` when the reason tells nothing): plaintext to a TLS port (Deno reads the TLS
- * alert as an invalid or HTTP/0.9 answer), or a certificate from a CA nobody said to trust.
+ * alert as an invalid or HTTP/0.9 answer), a connection closed unanswered (as the gRPC port does),
+ * or a certificate from a CA nobody said to trust.
  */
 function reachHint(reason: string, baseUrl: string): string {
   if (baseUrl.startsWith("http:") && /invalid HTTP version|HTTP\/0\.9/i.test(reason)) {
     return `. The manager answers HTTPS here: use ${baseUrl.replace(/^http:/, "https:")}`;
+  }
+  if (/connection closed before message completed/i.test(reason)) {
+    // The gRPC port speaks HTTP/2 only and closes an HTTP/1.1 request's connection unanswered.
+    return ". Is this the gRPC port? The command line talks to the REST port (MANAGER_PORT, " +
+      "default 8080)";
   }
   if (/UnknownIssuer|unknown issuer|self[- ]signed/i.test(reason)) {
     return ". Its certificate's issuer is not trusted: name the CA's PEM file in DENO_CERT " +

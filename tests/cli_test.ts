@@ -505,6 +505,13 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
   const unreachable = await cli(null, ["stats"]);
   assert.equal(unreachable.code, 1, describe(unreachable));
   assert.match(unreachable.stderr, /^Cannot reach the manager at http:\/\/127\.0\.0\.1:9: /);
+  // The gRPC port closes a REST call's connection unanswered: said to be maybe the wrong port.
+  const grpc = await cli(null, ["tasks", "list", "--address", manager.grpcAddress]);
+  assert.equal(grpc.code, 1, describe(grpc));
+  assert.match(
+    grpc.stderr,
+    /^Cannot reach the manager at http:\/\/127\.0\.0\.1:\d+: .*\. Is this the gRPC port\? The command line talks to the REST port \(MANAGER_PORT, default 8080\)\n$/,
+  );
 });
 
 Deno.test("a command written wrong exits 2 with the group's help; --help exits 0", async () => {
@@ -528,6 +535,9 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["schedules", "update", "x"], /^schedules update needs -f FILE/],
     [["schedules", "trigger", "x", "--fires", "3"], /^schedules trigger takes no --fires/],
     [["stats", "--address", "ftp://host"], /^--address must use http:\/\/ or https:\/\//],
+    // Not taken for a host `ht!tp` (and looked up in DNS, exit 1).
+    [["tasks", "list", "--address", "ht!tp://x"], /^--address must be a URL such as http:/],
+    [["tasks", "list", "--address", "x*y:8080"], /^--address must be a URL such as http:/],
     [["tasks", "list", "--executor", "a", "--executor", "b"], /^Option --executor is given more/],
     [["tasks", "delete", "--executor", "a", "--executor=b"], /^Option --executor is given more/],
     [["tasks", "list", "--limit", "1", "--limit", "2"], /^Option --limit is given more than once/],
