@@ -5,6 +5,7 @@
  */
 import { readArgs } from "../cli/args.ts";
 import type { ApiKey } from "./auth/keys.ts";
+import { keyIdProblem } from "./auth/token.ts";
 import type { Config } from "./config.ts";
 import {
   FailedPreconditionError,
@@ -33,8 +34,9 @@ create makes the store when there is none, list and revoke refuse one that is no
 command says which store it used.
 
 Exit codes: 0 done; 1 the store refused or could not be opened; 2 the command was written wrong
-(a missing or bad --name, --scope or --executor, an id that cannot name a key, or a command
-that is not one, --help or not, said in one line before the store is opened).`;
+(a missing or bad --name, --scope or --executor, an id that cannot name a key: key ids are 16
+lower-case hex digits, or a command that is not one, --help or not, said in one line before the
+store is opened).`;
 
 /** The flag that gives each field of a key spec (`/scopes/1` → the second `--scope`). */
 const FIELD_FLAGS: Record<string, "name" | "scope" | "executor"> = {
@@ -157,7 +159,8 @@ export async function keysCommand(
 
   // What the command line alone decides is the command written wrong (exit 2), said before the
   // store is opened (or made), in one line naming the flag: the whole key spec (a missing --name or
-  // --scope, an unknown or repeated scope, a bad --executor), and an id that names no key.
+  // --scope, an unknown or repeated scope, a bad --executor), and an id that no key can have (key
+  // ids are 16 lower-case hex digits: the token's rule).
   if (verb === "create") {
     try {
       parseKeySpec(
@@ -171,7 +174,7 @@ export async function keysCommand(
     }
   }
   if (verb === "revoke") {
-    const problem = refProblem("key", rest[0]);
+    const problem = refProblem("key", rest[0]) ?? keyIdProblem(rest[0]);
     if (problem !== null) {
       output.err(`Invalid key id ${JSON.stringify(rest[0].slice(0, 64))}: ${problem}`);
       return 2;

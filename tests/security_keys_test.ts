@@ -198,6 +198,9 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
     ],
     [["revoke", "a b"], 'Invalid key id "a b": Must hold no white space or control characters'],
     [["revoke", ""], 'Invalid key id "": Is required'],
+    // Key ids are 16 lower-case hex digits: "zz" once went to the store and exited 1.
+    [["revoke", "zz"], 'Invalid key id "zz": Must be 16 lower-case hex digits, as keys list'],
+    [["revoke", "0123456789ABCDEF"], 'Invalid key id "0123456789ABCDEF": Must be 16 lower-case'],
   ];
   for (const [args, message] of written) {
     for (const where of [dir.path, empty.path]) {
