@@ -59,7 +59,8 @@ const USAGE = `Usage: tasks-executor schedules <command> [options]
   --fires N                     how many next fire times to show (5 unless given, at most 100)
 
 INTERVAL as "30s", "5m", "1h"; ZONE an IANA zone (UTC unless given); TIME is RFC 3339 with an
-offset (2026-12-02T14:00:00Z) or epoch milliseconds, 0 for none.`;
+offset (2026-12-02T14:00:00Z) or epoch milliseconds, 0 for none. The manager reads EXPR, INTERVAL
+and ZONE: one it refuses exits 1, named.`;
 
 const OPTIONS: Record<string, readonly string[]> = {
   list: ["executor", "fires", "limit", "cursor"],

@@ -498,6 +498,13 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
   );
   assert.equal(count.code, 1, describe(count));
   assert.match(count.stderr, /^Invalid \/count: .*\n\(options: --count for count\)\n$/);
+  // A cron expression or interval is the manager's to read (the command line imports none of its
+  // code): refused there, exit 1, naming the option, as the README says.
+  for (const [flag, value] of [["--every", "abc"], ["--every", "0s"], ["--cron", "x"]]) {
+    const bad = await cli(manager, ["schedules", "preview", flag, value], key);
+    assert.equal(bad.code, 1, describe(bad));
+    assert.match(bad.stderr, new RegExp(`\\(options: ${flag} for ${flag.slice(2)}\\)\\n$`));
+  }
   const fires = await cli(manager, ["schedules", "list", "--fires", "500"], key);
   assert.equal(fires.code, 1, describe(fires));
   assert.match(fires.stderr, /\n\(options: --fires for fires\)\n$/);
