@@ -4,6 +4,7 @@
  * running on it.
  */
 import { readArgs } from "../cli/args.ts";
+import { time } from "../cli/format.ts";
 import type { ApiKey } from "./auth/keys.ts";
 import { keyIdProblem } from "./auth/token.ts";
 import type { Config } from "./config.ts";
@@ -77,7 +78,8 @@ const CONSOLE: CliOutput = {
 };
 
 function table(keys: ApiKey[]): string {
-  const time = (ms: number | null) => ms === null ? "-" : new Date(ms).toISOString();
+  // As every other command prints a time (`2026-12-07 11:30:31Z`), not `…T11:30:31.676Z`.
+  const at = (ms: number | null) => time(ms === null ? null : new Date(ms).toISOString());
   const rows = [
     ["ID", "NAME", "SCOPES", "EXECUTORS", "CREATED", "LAST USED", "REVOKED"],
     ...keys.map((key) => [
@@ -85,9 +87,9 @@ function table(keys: ApiKey[]): string {
       key.name,
       key.scopes.join(","),
       key.executors?.join(",") ?? "*",
-      time(key.createdAt),
-      time(key.lastUsedAt),
-      time(key.revokedAt),
+      at(key.createdAt),
+      at(key.lastUsedAt),
+      at(key.revokedAt),
     ]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));

@@ -477,7 +477,7 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
   assert.equal(refused.code, 1, describe(refused));
   assert.match(
     refused.stderr,
-    /^Cannot delete executor "busy": 1 tasks are pending or in progress/,
+    /^Cannot delete executor "busy": 1 task is pending or in progress/,
   );
   // The manager names its parameter (force); the command line says which option that is.
   assert.match(refused.stderr, /\n\(options: --force for force\)\n$/);

@@ -317,7 +317,7 @@ eachBackend(
     });
     await assert.rejects(
       () => s.service.deleteExecutor("a"),
-      /1 tasks are pending or in progress/,
+      /1 task is pending or in progress/,
     );
     assert.equal((await s.store.taskList({ executorName: "a" }, { limit: 10 })).items.length, 1);
     await s.service.deleteExecutor("a", { force: true });

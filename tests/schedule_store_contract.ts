@@ -357,7 +357,7 @@ export function scheduleStoreContract(
     await store.taskInsert([makeTask("resize")]);
     await assert.rejects(
       () => store.executorDelete(resize.id),
-      /Cannot delete executor "resize": 1 tasks are pending or in progress/,
+      /Cannot delete executor "resize": 1 task is pending or in progress/,
     );
     assert.equal(await store.executorDelete(resize.id, { force: true }), true);
     assert.equal(await store.executorGet("resize"), null);

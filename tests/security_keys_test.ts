@@ -97,11 +97,13 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   const [heading, blank, ...lines] = table.stdout.trim().split("\n");
   assert.deepEqual([heading, blank], [`Keys in the store ${where}:`, ""]);
   assert.match(lines[0], /^ID +NAME +SCOPES +EXECUTORS +CREATED +LAST USED +REVOKED$/);
+  // Times as every other command prints them (`2026-12-07 11:30:31Z`), not ISO with milliseconds.
+  const at = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ";
   assert.match(
     lines[1],
-    new RegExp(`^${key.id} +mailer +worker,producer +send_email +\\S+ +- +-$`),
+    new RegExp(`^${key.id} +mailer +worker,producer +send_email +${at} +- +-$`),
   );
-  assert.match(lines[2], /^[0-9a-f]{16} +ops +admin +\* +\S+ +- +-$/);
+  assert.match(lines[2], new RegExp(`^[0-9a-f]{16} +ops +admin +\\* +${at} +- +-$`));
   assert.ok(!table.stdout.includes(token.slice(-43)), "no secret in the list");
 
   const revoked = await keysCli(dir.path, "revoke", key.id, "--json");

@@ -462,7 +462,7 @@ export function storeContract(
       () => store.executorDelete(a.id),
       (error) =>
         error instanceof FailedPreconditionError &&
-        /Cannot delete executor "a": 1 tasks are pending or in progress/.test(error.message),
+        /Cannot delete executor "a": 1 task is pending or in progress/.test(error.message),
     );
     assert.ok(await store.taskGet(pending.id), "a refused delete deletes nothing");
     assert.equal((await store.dlqList({ executorName: "a" }, { limit: 10 })).items.length, 1);

@@ -579,9 +579,10 @@ export function executorInUseError(
   name: string,
   counts: { activeTasks: number; schedules: number },
 ): FailedPreconditionError {
-  const what = counts.activeTasks > 0
-    ? `${counts.activeTasks} tasks are pending or in progress`
-    : `${counts.schedules} schedules create its tasks`;
+  const { activeTasks: tasks, schedules } = counts;
+  const what = tasks > 0
+    ? `${tasks} ${tasks === 1 ? "task is" : "tasks are"} pending or in progress`
+    : `${schedules} ${schedules === 1 ? "schedule creates" : "schedules create"} its tasks`;
   return new FailedPreconditionError(
     `Cannot delete executor "${name}": ${what} (use force to delete them too)`,
   );

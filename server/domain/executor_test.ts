@@ -12,6 +12,7 @@ import {
   EXECUTOR_BOUNDS,
   EXECUTOR_NAME_PATTERN,
   type ExecutorConfig,
+  executorInUseError,
   MIN_TIMEOUT_MS,
   NAME_MESSAGE,
   parseExecutorConfig,
@@ -408,4 +409,16 @@ Deno.test("EXECUTOR_BOUNDS is what parseExecutorConfig holds each number to: min
       assert.deepEqual(violations(at(path, fraction)).map((v) => v.split(":")[0]), [pointer]);
     } else parseExecutorConfig(at(path, fraction));
   }
+});
+
+Deno.test("executorInUseError() counts one task or schedule in the singular", () => {
+  const said = (activeTasks: number, schedules: number) =>
+    executorInUseError("flaky", { activeTasks, schedules }).message;
+  assert.equal(
+    said(0, 1),
+    'Cannot delete executor "flaky": 1 schedule creates its tasks (use force to delete them too)',
+  );
+  assert.match(said(0, 2), /: 2 schedules create its tasks /);
+  assert.match(said(1, 3), /: 1 task is pending or in progress /);
+  assert.match(said(2, 0), /: 2 tasks are pending or in progress /);
 });
