@@ -31,8 +31,9 @@ export const KEYS_USAGE = `Usage:
 Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
 an executor (required for worker keys). The last valid admin key is not revoked: create another
 admin key first. The store is the one DATA_DIR or MONGO_URI names (run with the manager's);
-create makes the store when there is none, list and revoke refuse one that is not there; each
-command says which store it used.
+create makes the store when there is none (a manager makes no admin key on a store that holds
+keys: create says when the store has no valid admin key), list and revoke refuse one that is not
+there; each command says which store it used.
 
 Exit codes: 0 done; 1 the store refused or could not be opened; 2 the command was written wrong
 (a missing or bad --name, --scope or --executor, an id that cannot name a key: key ids are 16
@@ -214,6 +215,14 @@ export async function keysCommand(
           : `Made key ${key.id} "${key.name}" (${key.scopes.join(", ")}) in the store ${where}. ` +
             `Its token is shown this once:\n\n  ${token}\n`,
       );
+      // A store made here holds this key alone, and a manager makes its first admin key only on a
+      // store with no key at all: said now, not found out when nobody can manage keys.
+      if (!key.scopes.includes("admin") && !await keys.hasValidAdmin()) {
+        output.err(
+          `The store ${where} holds no valid admin key: through a manager on it nobody can create ` +
+            "or revoke keys. Make one with keys create --name NAME --scope admin",
+        );
+      }
     } else if (verb === "list") {
       const list = [];
       let cursor: string | null = "";

@@ -77,6 +77,12 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   // Which store it wrote to, so a run in another directory (a new ./data) is noticed.
   const where = `SQLite file ${dir.path}/tasks.db (DATA_DIR=${dir.path})`;
   assert.equal(store, where);
+  // The store made here holds no admin key: said on stderr (stdout stays the JSON).
+  assert.equal(
+    created.stderr,
+    `The store ${where} holds no valid admin key: through a manager on it nobody can create or ` +
+      "revoke keys. Make one with keys create --name NAME --scope admin\n",
+  );
   assert.match(token, new RegExp(`^te_${key.id}_[A-Za-z0-9_-]{43}$`));
   assert.deepEqual(
     { name: key.name, scopes: key.scopes, executors: key.executors, revokedAt: key.revokedAt },
@@ -85,6 +91,7 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
 
   const human = await keysCli(dir.path, "create", "--name", "ops", "--scope", "admin");
   assert.equal(human.code, 0, human.stderr);
+  assert.equal(human.stderr, "");
   assert.match(
     human.stdout,
     /^Made key [0-9a-f]{16} "ops" \(admin\) in the store SQLite file .+\. Its token is shown/,
@@ -129,6 +136,10 @@ Deno.test("keys command line: create prints the token once, list shows it, revok
   );
   assert.equal((await keysCli(dir.path, "create", "--name", "ops2", "--scope", "admin")).code, 0);
   assert.equal((await keysCli(dir.path, "revoke", opsId)).code, 0);
+  // With a valid admin key in the store, a key without admin is made without a word on stderr.
+  const another = await keysCli(dir.path, "create", "--name", "r", "--scope", "read", "--json");
+  assert.equal(another.code, 0, another.stderr);
+  assert.equal(another.stderr, "");
 });
 
 const MONGO = BACKENDS.find((backend) => backend.name === "mongo")!;
