@@ -50,7 +50,8 @@ interface Violation {
 
 /**
  * The manager's REST base URL from an address: `https://host:8443` or `http://host:8080` as
- * given, a bare `host:port` as plain HTTP; a trailing `/` is dropped.
+ * given, a bare `host:port` as plain HTTP; a trailing `/` is dropped. `source` is where the address
+ * came from (`--address`, or `MANAGER_URL` when no option gave one), named in a refusal.
  *
  * @throws {UsageError} when the address is not an http(s) URL or `host:port`
  * @example
@@ -59,9 +60,9 @@ interface Violation {
  * console.log(baseUrlOf("localhost:8080")); // "http://localhost:8080"
  * ```
  */
-export function baseUrlOf(address: string): string {
+export function baseUrlOf(address: string, source = "--address"): string {
   const notUrl = () =>
-    new UsageError(`--address must be a URL such as http://localhost:8080, not "${address}"`);
+    new UsageError(`${source} must be a URL such as http://localhost:8080, not "${address}"`);
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(address);
   // `ht!tp://x` has no scheme a URL can have: not taken for a host `ht!tp` with a path.
   if (!scheme && address.includes("://")) throw notUrl();
@@ -75,10 +76,10 @@ export function baseUrlOf(address: string): string {
   // lets more through (`!`, `*`), which only a DNS lookup would then refuse.
   if (!HOST.test(url.hostname)) throw notUrl();
   if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new UsageError(`--address must use http:// or https://, not ${url.protocol}//`);
+    throw new UsageError(`${source} must use http:// or https://, not ${url.protocol}//`);
   }
   if (url.search || url.hash || url.username || url.password) {
-    throw new UsageError("--address takes no query, fragment or credentials (use --api-key)");
+    throw new UsageError(`${source} takes no query, fragment or credentials (use --api-key)`);
   }
   return url.href.replace(/\/$/, "");
 }

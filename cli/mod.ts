@@ -196,9 +196,12 @@ export async function runCli(
   const own: Values = {};
   for (const key of Object.keys(group.options)) own[key] = values[key];
   try {
-    const address = (values.address as string | undefined) ?? env.MANAGER_URL ??
-      DEFAULT_MANAGER_URL;
-    const client = new ManagerClient(baseUrlOf(address), {
+    const option = values.address as string | undefined;
+    const address = option ?? env.MANAGER_URL ?? DEFAULT_MANAGER_URL;
+    const source = option === undefined && env.MANAGER_URL !== undefined
+      ? "MANAGER_URL"
+      : "--address";
+    const client = new ManagerClient(baseUrlOf(address, source), {
       apiKey: (values["api-key"] as string | undefined) ?? env.TASKS_EXECUTOR_API_KEY,
     });
     const context: CommandContext = {

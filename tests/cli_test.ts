@@ -555,6 +555,10 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.match(run.stderr, message, args.join(" "));
     assert.match(run.stderr, /\nUsage: tasks-executor /, args.join(" "));
   }
+  // An address from the environment is named as such: the command line held no --address.
+  const fromEnv = await cli(null, ["tasks", "list"], { MANAGER_URL: "ht!tp://x" });
+  assert.equal(fromEnv.code, 2, describe(fromEnv));
+  assert.match(fromEnv.stderr, /^MANAGER_URL must be a URL such as http:/);
   // A value the command can check is refused in one line naming the option, before any call:
   // the manager at 127.0.0.1:9 cannot be reached, which would exit 1.
   const values: [string[], RegExp][] = [
