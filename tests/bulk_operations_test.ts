@@ -526,6 +526,53 @@ for (const backend of BACKENDS) {
 
   backendTest(
     backend,
+    "confirm is a boolean on every bulk call, refused naming it otherwise, filter or not",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const dead = await tasksIn(manager, "x", "dlq", 1);
+      const pending = await tasksIn(manager, "x", "pending", 1);
+      const refusals: [string, string, unknown, string][] = [
+        ["POST", "/dlq/requeue", { confirm: "1" }, "/confirm"],
+        ["POST", "/dlq/requeue", { confirm: "true" }, "/confirm"],
+        ["POST", "/dlq/requeue", { confirm: "abc", executorName: "x" }, "/confirm"],
+        ["POST", "/dlq/requeue?confirm=abc", {}, "confirm"],
+        ["DELETE", "/dlq?confirm=abc", undefined, "confirm"],
+        ["DELETE", "/dlq?confirm=abc&executorName=x", undefined, "confirm"],
+        ["POST", "/tasks/cancel?confirm=abc&executorName=x", undefined, "confirm"],
+        ["POST", "/tasks/retry?confirm=maybe&executorName=x", undefined, "confirm"],
+        ["DELETE", "/tasks?confirm=nope&executorName=x", undefined, "confirm"],
+        ["DELETE", "/tasks?confirm=yes", undefined, "confirm"],
+      ];
+      for (const [method, path, body, field] of refusals) {
+        const refused = await rest(manager, method, path, body);
+        assert.equal(refused.status, 400, `${method} ${path} ${JSON.stringify(body)}`);
+        assert.deepEqual(
+          refused.body.errors.map((e: { field: string }) => e.field),
+          [field],
+          `${method} ${path}`,
+        );
+        assert.match(refused.body.errors[0].message, /^Must be true or false, not /);
+      }
+      assert.equal(await statusOf(manager, dead[0]), "dlq", "nothing was requeued");
+      assert.equal(await statusOf(manager, pending[0]), "pending", "nothing was cancelled");
+      // A query parameter is text: true and false in any case, or 1 and 0.
+      assert.deepEqual(await restOk(manager, "POST", "/tasks/retry?confirm=TRUE"), {
+        retried: 1,
+        invalid: 0,
+        nextCursor: null,
+      });
+      const off = await rest(manager, "POST", "/tasks/cancel?confirm=False");
+      assert.equal(off.status, 400);
+      assert.match(off.body.errors[0].message, /^Must be true to cancel every pending task/);
+      assert.deepEqual(await restOk(manager, "POST", "/tasks/cancel?confirm=1"), {
+        cancelled: 2,
+        nextCursor: null,
+      });
+    },
+  );
+
+  backendTest(
+    backend,
     "DELETE /tasks/{id} deletes one finished task and refuses one still to run",
     async ({ manager }) => {
       await executor(manager, "x");

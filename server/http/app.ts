@@ -4,14 +4,14 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { ANONYMOUS_ADMIN, type Authenticator, type Principal } from "../auth/scopes.ts";
-import { InvalidArgumentError } from "../domain/errors.ts";
+import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { checkedRef, type RefKind } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
 import { type WorkerDirectory, workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
-import { assertNoViolations } from "../service/violations.ts";
+import { assertNoViolations, booleanField } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { bodyReadingOf } from "./serve.ts";
 import { ASSETS } from "./_assets.ts";
@@ -87,11 +87,12 @@ function badQuery(name: string, message: string): InvalidArgumentError {
   ]);
 }
 
+/** Boolean query parameter `name` (`booleanField`'s rule), `false` when not given. */
 function booleanOf(query: Record<string, string>, name: string): boolean {
-  const value = query[name];
-  if (value === undefined || value === "" || value === "false" || value === "0") return false;
-  if (value === "true" || value === "1") return true;
-  throw badQuery(name, `Must be true or false, not "${value}"`);
+  const violations: FieldViolation[] = [];
+  const value = booleanField(query[name], name, violations, { text: true });
+  if (violations.length > 0) throw badQuery(name, violations[0].message);
+  return value ?? false;
 }
 
 /**
@@ -411,9 +412,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
   app.delete("/api/v1/dlq", async (c) => {
-    const query = queryOf(c);
-    booleanOf(query, "confirm");
-    return c.json(await bulk.purgeDlq(query));
+    return c.json(await bulk.purgeDlq(queryOf(c)));
   });
   app.post("/api/v1/dlq/requeue", async (c) => {
     const input = await body(c);
@@ -425,6 +424,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
       field,
       message: "Is given in both the query and the body: give it in one",
     }));
+    // A body field is JSON: `"true"` is no boolean there (the query's text rule is not the body's).
+    booleanField(input.confirm, "/confirm", violations);
     if (input.cursor !== undefined && typeof input.cursor !== "string") {
       violations.push({ field: "/cursor", message: "Must be a cursor from a previous call" });
     }

@@ -19,7 +19,7 @@ import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
 import { DlqEntryChangedError } from "./dlq.ts";
 import { countsByExecutor } from "./events.ts";
-import { assertNoViolations, checkStatusList, isGiven } from "./violations.ts";
+import { assertNoViolations, booleanField, checkStatusList, isGiven } from "./violations.ts";
 
 /** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
 export interface BulkOutcome {
@@ -52,6 +52,8 @@ const CANCEL_CHUNK = 10;
 
 /**
  * Refuses a call that names no filter unless `confirm` is true: one click must not empty a queue.
+ * `confirm` is a boolean (`booleanField`: a query parameter's `true`/`false`/`1`/`0`, any case),
+ * refused naming it when it is anything else, filter or not.
  *
  * @throws {InvalidArgumentError} naming `confirm`
  */
@@ -60,14 +62,17 @@ export function assertConfirmed(
   fields: readonly string[],
   what: string,
 ): void {
-  if (fields.some((field) => isGiven(filter[field]))) return;
-  const confirm = filter.confirm;
-  if (confirm === true || confirm === "true" || confirm === "1") return;
-  const message = `Must be true to ${what} (or filter by ${fields.join(", ")})`;
+  const violations: FieldViolation[] = [];
   // The rule serves REST (a query parameter or a body field) and gRPC alike: named without either.
-  throw new InvalidArgumentError(`Invalid confirm: ${message}`, [
-    { field: "confirm", message },
-  ]);
+  const before = violations.length;
+  const confirm = booleanField(filter.confirm, "confirm", violations, { text: true });
+  const malformed = violations.length > before;
+  if (!malformed && confirm !== true && !fields.some((field) => isGiven(filter[field]))) {
+    const message = `Must be true to ${what} (or filter by ${fields.join(", ")})`;
+    violations.push({ field: "confirm", message });
+  }
+  const title = fields === DLQ_FILTERS ? "Invalid DLQ filter" : "Invalid task filter";
+  assertNoViolations(title, violations, { between: ": " });
 }
 
 /** Bulk operations over the service's own verbs (see the module doc). */

@@ -54,6 +54,40 @@ export function executorFilter(
 }
 
 /**
+ * The one reader of a boolean a client sends, as a query parameter or a body field (REST) or a
+ * field of a request: `undefined` when not given (absent or `null`, or `""` for a query
+ * parameter), a violation on `field` for anything but a boolean. A query parameter is text:
+ * `true` and `false` (any case), `1` and `0`. A body field is JSON: `true` or `false` only (the
+ * string `"true"` is no boolean: `{"confirm":"1"}` once requeued the whole dead letter queue).
+ *
+ * @example
+ * ```ts
+ * import { booleanField } from "./violations.ts";
+ * const violations: { field: string; message: string }[] = [];
+ * console.log(booleanField("TRUE", "confirm", violations, { text: true })); // true
+ * console.log(booleanField("1", "/confirm", violations), violations.length); // undefined 1
+ * ```
+ */
+export function booleanField(
+  value: unknown,
+  field: string,
+  violations: FieldViolation[],
+  options: { text?: boolean } = {},
+): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "boolean") return value;
+  if (options.text && typeof value === "string") {
+    const text = value.toLowerCase();
+    if (text === "") return undefined;
+    if (text === "true" || text === "1") return true;
+    if (text === "false" || text === "0") return false;
+  }
+  const shown = typeof value === "string" ? `"${value.slice(0, 100)}"` : typeof value;
+  violations.push({ field, message: `Must be true or false, not ${shown}` });
+  return undefined;
+}
+
+/**
  * Throws one `InvalidArgumentError` naming every violation, when there are any; the message is
  * `what: <pointer> <message>; …`, or with `options.between` between pointer and message
  * (`": "`: `what: <field>: <message>; …`, as the filters of lists and searches say it).

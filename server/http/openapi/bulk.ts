@@ -5,7 +5,7 @@
  */
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import { DELETABLE, RETRYABLE } from "../../service/bulk.ts";
-import { BAD, ok, queryParam, statusQuery, timeQuery } from "./_parts.ts";
+import { BAD, BOOLEAN_QUERY, ok, queryParam, statusQuery, timeQuery } from "./_parts.ts";
 
 const BULK_DESCRIPTION =
   `One call handles at most ${DEFAULT_LIMITS.bulkTasks} matching tasks (the bulkTasks limit), newest first; \`nextCursor\` says where the next call goes on. With no executorName and no time bound, \`confirm=true\` is needed`;
@@ -24,9 +24,13 @@ const bulkFilter = (statuses: string, allowed: readonly string[]) => [
   timeQuery("createdBefore", "Created before"),
   timeQuery("finishedAfter", "Ended at or after"),
   timeQuery("finishedBefore", "Ended before"),
-  queryParam("confirm", "Must be true when no executorName or time bound is given", {
-    type: "boolean",
-  }),
+  queryParam(
+    "confirm",
+    `Must be true when no executorName or time bound is given. ${BOOLEAN_QUERY}`,
+    {
+      type: "boolean",
+    },
+  ),
   bulkCursor,
 ];
 const bulkAnswer = (...counts: string[]) => ({

@@ -5,6 +5,7 @@
  */
 import {
   BAD,
+  BOOLEAN_QUERY,
   cursor,
   type Json,
   json,
@@ -61,7 +62,9 @@ const DLQ_FILTER_QUERY = [
   queryParam("executorName", "Only this executor's"),
   reason,
   timeQuery("deadBefore", "Dead before"),
-  queryParam("confirm", "Must be true when no filter is given", { type: "boolean" }),
+  queryParam("confirm", `Must be true when no filter is given. ${BOOLEAN_QUERY}`, {
+    type: "boolean",
+  }),
 ];
 
 /** The DLQ paths. */
@@ -96,7 +99,11 @@ export const DLQ_PATHS: Record<string, Json> = {
             executorName: { type: "string" },
             reason: ref("DlqReason"),
             deadBefore: TIME_IN_BODY,
-            confirm: { type: "boolean", description: "Must be true when no filter is given" },
+            confirm: {
+              type: "boolean",
+              description:
+                'Must be true when no filter is given; a JSON boolean (the string "true" is a 400 naming /confirm)',
+            },
             cursor: {
               type: "string",
               description:

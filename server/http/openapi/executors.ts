@@ -5,6 +5,7 @@
 import { EXECUTOR_BOUNDS, EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import {
   BAD,
+  BOOLEAN_QUERY,
   busyWithBody,
   cursor,
   durationInput,
@@ -214,7 +215,9 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
       operationId: "deleteExecutor",
       summary: "Delete an executor",
       parameters: [
-        queryParam("force", "Also delete its pending and running tasks", { type: "boolean" }),
+        queryParam("force", `Also delete its pending and running tasks. ${BOOLEAN_QUERY}`, {
+          type: "boolean",
+        }),
       ],
       responses: {
         "204": noContent,
