@@ -573,6 +573,36 @@ for (const backend of BACKENDS) {
 
   backendTest(
     backend,
+    "a bulk call names a status it may not touch and a missing confirm in one answer",
+    async ({ manager }) => {
+      for (
+        const [method, path, allowed] of [
+          ["POST", "/tasks/retry?status=pending", "failed, dlq"],
+          ["POST", "/tasks/cancel?status=failed", "pending"],
+          ["DELETE", "/tasks?status=pending", "completed, failed, cancelled"],
+        ]
+      ) {
+        const refused = await rest(manager, method, path);
+        assert.equal(refused.status, 400, `${method} ${path}`);
+        assert.deepEqual(
+          refused.body.errors.map((e: { field: string; message: string }) => [e.field, e.message]),
+          [
+            ["status", `Must be one of ${allowed}, not "${path.split("=")[1]}"`],
+            ["confirm", refused.body.errors[1]?.message],
+          ],
+          `${method} ${path}`,
+        );
+        assert.match(refused.body.errors[1].message, /^Must be true to /);
+        assert.match(
+          refused.body.detail,
+          /^Invalid task filter: status: Must be one of .*; confirm: /,
+        );
+      }
+    },
+  );
+
+  backendTest(
+    backend,
     "DELETE /tasks/{id} deletes one finished task and refuses one still to run",
     async ({ manager }) => {
       await executor(manager, "x");

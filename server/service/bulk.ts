@@ -53,16 +53,18 @@ const CANCEL_CHUNK = 10;
 /**
  * Refuses a call that names no filter unless `confirm` is true: one click must not empty a queue.
  * `confirm` is a boolean (`booleanField`: a query parameter's `true`/`false`/`1`/`0`, any case),
- * refused naming it when it is anything else, filter or not.
+ * refused naming it when it is anything else, filter or not. With `statuses` (a task call), a
+ * `status` outside them is refused in the same answer: the caller learns all that is wrong at once.
  *
- * @throws {InvalidArgumentError} naming `confirm`
+ * @throws {InvalidArgumentError} naming `confirm` (and `status`)
  */
 export function assertConfirmed(
   filter: Record<string, unknown>,
   fields: readonly string[],
   what: string,
+  statuses?: readonly TaskStatus[],
 ): void {
-  const violations: FieldViolation[] = [];
+  const violations = statuses ? statusViolations(filter, statuses) : [];
   // The rule serves REST (a query parameter or a body field) and gRPC alike: named without either.
   const before = violations.length;
   const confirm = booleanField(filter.confirm, "confirm", violations, { text: true });
@@ -73,6 +75,34 @@ export function assertConfirmed(
   }
   const title = fields === DLQ_FILTERS ? "Invalid DLQ filter" : "Invalid task filter";
   assertNoViolations(title, violations, { between: ": " });
+}
+
+/** A violation on `status` for each status the filter lists outside `allowed`. */
+function statusViolations(
+  filter: Record<string, unknown>,
+  allowed: readonly TaskStatus[],
+): FieldViolation[] {
+  const asked = askedStatuses(filter, allowed);
+  if (asked.length > TASK_STATUSES.length) {
+    // Refused whole, not one violation an entry: the answer stays as small as a list allowed.
+    const violations: FieldViolation[] = [];
+    checkStatusList(asked, "status", () => "status", violations);
+    return violations;
+  }
+  return asked
+    .filter((status) => !allowed.includes(status as TaskStatus))
+    .map((status) => ({
+      field: "status",
+      message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
+    }));
+}
+
+/** The statuses a filter asks for; a list of nothing (`status=,`) asks for every allowed one. */
+function askedStatuses(filter: Record<string, unknown>, allowed: readonly TaskStatus[]): string[] {
+  const listed = isGiven(filter.status)
+    ? String(filter.status).split(",").filter((s) => s !== "")
+    : [];
+  return listed.length > 0 ? listed : [...allowed];
 }
 
 /** Bulk operations over the service's own verbs (see the module doc). */
@@ -126,7 +156,7 @@ export class BulkService {
    *   without `confirm`
    */
   async deleteTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
-    assertConfirmed(filter, TASK_FILTERS, "delete every finished task");
+    assertConfirmed(filter, TASK_FILTERS, "delete every finished task", DELETABLE);
     const { tasks, nextCursor } = await this.#matching(filter, DELETABLE, options);
     // Each only while still the version listed (status and run): a task run again since is not
     // one the filter matched, however it ended (a cancelled one that completed, or one that ended
@@ -142,7 +172,7 @@ export class BulkService {
    * @throws {InvalidArgumentError} as `deleteTasks`
    */
   async cancelTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
-    assertConfirmed(filter, TASK_FILTERS, "cancel every pending task");
+    assertConfirmed(filter, TASK_FILTERS, "cancel every pending task", ["pending"]);
     const { tasks, nextCursor } = await this.#matching(filter, ["pending"], options);
     const service = this.#service;
     // Pending tasks only: none has a handler to stop, so the store moves them a chunk at a time
@@ -179,7 +209,7 @@ export class BulkService {
     filter: Record<string, unknown>,
     options: CallerOptions = {},
   ): Promise<BulkOutcome> {
-    assertConfirmed(filter, TASK_FILTERS, "run every failed and dead task again");
+    assertConfirmed(filter, TASK_FILTERS, "run every failed and dead task again", RETRYABLE);
     const { tasks, nextCursor } = await this.#matching(filter, RETRYABLE, options);
     let count = 0;
     let invalid = 0;
@@ -292,27 +322,12 @@ export class BulkService {
     options: CallerOptions,
   ): Promise<{ tasks: TaskRef[]; nextCursor: string | null }> {
     const service = this.#service;
-    const listed = isGiven(filter.status)
-      ? String(filter.status).split(",").filter((s) => s !== "")
-      : [];
     // A list of nothing (`status=,`) is no status filter, as in a read: every allowed status,
     // never every status.
-    const asked = listed.length > 0 ? listed : [...allowed];
-    const violations: FieldViolation[] = [];
-    if (listed.length > TASK_STATUSES.length) {
-      // Refused whole, not one violation an entry: the answer stays as small as a list allowed.
-      checkStatusList(listed, "status", () => "status", violations);
-    } else {
-      violations.push(
-        ...asked
-          .filter((status) => !allowed.includes(status as TaskStatus))
-          .map((status) => ({
-            field: "status",
-            message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
-          })),
-      );
-    }
-    assertNoViolations("Invalid task filter", violations, { between: ": " });
+    const asked = askedStatuses(filter, allowed);
+    assertNoViolations("Invalid task filter", statusViolations(filter, allowed), {
+      between: ": ",
+    });
     const tasks: TaskRef[] = [];
     let cursor = typeof filter.cursor === "string" && filter.cursor !== ""
       ? filter.cursor
