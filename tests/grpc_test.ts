@@ -705,10 +705,19 @@ Deno.test("UpdateTaskStatus follows the allowed transitions and parses result_js
     grpc.status.FAILED_PRECONDITION,
   );
   assert.match(refused.details, /from pending to completed/);
-  await rejectsWith(
+  const unknown = await rejectsWith(
     stack.call("UpdateTaskStatus", { id: task.id, status: 99 }),
     grpc.status.INVALID_ARGUMENT,
   );
+  assert.deepEqual(violationsFromMetadata(unknown.metadata).map((v) => v.field), ["/status"]);
+  // No status is named as missing, not as the raw value ("" or "undefined").
+  const unset = await rejectsWith(
+    stack.call("UpdateTaskStatus", { id: task.id }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(unset.metadata), [
+    { field: "/status", message: "Is required" },
+  ]);
   await rejectsWith(
     stack.call("UpdateTaskStatus", { id: "nope", status: "TASK_STATUS_CANCELLED" }),
     grpc.status.NOT_FOUND,

@@ -531,6 +531,32 @@ Deno.test("task status changes go through the allowed transitions only", async (
   const unknown = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, { status: "done" });
   assertProblem(unknown, 400);
   assert.equal(unknown.body.errors[0].field, "/status");
+  // The field is named with what is wrong, never the raw value alone (`{}` once answered
+  // `Unknown status "undefined"`, `{"status":["pending"]}` `Unknown status "pending"`).
+  const STATUSES = "pending, in_progress, completed, failed, dlq, cancelled";
+  for (
+    const [input, message] of [
+      [{}, "Is required"],
+      [{ status: null }, "Is required"],
+      [{ status: ["pending"] }, "Must be a string"],
+      [{ status: 5 }, "Must be a string"],
+      [{ status: "done" }, `Must be one of ${STATUSES}, not "done"`],
+    ] as const
+  ) {
+    const refused = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, input);
+    assertProblem(refused, 400);
+    assert.deepEqual(refused.body.errors, [{ field: "/status", message }], JSON.stringify(input));
+    assert.equal(refused.body.detail, `Cannot update task status: /status ${message}`);
+  }
+  const from = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, {
+    status: "cancelled",
+    from: ["pending", 5, "x"],
+  });
+  assertProblem(from, 400);
+  assert.deepEqual(from.body.errors, [
+    { field: "/from/1", message: "Must be a string" },
+    { field: "/from/2", message: `Must be one of ${STATUSES}, not "x"` },
+  ]);
   const extra = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, {
     status: "cancelled",
     why: "x",

@@ -174,7 +174,8 @@ export function createManagerService(
         "Cannot update task status",
       );
       const task = await service.updateTaskStatus(req.id, {
-        status: fromEnum(ENUM_PREFIX.taskStatus, req.status) ?? "",
+        // Unset (TASK_STATUS_UNSPECIFIED) is no status: "/status Is required", as over REST.
+        status: fromEnum(ENUM_PREFIX.taskStatus, req.status),
         result,
         error: req.error || undefined,
         // Empty = no precondition (proto3 cannot tell an empty list from none).

@@ -2,12 +2,7 @@
  * Task use cases past their creation: read, list, move by hand along the allowed transitions, and
  * cancel. The create path stays in `service.ts`, whose `Service` answers these too.
  */
-import {
-  FailedPreconditionError,
-  type FieldViolation,
-  InvalidArgumentError,
-  NotFoundError,
-} from "../domain/errors.ts";
+import { FailedPreconditionError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
@@ -18,6 +13,7 @@ import {
   isTaskStatus,
   RESCUER_PREFIX,
   type Task,
+  TASK_STATUSES,
   type TaskError,
   type TaskStatus,
   transitionRefusal,
@@ -30,7 +26,13 @@ import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
 import { DlqEntryChangedError, type DlqService } from "./dlq.ts";
 import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest } from "./paging.ts";
-import { assertNoViolations, checkStatusList, executorFilter, timeFilter } from "./violations.ts";
+import {
+  assertNoViolations,
+  checkStatusList,
+  enumField,
+  executorFilter,
+  timeFilter,
+} from "./violations.ts";
 
 /** The answer for a task id that names no task, or one the caller may not read. */
 export function taskMissing(id: string): NotFoundError {
@@ -178,15 +180,8 @@ export class TaskService {
     change: { status: unknown; result?: unknown; error?: unknown; from?: unknown },
     expected: { run?: number } = {},
   ): Promise<Task> {
-    if (!isTaskStatus(change.status)) {
-      throw new InvalidArgumentError(`Unknown status "${String(change.status)}"`, [
-        {
-          field: "/status",
-          message: "Must be one of pending, in_progress, completed, failed, dlq, cancelled",
-        },
-      ]);
-    }
     const violations: FieldViolation[] = [];
+    const status = enumField(change.status, "/status", TASK_STATUSES, violations);
     if (change.result !== undefined) {
       checkJsonValue(change.result, {
         pointer: "/result",
@@ -206,7 +201,8 @@ export class TaskService {
     }
     const from = fromStatuses(change.from, violations);
     assertNoViolations("Cannot update task status", violations);
-    const to = change.status;
+    // Given and valid: a violation on /status was thrown above otherwise.
+    const to = status as TaskStatus;
     const task = await this.#task(id);
     if (from && !from.includes(task.status)) {
       throw new FailedPreconditionError(fromRefusal(id, task.status, from));

@@ -88,6 +88,41 @@ export function booleanField(
 }
 
 /**
+ * One of `allowed` that a client sends in `field`: a violation naming the field when it is not
+ * given (`required`: absent or `null`), not a string, or not one of them, never the raw value in
+ * the message alone (`{}` once answered `Unknown status "undefined"`). `undefined` unless valid.
+ *
+ * @example
+ * ```ts
+ * import { enumField } from "./violations.ts";
+ * const violations: { field: string; message: string }[] = [];
+ * enumField(["a"], "/kind", ["a", "b"], violations); // undefined: "/kind" Must be a string
+ * ```
+ */
+export function enumField<T extends string>(
+  value: unknown,
+  field: string,
+  allowed: readonly T[],
+  violations: FieldViolation[],
+  options: { required?: boolean } = {},
+): T | undefined {
+  if (value === undefined || value === null) {
+    if (options.required ?? true) violations.push({ field, message: "Is required" });
+    return undefined;
+  }
+  if (typeof value !== "string") {
+    violations.push({ field, message: "Must be a string" });
+    return undefined;
+  }
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  violations.push({
+    field,
+    message: `Must be one of ${allowed.join(", ")}, not "${value.slice(0, 100)}"`,
+  });
+  return undefined;
+}
+
+/**
  * Throws one `InvalidArgumentError` naming every violation, when there are any; the message is
  * `what: <pointer> <message>; …`, or with `options.between` between pointer and message
  * (`": "`: `what: <field>: <message>; …`, as the filters of lists and searches say it).
@@ -121,7 +156,7 @@ export function assertNoViolations(
  * checkStatusList(["failed", "failed", "done"], "/from", (i) => `/from/${i}`, violations);
  * console.log(violations);
  * // [{ field: "/from/1", message: 'Must not repeat "failed"' },
- * //  { field: "/from/2", message: 'Unknown status "done"' }]
+ * //  { field: "/from/2", message: 'Must be one of pending, …, cancelled, not "done"' }]
  * ```
  */
 export function checkStatusList(
@@ -139,10 +174,9 @@ export function checkStatusList(
     return;
   }
   list.forEach((status, i) => {
-    if (!isTaskStatus(status)) {
-      violations.push({ field: at(i), message: `Unknown status "${String(status)}"` });
-    } else if (list.indexOf(status) < i) {
-      violations.push({ field: at(i), message: `Must not repeat "${status}"` });
+    const known = enumField(status, at(i), TASK_STATUSES, violations);
+    if (known !== undefined && list.indexOf(known) < i) {
+      violations.push({ field: at(i), message: `Must not repeat "${known}"` });
     }
   });
 }
