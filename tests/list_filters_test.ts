@@ -11,7 +11,7 @@ import { protoRoot } from "../proto/_root.ts";
 import { OPENAPI } from "../server/http/openapi/mod.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
-import { restOk } from "./fixtures/rest.ts";
+import { rest, restOk } from "./fixtures/rest.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -110,6 +110,61 @@ for (const backend of BACKENDS) {
         finishedBefore: T0 + 120_000,
       });
       assert.deepEqual(page.tasks.map((t) => t.id), [ids[1]]);
+    },
+  );
+  backendTest(
+    backend,
+    "an inverted time range is refused naming its first bound, over REST and gRPC, lists and bulk calls",
+    async ({ manager }) => {
+      await restOk(manager, "POST", "/executors", { config: { name: "ranges", enabled: false } });
+      const [late, early] = ["2030-01-01T00:00:00Z", "2020-01-01T00:00:00Z"];
+      for (
+        const [after, before] of [["createdAfter", "createdBefore"], [
+          "finishedAfter",
+          "finishedBefore",
+        ]]
+      ) {
+        for (
+          const [method, path] of [
+            ["GET", "/tasks"],
+            ["DELETE", "/tasks"],
+            ["POST", "/tasks/cancel"],
+            ["POST", "/tasks/retry"],
+          ]
+        ) {
+          for (const [a, b] of [[late, early], [early, early]]) {
+            const refused = await rest(manager, method, `${path}?${after}=${a}&${before}=${b}`);
+            assert.equal(refused.status, 400, `${method} ${path} ${after}`);
+            assert.deepEqual(refused.body.errors, [
+              { field: after, message: `Must be before ${before}` },
+            ]);
+            assert.equal(
+              refused.body.detail,
+              `Invalid task filter: ${after}: Must be before ${before}`,
+            );
+          }
+        }
+        const ok = await restOk(manager, "GET", `/tasks?${after}=${early}&${before}=${late}`);
+        assert.deepEqual(ok.tasks, []);
+      }
+      const client = managerClient(Number(manager.grpcAddress.split(":").pop()));
+      try {
+        const range = {
+          createdAfter: timestampFromMs(Date.parse(late)),
+          createdBefore: timestampFromMs(Date.parse(early)),
+        };
+        for (const rpc of ["ListTasks", "DeleteTasks", "CancelTasks", "RetryTasks"]) {
+          const refused = await rejectsWith(
+            unary(client, rpc, range),
+            grpc.status.INVALID_ARGUMENT,
+          );
+          assert.deepEqual(violationsFromMetadata(refused.metadata), [
+            { field: "createdAfter", message: "Must be before createdBefore" },
+          ], rpc);
+        }
+      } finally {
+        client.close();
+      }
     },
   );
 }

@@ -31,8 +31,15 @@ import {
   checkStatusList,
   enumField,
   executorFilter,
+  rangeViolation,
   timeFilter,
 } from "./violations.ts";
+
+/** The time ranges of a task filter: each `…After` must come before its `…Before`. */
+const RANGES = {
+  created: ["createdAfter", "createdBefore"],
+  finished: ["finishedAfter", "finishedBefore"],
+} as const;
 
 /** The answer for a task id that names no task, or one the caller may not read. */
 export function taskMissing(id: string): NotFoundError {
@@ -153,6 +160,8 @@ export class TaskService {
       const ms = timeFilter(filter[key], violations, key);
       if (ms !== undefined) parsed[key] = ms;
     }
+    rangeViolation(parsed.createdAfter, parsed.createdBefore, RANGES.created, violations);
+    rangeViolation(parsed.finishedAfter, parsed.finishedBefore, RANGES.finished, violations);
     const limit = pageLimit(page, violations);
     pageCursorCheck(page, violations, isId);
     assertNoViolations("Invalid task filter", violations, { between: ": " });

@@ -123,6 +123,21 @@ export function enumField<T extends string>(
 }
 
 /**
+ * A violation on `afterField` when both bounds of a time range are given and the first is not
+ * before the second, as history words `from` after `to`: such a range matches nothing (an
+ * inverted `createdAfter`/`createdBefore` once answered an empty list, and a bulk delete 0).
+ */
+export function rangeViolation(
+  after: number | undefined,
+  before: number | undefined,
+  fields: readonly [after: string, before: string],
+  violations: FieldViolation[],
+): void {
+  if (after === undefined || before === undefined || after < before) return;
+  violations.push({ field: fields[0], message: `Must be before ${fields[1]}` });
+}
+
+/**
  * Throws one `InvalidArgumentError` naming every violation, when there are any; the message is
  * `what: <pointer> <message>; …`, or with `options.between` between pointer and message
  * (`": "`: `what: <field>: <message>; …`, as the filters of lists and searches say it).

@@ -20,9 +20,15 @@ export const bulkCursor = queryParam(
 const bulkFilter = (statuses: string, allowed: readonly string[]) => [
   queryParam("executorName", "Only tasks of this executor"),
   statusQuery(`Only tasks in one of these statuses, among ${statuses}`, allowed),
-  timeQuery("createdAfter", "Created at or after"),
+  timeQuery(
+    "createdAfter",
+    "Created at or after; before createdBefore when both are given (else a 400)",
+  ),
   timeQuery("createdBefore", "Created before"),
-  timeQuery("finishedAfter", "Ended at or after"),
+  timeQuery(
+    "finishedAfter",
+    "Ended at or after; before finishedBefore when both are given (else a 400)",
+  ),
   timeQuery("finishedBefore", "Ended before"),
   queryParam(
     "confirm",

@@ -169,11 +169,14 @@ export const TASK_PATHS: Record<string, Json> = {
       parameters: [
         queryParam("executorName", "Only tasks of this executor"),
         statusQuery("Only tasks in one of these statuses"),
-        timeQuery("createdAfter", "Created at or after"),
+        timeQuery(
+          "createdAfter",
+          "Created at or after; before createdBefore when both are given (else a 400)",
+        ),
         timeQuery("createdBefore", "Created before"),
         timeQuery(
           "finishedAfter",
-          `Ended at or after. A page by end time looks at ${DEFAULT_LIMITS.searchScanTasks} tasks at most (SEARCH_SCAN_TASKS) and may hold fewer than \`limit\`, none even, with a \`nextCursor\` to go on`,
+          `Ended at or after; before finishedBefore when both are given (else a 400). A page by end time looks at ${DEFAULT_LIMITS.searchScanTasks} tasks at most (SEARCH_SCAN_TASKS) and may hold fewer than \`limit\`, none even, with a \`nextCursor\` to go on`,
         ),
         timeQuery("finishedBefore", "Ended before (pages as for `finishedAfter`)"),
         cursor,
