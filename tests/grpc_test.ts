@@ -407,6 +407,24 @@ Deno.test("DeleteExecutor refuses while tasks wait unless forced", async () => {
 
 // Tasks --------------------------------------------------------------------------------------
 
+Deno.test("CreateTask refuses an empty metadata key naming its pointer", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  const error = await rejectsWith(
+    stack.call("CreateTask", {
+      task: {
+        executorName: "send_email",
+        data: valueFromJson({ to: "a@example.com" }),
+        metadata: { "": "v" },
+      },
+    }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(error.metadata), [
+    { field: "/task/metadata/", message: "Must not be empty: a metadata key names its value" },
+  ]);
+});
+
 Deno.test("CreateTask stores the task and GetTask reads it back", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);

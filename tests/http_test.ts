@@ -1131,6 +1131,34 @@ Deno.test("any query parameter name a list does not declare is refused, naming i
   );
 });
 
+Deno.test("a metadata key is never empty: refused on create naming its pointer, and a search says the key is empty", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  const message = "Must not be empty: a metadata key names its value";
+  for (
+    const [path, body, pointer] of [
+      ["/api/v1/tasks", { executorName: "a", metadata: { "": "v", k: "v" } }, "/metadata/"],
+      ["/api/v1/tasks", { task: { executorName: "a", metadata: { "": "v" } } }, "/task/metadata/"],
+      [
+        "/api/v1/tasks/batch",
+        { tasks: [{ executorName: "a" }, { executorName: "a", metadata: { "": "v" } }] },
+        "/tasks/1/metadata/",
+      ],
+    ] as const
+  ) {
+    const refused = await app.call("POST", path, body);
+    assertProblem(refused, 400);
+    assert.deepEqual(refused.body.errors, [{ field: pointer, message }], JSON.stringify(body));
+  }
+  assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, [], "none stored");
+  const search = await app.call("GET", "/api/v1/tasks/search?metadataKey=&metadataValue=v");
+  assertProblem(search, 400);
+  assert.deepEqual(search.body.errors, [{
+    field: "metadataKey",
+    message: "Must not be empty: no metadata key is, give the key metadataValue is searched under",
+  }]);
+});
+
 Deno.test("a query parameter given twice is refused naming it, but for lists such as status", async () => {
   await using app = await startApp();
   await createExecutor(app, { name: "a" });

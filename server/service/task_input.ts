@@ -169,6 +169,11 @@ function parseMetadata(
   const { metadataKeyChars, metadataValueChars } = limits;
   const kept = entries.filter(([key, item]) => {
     const at = `${pointer}/${escapePointer(key)}`;
+    if (key === "") {
+      // Stored, it could be searched for by no one (`metadataKey=` is no key).
+      violations.push({ field: at, message: "Must not be empty: a metadata key names its value" });
+      return false;
+    }
     if (!checkString(key, { pointer: at, maxChars: metadataKeyChars, isKey: true }, violations)) {
       return false;
     }

@@ -97,7 +97,12 @@ export class TaskSearchService {
         search.metadata = { key: request.metadataKey, value };
       }
     } else if (given(request.metadataValue)) {
-      violations.push({ field: "metadataKey", message: "Must be given with metadataValue" });
+      violations.push({
+        field: "metadataKey",
+        message: request.metadataKey === ""
+          ? "Must not be empty: no metadata key is, give the key metadataValue is searched under"
+          : "Must be given with metadataValue",
+      });
     }
     if (given(request.dataPointer)) {
       const data = this.#dataTerm(request.dataPointer, request.dataValue, violations);

@@ -17,7 +17,7 @@ export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const METADATA_INPUT = {
   type: ["object", "null"],
   maxProperties: DEFAULT_LIMITS.metadataEntries,
-  propertyNames: { maxLength: DEFAULT_LIMITS.metadataKeyChars },
+  propertyNames: { minLength: 1, maxLength: DEFAULT_LIMITS.metadataKeyChars },
   additionalProperties: { type: "string", maxLength: DEFAULT_LIMITS.metadataValueChars },
 };
 /** An RFC 3339 time (an answer, or a body field that takes only that form). */
