@@ -76,7 +76,7 @@ for (const backend of BACKENDS) {
     const purge = await rest(m, "DELETE", "/dlq?deadBefore=2030-06-01");
     assert.equal(purge.status, 400);
     assert.deepEqual(purge.body.errors.map((e: { field: string }) => e.field), ["deadBefore"]);
-    await refused(m, "POST", "/dlq/requeue", { deadBefore: "yesterday" }, "deadBefore");
+    await refused(m, "POST", "/dlq/requeue", { deadBefore: "yesterday" }, "/deadBefore");
     const at = encodeURIComponent("2000-01-01T00:00:00+01:00");
     assert.equal((await restOk(m, "GET", `/tasks?createdAfter=${at}`)).tasks.length, 0);
     assert.equal(

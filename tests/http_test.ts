@@ -1721,3 +1721,28 @@ Deno.test("a 400 keeps each field it names within 4,096 characters, however long
   assert.ok(JSON.stringify(refused.body).length < 20_000, "the answer stays small");
   assert.equal((await app.service.listTasks({}, { limit: 10 })).items.length, 0);
 });
+
+Deno.test("POST /dlq/requeue names a bad body field by its pointer and a bad query parameter by its name", async () => {
+  await using app = await startApp();
+  const body = await app.call("POST", "/api/v1/dlq/requeue", {
+    executorName: "A B",
+    reason: "nope",
+    deadBefore: "yesterday",
+    cursor: "zzz",
+  });
+  assertProblem(body, 400);
+  assert.deepEqual(
+    body.body.errors.map((e: { field: string }) => e.field),
+    ["/executorName", "/reason", "/deadBefore", "/cursor"],
+  );
+  const query = await app.call(
+    "POST",
+    "/api/v1/dlq/requeue?executorName=A%20B&reason=nope&deadBefore=yesterday&cursor=zzz",
+    {},
+  );
+  assertProblem(query, 400);
+  assert.deepEqual(
+    query.body.errors.map((e: { field: string }) => e.field),
+    ["executorName", "reason", "deadBefore", "cursor"],
+  );
+});

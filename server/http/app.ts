@@ -11,6 +11,8 @@ import { movePointers } from "../domain/pointers.ts";
 import { type WorkerDirectory, workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
+import { readDlqFilter } from "../service/dlq.ts";
+import { isServiceDlqCursor } from "../store/store.ts";
 import { assertNoViolations, booleanField } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { bodyReadingOf } from "./serve.ts";
@@ -426,7 +428,13 @@ export function createHttpApp(deps: HttpDeps): Hono {
     }));
     // A body field is JSON: `"true"` is no boolean there (the query's text rule is not the body's).
     booleanField(input.confirm, "/confirm", violations);
-    if (input.cursor !== undefined && typeof input.cursor !== "string") {
+    // A body field is named by its pointer, as in every other body; a query parameter by its name.
+    readDlqFilter(input, violations, (field) => `/${field}`);
+    if (
+      input.cursor !== undefined &&
+      (typeof input.cursor !== "string" ||
+        (input.cursor !== "" && !isServiceDlqCursor(input.cursor)))
+    ) {
       violations.push({ field: "/cursor", message: "Must be a cursor from a previous call" });
     }
     assertNoViolations("Invalid DLQ filter", violations);

@@ -54,20 +54,6 @@ export class DlqService {
     this.#now = context.now;
   }
 
-  #filter(filter: Record<string, unknown>, violations: FieldViolation[]): DlqFilter {
-    const parsed: DlqFilter = {};
-    const executorName = executorFilter(filter.executorName, violations);
-    if (executorName !== undefined) parsed.executorName = executorName;
-    if (filter.reason !== undefined && filter.reason !== "") {
-      if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
-        violations.push({ field: "reason", message: `Must be one of ${DLQ_REASONS.join(", ")}` });
-      } else parsed.reason = filter.reason as DlqReason;
-    }
-    const deadBefore = timeFilter(filter.deadBefore, violations, "deadBefore");
-    if (deadBefore !== undefined) parsed.deadBefore = deadBefore;
-    return parsed;
-  }
-
   /**
    * Lists DLQ entries, newest first, paged as `listTasks` pages.
    *
@@ -102,7 +88,7 @@ export class DlqService {
     page: PageRequest,
   ): { parsed: DlqFilter; limit: number } {
     const violations: FieldViolation[] = [];
-    const parsed = this.#filter(filter, violations);
+    const parsed = readDlqFilter(filter, violations);
     const limit = pageLimit(page, violations);
     pageCursorCheck(page, violations, isServiceDlqCursor);
     assertNoViolations("Invalid DLQ filter", violations, { between: ": " });
@@ -179,8 +165,34 @@ export class DlqService {
   /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */
   purge(filter: Record<string, unknown>): Promise<number> {
     const violations: FieldViolation[] = [];
-    const parsed = this.#filter(filter, violations);
+    const parsed = readDlqFilter(filter, violations);
     assertNoViolations("Invalid DLQ filter", violations, { between: ": " });
     return this.#store.dlqPurge(parsed);
   }
+}
+
+/**
+ * The store filter a DLQ filter gives (`executorName`, `reason`, `deadBefore`), each bad field a
+ * violation named by `name(field)`: the field itself (a query parameter, a request field), or its
+ * pointer where a body holds it (`/executorName`).
+ */
+export function readDlqFilter(
+  filter: Record<string, unknown>,
+  violations: FieldViolation[],
+  name: (field: string) => string = (field) => field,
+): DlqFilter {
+  const parsed: DlqFilter = {};
+  const executorName = executorFilter(filter.executorName, violations, name("executorName"));
+  if (executorName !== undefined) parsed.executorName = executorName;
+  if (filter.reason !== undefined && filter.reason !== "") {
+    if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
+      violations.push({
+        field: name("reason"),
+        message: `Must be one of ${DLQ_REASONS.join(", ")}`,
+      });
+    } else parsed.reason = filter.reason as DlqReason;
+  }
+  const deadBefore = timeFilter(filter.deadBefore, violations, name("deadBefore"));
+  if (deadBefore !== undefined) parsed.deadBefore = deadBefore;
+  return parsed;
 }
