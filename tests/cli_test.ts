@@ -490,7 +490,10 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
   assert.match(invalid.stderr, /\n\(options: --priority for priority\)\n$/);
   const limit = await cli(manager, ["executors", "list", "--limit", "5000"], key);
   assert.equal(limit.code, 1, describe(limit));
-  assert.match(limit.stderr, /^Invalid executor list: limit .*\n\(options: --limit for limit\)\n$/);
+  assert.match(
+    limit.stderr,
+    /^Invalid executor list: limit: .*\n\(options: --limit for limit\)\n$/,
+  );
   const count = await cli(
     manager,
     ["schedules", "preview", "--every", "5m", "--count", "500"],

@@ -546,7 +546,7 @@ Deno.test("task status changes go through the allowed transitions only", async (
     const refused = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, input);
     assertProblem(refused, 400);
     assert.deepEqual(refused.body.errors, [{ field: "/status", message }], JSON.stringify(input));
-    assert.equal(refused.body.detail, `Cannot update task status: /status ${message}`);
+    assert.equal(refused.body.detail, `Cannot update task status: /status: ${message}`);
   }
   const from = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, {
     status: "cancelled",
@@ -1224,14 +1224,14 @@ Deno.test("an error's message lists the first 50 violations and how many more, n
     tasks: Array.from({ length: 100 }, () => task),
   });
   assertProblem(answer, 400);
-  assert.match(answer.body.detail, /^Cannot create task: \/tasks\/0\/u0 Unknown field; /);
-  assert.match(answer.body.detail, /\/tasks\/0\/u49 Unknown field; and 9950 more$/);
+  assert.match(answer.body.detail, /^Cannot create task: \/tasks\/0\/u0: Unknown field; /);
+  assert.match(answer.body.detail, /\/tasks\/0\/u49: Unknown field; and 9950 more$/);
   assert.equal(answer.body.errors.length, 51);
   // The same where a body's own fields are checked (a batch's members besides `tasks`).
   const members = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`m${i}`, 0]));
   const batch = await app.call("POST", "/api/v1/tasks/batch", { tasks: [], ...members });
   assertProblem(batch, 400);
-  assert.match(batch.body.detail, /^Invalid request body: \/m0 Unknown field; .*; and 150 more$/);
+  assert.match(batch.body.detail, /^Invalid request body: \/m0: Unknown field; .*; and 150 more$/);
 });
 
 Deno.test("answers and audit lines repeat at most 256 characters of a client's header or path", async () => {
@@ -1695,7 +1695,7 @@ Deno.test("a REST body with a member name given twice in one object, at any dept
     const refused = await raw(path, body);
     assertProblem(refused, 400);
     assert.deepEqual(refused.body.errors, [{ field, message: MEMBER_GIVEN_TWICE }], body);
-    assert.equal(refused.body.detail, `Invalid request body: ${field} ${MEMBER_GIVEN_TWICE}`);
+    assert.equal(refused.body.detail, `Invalid request body: ${field}: ${MEMBER_GIVEN_TWICE}`);
   }
   assert.equal((await app.service.listTasks({}, { limit: 10 })).items.length, 0);
   const executors = await app.service.listExecutors();

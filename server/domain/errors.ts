@@ -54,41 +54,41 @@ export class InvalidArgumentError extends Error {
   }
 
   /**
-   * The error naming every one of `violations` after `what`: `what: <field> <message>; …`, or
-   * with `between` between field and message (`listViolations`).
+   * The error naming every one of `violations` after `what`: `what: <field>: <message>; …`
+   * (`listViolations`).
    *
    * @example
    * ```ts
    * import { InvalidArgumentError } from "./errors.ts";
    * const error = InvalidArgumentError.listing("Invalid key", [{ field: "/a", message: "Is required" }]);
-   * console.log(error.message); // "Invalid key: /a Is required"
+   * console.log(error.message); // "Invalid key: /a: Is required"
    * ```
    */
   static listing(
     what: string,
     violations: FieldViolation[],
-    between?: string,
   ): InvalidArgumentError {
-    return new InvalidArgumentError(`${what}: ${listViolations(violations, between)}`, violations);
+    return new InvalidArgumentError(`${what}: ${listViolations(violations)}`, violations);
   }
 }
 
 /**
- * `violations` as text for an error's message: `field` and `message` joined by `between`, one
- * violation after another joined by "; ", the first `MAX_VIOLATIONS` of them and then how many
+ * `violations` as text for an error's message: `field` and `message` joined by ": ", one way
+ * whatever names the field (a pointer, a query parameter: `limit: Must be …` once read `limit Must
+ * be …` in some lists and `limit: Must be …` in others), one violation after another joined by "; ", the first `MAX_VIOLATIONS` of them and then how many
  * more (a batch of 1,200 tasks with 250 unknown fields each made a 9 MB message before
  * `InvalidArgumentError` cut it).
  *
  * @example
  * ```ts
  * import { listViolations } from "./errors.ts";
- * console.log(listViolations([{ field: "/to", message: "Is required" }])); // "/to Is required"
+ * console.log(listViolations([{ field: "/to", message: "Is required" }])); // "/to: Is required"
  * ```
  */
-export function listViolations(violations: readonly FieldViolation[], between = " "): string {
+export function listViolations(violations: readonly FieldViolation[]): string {
   const listed = violations.slice(0, MAX_VIOLATIONS)
     // The whole value (pointer "") is named by its message alone ("Invalid key:  Must be …").
-    .map((v) => v.field === "" ? v.message : `${v.field}${between}${v.message}`)
+    .map((v) => v.field === "" ? v.message : `${v.field}: ${v.message}`)
     .join("; ");
   const more = violations.length - MAX_VIOLATIONS;
   return more > 0 ? `${listed}; and ${more} more` : listed;

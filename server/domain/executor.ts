@@ -544,7 +544,7 @@ export function parseExecutorConfig(
     }),
   };
   if (violations.length > 0) {
-    throw InvalidArgumentError.listing("Invalid executor configuration", violations, ": ");
+    throw InvalidArgumentError.listing("Invalid executor configuration", violations);
   }
   return config;
 }

@@ -62,7 +62,6 @@ export function checkedRef(kind: RefKind, value: unknown, field: string): string
     throw InvalidArgumentError.listing(
       `Invalid ${WHAT[kind]}`,
       [{ field, message: problem }],
-      ": ",
     );
   }
   return value as string;

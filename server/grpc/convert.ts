@@ -142,14 +142,14 @@ export function enumListField(
     });
     return "";
   });
-  if (violations.length > 0) throw InvalidArgumentError.listing(what, violations, ": ");
+  if (violations.length > 0) throw InvalidArgumentError.listing(what, violations);
   return names;
 }
 
 /** Throws one INVALID_ARGUMENT naming every JSON value that could not be read. */
 export function assertJsonFields(violations: FieldViolation[]): void {
   if (violations.length === 0) return;
-  throw InvalidArgumentError.listing("Invalid JSON value", violations, ": ");
+  throw InvalidArgumentError.listing("Invalid JSON value", violations);
 }
 
 /**

@@ -74,7 +74,7 @@ export function assertConfirmed(
     violations.push({ field: "confirm", message });
   }
   const title = fields === DLQ_FILTERS ? "Invalid DLQ filter" : "Invalid task filter";
-  assertNoViolations(title, violations, { between: ": " });
+  assertNoViolations(title, violations);
 }
 
 /** A violation on `status` for each status the filter lists outside `allowed`. */
@@ -325,9 +325,7 @@ export class BulkService {
     // A list of nothing (`status=,`) is no status filter, as in a read: every allowed status,
     // never every status.
     const asked = askedStatuses(filter, allowed);
-    assertNoViolations("Invalid task filter", statusViolations(filter, allowed), {
-      between: ": ",
-    });
+    assertNoViolations("Invalid task filter", statusViolations(filter, allowed));
     const tasks: TaskRef[] = [];
     let cursor = typeof filter.cursor === "string" && filter.cursor !== ""
       ? filter.cursor

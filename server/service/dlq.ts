@@ -91,7 +91,7 @@ export class DlqService {
     const parsed = readDlqFilter(filter, violations);
     const limit = pageLimit(page, violations);
     pageCursorCheck(page, violations, isServiceDlqCursor);
-    assertNoViolations("Invalid DLQ filter", violations, { between: ": " });
+    assertNoViolations("Invalid DLQ filter", violations);
     return { parsed, limit };
   }
 
@@ -166,7 +166,7 @@ export class DlqService {
   purge(filter: Record<string, unknown>): Promise<number> {
     const violations: FieldViolation[] = [];
     const parsed = readDlqFilter(filter, violations);
-    assertNoViolations("Invalid DLQ filter", violations, { between: ": " });
+    assertNoViolations("Invalid DLQ filter", violations);
     return this.#store.dlqPurge(parsed);
   }
 }

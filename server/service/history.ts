@@ -130,7 +130,7 @@ export class HistoryService {
         }
       }
     }
-    throw InvalidArgumentError.listing("Invalid history query", violations, ": ");
+    throw InvalidArgumentError.listing("Invalid history query", violations);
   }
 
   async #read(

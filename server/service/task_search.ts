@@ -132,7 +132,7 @@ export class TaskSearchService {
     }
     const named = executorFilter(request.executorName, violations);
     pageCursorCheck(request, violations, isId);
-    assertNoViolations("Invalid task search", violations, { between: ": " });
+    assertNoViolations("Invalid task search", violations);
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     let executorName = named;
     const within = executorsWithin(caller, "tasks.read");

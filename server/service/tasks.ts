@@ -164,7 +164,7 @@ export class TaskService {
     rangeViolation(parsed.finishedAfter, parsed.finishedBefore, RANGES.finished, violations);
     const limit = pageLimit(page, violations);
     pageCursorCheck(page, violations, isId);
-    assertNoViolations("Invalid task filter", violations, { between: ": " });
+    assertNoViolations("Invalid task filter", violations);
     return { parsed, limit };
   }
 

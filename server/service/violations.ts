@@ -139,8 +139,7 @@ export function rangeViolation(
 
 /**
  * Throws one `InvalidArgumentError` naming every violation, when there are any; the message is
- * `what: <pointer> <message>; …`, or with `options.between` between pointer and message
- * (`": "`: `what: <field>: <message>; …`, as the filters of lists and searches say it).
+ * `what: <field>: <message>; …` (`listViolations`).
  *
  * @example
  * ```ts
@@ -151,10 +150,9 @@ export function rangeViolation(
 export function assertNoViolations(
   what: string,
   violations: FieldViolation[],
-  options: { between?: string } = {},
 ): void {
   if (violations.length === 0) return;
-  throw InvalidArgumentError.listing(what, violations, options.between);
+  throw InvalidArgumentError.listing(what, violations);
 }
 
 /**
