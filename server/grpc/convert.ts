@@ -125,7 +125,7 @@ export function enumListField(
     throw InvalidArgumentError.listing(what, [{
       field: `/${field}`,
       message: `Must name each value at most once: at most ${most}, not ${values!.length}`,
-    }], ": ");
+    }]);
   }
   const violations: FieldViolation[] = [];
   const names = (values ?? []).map((value, i) => {

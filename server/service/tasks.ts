@@ -10,7 +10,6 @@ import {
   canTransition,
   fromRefusal,
   INTERRUPTED_BY_HAND,
-  isTaskStatus,
   RESCUER_PREFIX,
   type Task,
   TASK_STATUSES,

@@ -1,7 +1,7 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
-import { isTaskStatus, TASK_STATUSES } from "../domain/task.ts";
+import { TASK_STATUSES } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /**
