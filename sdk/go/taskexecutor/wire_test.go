@@ -44,6 +44,8 @@ type fakeManager struct {
 	// endAtOnce ends each stream once script has written to it; with end, when set, as status.
 	endAtOnce bool
 	end       error
+	// endFirstAtOnce ends the first stream alone once script has written to it.
+	endFirstAtOnce bool
 
 	mu       sync.Mutex
 	streams  int
@@ -90,7 +92,7 @@ func (f *fakeManager) Work(stream grpc.BidiStreamingServer[pb.WorkRequest, pb.Wo
 	if f.endAtOnce && f.end != nil {
 		return f.end
 	}
-	if f.endAtOnce {
+	if f.endAtOnce || f.endFirstAtOnce && n == 1 {
 		return status.Error(codes.Unavailable, "the fake ends the stream")
 	}
 	results := 0
@@ -1095,5 +1097,65 @@ func TestAStopEndsTheRegistrationBeforeAReconnectionAtOnceWhenTheManagerNeverAns
 			t.Fatalf("Run returned %s after the stop (by signal: %v), want at once", took, bySignal)
 		}
 		cancel()
+	}
+}
+
+// A stop during the registration before a reconnection still has the drain connect: the results
+// of the handlers that finish in its grace reach the manager. The registration returned stopped,
+// the reconnection was dropped with it, and the drain, which delivers results only over a stream
+// or a reconnection to come, had neither: Run returned nil, and the result never left the worker.
+func TestAStopDuringTheRegistrationBeforeAReconnectionStillDeliversTheResultsOfRunningHandlers(t *testing.T) {
+	// The first stream leases a task, then ends: the worker registers before it reconnects, and
+	// the manager answers none of those calls.
+	var leased atomic.Bool
+	fake := &fakeManager{endFirstAtOnce: true, script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		if !leased.Swap(true) {
+			send(assignments(lease("stopped_mid_registration")))
+		}
+	}}
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := grpc.NewServer()
+	registry := &stallingRegistry{answered: 1}
+	pb.RegisterTaskExecutorServiceServer(server, fake)
+	pb.RegisterTaskExecutorManagerServiceServer(server, registry)
+	go func() { _ = server.Serve(listener) }()
+	t.Cleanup(server.Stop)
+	started, release := make(chan struct{}), make(chan struct{})
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: listener.Addr().String()},
+		Executors: []taskexecutor.Executor{{Name: "stopped_mid_registration",
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				close(started)
+				<-release
+				return "done", nil
+			}}},
+		ReconnectDelay: 10 * time.Millisecond, IgnoreSignals: true, Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(ctx) }()
+	within(t, "the handler to start", started)
+	eventually(t, "a registration before a reconnection waits", func() bool { return registry.calls.Load() > 1 })
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	select {
+	case err := <-ran:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run still running 10 s after the stop")
+	}
+	if results := fake.results(); len(results) != 1 || !results[0].GetOk() || results[0].GetResultJson() != `"done"` {
+		t.Fatalf("the manager received the results %v, want the task's, done", results)
 	}
 }

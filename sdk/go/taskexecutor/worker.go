@@ -556,6 +556,10 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 		if !l.draining && !l.options.SkipRegistration {
 			stopped, err := l.registerUnlessStopped(context.Background(), stop)
 			if stopped {
+				// The drain that follows still connects (a draining worker registers nothing),
+				// so that the results of the handlers running reach the manager: it delivers
+				// them only over a stream or a reconnection to come.
+				l.reconnect = reconnectNow
 				return true
 			}
 			if err != nil {
@@ -567,6 +571,13 @@ func (l *loop) step(stop <-chan struct{}, ticker *time.Ticker, wake <-chan time.
 	}
 	return false
 }
+
+// reconnectNow is a reconnection due at once: it is closed.
+var reconnectNow = func() <-chan time.Time {
+	now := make(chan time.Time)
+	close(now)
+	return now
+}()
 
 // signal notes a SIGINT or SIGTERM: the first starts a drain, a second cuts its grace.
 func (l *loop) signal() {
