@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -208,12 +209,24 @@ const (
 	maxWorkerIDChars   = 256
 )
 
+// jsSpace is whether JavaScript's String.prototype.trim, the manager's trim (proto/worker_id.ts),
+// removes r: ECMAScript's WhiteSpace (tab, U+000B, U+000C, U+FEFF, the Zs category) and
+// LineTerminator (U+000A, U+000D, U+2028, U+2029). unicode.IsSpace, strings.TrimSpace's, differs:
+// it holds U+0085, which trim keeps, and not U+FEFF, which trim removes.
+func jsSpace(r rune) bool {
+	switch r {
+	case '\t', '\v', '\f', '\ufeff', '\n', '\r', '\u2028', '\u2029':
+		return true
+	}
+	return unicode.Is(unicode.Zs, r)
+}
+
 // workerIDProblem says what the manager would refuse in id as a worker's own id on the work stream
 // (/hello/workerId), in its words; "" when it takes it. NewWorker checks it, so that an id refused
 // for good stops the worker before it connects rather than have every hello refused.
 func workerIDProblem(id string) string {
 	switch {
-	case strings.TrimSpace(id) == "":
+	case strings.TrimFunc(id, jsSpace) == "":
 		return "is required"
 	case strings.HasPrefix(id, legacyWorkerPrefix):
 		return `must not start with "` + legacyWorkerPrefix + `": such ids are the original interface's clients'`

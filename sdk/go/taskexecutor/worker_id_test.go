@@ -49,6 +49,33 @@ func TestNewWorkerRefusesAWorkerIDTheManagerWouldRefuseNamingIt(t *testing.T) {
 	}
 }
 
+// An id is required as the manager requires it: not empty once trimmed by JavaScript's trim, which
+// removes other characters than strings.TrimSpace (U+FEFF, but not U+0085): the worker refused
+// ids the manager takes, and took ids it refuses.
+func TestNewWorkerTrimsAWorkerIDAsTheManagerDoes(t *testing.T) {
+	for id, required := range map[string]bool{
+		"\t\v\f \u00a0\ufeff": true,
+		"\n\r\u2028\u2029":    true,
+		"\u1680\u2000\u200a":  true,
+		"\u202f\u205f\u3000":  true,
+		"\ufeff":              true,
+		"\u0085":              false,
+		"\u180e":              false,
+		"\u200b":              false,
+		" \u0085 ":            false,
+		"\ufeffworker\u3000":  false,
+	} {
+		_, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection: taskexecutor.Connection{Address: "127.0.0.1:1"},
+			WorkerID:   id,
+			Executors:  []taskexecutor.Executor{{Name: "e", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }}},
+		})
+		if required && (err == nil || !strings.Contains(err.Error(), "is required")) || !required && err != nil {
+			t.Errorf("NewWorker with id %+q: %v, want it required: %v", id, err, required)
+		}
+	}
+}
+
 func TestAWorkerWhoseHelloTheManagerRefusesStopsWithTheRefusalInsteadOfReconnecting(t *testing.T) {
 	refusal, err := status.New(codes.InvalidArgument, `Worker id "w": Must not start with "legacy:"`).
 		WithDetails(&errdetails.BadRequest{FieldViolations: []*errdetails.BadRequest_FieldViolation{
