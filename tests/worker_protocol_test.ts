@@ -224,6 +224,30 @@ Deno.test("a result for an unknown task, or sent twice, is refused", async () =>
   assert.equal(late.accepted, false);
 });
 
+Deno.test("a stale result before the live one for the same task in one batch does not shadow it", async () => {
+  await using s = await stackWithWorker();
+  const { stack, worker } = s;
+  const a = await leasedTask(stack, worker, "real");
+  const mark = worker.received.length;
+  // As a worker sends again on a new stream: the old attempt's result first, then the new one's.
+  worker.send({
+    results: {
+      results: [
+        { taskId: a.taskId, leaseToken: "an-earlier-lease", ok: false, error: "old attempt" },
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: '"new"' },
+        { taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: '"again"' },
+      ],
+    },
+  });
+  const acks = await worker.acks(mark);
+  assert.deepEqual(acks.map((x) => x.accepted), [false, true, false]);
+  assert.match(acks[0].error, /stale lease token/i);
+  assert.match(acks[2].error, /duplicate/i);
+  const task = await stack.store.taskGet(a.taskId);
+  assert.equal(task!.status, "completed");
+  assert.equal(task!.result, "new");
+});
+
 Deno.test("unary GetNextTask leases tasks and ReportResults settles them", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "unary", retryPolicy: { type: "constant", interval: 10 } });

@@ -523,8 +523,10 @@ export class Engine implements AsyncDisposable {
           }),
         });
         indexes.push(i);
+        // Only the result that settles shadows those after it: a stale one (an earlier attempt's,
+        // sent again first on a new stream) must not refuse the live attempt's result behind it.
+        seen.add(result.taskId);
       }
-      seen.add(result.taskId);
     });
     const applied = await this.#settler.apply(items, now);
     let earliestRetry = Infinity;
