@@ -17,19 +17,10 @@ import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
  * (checked apart, or not sent: a signal, a callback). A kind ending in `?null` also takes `null`
  * (read as not given).
  */
-export type FieldKind =
-  | "ms"
-  | "int32"
-  | "number"
-  | "string"
-  | "boolean"
-  | "strings"
-  | "object"
-  | "any"
-  | "int32?null"
-  | "string?null"
-  | "strings?null"
-  | "object?null";
+export type FieldKind = BaseKind | `${Exclude<BaseKind, "any">}?null`;
+
+/** The kinds of `FieldKind` without `?null`. */
+type BaseKind = "ms" | "int32" | "number" | "string" | "boolean" | "strings" | "object" | "any";
 
 /** The fields an option object may hold, each with its kind. */
 export type FieldSpec = Readonly<Record<string, FieldKind>>;
@@ -53,11 +44,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function problemOf(value: unknown, kind: FieldKind): string | null {
   if (value === undefined || kind === "any") return null;
   if (value === null && kind.endsWith("?null")) return null;
-  switch (kind) {
+  switch (kind.replace("?null", "") as BaseKind) {
     case "ms":
       return Number.isSafeInteger(value) ? null : SDK_DURATION_MESSAGE;
     case "int32":
-    case "int32?null":
       if (typeof value !== "number" || !Number.isFinite(value)) return "Must be a number";
       if (!Number.isInteger(value)) return "Must be a whole number";
       return value < INT32_MIN || value > INT32_MAX
@@ -66,16 +56,15 @@ function problemOf(value: unknown, kind: FieldKind): string | null {
     case "number":
       return typeof value === "number" && Number.isFinite(value) ? null : "Must be a number";
     case "string":
-    case "string?null":
       return typeof value === "string" ? null : "Must be a string";
     case "boolean":
       return typeof value === "boolean" ? null : "Must be true or false";
     case "object":
-    case "object?null":
       return isObject(value) ? null : "Must be an object";
     case "strings":
-    case "strings?null":
       return isObject(value) ? null : "Must be an object of strings";
+    case "any":
+      return null;
   }
 }
 

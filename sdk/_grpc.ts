@@ -447,8 +447,10 @@ export function executorConfigToMessage(
   checkConfigFields(config);
   checkDurations(config);
   const message: ExecutorConfigMessage = { name };
-  if (config.enabled !== undefined) message.enabled = config.enabled;
-  if (config.writeConcern !== undefined) {
+  // `null` is not given, as REST reads it, but for the fields whose `null` removes a setting
+  // (the task schema, the rate limits, the group key pointer).
+  if (config.enabled != null) message.enabled = config.enabled;
+  if (config.writeConcern != null) {
     message.writeConcern = typeof config.writeConcern === "string"
       ? {
         level: enumField(
@@ -491,13 +493,13 @@ export function executorConfigToMessage(
       describe: ({ field, message }) => `Invalid JSON Schema at ${field}: ${message}`,
     });
   }
-  if (config.timeout !== undefined) message.timeout = durationFromMs(config.timeout);
-  if (config.maxConcurrency !== undefined) message.maxConcurrency = config.maxConcurrency;
+  if (config.timeout != null) message.timeout = durationFromMs(config.timeout);
+  if (config.maxConcurrency != null) message.maxConcurrency = config.maxConcurrency;
   if (config.rateLimit !== undefined) message.rateLimit = rateLimitToMessage(config.rateLimit);
   if (config.rateLimitPerKey !== undefined) {
     message.rateLimitPerKey = rateLimitToMessage(config.rateLimitPerKey);
   }
-  if (config.maxConcurrencyPerKey !== undefined) {
+  if (config.maxConcurrencyPerKey != null) {
     message.maxConcurrencyPerKey = config.maxConcurrencyPerKey;
   }
   if (config.groupKeyPointer !== undefined) message.groupKeyPointer = config.groupKeyPointer ?? "";
@@ -510,27 +512,27 @@ export function executorConfigToMessage(
  * `checkedValueBytes`), ranges by the manager.
  */
 const CONFIG_FIELDS: FieldSpec = {
-  enabled: "boolean",
+  enabled: "boolean?null",
   writeConcern: "any",
-  retryPolicy: "object",
-  dlqConfig: "object",
+  retryPolicy: "object?null",
+  dlqConfig: "object?null",
   taskSchema: "any",
   timeout: "any",
-  maxConcurrency: "int32",
+  maxConcurrency: "int32?null",
   rateLimit: "object?null",
   rateLimitPerKey: "object?null",
-  maxConcurrencyPerKey: "int32",
+  maxConcurrencyPerKey: "int32?null",
   groupKeyPointer: "string?null",
 };
 const RETRY_POLICY_FIELDS: FieldSpec = {
   type: "any",
-  maxAttempts: "int32",
+  maxAttempts: "int32?null",
   interval: "any",
   maxInterval: "any",
-  multiplier: "number",
-  jitter: "number",
+  multiplier: "number?null",
+  jitter: "number?null",
 };
-const DLQ_CONFIG_FIELDS: FieldSpec = { enabled: "boolean", queueName: "string" };
+const DLQ_CONFIG_FIELDS: FieldSpec = { enabled: "boolean?null", queueName: "string?null" };
 const RATE_LIMIT_FIELDS: FieldSpec = { limit: "int32", period: "any", burst: "int32" };
 const WRITE_CONCERN_FIELDS: FieldSpec = { level: "any" };
 

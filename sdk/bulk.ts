@@ -26,8 +26,8 @@ export interface BulkTaskFilter {
   finishedAfter?: Date | number;
   /** Finished before this time. */
   finishedBefore?: Date | number;
-  /** `nextCursor` of the previous call. */
-  cursor?: string;
+  /** `nextCursor` of the previous call (`null` or left out: from the start). */
+  cursor?: string | null;
   /** Must be true when no other filter field is set. */
   confirm?: boolean;
 }
@@ -48,8 +48,8 @@ export interface DlqFilter {
   deadBefore?: Date | number;
   /** Must be true when no other filter field is set. */
   confirm?: boolean;
-  /** `nextCursor` of the previous `requeueDlq` call. */
-  cursor?: string;
+  /** `nextCursor` of the previous `requeueDlq` call (`null` or left out: from the start). */
+  cursor?: string | null;
 }
 
 /**
@@ -77,13 +77,13 @@ export interface BulkOutcome {
  * apart (`enumField`, `toTimestamp`).
  */
 export const TASK_FILTER_FIELDS: FieldSpec = {
-  executorName: "string",
+  executorName: "string?null",
   status: "any",
   createdAfter: "any",
   createdBefore: "any",
   finishedAfter: "any",
   finishedBefore: "any",
-  cursor: "string",
+  cursor: "string?null",
 };
 
 export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Record<string, unknown> {
@@ -112,17 +112,17 @@ export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Recor
 /** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
 /** The fields of a DLQ filter with their kinds; the reason and the time are checked apart. */
 const DLQ_FILTER_FIELDS: FieldSpec = {
-  executorName: "string",
+  executorName: "string?null",
   reason: "any",
   deadBefore: "any",
-  confirm: "boolean",
-  cursor: "string",
+  confirm: "boolean?null",
+  cursor: "string?null",
 };
 
 export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
   checkOptions(
     filter,
-    { ...TASK_FILTER_FIELDS, confirm: "boolean" },
+    { ...TASK_FILTER_FIELDS, confirm: "boolean?null" },
     "Invalid task filter",
     "",
     ": ",

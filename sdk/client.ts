@@ -107,8 +107,8 @@ export interface TaskFilter {
   finishedAfter?: Date | number;
   /** Finished before this time (pages as for `finishedAfter`). */
   finishedBefore?: Date | number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
+  /** `nextCursor` of the previous page (`null` or left out: the first). */
+  cursor?: string | null;
   /** Page size: 1 to 1000 (default 50; 0 is refused, as REST refuses it). */
   limit?: number;
 }

@@ -85,7 +85,7 @@ const STEP_MESSAGE = "Must be a positive whole number of ms: whole minutes from 
 export function historyRequest(query: HistoryQuery): Message {
   checkOptions(
     query,
-    { executorName: "string", from: "any", to: "any", step: "any" },
+    { executorName: "string?null", from: "any", to: "any", step: "any" },
     "Invalid history query",
     "",
     ": ",

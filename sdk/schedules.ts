@@ -116,8 +116,8 @@ export interface ScheduleListOptions {
   executorName?: string;
   /** Next fire times per schedule: 1 to 100 (default 5; 0 is refused). */
   fires?: number;
-  /** `nextCursor` of the previous page. */
-  cursor?: string;
+  /** `nextCursor` of the previous page (`null` or left out: the first). */
+  cursor?: string | null;
   /** Page size: 1 to 1000 (default 50; 0 is refused, as REST refuses it). */
   limit?: number;
 }
@@ -139,16 +139,16 @@ type Call = <T>(method: string, request: unknown) => Promise<T>;
  * the task's data, the policies and the times are checked apart.
  */
 const SCHEDULE_FIELDS: FieldSpec = {
-  executorName: "string",
-  cron: "string",
-  every: "ms",
-  timezone: "string",
-  task: "object",
-  enabled: "boolean",
+  executorName: "string?null",
+  cron: "string?null",
+  every: "ms?null",
+  timezone: "string?null",
+  task: "object?null",
+  enabled: "boolean?null",
   overlapPolicy: "any",
   missedFirePolicy: "any",
-  maxMissedFires: "int32",
-  jitter: "ms",
+  maxMissedFires: "int32?null",
+  jitter: "ms?null",
   startAt: "any",
   endAt: "any",
 };
@@ -171,16 +171,17 @@ function configToMessage(
   maxDepth: number,
 ): Message {
   const violations: FieldViolation[] = [];
-  if (checkFields(config, SCHEDULE_FIELDS, "", violations)) {
+  if (checkFields(config, SCHEDULE_FIELDS, "", violations) && config.task !== null) {
     checkFields(config.task, SCHEDULE_TASK_FIELDS, "/task", violations);
   }
   refuseViolations("Invalid schedule", violations);
+  // `null` is not given, as REST reads it; but for `startAt` and `endAt`, whose `null` clears them.
   const message: Message = { name };
-  if (config.executorName !== undefined) message.executorName = config.executorName;
-  if (config.cron !== undefined) message.cron = config.cron;
-  if (config.every !== undefined) message.every = durationFromMs(config.every);
-  if (config.timezone !== undefined) message.timezone = config.timezone;
-  if (config.task !== undefined) {
+  if (config.executorName != null) message.executorName = config.executorName;
+  if (config.cron != null) message.cron = config.cron;
+  if (config.every != null) message.every = durationFromMs(config.every);
+  if (config.timezone != null) message.timezone = config.timezone;
+  if (config.task != null) {
     message.task = {
       // Named as the manager names what it refuses in a schedule (`/task/data/…`).
       data: checkedValueBytes(config.task.data ?? null, {
@@ -192,7 +193,7 @@ function configToMessage(
       priority: config.task.priority ?? 0,
     };
   }
-  if (config.enabled !== undefined) message.enabled = config.enabled;
+  if (config.enabled != null) message.enabled = config.enabled;
   if (config.overlapPolicy) {
     message.overlapPolicy = enumField(
       ENUM_PREFIX.overlapPolicy,
@@ -207,8 +208,8 @@ function configToMessage(
       "/missedFirePolicy",
     );
   }
-  if (config.maxMissedFires !== undefined) message.maxMissedFires = config.maxMissedFires;
-  if (config.jitter !== undefined) message.jitter = durationFromMs(config.jitter);
+  if (config.maxMissedFires != null) message.maxMissedFires = config.maxMissedFires;
+  if (config.jitter != null) message.jitter = durationFromMs(config.jitter);
   // A zero (epoch) time is how the wire clears one.
   for (const key of ["startAt", "endAt"] as const) {
     const time = config[key];
@@ -304,9 +305,12 @@ function differing(declared: ScheduleConfig, stored: Schedule): string[] {
     startAt: () => ms(declared.startAt) === ms(stored.startAt),
     endAt: () => ms(declared.endAt) === ms(stored.endAt),
   };
-  return Object.keys(same).filter((key) =>
-    declared[key as keyof ScheduleConfig] !== undefined && !same[key]()
-  );
+  // A field `null` is not given (but `startAt` and `endAt`, whose `null` is none).
+  const given = (key: string) =>
+    key === "startAt" || key === "endAt"
+      ? declared[key] !== undefined
+      : declared[key as keyof ScheduleConfig] != null;
+  return Object.keys(same).filter((key) => given(key) && !same[key]());
 }
 
 /**
@@ -381,7 +385,7 @@ export class ScheduleClient {
   async listPage(options: ScheduleListOptions = {}): Promise<SchedulePage> {
     checkOptions(
       options,
-      { executorName: "string", fires: "any", cursor: "string", limit: "any" },
+      { executorName: "string?null", fires: "any", cursor: "string?null", limit: "any" },
       "Invalid schedule list",
       "",
       ": ",

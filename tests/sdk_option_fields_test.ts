@@ -209,3 +209,52 @@ Deno.test("a Worker's executor definition with a field it does not have is refus
     { name: "TypeError", message: /Executor "e5" has no field "concurency"/ },
   );
 });
+
+Deno.test("a field whose type or REST counterpart allows null takes null as not given", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const { id } = await client.createTask("e2", {});
+  // A page's nextCursor is null on the last page, and is passed on as the next call's cursor.
+  const first = await client.listTasks({ executorName: "e2", cursor: null });
+  assert.deepEqual(first.tasks.map((t) => t.id), [id]);
+  assert.equal(first.nextCursor, null);
+  assert.equal((await client.listTasks({ executorName: null } as Loose)).tasks.length, 1);
+  assert.equal((await client.deleteTasks({ executorName: "e2", cursor: null })).count, 0);
+  assert.equal(
+    (await client.requeueDlq({ executorName: "e2", cursor: null, confirm: null } as Loose)).count,
+    0,
+  );
+  assert.equal(
+    (await client.schedules.listPage({ cursor: null, executorName: null } as Loose))
+      .nextCursor,
+    null,
+  );
+  await client.purgeDlq({ executorName: null, confirm: true } as Loose);
+  await client.getHistory({ executorName: null } as Loose);
+  // As REST's PUT takes them: null keeps the default (or the stored value).
+  const executor = await client.registerExecutor("y", {
+    enabled: null,
+    maxConcurrency: null,
+    maxConcurrencyPerKey: null,
+    writeConcern: null,
+    timeout: null,
+    retryPolicy: { jitter: null, multiplier: null, maxAttempts: null },
+    dlqConfig: { enabled: null, queueName: null },
+  } as Loose);
+  assert.equal(executor.enabled, true);
+  assert.equal(executor.retryPolicy.maxAttempts, 3);
+  const schedule = await client.schedules.create("s1", {
+    executorName: "e2",
+    cron: null,
+    every: 60_000,
+    timezone: null,
+    task: null,
+    enabled: null,
+    maxMissedFires: null,
+    jitter: null,
+  } as Loose);
+  assert.equal(schedule.every, 60_000);
+  assert.equal(schedule.timezone, "UTC");
+  assert.equal(schedule.enabled, true);
+});
