@@ -61,9 +61,9 @@ export interface ProduceOptions {
  * request open on it (a newer one answers it alone), so such a request goes as its own call, which
  * every manager refuses alone.
  */
-export function streamable(strings: Iterable<string | undefined>): boolean {
+export function streamable(strings: Iterable<string | null | undefined>): boolean {
   for (const text of strings) {
-    if (text !== undefined && !text.isWellFormed()) return false;
+    if (typeof text === "string" && !text.isWellFormed()) return false;
   }
   return true;
 }

@@ -140,7 +140,7 @@ function stringsOf(
   executorName: string,
   fields: Pick<CreateTaskOptions, "idempotencyKey" | "groupKey" | "metadata">,
   trace: Record<string, string>,
-): (string | undefined)[] {
+): (string | null | undefined)[] {
   return [
     executorName,
     fields.idempotencyKey,

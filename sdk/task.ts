@@ -78,14 +78,14 @@ export interface CreateTaskOptions extends TraceOptions {
   runAt?: Date | number;
   /**
    * At most one task per executor and key: `createTask` with a used key throws `ConflictError`
-   * (as REST answers 409); `createTasks` gives back the task the key made.
+   * (as REST answers 409); `createTasks` gives back the task the key made. `null`: none.
    */
-  idempotencyKey?: string;
+  idempotencyKey?: string | null;
   /**
    * Its flow-control group: per-key rate limits and concurrency, fair dispatch between keys
-   * (1-256 characters; default: the executor's `groupKeyPointer` into the data).
+   * (1-256 characters; default, or `null`: the executor's `groupKeyPointer` into the data).
    */
-  groupKey?: string;
+  groupKey?: string | null;
 }
 
 /** A task to create with `createTasks`. */

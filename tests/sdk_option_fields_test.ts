@@ -6,7 +6,13 @@
  * left out (`priorty`), or failed inside the SDK with a `TypeError` naming nothing.
  */
 import assert from "node:assert/strict";
-import { Client, InvalidArgumentError, NotFoundError, Worker } from "../sdk/mod.ts";
+import {
+  Client,
+  InvalidArgumentError,
+  NotFoundError,
+  WaitTimeoutError,
+  Worker,
+} from "../sdk/mod.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 
 /** Asserts that `call` rejects with an `InvalidArgumentError` naming `field` with `message`. */
@@ -257,4 +263,28 @@ Deno.test("a field whose type or REST counterpart allows null takes null as not 
   assert.equal(schedule.every, 60_000);
   assert.equal(schedule.timezone, "UTC");
   assert.equal(schedule.enabled, true);
+});
+
+Deno.test("createTask and createTaskAndWait take idempotencyKey and groupKey null as not given", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const task = await client.createTask("e2", {}, { idempotencyKey: null, groupKey: null });
+  assert.equal(task.idempotencyKey, null);
+  assert.equal(task.groupKey, null);
+  // No worker: the wait ends at its timeout, after the create went through.
+  await assert.rejects(
+    () =>
+      client.createTaskAndWait("e2", {}, {
+        idempotencyKey: null,
+        groupKey: null,
+        timeoutMs: 200,
+        onCreated: (created) => {
+          assert.equal(created.idempotencyKey, null);
+          assert.equal(created.groupKey, null);
+        },
+      }),
+    WaitTimeoutError,
+  );
+  assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 2);
 });
