@@ -482,12 +482,8 @@ export class ScheduleClient {
     timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,
     options: { count?: number } = {},
   ): Promise<Date[]> {
-    checkOptions(
-      timing,
-      { cron: "any", every: "any", timezone: "any", startAt: "any", endAt: "any" },
-      "Invalid schedule",
-    );
     checkOptions(options, { count: "any" }, "Invalid schedule preview", "", ": ");
+    // Only the timing fields are sent (and checked): a whole `ScheduleConfig` may be given.
     const { cron, every, timezone, startAt, endAt } = timing;
     const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
       config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),

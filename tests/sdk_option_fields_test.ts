@@ -288,3 +288,23 @@ Deno.test("createTask and createTaskAndWait take idempotencyKey and groupKey nul
   );
   assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 2);
 });
+
+Deno.test("schedules.preview takes a whole ScheduleConfig and checks only the timing it sends", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const config = {
+    executorName: "e2",
+    every: 60_000,
+    task: { data: { kind: "daily" } },
+    enabled: false,
+  };
+  const fires = await client.schedules.preview(config, { count: 2 });
+  assert.equal(fires.length, 2);
+  assert.equal(fires[1].getTime() - fires[0].getTime(), 60_000);
+  await refused(
+    "preview every",
+    () => client.schedules.preview({ ...config, every: 1.5 }),
+    "/every",
+    /^Must be a whole number of milliseconds/,
+  );
+});
