@@ -89,7 +89,7 @@ Deno.test("TASK_STATUS_UNSPECIFIED in a status list is refused naming its place,
   assert.equal(every.tasks.length, 3);
 });
 
-Deno.test("every repeated enum of the gRPC services answers 0 and an undeclared number in one way: naming its place, in the same words", async () => {
+Deno.test("every repeated enum of the gRPC services answers 0, an undeclared number and a repeat in one way: naming its place, in the same words", async () => {
   await using stack = await startGrpcStack();
   await stack.call("CreateExecutor", { config: { name: "t_same" } });
   const { task } = await stack.call<Msg>("CreateTask", { task: { executorName: "t_same" } });
@@ -109,6 +109,15 @@ Deno.test("every repeated enum of the gRPC services answers 0 and an undeclared 
     assert.deepEqual(
       violationsFromMetadata(zero.metadata).map((v) => [v.field, v.message]),
       [[`/${field}/1`, `Must not be ${prefix}UNSPECIFIED (an empty list is every value)`]],
+      rpc,
+    );
+    const repeat = await rejectsWith(
+      stack.call(rpc, { ...request, [field]: [known, known] }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.deepEqual(
+      violationsFromMetadata(repeat.metadata).map((v) => [v.field, v.message]),
+      [[`/${field}/1`, `Must not repeat ${known}`]],
       rpc,
     );
     const unknown = await rejectsWith(

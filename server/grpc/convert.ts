@@ -107,12 +107,14 @@ function timeField(
  * (`<PREFIX>UNSPECIFIED`) is no value of the list: proto3 sends "every value" as an empty list, so a 0 in it is a client's mistake (an SDK that mapped a name
  * it did not know to 0), and reading it as "no filter" would widen the call. It is refused,
  * naming its place (`/status/1`), before anything is read or changed, and so is a number the proto
- * does not declare (the service would name the REST parameter, `status`, not the place). A list
- * longer than the values the enum declares repeats one: it is refused whole, naming the field,
- * so that the answer stays as small as a list allowed (repeats within the bound are left to the
- * service, which names them as over REST).
+ * does not declare (the service would name the REST parameter, `status`, not the place), and so is
+ * a value named again, by its enum value name (`/status/1 Must not repeat TASK_STATUS_FAILED`), so
+ * that one list's faults are all named by place. A list longer than the values the enum declares
+ * repeats one: it is refused whole, naming the field, so that the answer stays as small as a list
+ * allowed.
  *
- * @throws {InvalidArgumentError} naming each zero or unknown number in the list, or the list
+ * @throws {InvalidArgumentError} naming each zero, unknown number or repeat in the list, or the
+ *   list
  */
 export function enumListField(
   prefix: string,
@@ -128,10 +130,20 @@ export function enumListField(
     }]);
   }
   const violations: FieldViolation[] = [];
+  const seen = new Set<string>();
   const names = (values ?? []).map((value, i) => {
     const name = fromEnum(prefix, value);
     // Decoded with `enums: String`, a value the proto declares arrives as its name.
-    if (name !== undefined && typeof value !== "number") return name;
+    if (name !== undefined && typeof value !== "number") {
+      if (seen.has(name)) {
+        violations.push({
+          field: `/${field}/${i}`,
+          message: `Must not repeat ${prefix}${name.toUpperCase()}`,
+        });
+      }
+      seen.add(name);
+      return name;
+    }
     violations.push({
       field: `/${field}/${i}`,
       message: name === undefined
