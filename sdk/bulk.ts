@@ -66,13 +66,6 @@ export interface BulkOutcome {
 }
 
 /**
- * The request fields of which tasks a filter names, as the bulk task calls and `listTasks` send
- * them: unset fields as the proto's defaults, statuses as enum names, times as `Timestamp`s.
- *
- * @throws {RangeError} naming a time the SDK will not send (`toTimestamp`)
- * @throws {InvalidArgumentError} naming a status the protocol does not have (`enumField`)
- */
-/**
  * The fields of a task filter with their kinds (`checkFields`); statuses and times are checked
  * apart (`enumField`, `toTimestamp`).
  */
@@ -86,6 +79,13 @@ export const TASK_FILTER_FIELDS: FieldSpec = {
   cursor: "string?null",
 };
 
+/**
+ * The request fields of which tasks a filter names, as the bulk task calls and `listTasks` send
+ * them: unset fields as the proto's defaults, statuses as enum names, times as `Timestamp`s.
+ *
+ * @throws {RangeError} naming a time the SDK will not send (`toTimestamp`)
+ * @throws {InvalidArgumentError} naming a status the protocol does not have (`enumField`)
+ */
 export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Record<string, unknown> {
   // Each one named: one the manager does not know, sent as TASK_STATUS_UNSPECIFIED, would widen
   // the call to every status. A single name is sent as the list's first entry, and named so
@@ -109,7 +109,6 @@ export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Recor
   };
 }
 
-/** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
 /** The fields of a DLQ filter with their kinds; the reason and the time are checked apart. */
 const DLQ_FILTER_FIELDS: FieldSpec = {
   executorName: "string?null",
@@ -119,6 +118,7 @@ const DLQ_FILTER_FIELDS: FieldSpec = {
   cursor: "string?null",
 };
 
+/** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
 export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
   checkOptions(
     filter,
