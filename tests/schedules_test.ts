@@ -1087,13 +1087,18 @@ for (const backend of BACKENDS) {
           : { ...hourly, name: "other" };
         // On create a name is required ("" is no way to leave it out); cron and every are not,
         // the other one given.
-        const onCreate = ["name", "executorName"].includes(field) ? "Is required" : byDefault;
+        // Neither cron nor every has a default: "" is refused saying the other is given.
+        const other = field === "cron" ? "every" : field === "every" ? "cron" : null;
+        const empty = other === null
+          ? byDefault
+          : `Must not be empty: leave the field out (or send null) when ${other} is given`;
+        const onCreate = ["name", "executorName"].includes(field) ? "Is required" : empty;
         refusedAt(await rest(m, "POST", "/schedules", { ...base, [field]: "" }), field, onCreate);
         refusedAt(await rest(m, "PUT", "/schedules/hourly", { [field]: "" }), field, keeps);
         if (["cron", "every", "timezone", "startAt", "endAt"].includes(field)) {
           const timing = field === "every" ? { cron: "0 9 * * *" } : { every: "1h" };
           const preview = await rest(m, "POST", "/schedules/preview", { ...timing, [field]: "" });
-          refusedAt(preview, field, byDefault);
+          refusedAt(preview, field, empty);
         }
       }
       // A field a schedule cannot do without, sent as "" on create (the admin page's form sends a

@@ -156,6 +156,10 @@ const EMPTY_MESSAGE = "Must not be empty: leave the field out (or send null) to 
 /** The message of an optional field sent as `""` on create (or in a preview). */
 const EMPTY_ON_CREATE_MESSAGE =
   "Must not be empty: leave the field out (or send null) for its default";
+/** The message of `cron` or `every` sent as `""` on create (or in a preview) with `other` given. */
+function emptyWithOtherMessage(other: string): string {
+  return `Must not be empty: leave the field out (or send null) when ${other} is given`;
+}
 /** The message of a schedule's `name` or `executorName` missing on create, or sent as `""`. */
 const REQUIRED_MESSAGE = "Is required";
 /** The message of a schedule with no cron expression and no interval on create. */
@@ -176,8 +180,10 @@ function emptyMessage(
   if (base) return EMPTY_MESSAGE;
   if (key === "name" || key === "executorName") return REQUIRED_MESSAGE;
   const given = (value: unknown) => value !== undefined && value !== null && value !== "";
-  if ((key === "cron" || key === "every") && !given(input.cron) && !given(input.every)) {
-    return EXPRESSION_MESSAGE;
+  if (key === "cron" || key === "every") {
+    const other = key === "cron" ? "every" : "cron";
+    // Neither has a default: with the other given, the schedule goes by it.
+    return given(input[other]) ? emptyWithOtherMessage(other) : EXPRESSION_MESSAGE;
   }
   return EMPTY_ON_CREATE_MESSAGE;
 }
