@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { AssignmentMessage, ResultAckMessage, WorkRequest } from "@tasks-executor/proto";
+import { type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
+import { Credits } from "../sdk/_credits.ts";
+import { ResultSender } from "../sdk/_results.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
 import { type StreamEnd, TestWorker, workerClient } from "./fixtures/test_worker.ts";
@@ -246,6 +249,39 @@ Deno.test("a stale result before the live one for the same task in one batch doe
   const task = await stack.store.taskGet(a.taskId);
   assert.equal(task!.status, "completed");
   assert.equal(task!.result, "new");
+});
+
+Deno.test("the SDK's results sent again on a new stream, the old attempt's then the new one's, settle the task by the new one", async () => {
+  await using s = await stackWithWorker();
+  const { stack, worker } = s;
+  const a = await leasedTask(stack, worker, "real");
+  // What a ResultSender holds unacknowledged when its stream is lost: the old attempt's result
+  // (its lease expired, the task leased again to this worker) and the new attempt's.
+  const written: WorkRequest[] = [];
+  const outbox: Outbox = { isOpen: true, write: (message) => (written.push(message), true) };
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const sender = new ResultSender({
+    outbox,
+    credits: new Credits(),
+    limits: () => UNSAID_LIMITS,
+    log: silent,
+    windowMs: 2,
+  });
+  sender.queue({ taskId: a.taskId, leaseToken: "the-expired-lease", ok: false, error: "late" });
+  sender.flush();
+  sender.queue({ taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: '"new"' });
+  sender.flush();
+  // The stream was lost before either was acknowledged: a new one gets both again.
+  written.length = 0;
+  sender.resend();
+  sender.stop();
+  const sent = written.flatMap((m) => m.results?.results ?? []).map((r) => r.leaseToken);
+  assert.deepEqual(sent, ["the-expired-lease", a.leaseToken], "both, oldest first");
+  const mark = worker.received.length;
+  for (const message of written) worker.send(message);
+  const acks = await worker.acks(mark);
+  assert.deepEqual(acks.map((x) => x.accepted), [false, true]);
+  assert.equal((await stack.store.taskGet(a.taskId))!.status, "completed");
 });
 
 Deno.test("unary GetNextTask leases tasks and ReportResults settles them", async () => {
