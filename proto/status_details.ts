@@ -175,11 +175,21 @@ export function violationsFromMetadata(
  * @param code gRPC status code (6 for ALREADY_EXISTS)
  */
 export function existingTaskDetails(code: number, message: string, taskId: string): Uint8Array {
+  return errorInfoStatus(code, message, IDEMPOTENCY_KEY_USED_REASON, { taskId });
+}
+
+/** A binary `google.rpc.Status` with one `google.rpc.ErrorInfo` detail of ours (`reason`). */
+function errorInfoStatus(
+  code: number,
+  message: string,
+  reason: string,
+  metadata: Record<string, string>,
+): Uint8Array {
   const { Status, ErrorInfo } = rpcTypes();
   const errorInfo = ErrorInfo.encode(ErrorInfo.fromObject({
-    reason: IDEMPOTENCY_KEY_USED_REASON,
+    reason,
     domain: ERROR_INFO_DOMAIN,
-    metadata: { taskId },
+    metadata,
   })).finish();
   return Status.encode(Status.fromObject({
     code,
@@ -189,28 +199,31 @@ export function existingTaskDetails(code: number, message: string, taskId: strin
 }
 
 /**
- * The id of the task a repeated idempotency key made, from the `ErrorInfo` detail of a binary
- * `google.rpc.Status` (reason `IDEMPOTENCY_KEY_USED`); `undefined` when it has none or does not
- * decode.
+ * The metadata of the first `google.rpc.ErrorInfo` detail of ours with `reason` in a binary
+ * `google.rpc.Status`; `undefined` when it has none or does not decode.
  */
-export function existingTaskIdFromDetails(bytes: Uint8Array): string | undefined {
+function errorInfoMetadata(bytes: Uint8Array, reason: string): Record<string, string> | undefined {
   const { Status, ErrorInfo } = rpcTypes();
   try {
     const status = Status.decode(bytes) as unknown as DecodedStatus;
     for (const detail of status.details ?? []) {
       if (detail.typeUrl !== ERROR_INFO_TYPE_URL || !detail.value) continue;
       const info = ErrorInfo.decode(detail.value) as unknown as DecodedErrorInfo;
-      const taskId = info.metadata?.taskId;
-      if (
-        info.domain === ERROR_INFO_DOMAIN && info.reason === IDEMPOTENCY_KEY_USED_REASON && taskId
-      ) {
-        return taskId;
-      }
+      if (info.domain === ERROR_INFO_DOMAIN && info.reason === reason) return info.metadata ?? {};
     }
   } catch {
-    // not a status: no task named
+    // not a status: nothing of ours in it
   }
   return undefined;
+}
+
+/**
+ * The id of the task a repeated idempotency key made, from the `ErrorInfo` detail of a binary
+ * `google.rpc.Status` (reason `IDEMPOTENCY_KEY_USED`); `undefined` when it has none or does not
+ * decode.
+ */
+export function existingTaskIdFromDetails(bytes: Uint8Array): string | undefined {
+  return errorInfoMetadata(bytes, IDEMPOTENCY_KEY_USED_REASON)?.taskId || undefined;
 }
 
 /**
@@ -229,21 +242,11 @@ export function existingTaskIdFromDetails(bytes: Uint8Array): string | undefined
  * @param code gRPC status code (14 for UNAVAILABLE)
  */
 export function workerIdHeldDetails(code: number, message: string, held: WorkerIdHeld): Uint8Array {
-  const { Status, ErrorInfo } = rpcTypes();
-  const errorInfo = ErrorInfo.encode(ErrorInfo.fromObject({
-    reason: WORKER_ID_HELD_REASON,
-    domain: ERROR_INFO_DOMAIN,
-    metadata: {
-      workerId: held.workerId,
-      heldBy: held.heldBy,
-      goneWithinMs: String(held.goneWithinMs),
-    },
-  })).finish();
-  return Status.encode(Status.fromObject({
-    code,
-    message,
-    details: [{ typeUrl: ERROR_INFO_TYPE_URL, value: errorInfo }],
-  })).finish();
+  return errorInfoStatus(code, message, WORKER_ID_HELD_REASON, {
+    workerId: held.workerId,
+    heldBy: held.heldBy,
+    goneWithinMs: String(held.goneWithinMs),
+  });
 }
 
 /**
@@ -251,25 +254,15 @@ export function workerIdHeldDetails(code: number, message: string, held: WorkerI
  * manager older than it), or it does not decode.
  */
 export function workerIdHeldFromDetails(bytes: Uint8Array): WorkerIdHeld | undefined {
-  const { Status, ErrorInfo } = rpcTypes();
-  try {
-    const status = Status.decode(bytes) as unknown as DecodedStatus;
-    for (const detail of status.details ?? []) {
-      if (detail.typeUrl !== ERROR_INFO_TYPE_URL || !detail.value) continue;
-      const info = ErrorInfo.decode(detail.value) as unknown as DecodedErrorInfo;
-      if (info.domain !== ERROR_INFO_DOMAIN || info.reason !== WORKER_ID_HELD_REASON) continue;
-      const { workerId = "", heldBy, goneWithinMs } = info.metadata ?? {};
-      const ms = Number(goneWithinMs);
-      return {
-        workerId,
-        heldBy: heldBy === "stream" || heldBy === "stream_without_keepalive" ? heldBy : "leases",
-        goneWithinMs: Number.isFinite(ms) && ms > 0 ? ms : 0,
-      };
-    }
-  } catch {
-    // not a status: no hold described
-  }
-  return undefined;
+  const metadata = errorInfoMetadata(bytes, WORKER_ID_HELD_REASON);
+  if (metadata === undefined) return undefined;
+  const { workerId = "", heldBy, goneWithinMs } = metadata;
+  const ms = Number(goneWithinMs);
+  return {
+    workerId,
+    heldBy: heldBy === "stream" || heldBy === "stream_without_keepalive" ? heldBy : "leases",
+    goneWithinMs: Number.isFinite(ms) && ms > 0 ? ms : 0,
+  };
 }
 
 /** The `WORKER_ID_HELD` metadata of a refusal, from `grpc-status-details-bin`. */
