@@ -1159,6 +1159,34 @@ Deno.test("a metadata key is never empty: refused on create naming its pointer, 
   }]);
 });
 
+Deno.test("a schedule whose task was stored with an empty metadata key, before such keys were refused, still fires", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  const created = await app.call("POST", "/api/v1/schedules", {
+    name: "s",
+    executorName: "a",
+    every: "1h",
+    task: { data: {}, metadata: { k: "v" } },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  // As a manager of before the rule stored it: the key is in the schedule's task.
+  const stored = (await app.store.schedules.scheduleGet("s"))!;
+  const old = { ...stored, task: { ...stored.task, metadata: { "": "v" } } };
+  assert.ok(await app.store.schedules.scheduleUpdate(old));
+  const fired = await app.call("POST", "/api/v1/schedules/s/trigger", {});
+  assert.equal(fired.status, 201, JSON.stringify(fired.body));
+  const task = await app.call("GET", `/api/v1/tasks/${fired.body.taskId}`);
+  assert.deepEqual(task.body.task.metadata, { "": "v" });
+  // A task a client sends with such a key is still refused.
+  const refused = await app.call("POST", "/api/v1/schedules", {
+    name: "t",
+    executorName: "a",
+    every: "1h",
+    task: { metadata: { "": "v" } },
+  });
+  assertProblem(refused, 400);
+});
+
 Deno.test("a query parameter given twice is refused naming it, but for lists such as status", async () => {
   await using app = await startApp();
   await createExecutor(app, { name: "a" });

@@ -88,7 +88,7 @@ export function parseTaskInput(
 
   const metadata = parseMetadata(
     obj.metadata,
-    { pointer: `${pointer}/metadata`, limits },
+    { pointer: `${pointer}/metadata`, limits, scheduled: options.scheduled },
     violations,
   );
 
@@ -145,9 +145,14 @@ export function parseTaskInput(
   };
 }
 
+/**
+ * A task's metadata: at most `limits.metadataEntries` string entries of bounded key and value
+ * length, no key empty — but in a schedule's fire (`scheduled`), whose task was stored before
+ * empty keys were refused: its schedule would stop firing, with nothing its owner sent to blame.
+ */
 function parseMetadata(
   value: unknown,
-  options: { pointer: string; limits: Readonly<Limits> },
+  options: { pointer: string; limits: Readonly<Limits>; scheduled?: boolean },
   violations: FieldViolation[],
 ): Record<string, string> {
   const { pointer, limits } = options;
@@ -169,7 +174,7 @@ function parseMetadata(
   const { metadataKeyChars, metadataValueChars } = limits;
   const kept = entries.filter(([key, item]) => {
     const at = `${pointer}/${escapePointer(key)}`;
-    if (key === "") {
+    if (key === "" && !options.scheduled) {
       // Stored, it could be searched for by no one (`metadataKey=` is no key).
       violations.push({ field: at, message: "Must not be empty: a metadata key names its value" });
       return false;
