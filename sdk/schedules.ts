@@ -152,6 +152,10 @@ const SCHEDULE_FIELDS: FieldSpec = {
   startAt: "any",
   endAt: "any",
 };
+/** The fields of `SCHEDULE_FIELDS`, each of any kind: what a preview takes without refusing. */
+const ANY_SCHEDULE_FIELD: FieldSpec = Object.fromEntries(
+  Object.keys(SCHEDULE_FIELDS).map((field) => [field, "any"]),
+);
 const SCHEDULE_TASK_FIELDS: FieldSpec = {
   data: "any",
   metadata: "strings?null",
@@ -483,7 +487,9 @@ export class ScheduleClient {
     options: { count?: number } = {},
   ): Promise<Date[]> {
     checkOptions(options, { count: "any" }, "Invalid schedule preview", "", ": ");
-    // Only the timing fields are sent (and checked): a whole `ScheduleConfig` may be given.
+    // A whole `ScheduleConfig` may be given, of which only the timing fields are sent; a field no
+    // schedule has (a misspelt `timezon`) is refused, not left out.
+    checkOptions(timing, ANY_SCHEDULE_FIELD, "Invalid schedule");
     const { cron, every, timezone, startAt, endAt } = timing;
     const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
       config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),

@@ -307,4 +307,16 @@ Deno.test("schedules.preview takes a whole ScheduleConfig and checks only the ti
     "/every",
     /^Must be a whole number of milliseconds/,
   );
+  // A field no schedule has is refused, not left out (a misspelt timezone previewed in UTC).
+  await refused(
+    "preview timezon",
+    () =>
+      client.schedules.preview(
+        { cron: "0 9 * * *", timezon: "Asia/Tokyo" } as Parameters<
+          typeof client.schedules.preview
+        >[0],
+      ),
+    "/timezon",
+    /^Unknown field/,
+  );
 });
