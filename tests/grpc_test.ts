@@ -423,6 +423,14 @@ Deno.test("CreateTask refuses an empty metadata key naming its pointer", async (
   assert.deepEqual(violationsFromMetadata(error.metadata), [
     { field: "/task/metadata/", message: "Must not be empty: a metadata key names its value" },
   ]);
+  // proto3 cannot tell an unset key from an empty one: a value without a key is one left out.
+  const search = await rejectsWith(
+    stack.call("SearchTasks", { metadataValue: "v" }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.deepEqual(violationsFromMetadata(search.metadata).map((v) => v.message), [
+    "Must be given with metadataValue",
+  ]);
 });
 
 Deno.test("CreateTask stores the task and GetTask reads it back", async () => {

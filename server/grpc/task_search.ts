@@ -40,7 +40,8 @@ export function searchTasksRpc(
     assertJsonFields(violations);
     const page = await search.searchTasks({
       id: req.id,
-      metadataKey: req.metadataKey,
+      // proto3 cannot tell an unset key from an empty one: unset, as a REST call leaving it out.
+      metadataKey: req.metadataKey || undefined,
       metadataValue: req.metadataValue,
       dataPointer: req.dataPointer,
       // JSON text, as REST sends it: a Value string "123" stays a string.
