@@ -187,6 +187,11 @@ export function checkStatusList(
     return;
   }
   list.forEach((status, i) => {
+    // An entry is a status or wrong: `null` is no status here, not one left out.
+    if (status === null) {
+      violations.push({ field: at(i), message: "Must be a string" });
+      return;
+    }
     const known = enumField(status, at(i), TASK_STATUSES, violations);
     if (known !== undefined && list.indexOf(known) < i) {
       violations.push({ field: at(i), message: `Must not repeat "${known}"` });
