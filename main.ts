@@ -51,7 +51,7 @@ if (command === "healthcheck") {
   Deno.exit(
     await healthcheck(config.httpPort, {
       tls: config.tls !== null,
-      managerUrl: Deno.env.get("MANAGER_URL"),
+      managerUrl: Deno.env.get("MANAGER_URL") || undefined,
     }),
   );
 }

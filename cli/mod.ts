@@ -197,10 +197,10 @@ export async function runCli(
   for (const key of Object.keys(group.options)) own[key] = values[key];
   try {
     const option = values.address as string | undefined;
-    const address = option ?? env.MANAGER_URL ?? DEFAULT_MANAGER_URL;
-    const source = option === undefined && env.MANAGER_URL !== undefined
-      ? "MANAGER_URL"
-      : "--address";
+    // An empty variable is none, as the manager's configuration reads one.
+    const fromEnv = env.MANAGER_URL || undefined;
+    const address = option ?? fromEnv ?? DEFAULT_MANAGER_URL;
+    const source = option === undefined && fromEnv !== undefined ? "MANAGER_URL" : "--address";
     const client = new ManagerClient(baseUrlOf(address, source), {
       apiKey: (values["api-key"] as string | undefined) ?? env.TASKS_EXECUTOR_API_KEY,
     });

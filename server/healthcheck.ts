@@ -57,7 +57,11 @@ function reason(error: Error): string {
   if (/Connection refused|ECONNREFUSED/i.test(error.message)) {
     return "connection refused, no manager listens there";
   }
-  return error.message.replace(/^error sending request for url \([^)]*\): /, "");
+  // Deno 2.7's words: `error sending request from 127.0.0.1:56352 for http://…/readyz (…): …`.
+  return error.message.replace(
+    /^error sending request (?:for url \([^)]*\)|from \S+ for \S+ \([^)]*\)): /,
+    "",
+  );
 }
 
 async function httpStatus(url: string): Promise<number> {

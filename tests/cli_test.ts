@@ -738,6 +738,21 @@ Deno.test("healthcheck says in one line what it asked and why it failed, and tha
   const ready = await cli(manager, ["healthcheck"], { MANAGER_PORT: port });
   assert.equal(ready.code, 0, describe(ready));
   assert.equal(ready.stdout + ready.stderr, "");
+  // A port that takes the connection and closes it unanswered: the reason without the runtime's
+  // preamble (`error sending request from 127.0.0.1:… for http://…`), which repeats the address.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const closing = (async () => {
+    for await (const conn of listener) conn.close();
+  })().catch(() => {});
+  const mute = await cli(null, ["healthcheck"], { MANAGER_PORT: String(listener.addr.port) });
+  assert.equal(mute.code, 1, describe(mute));
+  assert.match(mute.stderr, /^Not ready: http:\/\/127\.0\.0\.1:\d+\/readyz \(MANAGER_PORT=\d+\): /);
+  assert.doesNotMatch(mute.stderr, /error sending request/);
+  listener.close();
+  await closing;
+  // An empty MANAGER_URL is none, as the manager's configuration reads one: not an address.
+  const empty = await cli(null, ["executors", "list"], { MANAGER_URL: "" });
+  assert.doesNotMatch(empty.stderr, /MANAGER_URL must be/, describe(empty));
 });
 
 Deno.test("a file named that cannot be read, or is not JSON, exits 1 with one line naming the option and the path, not the help", async () => {
