@@ -29,7 +29,7 @@ export interface BulkTaskFilter {
   /** `nextCursor` of the previous call (`null` or left out: from the start). */
   cursor?: string | null;
   /** Must be true when no other filter field is set. */
-  confirm?: boolean;
+  confirm?: boolean | null;
 }
 
 /** Why a task was dead-lettered. */
@@ -47,7 +47,7 @@ export interface DlqFilter {
   /** Only entries dead before this time. */
   deadBefore?: Date | number;
   /** Must be true when no other filter field is set. */
-  confirm?: boolean;
+  confirm?: boolean | null;
   /** `nextCursor` of the previous `requeueDlq` call (`null` or left out: from the start). */
   cursor?: string | null;
 }

@@ -14,7 +14,7 @@ const KEY_ID = "[0-9a-f]{16}";
 const TOKEN_PATTERN = new RegExp(`^te_(${KEY_ID})_([A-Za-z0-9_-]{43})$`);
 
 /** What every key id is: the id part of a token. */
-export const KEY_ID_PATTERN: RegExp = new RegExp(`^${KEY_ID}$`);
+const KEY_ID_PATTERN: RegExp = new RegExp(`^${KEY_ID}$`);
 
 /** Why `id` cannot be a key id, or `null` when it can. */
 export function keyIdProblem(id: string): string | null {

@@ -100,11 +100,11 @@ export const refParam = (name: string, description: string, byName: boolean) => 
     ? { type: "string", pattern: EXECUTOR_NAME_PATTERN.source }
     : { type: "string", minLength: 1, maxLength: ID_MAX_CHARS },
 });
-/** An optional query parameter, a string unless `schema` says otherwise. */
 /** How every boolean query parameter is read (`booleanField`). */
 export const BOOLEAN_QUERY =
   "true or false in any case, or 1 or 0; anything else is a 400 naming the parameter, filter or not";
 
+/** An optional query parameter, a string unless `schema` says otherwise. */
 export const queryParam = (
   name: string,
   description: string,
