@@ -8,6 +8,7 @@
  */
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
+import { describeViolations } from "./schema.ts";
 
 /**
  * What a field holds: `ms` a duration in whole milliseconds (a fraction was cut on the wire, a
@@ -107,26 +108,19 @@ export function checkFields(
 
 /**
  * Refuses what `violations` name, if anything: an `InvalidArgumentError` (code 3, as the manager
- * would answer) whose message starts with `what` and lists each field and its problem.
+ * would answer) whose message starts with `what` and lists each field and its problem as the
+ * manager does (`describeViolations`: `/priority: Must be a number`).
  *
  * @throws {InvalidArgumentError}
  */
-export function refuseViolations(
-  what: string,
-  violations: FieldViolation[],
-  between = " ",
-): void {
+export function refuseViolations(what: string, violations: FieldViolation[]): void {
   if (violations.length === 0) return;
-  throw new InvalidArgumentError(
-    `${what}: ${violations.map((v) => `${v.field}${between}${v.message}`).join("; ")}`,
-    3,
-    violations,
-  );
+  throw new InvalidArgumentError(`${what}: ${describeViolations(violations)}`, 3, violations);
 }
 
 /**
  * Checks one option object at `pointer` against `spec` and refuses it, as `refuseViolations`,
- * when anything is wrong (`between` joins a field and its problem).
+ * when anything is wrong.
  *
  * @throws {InvalidArgumentError} naming every bad field
  */
@@ -135,9 +129,8 @@ export function checkOptions(
   spec: FieldSpec,
   what: string,
   pointer = "",
-  between = " ",
 ): void {
   const violations: FieldViolation[] = [];
   checkFields(value, spec, pointer, violations);
-  refuseViolations(what, violations, between);
+  refuseViolations(what, violations);
 }

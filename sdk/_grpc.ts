@@ -558,7 +558,7 @@ function checkConfigFields(config: ExecutorConfig): void {
       checkFields(fields.writeConcern, WRITE_CONCERN_FIELDS, "/config/writeConcern", violations);
     }
   }
-  refuseViolations("Invalid executor configuration", violations, ": ");
+  refuseViolations("Invalid executor configuration", violations);
 }
 
 /**

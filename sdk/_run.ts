@@ -116,7 +116,7 @@ export async function runAttempt(
   if (!checkJsonValue(value, { pointer: "/result", maxDepth: RESULT_DEPTH }, violations)) {
     const [v] = violations;
     return outcomeOfError(
-      new NonRetryableError(`Result cannot be stored as it is: ${v.field} ${v.message}`),
+      new NonRetryableError(`Result cannot be stored as it is: ${describeViolations([v])}`),
     );
   }
   const resultJson = safeJson(value);

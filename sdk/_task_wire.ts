@@ -13,6 +13,7 @@ import {
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
 import { checkFields, type FieldSpec } from "./_fields.ts";
+import { describeViolations } from "./schema.ts";
 import { requiredDate, toDate, toTimestamp } from "./_grpc.ts";
 import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
 import type { ClientLimits, NewTask, Task } from "./task.ts";
@@ -80,7 +81,7 @@ const VALUE_BYTES = { valueBytes: true };
 
 function invalid(violations: FieldViolation[]): InvalidArgumentError {
   return new InvalidArgumentError(
-    `Cannot create task: ${violations.map((v) => `${v.field} ${v.message}`).join("; ")}`,
+    `Cannot create task: ${describeViolations(violations)}`,
     3, // INVALID_ARGUMENT, as the manager would answer
     violations,
   );

@@ -124,8 +124,6 @@ export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown>
     filter,
     { ...TASK_FILTER_FIELDS, confirm: "boolean?null" },
     "Invalid task filter",
-    "",
-    ": ",
   );
   return { ...taskFilterFields(filter), confirm: filter.confirm === true };
 }
@@ -136,7 +134,7 @@ export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown>
  * @throws {InvalidArgumentError} naming a `reason` the protocol does not have (`enumField`)
  */
 export function dlqRequest(filter: DlqFilter): Record<string, unknown> {
-  checkOptions(filter, DLQ_FILTER_FIELDS, "Invalid DLQ filter", "", ": ");
+  checkOptions(filter, DLQ_FILTER_FIELDS, "Invalid DLQ filter");
   return {
     executorName: filter.executorName ?? "",
     reason: enumField(ENUM_PREFIX.dlqReason, filter.reason, "/reason"),

@@ -517,7 +517,7 @@ export class Client implements Disposable {
    * ```
    */
   async listTasks(filter: TaskFilter = {}): Promise<TaskPage> {
-    checkOptions(filter, LIST_FILTER_FIELDS, "Invalid task filter", "", ": ");
+    checkOptions(filter, LIST_FILTER_FIELDS, "Invalid task filter");
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       ...taskFilterFields(filter),
       limit: pageLimit(filter.limit),

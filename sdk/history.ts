@@ -87,8 +87,6 @@ export function historyRequest(query: HistoryQuery): Message {
     query,
     { executorName: "string?null", from: "any", to: "any", step: "any" },
     "Invalid history query",
-    "",
-    ": ",
   );
   const step = query.step;
   if (step !== undefined && (!Number.isSafeInteger(step) || step <= 0)) {

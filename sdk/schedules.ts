@@ -191,7 +191,7 @@ function configToMessage(
       data: checkedValueBytes(config.task.data ?? null, {
         pointer: "/task/data",
         maxDepth,
-        describe: ({ field, message }) => `Invalid schedule: ${field} ${message}`,
+        describe: ({ field, message }) => `Invalid schedule: ${field}: ${message}`,
       }),
       metadata: config.task.metadata ?? {},
       priority: config.task.priority ?? 0,
@@ -391,8 +391,6 @@ export class ScheduleClient {
       options,
       { executorName: "string?null", fires: "any", cursor: "string?null", limit: "any" },
       "Invalid schedule list",
-      "",
-      ": ",
     );
     const response = await this.#call<{ schedules: Message[]; nextCursor: string }>(
       "ListSchedules",
@@ -430,7 +428,7 @@ export class ScheduleClient {
    * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1)
    */
   async get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
-    checkOptions(options, { fires: "any" }, "Invalid schedule query", "", ": ");
+    checkOptions(options, { fires: "any" }, "Invalid schedule query");
     return await this.#one("GetSchedule", {
       id: nameOrId,
       fires: fireCount(options.fires, "fires"),
@@ -486,7 +484,7 @@ export class ScheduleClient {
     timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,
     options: { count?: number } = {},
   ): Promise<Date[]> {
-    checkOptions(options, { count: "any" }, "Invalid schedule preview", "", ": ");
+    checkOptions(options, { count: "any" }, "Invalid schedule preview");
     // A whole `ScheduleConfig` may be given, of which only the timing fields are sent; a field no
     // schedule has (a misspelt `timezon`) is refused, not left out.
     checkOptions(timing, ANY_SCHEDULE_FIELD, "Invalid schedule");

@@ -51,9 +51,9 @@ export function compileTaskSchema(schema: JsonSchema): DataValidator {
  * @example
  * ```ts
  * import { describeViolations } from "@tasks-executor/sdk";
- * console.log(describeViolations([{ field: "/age", message: "must be >= 0" }])); // "/age must be >= 0"
+ * console.log(describeViolations([{ field: "/age", message: "must be >= 0" }])); // "/age: must be >= 0"
  * ```
  */
 export function describeViolations(violations: FieldViolation[]): string {
-  return violations.map((v) => `${v.field} ${v.message}`).join("; ");
+  return violations.map((v) => `${v.field}: ${v.message}`).join("; ");
 }

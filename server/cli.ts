@@ -58,7 +58,7 @@ function flagErrors(
   const parts = error.violations.map(({ field, message }) => {
     const [, top, index] = /^(\/[a-z]+)(?:\/(\d+))?$/.exec(field) ?? [];
     const flag = FIELD_FLAGS[top];
-    if (flag === undefined) return `${field} ${message}`;
+    if (flag === undefined) return `${field}: ${message}`;
     const given = index === undefined
       ? ""
       : ` ${JSON.stringify(values[flag as "scope" | "executor"]?.[Number(index)])}`;

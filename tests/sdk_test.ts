@@ -87,21 +87,24 @@ Deno.test("runHandler() refuses data that breaks the schema, naming each field",
   assert.ok(!outcome.ok);
   assert.equal(outcome.retryable, false);
   assert.match(outcome.error, /executor "signup"/);
-  assert.match(outcome.error, /\/email must match format "email"/);
-  assert.match(outcome.error, /\/age must be >= 0/);
+  assert.match(outcome.error, /\/email: must match format "email"/);
+  assert.match(outcome.error, /\/age: must be >= 0/);
 });
 
 Deno.test("runHandler() names a missing required field by its pointer", async () => {
   const outcome = await runHandler(() => null, { age: 3 }, { schema: SCHEMA });
   assert.ok(!outcome.ok);
-  assert.match(outcome.error, /\/email must have required property 'email'/);
+  assert.match(outcome.error, /\/email: must have required property 'email'/);
 });
 
 Deno.test("runHandler() fails a result that is not JSON, without retry, naming where", async () => {
   const outcome = await runHandler(() => ({ big: 1n }), {});
   assert.ok(!outcome.ok);
   assert.equal(outcome.retryable, false);
-  assert.equal(outcome.error, "Result cannot be stored as it is: /result/big Must be a JSON value");
+  assert.equal(
+    outcome.error,
+    "Result cannot be stored as it is: /result/big: Must be a JSON value",
+  );
 });
 
 /** Values JSON.stringify would send changed (or the manager would refuse), and where they sit. */
@@ -128,7 +131,7 @@ Deno.test("runHandler() fails a result the manager would not keep exactly, namin
     assert.ok(!outcome.ok, what);
     assert.equal(outcome.retryable, false, what);
     assert.match(outcome.error, /^Result cannot be stored as it is: /, what);
-    assert.equal(outcome.error.split(" ")[7], `/result${at}`, what);
+    assert.equal(outcome.error.split(" ")[7], `/result${at}:`, what);
   }
   const kept = await runHandler(() => ({ n: Number.MAX_SAFE_INTEGER, u: undefined }), {});
   assert.deepEqual(kept, { ok: true, result: { n: Number.MAX_SAFE_INTEGER } });
@@ -494,7 +497,7 @@ Deno.test("Worker fails an attempt whose result the manager would not keep, inst
   assert.equal(done.attempt, 1);
   assert.equal(
     done.errors[0].message,
-    "Result cannot be stored as it is: /result/ratio Must be a finite number",
+    "Result cannot be stored as it is: /result/ratio: Must be a finite number",
   );
   await worker.stop();
   await worker.closed;

@@ -115,7 +115,7 @@ Deno.test("results that are not JSON, hold a non-finite number or nest too deep 
   assert.equal(notJson.status, "dlq");
   assert.match(notJson.errors[0].message, /^Result is not valid JSON/);
   assert.equal(infinite.status, "dlq");
-  assert.match(infinite.errors[0].message, /\/result\/n Must be a finite number/);
+  assert.match(infinite.errors[0].message, /\/result\/n: Must be a finite number/);
   assert.equal(deep.status, "dlq");
   assert.match(deep.errors[0].message, /deeper than 64/);
   assert.equal(fine.status, "completed");

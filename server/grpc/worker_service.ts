@@ -239,7 +239,7 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
   const violations: FieldViolation[] = [];
   if (!checkJsonValue(result, { pointer: "/result", maxDepth: limits.jsonDepth }, violations)) {
     const [v] = violations;
-    return fail(`Result cannot be stored as it is: ${v.field} ${v.message}`);
+    return fail(`Result cannot be stored as it is: ${v.field}: ${v.message}`);
   }
   return { ok: true, result };
 }

@@ -901,7 +901,7 @@ export class ScheduleService {
       `Cannot change the schema of executor "${executor.name}": the task data of schedule ${names} would not match it (change or delete the schedules first)`,
       [{
         field: "/config/taskSchema",
-        message: `Must accept the task data of schedule ${names}: ${bad[0].first.field} ${
+        message: `Must accept the task data of schedule ${names}: ${bad[0].first.field}: ${
           bad[0].first.message
         }`,
       }],

@@ -324,7 +324,7 @@ export async function executorFormView({ main, params, query, signal }) {
     } catch (error) {
       if (asked !== previewAsked || signal.aborted) return;
       const why = error.errors?.length
-        ? error.errors.map((e) => `${e.field} ${e.message}`).join("; ")
+        ? error.errors.map((e) => `${e.field}: ${e.message}`).join("; ")
         : error.message;
       replace(preview, h("strong", {}, "Retry delays: "), `fix the policy to see them (${why})`);
       return;
