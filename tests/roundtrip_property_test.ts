@@ -51,7 +51,8 @@ const number = fc.oneof(
 );
 
 /** A member name the manager takes: not ending with a backslash (`endsWithBackslash`). */
-const name = (maxLength: number) => text(maxLength).filter((key) => !key.endsWith("\\"));
+const name = (maxLength: number, minLength = 0) =>
+  text(maxLength, minLength).filter((key) => !key.endsWith("\\"));
 
 const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   value: fc.oneof(
@@ -65,8 +66,9 @@ const json: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 })).value;
 
+/** Metadata the manager takes: no key is empty (an empty one could not be searched for). */
 const metadata = fc.dictionary(
-  name(DEFAULT_LIMITS.metadataKeyChars),
+  name(DEFAULT_LIMITS.metadataKeyChars, 1),
   text(64),
   { maxKeys: 8, noNullPrototype: true },
 );
@@ -282,6 +284,7 @@ const badInput: fc.Arbitrary<BadCase> = fc.oneof<fc.Arbitrary<BadCase>[]>(
     field: /^\/metadata\/v$/,
     metadata: { v: "x".repeat(n) },
   })),
+  text(64).map((value) => ({ field: /^\/metadata\/$/, metadata: { "": value } })),
   fc.oneof(
     fc.integer({ min: MAX_TIME_MS + 1, max: Number.MAX_SAFE_INTEGER }),
     fc.integer({ min: DAY_MS, max: MAX_TIME_MS - DAY_MS }).map((ms) =>
