@@ -203,20 +203,28 @@ export class ResultSender {
     this.#notify();
   }
 
-  /** The stream ended: nobody will acknowledge on it any more. */
+  /**
+   * The stream ended: nobody will answer on it any more. Its messages are no longer waited for; its
+   * results unacknowledged are, and go again on the next stream (`resend`).
+   */
   lost(): void {
+    this.#awaiting = [];
     this.#notify();
   }
 
   /**
-   * Waits until the manager has answered everything written on this stream, the stream ends, or
-   * `ms` passes. It first writes a results message that holds none, so the last answer comes
-   * after the manager handled all this worker wrote before (a credit of 0, when stopping: no
-   * lease comes after it); results queued meanwhile are waited for too.
+   * Waits until the manager has acknowledged every result this worker has (sent or queued) and
+   * answered everything written on the stream open now, or `ms` passes. It first writes a results
+   * message that holds none, so the last answer comes after the manager handled all this worker
+   * wrote before (a credit of 0, when stopping: no lease comes after it); results queued
+   * meanwhile are waited for too. A stream lost meanwhile, or none open, ends no wait while
+   * results are unacknowledged: the stream opened again delivers them (`resend`); only when no
+   * stream is open and `hopeless()` says none will be (the manager refused this worker) does the
+   * wait end with them undelivered.
    */
-  waitForAcks(ms: number): Promise<void> {
+  waitForAcks(ms: number, hopeless: () => boolean = () => false): Promise<void> {
     this.flush();
-    if (!this.#write([])) return Promise.resolve();
+    this.#write([]);
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
@@ -224,15 +232,13 @@ export class ResultSender {
         resolve();
       };
       const check = () => {
-        // Nothing left to hear about, or no stream to hear it on.
         const answered = this.#awaiting.length === 0 && this.#unacked.size === 0 &&
           this.#pending.length === 0;
-        if (answered || !this.#outbox.isOpen) {
-          done();
-        }
+        if (answered || (!this.#outbox.isOpen && hopeless())) done();
       };
       const timer = setTimeout(done, ms);
       this.#ackWaiters.add(check);
+      check();
     });
   }
 

@@ -411,6 +411,8 @@ export class Worker implements AsyncDisposable {
   #refuse(error: ManagerError): void {
     this.#noteRefusal(error);
     this.#drain.cutGrace();
+    // No stream comes again: a wait for acknowledgements under way ends.
+    this.#results.lost();
     void this.stop();
   }
 
@@ -426,7 +428,8 @@ export class Worker implements AsyncDisposable {
       () => this.#refusal !== undefined,
     );
     // Leases written before the manager read the credit of 0 come back until its last answer.
-    await this.#results.waitForAcks(ACK_WAIT_MS);
+    // Also over a stream opened again, when this one is lost meanwhile (or was as the stop came).
+    await this.#results.waitForAcks(ACK_WAIT_MS, () => this.#refusal !== undefined);
     await this.#teardown();
     this.#drain.exitIfAbandoned(abandoned);
   }

@@ -1,0 +1,85 @@
+/**
+ * A worker's results reach the manager across a lost stream, also while the worker stops: a real
+ * manager, an SDK worker reaching it through a TCP relay that can cut its connections.
+ */
+import assert from "node:assert/strict";
+import { Client, type Logger, Worker } from "../sdk/mod.ts";
+import { startTestManager } from "./_manager.ts";
+import { TcpRelay } from "./fixtures/tcp_relay.ts";
+
+const EXECUTOR = "results_delivery";
+
+/** The worker's log lines, kept for a failure's message. */
+class Lines implements Logger {
+  readonly lines: string[] = [];
+  debug(): void {}
+  info(msg: string, fields: Record<string, unknown> = {}): void {
+    this.lines.push(`info ${msg} ${JSON.stringify(fields)}`);
+  }
+  warn(msg: string, fields: Record<string, unknown> = {}): void {
+    this.lines.push(`warn ${msg} ${JSON.stringify(fields)}`);
+  }
+  error(msg: string, fields: Record<string, unknown> = {}): void {
+    this.lines.push(`error ${msg} ${JSON.stringify(fields)}`);
+  }
+  has(prefix: string): boolean {
+    return this.lines.some((line) => line.startsWith(prefix));
+  }
+}
+
+/** Waits (polling every 20 ms) until `check` holds, failing after a generous deadline. */
+async function waitUntil(what: string, check: () => boolean, detail = () => ""): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`Timed out waiting until ${what}\n${detail()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+Deno.test("a worker stopped while its stream is lost delivers the result of the handler that finishes in its grace over the stream it opens again", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  const log = new Lines();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => release = resolve);
+  let started = false;
+  const worker = new Worker({
+    address: relay.address,
+    workerId: "stopped-while-lost",
+    handleSignals: false,
+    logger: log,
+    shutdownGraceMs: 10_000,
+    // The stream lost, the next one comes 600-1200 ms later: the stop falls in that gap.
+    reconnect: { initialDelayMs: 1200, maxDelayMs: 1200 },
+    executors: [{
+      name: EXECUTOR,
+      handler: async () => {
+        started = true;
+        await released;
+        return { done: true };
+      },
+    }],
+  });
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  try {
+    const task = await client.createTask(EXECUTOR, {});
+    await waitUntil("the handler runs", () => started, () => log.lines.join("\n"));
+    relay.cut();
+    await waitUntil(
+      "the worker notes its stream lost",
+      () => log.has("warn Lost the work stream to the manager"),
+      () => log.lines.join("\n"),
+    );
+    const stopped = worker.stop();
+    // The handler finishes in the grace period, while no stream is open yet.
+    release();
+    await stopped;
+    const after = await client.getTask(task.id);
+    assert.equal(after.status, "completed", log.lines.join("\n"));
+    assert.deepEqual(after.result, { done: true });
+  } finally {
+    release();
+    await worker.stop();
+  }
+});
