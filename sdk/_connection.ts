@@ -221,6 +221,8 @@ export class WorkConnection implements Outbox {
   /** When the open stream's first message came (`performance.now()`), `undefined` before it. */
   #answeredAt: number | undefined;
   readonly #heldId = new HeldIdWait();
+  /** The registration before a reconnect under way (a token of its own), `undefined` when none. */
+  #registering: object | undefined;
 
   /** A connection that opens nothing before `open()`. */
   constructor(options: ConnectionOptions, parts: {
@@ -295,6 +297,19 @@ export class WorkConnection implements Outbox {
       this.#log.debug("Write to the work stream failed", { error: (error as Error).message });
       return false;
     }
+  }
+
+  /**
+   * The worker stops: a reconnect waiting for its registration opens the stream at once, without
+   * it (a stopping worker registers nothing), so that the results of the handlers still running
+   * reach the manager within the stop's wait for acknowledgements; the registration's end is then
+   * ignored. A registration hanging on an unanswered connection held the reconnect up to its
+   * deadline (5 s), and one failing after the stop began dropped it: the results were lost.
+   */
+  stopping(): void {
+    if (this.#registering === undefined) return;
+    this.#registering = undefined;
+    this.open();
   }
 
   /**
@@ -385,9 +400,14 @@ export class WorkConnection implements Outbox {
   async #reconnect(): Promise<void> {
     if (this.#state() === "running") {
       // The manager may have come back with an empty store: register again before serving.
+      const registering = {};
+      this.#registering = registering;
       try {
         await this.#events.register();
       } catch (error) {
+        // The stop opened the stream without it (`stopping`).
+        if (this.#registering !== registering) return;
+        this.#registering = undefined;
         if (this.#state() !== "running") return;
         if (isRefusal(error)) return this.#events.refused(error);
         const delay = this.#backoff.next();
@@ -398,6 +418,8 @@ export class WorkConnection implements Outbox {
         this.#backoff.schedule(delay, () => void this.#reconnect());
         return;
       }
+      if (this.#registering !== registering) return;
+      this.#registering = undefined;
     }
     const state = this.#state();
     if (state === "running" || state === "stopping") this.open();

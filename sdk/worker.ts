@@ -422,6 +422,7 @@ export class Worker implements AsyncDisposable {
     this.#state = "stopping";
     if (wasConnecting) return await this.#teardown();
     this.#credits.close(this.#served.keys(), this.#connection);
+    this.#connection.stopping();
     const abandoned = await this.#drain.drain(
       this.#attempts,
       this.#graceMs,

@@ -83,3 +83,55 @@ Deno.test("a worker stopped while its stream is lost delivers the result of the 
     await worker.stop();
   }
 });
+
+Deno.test("a worker stopped while the registration before its reconnect hangs delivers the result of the handler that finishes in its grace", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  const log = new Lines();
+  let release = () => {};
+  const released = new Promise<void>((resolve) => release = resolve);
+  let started = false;
+  const worker = new Worker({
+    address: relay.address,
+    workerId: "stopped-while-registering",
+    handleSignals: false,
+    logger: log,
+    shutdownGraceMs: 10_000,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
+    executors: [{
+      name: EXECUTOR,
+      handler: async () => {
+        started = true;
+        await released;
+        return { done: true };
+      },
+    }],
+  });
+  await worker.start();
+  using client = new Client({ address: manager.grpcAddress });
+  try {
+    const task = await client.createTask(EXECUTOR, {});
+    await waitUntil("the handler runs", () => started, () => log.lines.join("\n"));
+    // The stream lost, and the registration before the reconnect goes over a connection that
+    // forwards nothing: it waits for its deadline (5 s).
+    relay.silenceAll();
+    relay.cut();
+    await waitUntil(
+      "the worker notes its stream lost",
+      () => log.has("warn Lost the work stream to the manager"),
+      () => log.lines.join("\n"),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The manager is reachable again; the registration under way still hangs.
+    relay.relayNew();
+    const stopped = worker.stop();
+    release();
+    await stopped;
+    const after = await client.getTask(task.id);
+    assert.equal(after.status, "completed", log.lines.join("\n"));
+    assert.deepEqual(after.result, { done: true });
+  } finally {
+    release();
+    await worker.stop();
+  }
+});
