@@ -312,3 +312,54 @@ func TestAWaitOnAManagerThatKeepsAnsweringUnavailableEndsWithUnavailableWhenItsC
 		t.Fatalf("%d producer streams: the wait did not watch again", relay.callsTo("Produce"))
 	}
 }
+
+func TestAWorkerStoppedWhileItsStreamIsLostDeliversTheResultOfAHandlerFinishingInItsGrace(t *testing.T) {
+	p := startRelay(t, manager.GRPCAddress)
+	started, release := make(chan struct{}), make(chan struct{})
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection:    taskexecutor.Connection{Address: p.address()},
+		IgnoreSignals: true,
+		Logger:        quiet,
+		// The stream lost, the next one comes 600-1200 ms later: the stop falls in that gap.
+		ReconnectDelay:    1200 * time.Millisecond,
+		MaxReconnectDelay: 1200 * time.Millisecond,
+		ShutdownGrace:     10 * time.Second,
+		Executors: []taskexecutor.Executor{{
+			Name: "go_stopped_while_lost",
+			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				close(started)
+				<-release
+				return "done", nil
+			},
+		}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(ctx) }()
+	within(t, "the worker to be ready", worker.Ready())
+	client := newClient(t)
+	task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_stopped_while_lost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the handler to start", started)
+	p.cut()
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if err := within(t, "Run to return", ran); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	got, err := client.GetTask(context.Background(), task.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != taskexecutor.StatusCompleted || string(got.Result) != `"done"` {
+		t.Fatalf("the task after the stop: %+v", got)
+	}
+}
