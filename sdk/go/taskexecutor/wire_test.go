@@ -1159,3 +1159,52 @@ func TestAStopDuringTheRegistrationBeforeAReconnectionStillDeliversTheResultsOfR
 		t.Fatalf("the manager received the results %v, want the task's, done", results)
 	}
 }
+
+func TestAResultsMessageWhoseSendFailedGoesOnceOnTheNextStream(t *testing.T) {
+	unblock := make(chan struct{})
+	var streams atomic.Int32
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		if streams.Add(1) > 1 {
+			send(fakeWelcome)
+			return
+		}
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{
+			ManagerId: "fake", KeepaliveInterval: durationpb.New(100 * time.Millisecond)}}})
+		// Leases of an executor the worker does not serve: a result each, more than HTTP/2 flow
+		// control lets through while nothing is read, so that a send of results is given up.
+		for range 20 {
+			send(unservedLeases(1000))
+		}
+		<-unblock
+	}}
+	address := startFakeManager(t, fake)
+	log := &warnings{}
+	runFakeWorker(t, address, log, taskexecutor.Executor{Name: "served",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }})
+	t.Cleanup(func() { close(unblock) })
+	eventually(t, "the worker gives up the first stream", func() bool {
+		return strings.Contains(log.errorsText(), "a send waited")
+	})
+	// Every result kept or queued goes on the second stream, which reads and acknowledges them.
+	carried := 0
+	eventually(t, "the second stream carries the results", func() bool {
+		last := carried
+		time.Sleep(300 * time.Millisecond)
+		carried = len(fake.resultsOn(2))
+		return carried > 0 && carried == last
+	})
+	// The results of the message whose send was given up went once: they were both kept for an
+	// ack and left queued, and went twice, the second copy refused by a manager as a duplicate or
+	// an unknown task, each a warning of a refused result.
+	seen := map[string]int{}
+	var twice []string
+	for _, result := range fake.resultsOn(2) {
+		if seen[result.GetTaskId()]++; seen[result.GetTaskId()] == 2 {
+			twice = append(twice, result.GetTaskId())
+		}
+	}
+	if len(twice) > 0 {
+		t.Fatalf("%d of the %d results on the second stream went twice, the first %s", len(twice),
+			carried, twice[0])
+	}
+}

@@ -1109,7 +1109,10 @@ func (l *loop) flush() {
 			size += next
 			n++
 		}
+		// Taken off the queue and kept for an ack before the send: one that fails leaves them kept,
+		// and the next stream sends them again (connect). Left queued too, they went twice there.
 		batch := l.pending[:n:n]
+		l.pending = l.pending[n:]
 		for _, result := range batch {
 			l.unacked[result] = true
 			l.unackedOf[result.GetTaskId()] = append(l.unackedOf[result.GetTaskId()], result)
@@ -1118,7 +1121,6 @@ func (l *loop) flush() {
 		if !l.sendResults(batch) {
 			return
 		}
-		l.pending = l.pending[n:]
 	}
 	if len(l.sentOrder) > 2*maxUnacked {
 		l.sentOrder = slices.DeleteFunc(l.sentOrder, func(result *pb.Result) bool { return !l.unacked[result] })
