@@ -59,7 +59,7 @@ function deeper(levels: number): unknown {
 
 const DESTRUCTIVE = ["DeleteTasks", "CancelTasks", "RetryTasks", "PurgeDlq", "RequeueDlq"];
 
-Deno.test("every destructive bulk rpc without a filter is refused unless confirm is set, naming confirm", async () => {
+Deno.test("every destructive bulk rpc without a filter is refused unless confirm is set, naming /confirm", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);
   await createTask(stack, "a");
@@ -67,7 +67,7 @@ Deno.test("every destructive bulk rpc without a filter is refused unless confirm
     const error = await rejectsWith(stack.call(method, {}), grpc.status.INVALID_ARGUMENT);
     assert.deepEqual(
       violationsFromMetadata(error.metadata).map((v) => v.field),
-      ["confirm"],
+      ["/confirm"],
       method,
     );
   }
@@ -275,7 +275,7 @@ Deno.test("GetHistory answers the stored minutes per step with totals, and refus
     stack.call("GetHistory", { step: { seconds: 30, nanos: 0 } }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.deepEqual(violationsFromMetadata(bad.metadata).map((v) => v.field), ["step"]);
+  assert.deepEqual(violationsFromMetadata(bad.metadata).map((v) => v.field), ["/step"]);
 });
 
 Deno.test("a Timestamp or Duration that its well-known type does not allow is refused, naming the field, and nothing is stored", async () => {
@@ -305,14 +305,14 @@ Deno.test("a Timestamp or Duration that its well-known type does not allow is re
       { config: { name: "x", rateLimit: { limit: 1, period: { seconds: 315_576_000_001 } } } },
       "/config/rateLimit/period",
     ],
-    ["ListTasks", { createdAfter: { seconds: 253_402_300_800 } }, "createdAfter"],
+    ["ListTasks", { createdAfter: { seconds: 253_402_300_800 } }, "/createdAfter"],
     [
       "DeleteTasks",
       { finishedBefore: { seconds: Math.floor(Date.now() / 1000), nanos: -5 } },
-      "finishedBefore",
+      "/finishedBefore",
     ],
-    ["PurgeDlq", { deadBefore: overNanos }, "deadBefore"],
-    ["GetHistory", { step: { seconds: 60, nanos: -1 } }, "step"],
+    ["PurgeDlq", { deadBefore: overNanos }, "/deadBefore"],
+    ["GetHistory", { step: { seconds: 60, nanos: -1 } }, "/step"],
     [
       "CreateSchedule",
       { config: { name: "s", executorName: "send_email", every: { seconds: -1, nanos: 1 } } },
@@ -389,9 +389,9 @@ Deno.test("ListSchedules answers pages that fit a default client, and next_curso
 
   for (
     const [request, field] of [
-      [{ limit: 1001 }, "limit"],
-      [{ limit: -1 }, "limit"],
-      [{ cursor: "Not a name" }, "cursor"],
+      [{ limit: 1001 }, "/limit"],
+      [{ limit: -1 }, "/limit"],
+      [{ cursor: "Not a name" }, "/cursor"],
     ] as const
   ) {
     const error = await rejectsWith(

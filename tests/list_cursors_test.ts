@@ -1,7 +1,8 @@
 /**
  * Every paged list and every bulk call that goes on from a cursor reads only the cursors the
- * manager gave out: anything else is a 400 / INVALID_ARGUMENT naming `cursor`, over REST and gRPC,
- * on both stores — never an empty last page or a restart from the top.
+ * manager gave out: anything else is a 400 naming `cursor` (REST) or an INVALID_ARGUMENT naming
+ * `/cursor` (gRPC: the field's pointer in the request), on both stores — never an empty last page
+ * or a restart from the top.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -31,7 +32,7 @@ async function deadTasks(manager: TestManager, executorName: string, count: numb
 for (const backend of BACKENDS) {
   backendTest(
     backend,
-    "every list and bulk call refuses a cursor it did not give out, naming cursor, over REST and gRPC",
+    "every list and bulk call refuses a cursor it did not give out, naming it, over REST and gRPC",
     async ({ manager }) => {
       await restOk(manager, "POST", "/executors", { config: { name: "mixed", enabled: false } });
       await deadTasks(manager, "mixed", 3);
@@ -98,7 +99,7 @@ for (const backend of BACKENDS) {
             );
             assert.deepEqual(
               violationsFromMetadata(error.metadata).map((v) => v.field),
-              ["cursor"],
+              ["/cursor"],
               `${method} ${cursor}`,
             );
           }

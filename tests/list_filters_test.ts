@@ -97,7 +97,7 @@ for (const backend of BACKENDS) {
           grpc.status.INVALID_ARGUMENT,
         );
         assert.deepEqual(violationsFromMetadata(bad.metadata).map((v) => v.field), [
-          "finishedBefore",
+          "/finishedBefore",
         ]);
       } finally {
         client.close();
@@ -158,9 +158,15 @@ for (const backend of BACKENDS) {
             unary(client, rpc, range),
             grpc.status.INVALID_ARGUMENT,
           );
+          // Named by its pointer in the request, in the detail and the message.
           assert.deepEqual(violationsFromMetadata(refused.metadata), [
-            { field: "createdAfter", message: "Must be before createdBefore" },
+            { field: "/createdAfter", message: "Must be before createdBefore" },
           ], rpc);
+          assert.equal(
+            refused.details,
+            "Invalid task filter: /createdAfter: Must be before createdBefore",
+            rpc,
+          );
         }
       } finally {
         client.close();

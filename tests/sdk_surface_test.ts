@@ -314,7 +314,7 @@ Deno.test("bulk calls answer their counts, go on by cursor, and refuse an unfilt
     await assert.rejects(
       call,
       (error: unknown) =>
-        error instanceof InvalidArgumentError && error.violations[0]?.field === "confirm",
+        error instanceof InvalidArgumentError && error.violations[0]?.field === "/confirm",
     );
   }
   await assert.rejects(client.purgeDlq({}), InvalidArgumentError);

@@ -163,5 +163,5 @@ Deno.test("gRPC SearchTasks finds the same tasks, with the value as a google.pro
     both.stack.call("SearchTasks", { dataPointer: "nope", dataValue: valueFromJson(1) }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), ["dataPointer"]);
+  assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), ["/dataPointer"]);
 });

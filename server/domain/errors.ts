@@ -38,8 +38,19 @@ export class InvalidArgumentError extends Error {
    * and an entry saying how many more there were.
    */
   readonly violations: FieldViolation[];
-  constructor(message: string, violations: FieldViolation[] = []) {
+  /**
+   * What `listing` wrote before the violations, and how many it was given: its message is made
+   * of them and the violations alone, so `renamed` can write it again with other names.
+   * `undefined` for a message of the thrower's own.
+   */
+  readonly listed?: { what: string; count: number };
+  constructor(
+    message: string,
+    violations: FieldViolation[] = [],
+    listed?: { what: string; count: number },
+  ) {
     super(cutText(message));
+    this.listed = listed;
     // One entry over: a list already cut (and moved by `movePointers`) keeps its count.
     const more = violations.length - MAX_VIOLATIONS;
     const named = more > 1 ? violations.slice(0, MAX_VIOLATIONS) : violations;
@@ -68,7 +79,39 @@ export class InvalidArgumentError extends Error {
     what: string,
     violations: FieldViolation[],
   ): InvalidArgumentError {
-    return new InvalidArgumentError(`${what}: ${listViolations(violations)}`, violations);
+    return new InvalidArgumentError(`${what}: ${listViolations(violations)}`, violations, {
+      what,
+      count: violations.length,
+    });
+  }
+
+  /**
+   * This error with each violation's field as `rename` names it: a transport that names fields
+   * its own way (gRPC: a JSON pointer into its request message) renames them once, in its one
+   * mapping of errors. A message `listing` made names the new fields as it named the old ones
+   * (`what: <field>: <message>; …`); a message of the thrower's own is kept as it is.
+   *
+   * @example
+   * ```ts
+   * import { InvalidArgumentError } from "./errors.ts";
+   * const error = InvalidArgumentError.listing("Invalid page", [{ field: "limit", message: "Must be 1" }]);
+   * console.log(error.renamed((field) => `/${field}`).message); // "Invalid page: /limit: Must be 1"
+   * ```
+   */
+  renamed(rename: (field: string) => string): InvalidArgumentError {
+    const violations = this.violations.map((v) => {
+      const field = rename(v.field);
+      return field === v.field ? v : { ...v, field };
+    });
+    if (violations.every((v, i) => v === this.violations[i])) return this;
+    if (this.listed === undefined) return new InvalidArgumentError(this.message, violations);
+    // The entry counting those not listed (past MAX_VIOLATIONS) is not one of them.
+    const shown = violations.slice(0, Math.min(this.listed.count, MAX_VIOLATIONS));
+    return new InvalidArgumentError(
+      `${this.listed.what}: ${listViolations(shown, this.listed.count)}`,
+      violations,
+      this.listed,
+    );
   }
 }
 
@@ -85,12 +128,15 @@ export class InvalidArgumentError extends Error {
  * console.log(listViolations([{ field: "/to", message: "Is required" }])); // "/to: Is required"
  * ```
  */
-export function listViolations(violations: readonly FieldViolation[]): string {
+export function listViolations(
+  violations: readonly FieldViolation[],
+  count = violations.length,
+): string {
   const listed = violations.slice(0, MAX_VIOLATIONS)
     // The whole value (pointer "") is named by its message alone ("Invalid key:  Must be …").
     .map((v) => v.field === "" ? v.message : `${v.field}: ${v.message}`)
     .join("; ");
-  const more = violations.length - MAX_VIOLATIONS;
+  const more = count - MAX_VIOLATIONS;
   return more > 0 ? `${listed}; and ${more} more` : listed;
 }
 

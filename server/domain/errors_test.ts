@@ -31,3 +31,38 @@ Deno.test("InvalidArgumentError.listing says what was refused, then every violat
     "Invalid key: Must be an object",
   );
 });
+
+Deno.test("renamed names the new fields in the message listing made, keeps a message of its own, and keeps the count of those not listed", () => {
+  const slash = (field: string) => field === "" || field.startsWith("/") ? field : `/${field}`;
+  const listed = InvalidArgumentError.listing("Invalid task filter", [
+    { field: "limit", message: "Must be 1" },
+    { field: "/status/0", message: "Must be a string" },
+    { field: "", message: "Must be an object" },
+  ]);
+  const renamed = listed.renamed(slash);
+  assert.equal(
+    renamed.message,
+    "Invalid task filter: /limit: Must be 1; /status/0: Must be a string; Must be an object",
+  );
+  assert.deepEqual(renamed.violations.map((v) => v.field), ["/limit", "/status/0", ""]);
+  // Renamed twice, it is listed from the new names again.
+  assert.equal(
+    renamed.renamed((f) => f.replace("/limit", "/page/limit")).message.slice(0, 41),
+    "Invalid task filter: /page/limit: Must be",
+  );
+  // Nothing to rename: the same error.
+  assert.equal(renamed.renamed(slash), renamed);
+
+  const own = new InvalidArgumentError('Invalid cursor "x"', [{ field: "cursor", message: "No" }]);
+  assert.equal(own.renamed(slash).message, 'Invalid cursor "x"');
+  assert.deepEqual(own.renamed(slash).violations, [{ field: "/cursor", message: "No" }]);
+
+  const many = InvalidArgumentError.listing(
+    "Invalid thing",
+    Array.from({ length: MAX_VIOLATIONS + 5 }, (_, i) => ({ field: `a${i}`, message: "Is wrong" })),
+  ).renamed(slash);
+  assert.match(many.message, /^Invalid thing: \/a0: Is wrong; \/a1: Is wrong;/);
+  assert.match(many.message, /\/a49: Is wrong; and 5 more$/);
+  assert.equal(many.violations.length, MAX_VIOLATIONS + 1);
+  assert.equal(many.violations[MAX_VIOLATIONS].message, "And 5 more violations, not listed");
+});

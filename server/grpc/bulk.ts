@@ -17,12 +17,12 @@ type Message = Record<string, any>;
 function taskFilterOf(req: Message): Record<string, unknown> {
   return {
     executorName: req.executorName,
-    status: enumListField(ENUM_PREFIX.taskStatus, req.status, "status", "Invalid task filter")
+    status: enumListField(ENUM_PREFIX.taskStatus, req.status, "/status", "Invalid task filter")
       .join(","),
-    createdAfter: timestampField(req.createdAfter, "createdAfter"),
-    createdBefore: timestampField(req.createdBefore, "createdBefore"),
-    finishedAfter: timestampField(req.finishedAfter, "finishedAfter"),
-    finishedBefore: timestampField(req.finishedBefore, "finishedBefore"),
+    createdAfter: timestampField(req.createdAfter, "/createdAfter"),
+    createdBefore: timestampField(req.createdBefore, "/createdBefore"),
+    finishedAfter: timestampField(req.finishedAfter, "/finishedAfter"),
+    finishedBefore: timestampField(req.finishedBefore, "/finishedBefore"),
     cursor: req.cursor,
     confirm: req.confirm === true,
   };
@@ -33,7 +33,7 @@ function dlqFilterOf(req: Message): Record<string, unknown> {
   return {
     executorName: req.executorName,
     reason: fromEnum(ENUM_PREFIX.dlqReason, req.reason),
-    deadBefore: timestampField(req.deadBefore, "deadBefore"),
+    deadBefore: timestampField(req.deadBefore, "/deadBefore"),
     confirm: req.confirm === true,
   };
 }

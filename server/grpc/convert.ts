@@ -93,8 +93,9 @@ function timeField(
 ): number | undefined {
   const problem = timeProblem(time, kind);
   if (problem) {
-    throw new InvalidArgumentError(`Invalid ${kind} ${field}: ${problem}`, [
-      { field, message: `Invalid ${kind}: ${problem}` },
+    // "Invalid timestamp: /createdAfter: Nanos must be 0 to 999999999", as every list of them.
+    throw InvalidArgumentError.listing(`Invalid ${kind}`, [
+      { field, message: `${problem[0].toUpperCase()}${problem.slice(1)}` },
     ]);
   }
   return msFromTimestamp(time);
@@ -119,13 +120,13 @@ function timeField(
 export function enumListField(
   prefix: string,
   values: readonly (string | number)[] | null | undefined,
-  field: string,
+  pointer: string,
   what: string,
 ): string[] {
   const most = enumNames(prefix).length;
   if ((values?.length ?? 0) > most) {
     throw InvalidArgumentError.listing(what, [{
-      field: `/${field}`,
+      field: pointer,
       message: `Must name each value at most once: at most ${most}, not ${values!.length}`,
     }]);
   }
@@ -137,7 +138,7 @@ export function enumListField(
     if (name !== undefined && typeof value !== "number") {
       if (seen.has(name)) {
         violations.push({
-          field: `/${field}/${i}`,
+          field: `${pointer}/${i}`,
           message: `Must not repeat ${prefix}${name.toUpperCase()}`,
         });
       }
@@ -145,7 +146,7 @@ export function enumListField(
       return name;
     }
     violations.push({
-      field: `/${field}/${i}`,
+      field: `${pointer}/${i}`,
       message: name === undefined
         ? `Must not be ${prefix}UNSPECIFIED (an empty list is every value)`
         : `Must be one of ${

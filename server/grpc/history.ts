@@ -31,9 +31,9 @@ export function historyMethods(service: Service): grpc.UntypedServiceImplementat
     GetHistory: unary(async (req, caller, _metadata, signal) => {
       const history = await service.history.read({
         executorName: req.executorName,
-        from: timestampField(req.from, "from"),
-        to: timestampField(req.to, "to"),
-        step: durationField(req.step, "step"),
+        from: timestampField(req.from, "/from"),
+        to: timestampField(req.to, "/to"),
+        step: durationField(req.step, "/step"),
       }, { caller, signal });
       return {
         executorName: history.executorName ?? "",

@@ -149,13 +149,13 @@ export function createManagerService(
           status: enumListField(
             ENUM_PREFIX.taskStatus,
             req.status,
-            "status",
+            "/status",
             "Invalid task filter",
           ),
-          createdAfter: timestampField(req.createdAfter, "createdAfter"),
-          createdBefore: timestampField(req.createdBefore, "createdBefore"),
-          finishedAfter: timestampField(req.finishedAfter, "finishedAfter"),
-          finishedBefore: timestampField(req.finishedBefore, "finishedBefore"),
+          createdAfter: timestampField(req.createdAfter, "/createdAfter"),
+          createdBefore: timestampField(req.createdBefore, "/createdBefore"),
+          finishedAfter: timestampField(req.finishedAfter, "/finishedAfter"),
+          finishedBefore: timestampField(req.finishedBefore, "/finishedBefore"),
         },
         { cursor: req.cursor, limit: req.limit },
         { caller, signal },
@@ -170,7 +170,7 @@ export function createManagerService(
       const from = enumListField(
         ENUM_PREFIX.taskStatus,
         req.from,
-        "from",
+        "/from",
         "Cannot update task status",
       );
       const task = await service.updateTaskStatus(req.id, {
@@ -274,7 +274,7 @@ export function createManagerService(
       const executors = (req.executors ?? []).length > 0 ? req.executors : undefined;
       const created = await service.keys.create({
         name: req.name,
-        scopes: enumListField(ENUM_PREFIX.scope, req.scopes, "scopes", "Invalid key"),
+        scopes: enumListField(ENUM_PREFIX.scope, req.scopes, "/scopes", "Invalid key"),
         executors,
       });
       return { key: keyToMessage(created.key), token: created.token };

@@ -53,6 +53,24 @@ export class CallEndedError extends Error {
   override name = "CallEndedError";
 }
 
+/**
+ * The one rule by which a gRPC answer names a field: the JSON pointer of the field in the request
+ * message, spelled as proto3 JSON spells it (lowerCamelCase: `/limit`, `/createdAfter`,
+ * `/task/priority`, `/status/0`), in the `BadRequest` detail and in the message alike. The
+ * service names a field a REST client sends as a query parameter by its bare name (`limit`,
+ * `createdAfter`), which is that field's proto3 JSON name, at the top of the request: it is
+ * answered as `/limit`. A pointer stays as it is, and so does `""` (the whole request).
+ *
+ * @example
+ * ```ts
+ * import { grpcField } from "./status.ts";
+ * console.log(grpcField("createdAfter"), grpcField("/status/0"), grpcField("")); // "/createdAfter" "/status/0" ""
+ * ```
+ */
+export function grpcField(field: string): string {
+  return field === "" || field.startsWith("/") ? field : `/${field}`;
+}
+
 /** The gRPC status code of a domain error (INTERNAL for anything else). */
 export function statusCodeOf(error: unknown): grpc.status {
   if (error instanceof CallEndedError) return grpc.status.DEADLINE_EXCEEDED;
@@ -69,8 +87,8 @@ export function statusCodeOf(error: unknown): grpc.status {
 
 /**
  * Turns any thrown value into the status to answer with. Domain errors keep their message; the
- * violations of an `InvalidArgumentError` are added to the message when it does not already name
- * them, and always sent as a `google.rpc.BadRequest` detail of the binary `google.rpc.Status` in
+ * violations of an `InvalidArgumentError` name their fields by `grpcField`, and are added to the
+ * message (`field: message`) when it does not already name them, and always sent as a `google.rpc.BadRequest` detail of the binary `google.rpc.Status` in
  * the `grpc-status-details-bin` trailer (the first violations that fit, when not all do). The
  * ALREADY_EXISTS of a repeated idempotency key names the task the key made there, as a
  * `google.rpc.ErrorInfo` (reason `IDEMPOTENCY_KEY_USED`, metadata `taskId`), and in the
@@ -88,6 +106,10 @@ export function statusCodeOf(error: unknown): grpc.status {
  * ```
  */
 export function toGrpcError(error: unknown): GrpcStatusError {
+  if (error instanceof InvalidArgumentError) error = error.renamed(grpcField);
+  if (error instanceof PermissionDeniedError && error.field !== undefined) {
+    error = new PermissionDeniedError(error.reason, { field: grpcField(error.field) });
+  }
   const code = statusCodeOf(error);
   const metadata = new grpc.Metadata();
   let details: string;

@@ -47,7 +47,7 @@ export function searchTasksRpc(
       // JSON text, as REST sends it: a Value string "123" stays a string.
       dataValue: value === undefined ? undefined : JSON.stringify(value),
       executorName: req.executorName,
-      status: enumListField(ENUM_PREFIX.taskStatus, req.status, "status", "Invalid task search"),
+      status: enumListField(ENUM_PREFIX.taskStatus, req.status, "/status", "Invalid task search"),
       cursor: req.cursor,
       limit: req.limit,
     }, { caller, signal });

@@ -1,0 +1,122 @@
+/**
+ * How a gRPC answer names a bad field: the JSON pointer of the field in the request message as
+ * proto3 JSON spells it (`/limit`, `/createdAfter`, `/status/0`), in the `google.rpc.BadRequest`
+ * detail and in the status message (`field: message`), whichever layer found the fault. REST
+ * names a query parameter by its bare name (`limit`), which is not a gRPC client's field.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { violationsFromMetadata } from "@tasks-executor/proto";
+import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
+import { createEmailExecutor } from "./fixtures/email_executor.ts";
+import {
+  failureOf,
+  grpcClients,
+  startSecuredManager,
+  unaryCall,
+} from "./fixtures/secured_manager.ts";
+
+// deno-lint-ignore no-explicit-any
+type Msg = Record<string, any>;
+
+const HOUR = 3_600;
+const NOW = Math.floor(Date.now() / 1000);
+
+/**
+ * Asserts that `error` names exactly `fields` in its `BadRequest`, and names each of them in its
+ * message before what is wrong with it (`/limit: Must be …`).
+ */
+function assertNames(error: grpc.ServiceError, fields: string[], what: string): void {
+  assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${what}: ${error.details}`);
+  const violations = violationsFromMetadata(error.metadata);
+  assert.deepEqual(violations.map((v) => v.field), fields, `${what}: ${error.details}`);
+  for (const v of violations) {
+    // Some messages of their own begin the words with a small letter ("Invalid /count: must …").
+    assert.ok(
+      error.details.toLowerCase().includes(`${v.field}: ${v.message}`.toLowerCase()),
+      `${what}: "${error.details}" names ${v.field}: ${v.message}`,
+    );
+  }
+}
+
+Deno.test("ListTasks names every bad field by its pointer, the service's page and filter checks as the adapter's own", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  for (
+    const [request, fields] of [
+      // Found by the service's paging, which names REST's query parameter `limit`.
+      [{ limit: 5000 }, ["/limit"]],
+      [{ cursor: "not a cursor" }, ["/cursor"]],
+      [{ executorName: "Not A Name" }, ["/executorName"]],
+      // An inverted time range, found by the service's filter.
+      [
+        { createdAfter: { seconds: NOW }, createdBefore: { seconds: NOW - HOUR } },
+        ["/createdAfter"],
+      ],
+      // Found by the adapter while reading the message.
+      [{ createdAfter: { seconds: NOW, nanos: -1 } }, ["/createdAfter"]],
+      [{ status: ["TASK_STATUS_PENDING", 0] }, ["/status/1"]],
+    ] as const
+  ) {
+    const error = await rejectsWith(stack.call("ListTasks", request), grpc.status.INVALID_ARGUMENT);
+    assertNames(error, [...fields], `ListTasks ${JSON.stringify(request)}`);
+  }
+  const limit = await rejectsWith(
+    stack.call("ListTasks", { limit: 5000 }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.equal(limit.details, "Invalid task filter: /limit: Must be a whole number from 1 to 1000");
+});
+
+Deno.test("the other lists, the search, the bulk calls, history and schedules name their fields by pointer", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "job" } });
+  await stack.call("CreateSchedule", {
+    config: { name: "nightly", executorName: "job", cron: "0 3 * * *" },
+  });
+  const cases: [string, Msg, string[]][] = [
+    ["ListExecutors", { limit: 5000 }, ["/limit"]],
+    ["ListExecutors", { cursor: "Not a name" }, ["/cursor"]],
+    ["ListDlq", { limit: 5000 }, ["/limit"]],
+    ["ListDlq", { executorName: "Not A Name" }, ["/executorName"]],
+    ["ListKeys", { limit: 5000 }, ["/limit"]],
+    ["ListWorkers", { limit: 5000 }, ["/limit"]],
+    ["SearchTasks", { metadataKey: "k", limit: 5000 }, ["/limit"]],
+    ["SearchTasks", { dataPointer: "/orderId" }, ["/dataValue"]],
+    ["DeleteTasks", {}, ["/confirm"]],
+    ["CancelTasks", { status: ["TASK_STATUS_COMPLETED"], confirm: true }, ["/status"]],
+    ["RetryTasks", { createdAfter: { seconds: NOW }, createdBefore: { seconds: NOW - HOUR } }, [
+      "/createdAfter",
+    ]],
+    ["PurgeDlq", {}, ["/confirm"]],
+    ["GetHistory", { from: { seconds: NOW }, to: { seconds: NOW - HOUR } }, ["/from"]],
+    ["GetHistory", { step: { seconds: 30 } }, ["/step"]],
+    ["ListSchedules", { limit: 5000 }, ["/limit"]],
+    ["GetSchedule", { id: "nightly", fires: 100_000 }, ["/fires"]],
+    ["PreviewSchedule", { config: { cron: "0 3 * * *" }, count: 100_000 }, ["/count"]],
+  ];
+  for (const [method, request, fields] of cases) {
+    const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+    assertNames(error, fields, `${method} ${JSON.stringify(request)}`);
+  }
+});
+
+Deno.test("the service keeps naming a query parameter by its name, as REST answers it", async () => {
+  await using stack = await startGrpcStack();
+  const error = await (async () => await stack.service.listTasks({}, { limit: 5000 }))()
+    .catch((e) => e);
+  assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["limit"]);
+});
+
+Deno.test("a key limited to other executors is refused over gRPC naming the filter field by pointer", async () => {
+  await using secured = await startSecuredManager();
+  await secured.manager.service.createExecutor({ name: "mine" });
+  await secured.manager.service.createExecutor({ name: "theirs" });
+  const reader = await secured.key({ name: "p", scopes: ["producer"], executors: ["mine"] });
+  using clients = grpcClients(secured.manager.grpcAddress);
+  const error = await failureOf(
+    unaryCall(clients.manager, "ListTasks", { executorName: "theirs" }, reader.token),
+  );
+  assert.equal(error.code, grpc.status.PERMISSION_DENIED, error.details);
+  assert.match(error.details, /may not .* for "theirs" \(\/executorName\)$/);
+});
