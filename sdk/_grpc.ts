@@ -593,16 +593,16 @@ const MAX_PAGE_LIMIT = 1000;
  * a size of 0, below, not whole or past 1000 is refused here, as REST refuses `limit=0`, in the
  * manager's words, rather than sent as 0 and answered with 50 items (or, past 2^31, wrapped).
  *
- * @throws {InvalidArgumentError} naming `limit` (nothing is sent)
+ * @throws {InvalidArgumentError} naming `/limit` (nothing is sent)
  */
 export function pageLimit(limit: number | undefined): number {
   if (limit === undefined) return 0;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
     throw new InvalidArgumentError(
-      `Invalid limit: must be a whole number from 1 to ${MAX_PAGE_LIMIT} (leave it out for 50), ` +
+      `Invalid /limit: must be a whole number from 1 to ${MAX_PAGE_LIMIT} (leave it out for 50), ` +
         `not ${limit}`,
       3,
-      [{ field: "limit", message: `Must be a whole number from 1 to ${MAX_PAGE_LIMIT}` }],
+      [{ field: "/limit", message: `Must be a whole number from 1 to ${MAX_PAGE_LIMIT}` }],
     );
   }
   return limit;

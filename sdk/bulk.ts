@@ -10,7 +10,7 @@ import type { TaskStatus } from "./types.ts";
 
 /**
  * Which tasks a bulk call touches; fields combine with AND. A call that sets none of
- * `executorName` and the four times is refused (`InvalidArgumentError` naming `confirm`)
+ * `executorName` and the four times is refused (`InvalidArgumentError` naming `/confirm`)
  * unless `confirm` is true.
  */
 export interface BulkTaskFilter {

@@ -499,7 +499,7 @@ export class Client implements Disposable {
   /**
    * Lists tasks, newest first, one page at a time.
    *
-   * @throws {InvalidArgumentError} naming `limit` when it is not a whole number from 1 to 1000
+   * @throws {InvalidArgumentError} naming `/limit` when it is not a whole number from 1 to 1000
    *   (nothing is sent), or a status the protocol does not have
    *
    * @example Every failed task of one executor
@@ -946,7 +946,7 @@ export class Client implements Disposable {
    * Reads task history: one point per step (default: each minute of the last hour, every
    * executor summed).
    *
-   * @throws {InvalidArgumentError} naming `step`, `from` or `to` (a `step` that is not a positive
+   * @throws {InvalidArgumentError} naming `/step`, `/from` or `/to` (a `step` that is not a positive
    *   whole number of ms before anything is sent)
    *
    * @example Completed tasks per hour over the last day

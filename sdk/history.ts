@@ -78,7 +78,7 @@ const STEP_MESSAGE = "Must be a positive whole number of ms: whole minutes from 
 /**
  * The `GetHistoryRequest` of a query.
  *
- * @throws {InvalidArgumentError} naming `step` when it is not a positive whole number of ms: a
+ * @throws {InvalidArgumentError} naming `/step` when it is not a positive whole number of ms: a
  *   `Duration` cannot carry a negative one the manager would read (-5 went out as -1 s and
  *   995,000,000 nanos, refused as "nanos must have the sign of seconds")
  */
@@ -91,9 +91,9 @@ export function historyRequest(query: HistoryQuery): Message {
   const step = query.step;
   if (step !== undefined && (!Number.isSafeInteger(step) || step <= 0)) {
     throw new InvalidArgumentError(
-      `Invalid step: must be a positive whole number of ms (whole minutes from 1 minute to 7 days), not ${step}`,
+      `Invalid /step: must be a positive whole number of ms (whole minutes from 1 minute to 7 days), not ${step}`,
       3,
-      [{ field: "step", message: STEP_MESSAGE }],
+      [{ field: "/step", message: STEP_MESSAGE }],
     );
   }
   return {

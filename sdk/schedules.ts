@@ -371,8 +371,8 @@ export class ScheduleClient {
    * One page of schedules (of one executor when given), by name, with `fires` next fire times
    * each: up to `limit` (default 50, at most 1000), fewer when they would take 2 MiB or more.
    *
-   * @throws {InvalidArgumentError} naming `limit` when it is not a whole number from 1 to 1000,
-   *   or `fires` when it is not one from 1 (nothing is sent)
+   * @throws {InvalidArgumentError} naming `/limit` when it is not a whole number from 1 to 1000,
+   *   or `/fires` when it is not one from 1 (nothing is sent)
    *
    * @example Every schedule, a page at a time
    * ```ts
@@ -396,7 +396,7 @@ export class ScheduleClient {
       "ListSchedules",
       {
         executorName: options.executorName ?? "",
-        fires: fireCount(options.fires, "fires"),
+        fires: fireCount(options.fires, "/fires"),
         cursor: options.cursor ?? "",
         limit: pageLimit(options.limit),
       },
@@ -431,7 +431,7 @@ export class ScheduleClient {
     checkOptions(options, { fires: "any" }, "Invalid schedule query");
     return await this.#one("GetSchedule", {
       id: nameOrId,
-      fires: fireCount(options.fires, "fires"),
+      fires: fireCount(options.fires, "/fires"),
     });
   }
 

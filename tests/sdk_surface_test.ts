@@ -117,14 +117,14 @@ Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, tri
   ) {
     const error = await read().catch((e) => e);
     assert.ok(error instanceof InvalidArgumentError, String(error));
-    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["fires"]);
+    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["/fires"]);
   }
 
   await client.schedules.delete("nightly");
   await assert.rejects(client.schedules.get("nightly"), NotFoundError);
 });
 
-Deno.test("a page limit that is not a whole number from 1 to 1000, 0 above all, is refused by every list call naming limit, as REST refuses limit=0", async () => {
+Deno.test("a page limit that is not a whole number from 1 to 1000, 0 above all, is refused by every list call naming /limit, as REST refuses limit=0", async () => {
   await using manager = await startTestManager();
   using client = new Client({ address: manager.grpcAddress });
   await client.registerExecutor("send_report");
@@ -147,10 +147,11 @@ Deno.test("a page limit that is not a whole number from 1 to 1000, 0 above all, 
     for (const limit of [0, -1, 2.5, 1001, 2 ** 32 + 1]) {
       const error = await list(limit).catch((e) => e);
       assert.ok(error instanceof InvalidArgumentError, `${name}(${limit}): ${error}`);
-      assert.deepEqual(error.violations, [said[0]], `${name}(${limit})`);
+      // In the manager's gRPC words: the field's pointer in the request.
+      assert.deepEqual(error.violations, [{ ...said[0], field: "/limit" }], `${name}(${limit})`);
       assert.equal(
         error.message,
-        `Invalid limit: must be a whole number from 1 to 1000 (leave it out for 50), not ${limit}`,
+        `Invalid /limit: must be a whole number from 1 to 1000 (leave it out for 50), not ${limit}`,
       );
     }
     assert.ok(await list(1), `${name}(1)`);
@@ -392,8 +393,8 @@ Deno.test("getHistory answers the stored minutes, summed per step, with their pe
   for (const step of [-5, -60_000, 0, 1.5, NaN]) {
     const error = await client.getHistory({ step }).catch((e) => e);
     assert.ok(error instanceof InvalidArgumentError, `${step}: ${error}`);
-    assert.match(error.message, /step: must be a positive whole number of ms/, String(step));
-    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["step"]);
+    assert.match(error.message, /\/step: must be a positive whole number of ms/, String(step));
+    assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["/step"]);
   }
 });
 
