@@ -430,3 +430,25 @@ Deno.test("AddTask's data bytes with a member name given twice in an object (com
   assert.match(twice.details, /^Invalid field \/data\/to\/0\/id: Is given twice in its object/);
   assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
 });
+
+Deno.test("the original interface names a bad field as taskexecutor.v1 does: its JSON pointer in the request, lowerCamelCase, in the detail and the message", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  for (
+    const [method, request, field] of [
+      ["ListExecutors", { page_size: -1 }, "/pageSize"],
+      ["ListExecutors", { page_token: "Not A Name" }, "/pageToken"],
+      ["AddTask", { executor_name: "x", data: Buffer.from("{") }, "/data"],
+      ["UpdateTaskStatus", { id: "t", status: "TASK_STATUS_PENDING" }, "/status"],
+    ] as const
+  ) {
+    const error = await refused(legacyCall(client, method, request));
+    assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${method}: ${error.details}`);
+    const violations = violationsFromMetadata(error.metadata);
+    assert.deepEqual(violations.map((v) => v.field), [field], method);
+    assert.ok(
+      error.details.includes(`${field}: ${violations[0].message}`),
+      `${method}: ${error.details}`,
+    );
+  }
+});
