@@ -11,6 +11,8 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -307,7 +309,7 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	}
 	if len(ids) > MaxWaitIDs {
 		return nil, invalidArgument("a wait", "/taskIds",
-			fmt.Sprintf("must hold at most %d task ids, not %d", MaxWaitIDs, len(ids)))
+			fmt.Sprintf("Must hold at most %d task ids, not %d", MaxWaitIDs, len(ids)))
 	}
 	return c.waitFor(ctx, ids, nil)
 }
@@ -625,7 +627,7 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	if config.TaskSchema != nil {
 		schema, err := jsonValue(config.TaskSchema)
 		if err != nil {
-			return nil, invalidArgument(fmt.Sprintf("executor %q", name), "/config/taskSchema", err.Error())
+			return nil, invalidArgument(fmt.Sprintf("executor %q", name), "/config/taskSchema", sentence(err))
 		}
 		message.TaskSchema = schema
 	}
@@ -695,7 +697,7 @@ func checkWholeMilliseconds(name string, config ExecutorConfig) error {
 	for i, d := range durations {
 		if d%time.Millisecond != 0 {
 			return invalidArgument(fmt.Sprintf("executor %q", name), fields[i],
-				fmt.Sprintf("must be a whole number of milliseconds, not %v", d))
+				fmt.Sprintf("Must be a whole number of milliseconds, not %v", d))
 		}
 	}
 	return nil
@@ -715,7 +717,7 @@ func rateLimitMessage(rate *RateLimit) *pb.RateLimit {
 func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 	data, err := jsonValue(task.Data)
 	if err != nil {
-		return nil, invalidArgument(fmt.Sprintf("a %q task", task.ExecutorName), field+"/data", err.Error())
+		return nil, invalidArgument(fmt.Sprintf("a %q task", task.ExecutorName), field+"/data", sentence(err))
 	}
 	return &pb.NewTask{
 		ExecutorName:   task.ExecutorName,
@@ -766,6 +768,14 @@ func jsonValue(value any) (*structpb.Value, error) {
 		return nil, fmt.Errorf("cannot be carried as a protobuf Value: %w", err)
 	}
 	return out, nil
+}
+
+// sentence is err, a fragment of jsonValue's ("is not JSON text: …"), as a field's description
+// in the manager's words, a sentence of its own ("Is not JSON text: …").
+func sentence(err error) string {
+	text := err.Error()
+	r, size := utf8.DecodeRuneInString(text)
+	return string(unicode.ToUpper(r)) + text[size:]
 }
 
 // jsonText turns a protobuf Value into compact JSON text ("null" when unset).

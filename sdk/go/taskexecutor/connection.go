@@ -227,16 +227,16 @@ func jsSpace(r rune) bool {
 func workerIDProblem(id string) string {
 	switch {
 	case strings.TrimFunc(id, jsSpace) == "":
-		return "is required"
+		return "Is required"
 	case strings.HasPrefix(id, legacyWorkerPrefix):
-		return `must not start with "` + legacyWorkerPrefix + `": such ids are the original interface's clients'`
+		return `Must not start with "` + legacyWorkerPrefix + `": such ids are the original interface's clients'`
 	case !utf8.ValidString(id):
-		return "must be well-formed Unicode"
+		return "Must be well-formed Unicode (valid UTF-8)"
 	case strings.ContainsRune(id, 0):
-		return "must not contain U+0000"
+		return "Must not contain U+0000"
 	}
 	if n := len(utf16.Encode([]rune(id))); n > maxWorkerIDChars {
-		return fmt.Sprintf("must be at most %d characters, not %d", maxWorkerIDChars, n)
+		return fmt.Sprintf("Must be at most %d characters, not %d", maxWorkerIDChars, n)
 	}
 	return ""
 }

@@ -34,6 +34,6 @@ func enumValue(values map[string]int32, prefix, name, subject, field string) (in
 	for i, k := range known {
 		names[i] = k.name
 	}
-	description := fmt.Sprintf("must be one of %s, not %q", strings.Join(names, ", "), name)
+	description := fmt.Sprintf("Must be one of %s, not %q", strings.Join(names, ", "), name)
 	return 0, invalidArgument(subject, field, description)
 }

@@ -12,13 +12,14 @@ import (
 )
 
 // refusedNaming fails t unless err is INVALID_ARGUMENT naming subject and field (and only it),
-// with description, as the SDK's other refusals read: `taskexecutor: <subject>: <field> must …`.
+// with description, as the SDK's other refusals read, in the manager's form
+// (`taskexecutor: <subject>: <field>: Must …`).
 func refusedNaming(t *testing.T, err error, subject, field, description string) {
 	t.Helper()
 	if status.Code(err) != codes.InvalidArgument {
 		t.Fatalf("want INVALID_ARGUMENT naming %s, got %v", field, err)
 	}
-	message := "taskexecutor: " + subject + ": " + field + " " + description
+	message := "taskexecutor: " + subject + ": " + field + ": " + description
 	violations := taskexecutor.FieldViolations(err)
 	if got := status.Convert(err).Message(); got != message || len(violations) != 1 ||
 		violations[0] != (taskexecutor.FieldViolation{Field: field, Description: description}) {
@@ -45,7 +46,7 @@ func TestListTasksRefusesAnUnknownStatusName(t *testing.T) {
 			Statuses:     []taskexecutor.TaskStatus{taskexecutor.StatusPending, taskexecutor.TaskStatus(bad)},
 		})
 		refusedNaming(t, err, "a name the protocol does not have", "/status/1",
-			`must be one of pending, in_progress, completed, failed, dlq, cancelled, not "`+bad+`"`)
+			`Must be one of pending, in_progress, completed, failed, dlq, cancelled, not "`+bad+`"`)
 		if tasks != nil {
 			t.Fatalf("no tasks with a refusal: %v", tasks)
 		}
@@ -65,10 +66,10 @@ func TestRegisterExecutorRefusesAnUnknownRetryTypeOrWriteConcern(t *testing.T) {
 	err := client.RegisterExecutor(ctx, "go_enum_config", taskexecutor.ExecutorConfig{
 		RetryPolicy: &taskexecutor.RetryPolicy{Type: "fibonacci"}})
 	refusedNaming(t, err, `executor "go_enum_config"`, "/config/retryPolicy/type",
-		`must be one of constant, linear, exponential, not "fibonacci"`)
+		`Must be one of constant, linear, exponential, not "fibonacci"`)
 	err = client.RegisterExecutor(ctx, "go_enum_config", taskexecutor.ExecutorConfig{WriteConcern: "always"})
 	refusedNaming(t, err, `executor "go_enum_config"`, "/config/writeConcern",
-		`must be one of replica_acknowledged, majority, unacknowledged, journaled, not "always"`)
+		`Must be one of replica_acknowledged, majority, unacknowledged, journaled, not "always"`)
 	if _, err := client.Manager().GetExecutor(ctx,
 		&pb.GetExecutorRequest{Id: "go_enum_config"}); status.Code(err) != codes.NotFound {
 		t.Fatalf("nothing should have been created: %v", err)

@@ -123,11 +123,19 @@ func ExistingTaskID(err error) string {
 	return ""
 }
 
+// describeViolation is one bad field and what is wrong with it as the manager and the TypeScript
+// SDK (describeViolations) write it, "field: Description" ("/config/timeout: Must be …"): every
+// refusal of the SDK's own is worded through it.
+func describeViolation(field, description string) string {
+	return field + ": " + description
+}
+
 // invalidArgument is the SDK's refusal of a bad field before anything is sent, as the manager
 // refuses one: an INVALID_ARGUMENT status whose message names the field (a JSON pointer, as the
 // manager's) and which carries it as a google.rpc.BadRequest field violation (FieldViolations).
+// description is in the manager's words, a sentence of its own ("Must be …", "Is required").
 func invalidArgument(subject, field, description string) error {
-	message := "taskexecutor: " + subject + ": " + field + " " + description
+	message := "taskexecutor: " + subject + ": " + describeViolation(field, description)
 	s, err := status.New(codes.InvalidArgument, message).WithDetails(&errdetails.BadRequest{
 		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: description}},
 	})

@@ -98,7 +98,7 @@ func TestRegisterExecutorRefusesADurationFinerThanAMillisecond(t *testing.T) {
 	err := client.RegisterExecutor(context.Background(), "go_fine_period", taskexecutor.ExecutorConfig{
 		RateLimit: &taskexecutor.RateLimit{Limit: 4, Period: 1500 * time.Microsecond}})
 	if err == nil || !strings.Contains(err.Error(),
-		"/config/rateLimit/period must be a whole number of milliseconds, not 1.5ms") {
+		"/config/rateLimit/period: Must be a whole number of milliseconds, not 1.5ms") {
 		t.Fatalf("registering a period of 1.5 ms: %v", err)
 	}
 	if _, err := client.Manager().GetExecutor(context.Background(),
@@ -150,7 +150,7 @@ func TestTheSDKsOwnRefusalsAreInvalidArgumentStatusesNamingTheField(t *testing.T
 	check := func(what string, err error, field, description string) {
 		t.Helper()
 		if status.Code(err) != codes.InvalidArgument || strings.Contains(err.Error(), "proto:") ||
-			!strings.Contains(err.Error(), field+" "+description) {
+			!strings.Contains(err.Error(), field+": "+description) {
 			t.Errorf("%s: %v", what, err)
 		}
 		if v := taskexecutor.FieldViolations(err); len(v) != 1 || v[0].Field != field ||
@@ -160,17 +160,17 @@ func TestTheSDKsOwnRefusalsAreInvalidArgumentStatusesNamingTheField(t *testing.T
 	}
 	check("a timeout of 1.5 ms", client.RegisterExecutor(ctx, "go_own_refusals",
 		taskexecutor.ExecutorConfig{Timeout: 1500 * time.Microsecond}),
-		"/config/timeout", "must be a whole number of milliseconds, not 1.5ms")
+		"/config/timeout", "Must be a whole number of milliseconds, not 1.5ms")
 	check("a task schema that is not JSON", client.RegisterExecutor(ctx, "go_own_refusals",
 		taskexecutor.ExecutorConfig{TaskSchema: json.RawMessage(`{"type":`)}),
-		"/config/taskSchema", "is not JSON text")
+		"/config/taskSchema", "Is not JSON text")
 	_, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_own_refusals", Data: make(chan int)})
-	check("data that cannot be encoded", err, "/task/data", "cannot be encoded as JSON")
+	check("data that cannot be encoded", err, "/task/data", "Cannot be encoded as JSON")
 	_, err = client.CreateTasks(ctx, []taskexecutor.NewTask{
 		{ExecutorName: "go_own_refusals"}, {ExecutorName: "go_own_refusals", Data: json.RawMessage(`{x}`)}})
-	check("the second task's data, not JSON", err, "/tasks/1/data", "is not JSON text")
+	check("the second task's data, not JSON", err, "/tasks/1/data", "Is not JSON text")
 	_, err = taskexecutor.NewWorker(taskexecutor.WorkerOptions{Executors: []taskexecutor.Executor{{Name: "Bad name"}}})
-	check("a bad executor name", err, "/executors/0/name", "must be 1-128 characters")
+	check("a bad executor name", err, "/executors/0/name", "Must be 1-128 characters")
 }
 
 // JSONValue's errors were fragments meant to follow a field's name ("is not JSON text: …"): said

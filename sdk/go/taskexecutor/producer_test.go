@@ -561,7 +561,7 @@ func TestARequestTheStreamCannotCarryFailsAloneOrGoesAsItsOwnCallAndTheOthersOnI
 		many[i] = pending.ID
 	}
 	_, err = client.Wait(ctx, many...)
-	if want := "taskexecutor: a wait: /taskIds must hold at most 1000 task ids, not 1001"; status.Code(err) != codes.InvalidArgument ||
+	if want := "taskexecutor: a wait: /taskIds: Must hold at most 1000 task ids, not 1001"; status.Code(err) != codes.InvalidArgument ||
 		status.Convert(err).Message() != want || len(taskexecutor.FieldViolations(err)) != 1 {
 		t.Errorf("a wait for %d ids: %v, want INVALID_ARGUMENT %q", len(many), err, want)
 	}

@@ -140,7 +140,7 @@ const defaultMinAbandoned = 16
 // Worker; nothing connects before Run.
 func NewWorker(options WorkerOptions) (*Worker, error) {
 	if len(options.Executors) == 0 {
-		return nil, invalidArgument("a worker", "/executors", "must hold at least one executor")
+		return nil, invalidArgument("a worker", "/executors", "Must hold at least one executor")
 	}
 	if options.WorkerID == "" {
 		options.WorkerID = fmt.Sprintf("worker-%d-%08x", os.Getpid(), rand.Uint32())
@@ -189,16 +189,16 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 		switch {
 		case !executorName.MatchString(e.Name) || e.Name == "." || e.Name == "..":
 			return nil, invalidArgument(subject, field+"/name",
-				"must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..")
+				"Must be 1-128 characters of a-z, 0-9, _, . or -, and not . or ..")
 		case w.served[e.Name] != nil:
-			return nil, invalidArgument(subject, field+"/name", "names an executor served already")
+			return nil, invalidArgument(subject, field+"/name", "Names an executor served already")
 		case e.Handler == nil:
-			return nil, invalidArgument(subject, field+"/handler", "is missing")
+			return nil, invalidArgument(subject, field+"/handler", "Is required")
 		case e.Concurrency < 0 || e.Concurrency > math.MaxInt32:
 			// A credit holds an int32: 2^32 was granted as 0 credits, and the worker got no task.
-			return nil, invalidArgument(subject, field+"/concurrency", fmt.Sprintf("must be 1 to %d", math.MaxInt32))
+			return nil, invalidArgument(subject, field+"/concurrency", fmt.Sprintf("Must be 1 to %d", math.MaxInt32))
 		case e.Config != nil && e.Config.TaskSchema != nil && !json.Valid(e.Config.TaskSchema):
-			return nil, invalidArgument(subject, field+"/config/taskSchema", "is not JSON text")
+			return nil, invalidArgument(subject, field+"/config/taskSchema", "Is not JSON text")
 		}
 		if e.Config != nil {
 			// Refused here, naming the executor, rather than by Run's registration: a retry type or

@@ -22,12 +22,12 @@ import (
 
 func TestNewWorkerRefusesAWorkerIDTheManagerWouldRefuseNamingIt(t *testing.T) {
 	for id, want := range map[string]string{
-		"legacy:x":                `must not start with "legacy:"`,
-		strings.Repeat("w", 5000): "must be at most 256 characters, not 5000",
-		strings.Repeat("é", 257):  "must be at most 256 characters, not 257",
-		"a\x00b":                  "must not contain U+0000",
-		"a\xffb":                  "must be well-formed Unicode",
-		"   ":                     "is required",
+		"legacy:x":                `/hello/workerId: Must not start with "legacy:"`,
+		strings.Repeat("w", 5000): "/hello/workerId: Must be at most 256 characters, not 5000",
+		strings.Repeat("é", 257):  "/hello/workerId: Must be at most 256 characters, not 257",
+		"a\x00b":                  "/hello/workerId: Must not contain U+0000",
+		"a\xffb":                  "/hello/workerId: Must be well-formed Unicode (valid UTF-8)",
+		"   ":                     "/hello/workerId: Is required",
 	} {
 		_, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 			Connection: taskexecutor.Connection{Address: "127.0.0.1:1"},
@@ -70,7 +70,7 @@ func TestNewWorkerTrimsAWorkerIDAsTheManagerDoes(t *testing.T) {
 			WorkerID:   id,
 			Executors:  []taskexecutor.Executor{{Name: "e", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }}},
 		})
-		if required && (err == nil || !strings.Contains(err.Error(), "is required")) || !required && err != nil {
+		if required && (err == nil || !strings.Contains(err.Error(), "/hello/workerId: Is required")) || !required && err != nil {
 			t.Errorf("NewWorker with id %+q: %v, want it required: %v", id, err, required)
 		}
 	}

@@ -501,7 +501,7 @@ func TestNewWorkerRefusesAConcurrencyPastWhatACreditHolds(t *testing.T) {
 			Name: "crowded", Concurrency: concurrency,
 			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil },
 		}}})
-		if err == nil || !strings.Contains(err.Error(), `executor "crowded": /executors/0/concurrency must be 1 to 2147483647`) ||
+		if err == nil || !strings.Contains(err.Error(), `executor "crowded": /executors/0/concurrency: Must be 1 to 2147483647`) ||
 			status.Code(err) != codes.InvalidArgument {
 			t.Fatalf("a concurrency of %d: %v", concurrency, err)
 		}
@@ -675,7 +675,7 @@ func TestNewWorkerRefusesABadExecutorConfigNamingTheExecutor(t *testing.T) {
 			{Name: "go_fine", Handler: h}, {Name: "go_misconfigured", Handler: h, Config: c.config}}})
 		violations := taskexecutor.FieldViolations(err)
 		if status.Code(err) != codes.InvalidArgument || len(violations) != 1 || violations[0].Field != c.field ||
-			!strings.Contains(err.Error(), `executor "go_misconfigured": `+c.field+" ") {
+			!strings.Contains(err.Error(), `executor "go_misconfigured": `+c.field+": Must ") {
 			t.Errorf("%s: %v %v", c.field, err, violations)
 		}
 	}
