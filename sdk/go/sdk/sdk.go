@@ -39,6 +39,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"tasks-executor/sdk/go/internal/jstrim"
 	"tasks-executor/sdk/go/models"
 	pb "tasks-executor/sdk/go/taskexecutorpb"
 )
@@ -51,8 +52,9 @@ type TaskProcessor interface {
 	// ProcessTask runs one attempt of a task: nil completes it, an error fails the attempt with
 	// the error's text (retried by the executor's retry policy, then dead-lettered).
 	ProcessTask(task *models.Task) error
-	// GetTaskSchema returns the JSON Schema the task data must satisfy, as JSON text ("" for
-	// none: any data is accepted). The manager refuses tasks whose data does not match.
+	// GetTaskSchema returns the JSON Schema the task data must satisfy, as JSON text ("", or
+	// white space alone as JavaScript's trim has it, for none: any data is accepted). The manager
+	// refuses tasks whose data does not match.
 	GetTaskSchema() string
 }
 
@@ -223,7 +225,9 @@ func (w *worker) register(ctx context.Context, name, schema string) error {
 		return fmt.Errorf("sdk: cannot register executor %q: %w%s", name, err, hint)
 	}
 	taskSchema := json.RawMessage("null")
-	if strings.TrimSpace(schema) != "" {
+	// Blank is none, blank as the manager's trim has it: a schema of U+FEFF alone (a byte order
+	// mark) is none, one of U+0085 is text that is not JSON.
+	if jstrim.Trim(schema) != "" {
 		if !json.Valid([]byte(schema)) {
 			return fmt.Errorf("sdk: the task schema of %q is not JSON text", name)
 		}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -218,5 +219,81 @@ func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
 	said := strings.Count(logged.String(), `Executor "legacy1" is paused`)
 	if said != 1 {
 		t.Fatalf("the pause was logged %d times over %d polls, want once:\n%s", said, fake.count(), logged.String())
+	}
+}
+
+// idle takes every registration and has no task ready.
+type idle struct {
+	pb.UnimplementedTaskExecutorManagerServer
+}
+
+func (idle) RegisterExecutor(context.Context, *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
+	return &pb.RegisterExecutorResponse{}, nil
+}
+
+func (idle) GetNextTask(context.Context, *pb.GetNextTaskRequest) (*pb.GetNextTaskResponse, error) {
+	return nil, status.Error(codes.NotFound, "No task is ready")
+}
+
+// A schema of white space alone is none, white space as the manager's trim (JavaScript's) has it:
+// strings.TrimSpace, which the Runner trimmed with, keeps U+FEFF (a byte order mark alone was
+// refused as not JSON text) and removes U+0085 (a schema of it alone was sent as none).
+func TestARunnerReadsABlankSchemaAsTheManagersTrimDoes(t *testing.T) {
+	for schema, none := range map[string]bool{
+		"":              true,
+		" \t\r\n":       true,
+		"\ufeff":        true,
+		"\u00a0\u3000":  true,
+		"\u0085":        false,
+		" \u0085\u200b": false,
+	} {
+		listener, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		server := grpc.NewServer()
+		pb.RegisterTaskExecutorManagerServer(server, idle{})
+		go func() { _ = server.Serve(listener) }()
+		bodies := make(chan string, 1)
+		rest := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var body strings.Builder
+			_, _ = io.Copy(&body, r.Body)
+			select {
+			case bodies <- body.String():
+			default:
+			}
+			w.Header().Set("content-type", "application/json")
+			_, _ = w.Write([]byte("{}"))
+		}))
+		ctx, stop := context.WithCancel(context.Background())
+		runner := sdk.NewRunner()
+		runner.RegisterProcessor("blank_schema", &processor{schema: schema})
+		ran := make(chan error, 1)
+		go func() {
+			ran <- runner.Run(ctx, sdk.Options{GRPCAddress: listener.Addr().String(), URL: rest.URL,
+				Logger: log.New(io.Discard, "", 0)})
+		}()
+		var runErr error
+		var sent string
+		returned := false
+		select {
+		case sent = <-bodies:
+		case runErr = <-ran:
+			returned = true
+		case <-time.After(time.Minute):
+			t.Fatalf("schema %+q: gave up waiting for the registration", schema)
+		}
+		stop()
+		if !returned {
+			runErr = <-ran
+		}
+		switch {
+		case none && (returned || sent != `{"taskSchema":null}`):
+			t.Errorf("schema %+q: sent %q, Run: %v; want it sent as none", schema, sent, runErr)
+		case !none && (runErr == nil || !strings.Contains(runErr.Error(), "is not JSON text")):
+			t.Errorf("schema %+q: sent %q, Run: %v; want it refused as not JSON text", schema, sent, runErr)
+		}
+		rest.Close()
+		server.Stop()
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -24,6 +23,8 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/stats"
 	"google.golang.org/grpc/status"
+
+	"tasks-executor/sdk/go/internal/jstrim"
 )
 
 // keepaliveParameters make a connection that went silent (the manager's host lost, a dropped flow:
@@ -209,24 +210,12 @@ const (
 	maxWorkerIDChars   = 256
 )
 
-// jsSpace is whether JavaScript's String.prototype.trim, the manager's trim (proto/worker_id.ts),
-// removes r: ECMAScript's WhiteSpace (tab, U+000B, U+000C, U+FEFF, the Zs category) and
-// LineTerminator (U+000A, U+000D, U+2028, U+2029). unicode.IsSpace, strings.TrimSpace's, differs:
-// it holds U+0085, which trim keeps, and not U+FEFF, which trim removes.
-func jsSpace(r rune) bool {
-	switch r {
-	case '\t', '\v', '\f', '\ufeff', '\n', '\r', '\u2028', '\u2029':
-		return true
-	}
-	return unicode.Is(unicode.Zs, r)
-}
-
 // workerIDProblem says what the manager would refuse in id as a worker's own id on the work stream
 // (/hello/workerId), in its words; "" when it takes it. NewWorker checks it, so that an id refused
 // for good stops the worker before it connects rather than have every hello refused.
 func workerIDProblem(id string) string {
 	switch {
-	case strings.TrimFunc(id, jsSpace) == "":
+	case jstrim.Trim(id) == "":
 		return "Is required"
 	case strings.HasPrefix(id, legacyWorkerPrefix):
 		return `Must not start with "` + legacyWorkerPrefix + `": such ids are the original interface's clients'`
