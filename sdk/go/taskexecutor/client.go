@@ -124,7 +124,8 @@ type TaskFilter struct {
 	FinishedBefore time.Time
 	// Cursor continues a listing (the next cursor a previous call returned).
 	Cursor string
-	// Limit is the page size (the manager's default and maximum apply).
+	// Limit is the page size: 0 is the manager's default (50); otherwise 1 to 1000, else the
+	// manager refuses it (INVALID_ARGUMENT naming limit).
 	Limit int
 }
 
@@ -238,7 +239,11 @@ func (c *Client) CreateTasksDetailed(ctx context.Context, tasks []NewTask) ([]*T
 
 // GetTask reads one task (NOT_FOUND when there is none with that id).
 func (c *Client) GetTask(ctx context.Context, id string) (*Task, error) {
-	response, err := c.manager.GetTask(ctx, &pb.GetTaskRequest{Id: id})
+	request := &pb.GetTaskRequest{Id: id}
+	if err := checkText("a task id", request, ""); err != nil {
+		return nil, err
+	}
+	response, err := c.manager.GetTask(ctx, request)
 	if err != nil {
 		return nil, err
 	}
@@ -265,6 +270,9 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 	request.CreatedBefore = timestampOrNil(filter.CreatedBefore)
 	request.FinishedAfter = timestampOrNil(filter.FinishedAfter)
 	request.FinishedBefore = timestampOrNil(filter.FinishedBefore)
+	if err := checkText("a task filter", request, ""); err != nil {
+		return nil, "", err
+	}
 	response, err := c.manager.ListTasks(ctx, request)
 	if err != nil {
 		return nil, "", err
@@ -275,7 +283,11 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 // CancelTask cancels a pending or running task (a running one's handler sees its context
 // cancelled with ErrCancelled); FAILED_PRECONDITION when it has ended.
 func (c *Client) CancelTask(ctx context.Context, id string) (*Task, error) {
-	response, err := c.manager.CancelTask(ctx, &pb.CancelTaskRequest{Id: id})
+	request := &pb.CancelTaskRequest{Id: id}
+	if err := checkText("a task id", request, ""); err != nil {
+		return nil, err
+	}
+	response, err := c.manager.CancelTask(ctx, request)
 	if err != nil {
 		return nil, err
 	}
@@ -310,6 +322,9 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if len(ids) > MaxWaitIDs {
 		return nil, invalidArgument("a wait", "/taskIds",
 			fmt.Sprintf("Must hold at most %d task ids, not %d", MaxWaitIDs, len(ids)))
+	}
+	if err := checkText("a wait", &pb.WatchTasksRequest{TaskIds: ids}, ""); err != nil {
+		return nil, err
 	}
 	return c.waitFor(ctx, ids, nil)
 }
@@ -531,8 +546,10 @@ type RetryPolicy struct {
 	// MaxInterval bounds each delay (whole milliseconds, 0 or at least Interval); nil keeps it,
 	// 0 = no bound.
 	MaxInterval *time.Duration
-	Multiplier  float64
-	Jitter      *float64 // 0..1, the fraction of each delay drawn at random; nil keeps it, 0 = none
+	// Multiplier grows the delay of an exponential policy; 0 keeps it. NaN and the infinities are
+	// refused before anything is sent, naming the field, and so are they in Jitter.
+	Multiplier float64
+	Jitter     *float64 // 0..1, the fraction of each delay drawn at random; nil keeps it, 0 = none
 }
 
 // ExecutorConfig is the configuration a worker registers for an executor. Zero fields keep what
@@ -632,6 +649,14 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		message.TaskSchema = schema
 	}
 	if p := config.RetryPolicy; p != nil {
+		if err := checkNumber(fmt.Sprintf("executor %q", name), "/config/retryPolicy/multiplier", p.Multiplier); err != nil {
+			return nil, err
+		}
+		if p.Jitter != nil {
+			if err := checkNumber(fmt.Sprintf("executor %q", name), "/config/retryPolicy/jitter", *p.Jitter); err != nil {
+				return nil, err
+			}
+		}
 		var retryType int32 // "" keeps the executor's type
 		if p.Type != "" {
 			var err error
@@ -667,6 +692,9 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 			return nil, err
 		}
 		message.WriteConcern = &pb.WriteConcern{Level: pb.WriteConcernLevel(level)}
+	}
+	if err := checkText(fmt.Sprintf("executor %q", name), message, "/config"); err != nil {
+		return nil, err
 	}
 	return message, nil
 }
@@ -719,7 +747,7 @@ func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 	if err != nil {
 		return nil, invalidArgument(fmt.Sprintf("a %q task", task.ExecutorName), field+"/data", sentence(err))
 	}
-	return &pb.NewTask{
+	message := &pb.NewTask{
 		ExecutorName:   task.ExecutorName,
 		Data:           data,
 		Metadata:       task.Metadata,
@@ -727,7 +755,11 @@ func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 		RunAt:          timestampOrNil(task.RunAt),
 		IdempotencyKey: task.IdempotencyKey,
 		GroupKey:       task.GroupKey,
-	}, nil
+	}
+	if err := checkText(fmt.Sprintf("a %q task", task.ExecutorName), message, field); err != nil {
+		return nil, err
+	}
+	return message, nil
 }
 
 // JSONValue turns a Go value (encoded with encoding/json; a json.RawMessage or []byte is taken as

@@ -40,8 +40,10 @@
 // statuses: tell them apart with status.Code(err) (codes.NotFound, codes.DeadlineExceeded when a
 // wait's ctx ran out, …), not errors.Is. The SDK's own refusals, before anything is sent
 // (NewWorker's checks, a duration finer than a millisecond, a task schema or task data that is
-// not JSON, a wait for more than MaxWaitIDs ids), are INVALID_ARGUMENT statuses naming the field,
-// as the manager's are: FieldViolations reads it.
+// not JSON, a wait for more than MaxWaitIDs ids, text that is not UTF-8, a NaN or infinite
+// Multiplier or Jitter), are INVALID_ARGUMENT statuses naming the field, as the manager's are
+// ("taskexecutor: a task filter: /executorName: Must be …"): FieldViolations reads it. Ranges
+// (a priority, MaxAttempts, a page's Limit) are the manager's, whose refusal names the field too.
 //
 // Both connect with Connection: the gRPC address, TLS (a *tls.Config; plaintext when nil) and
 // an API key sent as "authorization: Bearer <key>" (default: TASKS_EXECUTOR_API_KEY).

@@ -565,8 +565,9 @@ func TestARequestTheStreamCannotCarryFailsAloneOrGoesAsItsOwnCallAndTheOthersOnI
 		status.Convert(err).Message() != want || len(taskexecutor.FieldViolations(err)) != 1 {
 		t.Errorf("a wait for %d ids: %v, want INVALID_ARGUMENT %q", len(many), err, want)
 	}
-	// Not protobuf (a string that is not UTF-8): refused as its own call would be, alone.
-	if _, err := client.Wait(ctx, "bad\xff"); status.Code(err) != codes.Internal {
+	// Not protobuf (a string that is not UTF-8): refused alone, before anything is sent, naming it.
+	if _, err := client.Wait(ctx, "bad\xff"); status.Code(err) != codes.InvalidArgument ||
+		len(taskexecutor.FieldViolations(err)) != 1 || taskexecutor.FieldViolations(err)[0].Field != "/taskIds/0" {
 		t.Errorf("a wait for a non-UTF-8 id: %v", err)
 	}
 	// Larger than the manager takes (MAX_REQUEST_BYTES, 4 MiB): its own call, refused alone.
