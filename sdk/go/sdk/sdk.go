@@ -16,6 +16,7 @@ package sdk
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -40,6 +41,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tasks-executor/sdk/go/internal/jstrim"
+	"tasks-executor/sdk/go/internal/violation"
 	"tasks-executor/sdk/go/models"
 	pb "tasks-executor/sdk/go/taskexecutorpb"
 )
@@ -58,7 +60,10 @@ type TaskProcessor interface {
 	GetTaskSchema() string
 }
 
-// Options say where the manager is and how to poll it; zero fields take their defaults.
+// Options say where the manager is and how to poll it; zero fields take their defaults. Run
+// refuses a negative Concurrency or duration, and a MaxPollInterval under PollInterval, naming it
+// ("sdk: Options.Concurrency: Must be 0 (the default, 1) or more, not -1"): each was taken as its
+// default, saying nothing.
 type Options struct {
 	// GRPCAddress is the manager's gRPC address (host:port). Default: localhost:50051.
 	GRPCAddress string
@@ -89,6 +94,39 @@ func OptionsFromEnv() Options {
 	}
 }
 
+// check refuses an option Run would have taken as its default, saying nothing (a Concurrency of
+// -1 served one task at a time, a MaxPollInterval under PollInterval waited 2 s), naming it.
+func (o Options) check() error {
+	if o.Concurrency < 0 {
+		return optionError("Options.Concurrency",
+			fmt.Sprintf("Must be 0 (the default, 1) or more, not %d", o.Concurrency))
+	}
+	for _, option := range []struct {
+		name        string
+		value, dflt time.Duration
+	}{
+		{"Options.PollInterval", o.PollInterval, 100 * time.Millisecond},
+		{"Options.MaxPollInterval", o.MaxPollInterval, 2 * time.Second},
+		{"Options.CallTimeout", o.CallTimeout, 30 * time.Second},
+	} {
+		if option.value < 0 {
+			return optionError(option.name,
+				fmt.Sprintf("Must be 0 (the default, %v) or more, not %v", option.dflt, option.value))
+		}
+	}
+	if poll := cmp.Or(o.PollInterval, 100*time.Millisecond); o.MaxPollInterval > 0 && o.MaxPollInterval < poll {
+		return optionError("Options.MaxPollInterval", fmt.Sprintf(
+			"Must be 0 (the default, 2s or PollInterval when longer) or at least PollInterval (%v), not %v",
+			poll, o.MaxPollInterval))
+	}
+	return nil
+}
+
+// optionError is Run's refusal of an option, worded as the manager words a bad field.
+func optionError(field, description string) error {
+	return errors.New("sdk: " + violation.Describe(field, description))
+}
+
 func (o Options) withDefaults() Options {
 	if o.GRPCAddress == "" {
 		o.GRPCAddress = "localhost:50051"
@@ -97,16 +135,16 @@ func (o Options) withDefaults() Options {
 		o.URL = "http://localhost:8080"
 	}
 	o.URL = strings.TrimRight(o.URL, "/")
-	if o.Concurrency <= 0 {
+	if o.Concurrency == 0 {
 		o.Concurrency = 1
 	}
-	if o.PollInterval <= 0 {
+	if o.PollInterval == 0 {
 		o.PollInterval = 100 * time.Millisecond
 	}
-	if o.MaxPollInterval < o.PollInterval {
+	if o.MaxPollInterval == 0 {
 		o.MaxPollInterval = max(2*time.Second, o.PollInterval)
 	}
-	if o.CallTimeout <= 0 {
+	if o.CallTimeout == 0 {
 		o.CallTimeout = 30 * time.Second
 	}
 	if o.Logger == nil {
@@ -159,6 +197,9 @@ func Run() error {
 // Run registers every processor's executor with its schema, then serves them until ctx is done;
 // it returns nil after a stop once the tasks in hand are reported, or the registration error.
 func (r *Runner) Run(ctx context.Context, options Options) error {
+	if err := options.check(); err != nil {
+		return err
+	}
 	options = options.withDefaults()
 	r.mu.Lock()
 	names := make([]string, 0, len(r.processors))

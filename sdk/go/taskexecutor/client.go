@@ -148,6 +148,9 @@ type Client struct {
 // NewClient returns a client of the manager at connection.Address. It connects lazily: an
 // unreachable manager shows in the first call's error.
 func NewClient(connection Connection) (*Client, error) {
+	if err := connection.check("a client"); err != nil {
+		return nil, err
+	}
 	counted := &answers{}
 	conn, err := connection.dial(grpc.WithStatsHandler(counted))
 	if err != nil {

@@ -50,7 +50,8 @@ type Connection struct {
 	APIKey string
 	// MaxRequestBytes is the manager's MAX_REQUEST_BYTES, when it is not the default 4 MiB: a
 	// create or wait larger goes as its own call, which the manager refuses alone, rather than on
-	// the producer stream that other requests share. 0 = 4 MiB.
+	// the producer stream that other requests share. 0 = 4 MiB; NewClient and NewWorker refuse a
+	// negative one.
 	MaxRequestBytes int
 }
 
@@ -92,6 +93,16 @@ func (c Connection) missingKeyHint(code codes.Code) string {
 		return ""
 	}
 	return " (no API key given: set TASKS_EXECUTOR_API_KEY or Connection.APIKey)"
+}
+
+// check refuses what the connection options hold that the SDK cannot take: a negative
+// MaxRequestBytes made every request go as its own call.
+func (c Connection) check(subject string) error {
+	if c.MaxRequestBytes < 0 {
+		return checkOption(subject, "Connection.MaxRequestBytes", fmt.Sprintf(
+			"Must be 0 (the default, %d) or more, not %d", defaultMaxRequestBytes, c.MaxRequestBytes))
+	}
+	return nil
 }
 
 // dial opens a lazy connection (grpc.NewClient: nothing is sent before the first call), with

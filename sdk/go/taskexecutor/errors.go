@@ -8,6 +8,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"tasks-executor/sdk/go/internal/violation"
 )
 
 // Why a handler's context was cancelled: context.Cause(ctx) is one of these.
@@ -79,7 +81,9 @@ func RateLimited(delay time.Duration, err error) error {
 }
 
 // FieldViolation is one bad field of a refused request: the JSON pointer of the field in the
-// request (lowerCamelCase, e.g. "/task/data/priority") and what is wrong with it.
+// request (lowerCamelCase, e.g. "/task/data/priority"), or the Go name of an option of the SDK's
+// own that NewWorker or NewClient refuses ("WorkerOptions.ShutdownGrace"), and what is wrong with
+// it.
 type FieldViolation struct {
 	Field       string
 	Description string
@@ -123,19 +127,12 @@ func ExistingTaskID(err error) string {
 	return ""
 }
 
-// describeViolation is one bad field and what is wrong with it as the manager and the TypeScript
-// SDK (describeViolations) write it, "field: Description" ("/config/timeout: Must be …"): every
-// refusal of the SDK's own is worded through it.
-func describeViolation(field, description string) string {
-	return field + ": " + description
-}
-
 // invalidArgument is the SDK's refusal of a bad field before anything is sent, as the manager
 // refuses one: an INVALID_ARGUMENT status whose message names the field (a JSON pointer, as the
 // manager's) and which carries it as a google.rpc.BadRequest field violation (FieldViolations).
 // description is in the manager's words, a sentence of its own ("Must be …", "Is required").
 func invalidArgument(subject, field, description string) error {
-	message := "taskexecutor: " + subject + ": " + describeViolation(field, description)
+	message := "taskexecutor: " + subject + ": " + violation.Describe(field, description)
 	s, err := status.New(codes.InvalidArgument, message).WithDetails(&errdetails.BadRequest{
 		FieldViolations: []*errdetails.BadRequest_FieldViolation{{Field: field, Description: description}},
 	})

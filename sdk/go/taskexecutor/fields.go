@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"google.golang.org/protobuf/proto"
@@ -76,6 +77,26 @@ func badValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, pointer str
 func pointerKey(key string) string {
 	key = strings.ToValidUTF8(key, "\ufffd")
 	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
+}
+
+// checkOption refuses an option of the SDK's own (not a field of a request) that holds what it
+// cannot take, which it replaced with its default, saying nothing: a negative ShutdownGrace gave
+// handlers 10 s. field is its Go name ("WorkerOptions.ShutdownGrace"), as the TypeScript SDK
+// names an option it refuses ("shutdownGraceMs"); problem is "" when the value is fine.
+func checkOption(subject, field, problem string) error {
+	if problem == "" {
+		return nil
+	}
+	return invalidArgument(subject, field, problem)
+}
+
+// notBelowZero is what is wrong with d as a duration option whose 0 is its default (dflt): ""
+// unless it is negative.
+func notBelowZero(d, dflt time.Duration) string {
+	if d >= 0 {
+		return ""
+	}
+	return fmt.Sprintf("Must be 0 (the default, %v) or more, not %v", dflt, d)
 }
 
 // checkNumber refuses a float that is NaN or infinite, which protobuf carries but no setting

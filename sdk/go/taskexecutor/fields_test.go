@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -101,4 +102,49 @@ func formatFloat(value float64) string {
 		return "-Inf"
 	}
 	panic("a finite value")
+}
+
+// A negative duration option was taken as its default, saying nothing (a ShutdownGrace of -1 s
+// gave handlers 10 s), as was a MaxReconnectDelay under ReconnectDelay, and a negative
+// MaxRequestBytes sent every request as its own call: each is refused, naming the option.
+func TestNewWorkerAndNewClientRefuseAnOptionTheyWouldHaveReplacedNamingIt(t *testing.T) {
+	executors := []taskexecutor.Executor{{Name: "e",
+		Handler: func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }}}
+	for _, c := range []struct {
+		options     taskexecutor.WorkerOptions
+		field       string
+		description string
+	}{
+		{taskexecutor.WorkerOptions{ShutdownGrace: -time.Second}, "WorkerOptions.ShutdownGrace",
+			"Must be 0 (the default, 10s) or more, not -1s"},
+		{taskexecutor.WorkerOptions{ReconnectDelay: -time.Millisecond}, "WorkerOptions.ReconnectDelay",
+			"Must be 0 (the default, 100ms) or more, not -1ms"},
+		{taskexecutor.WorkerOptions{MaxReconnectDelay: -time.Second}, "WorkerOptions.MaxReconnectDelay",
+			"Must be 0 (the default, 10s) or more, not -1s"},
+		{taskexecutor.WorkerOptions{ReconnectDelay: time.Second, MaxReconnectDelay: 500 * time.Millisecond},
+			"WorkerOptions.MaxReconnectDelay",
+			"Must be 0 (the default, 10s or ReconnectDelay when longer) or at least ReconnectDelay (1s), not 500ms"},
+		{taskexecutor.WorkerOptions{MaxReconnectDelay: 50 * time.Millisecond},
+			"WorkerOptions.MaxReconnectDelay",
+			"Must be 0 (the default, 10s or ReconnectDelay when longer) or at least ReconnectDelay (100ms), not 50ms"},
+		{taskexecutor.WorkerOptions{Connection: taskexecutor.Connection{MaxRequestBytes: -1}},
+			"Connection.MaxRequestBytes", "Must be 0 (the default, 4194304) or more, not -1"},
+	} {
+		c.options.Executors = executors
+		_, err := taskexecutor.NewWorker(c.options)
+		refusedNaming(t, err, "a worker", c.field, c.description)
+	}
+	_, err := taskexecutor.NewClient(taskexecutor.Connection{MaxRequestBytes: -1})
+	refusedNaming(t, err, "a client", "Connection.MaxRequestBytes", "Must be 0 (the default, 4194304) or more, not -1")
+	for _, fine := range []taskexecutor.WorkerOptions{
+		{},
+		{ReconnectDelay: time.Second, MaxReconnectDelay: time.Second},
+		{ReconnectDelay: 20 * time.Second},
+		{MaxReconnectDelay: 100 * time.Millisecond},
+	} {
+		fine.Executors = executors
+		if _, err := taskexecutor.NewWorker(fine); err != nil {
+			t.Errorf("NewWorker(%+v): %v", fine, err)
+		}
+	}
 }

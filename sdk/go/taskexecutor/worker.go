@@ -89,7 +89,8 @@ type WorkerOptions struct {
 	// few attempts per slot; negative: no bound.
 	MaxAbandoned int
 	// ShutdownGrace is how long a drain waits for running handlers before cancelling their
-	// contexts with ErrShutdown. Default: 10 s. A second SIGINT/SIGTERM ends the wait at once.
+	// contexts with ErrShutdown. Default (0): 10 s; NewWorker refuses a negative one. A second
+	// SIGINT/SIGTERM ends the wait at once.
 	ShutdownGrace time.Duration
 	// IgnoreSignals leaves SIGINT and SIGTERM alone: only the context given to Run drains.
 	IgnoreSignals bool
@@ -99,7 +100,8 @@ type WorkerOptions struct {
 	// ReconnectDelay and MaxReconnectDelay bound the backoff between connection attempts
 	// (doubled per failure, the upper half drawn at random; started over once a stream has lasted
 	// stableStream, or MaxReconnectDelay when shorter, from the manager's first message on it).
-	// Defaults: 100 ms and 10 s.
+	// Defaults (0): 100 ms and 10 s (ReconnectDelay when longer). NewWorker refuses a negative one,
+	// and a MaxReconnectDelay under ReconnectDelay: each was taken as its default, saying nothing.
 	ReconnectDelay    time.Duration
 	MaxReconnectDelay time.Duration
 	// Logger receives the worker's events. Default: slog.Default().
@@ -148,7 +150,31 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	if problem := workerIDProblem(options.WorkerID); problem != "" {
 		return nil, invalidArgument("a worker", "/hello/workerId", problem)
 	}
-	if options.ShutdownGrace <= 0 {
+	if err := options.Connection.check("a worker"); err != nil {
+		return nil, err
+	}
+	// A negative duration was taken as its default, saying nothing (ShutdownGrace -1 gave 10 s),
+	// and so was a MaxReconnectDelay under ReconnectDelay.
+	for _, option := range []struct {
+		name  string
+		value time.Duration
+		dflt  time.Duration
+	}{
+		{"WorkerOptions.ShutdownGrace", options.ShutdownGrace, 10 * time.Second},
+		{"WorkerOptions.ReconnectDelay", options.ReconnectDelay, 100 * time.Millisecond},
+		{"WorkerOptions.MaxReconnectDelay", options.MaxReconnectDelay, 10 * time.Second},
+	} {
+		if err := checkOption("a worker", option.name, notBelowZero(option.value, option.dflt)); err != nil {
+			return nil, err
+		}
+	}
+	if reconnect := cmp.Or(options.ReconnectDelay, 100*time.Millisecond); options.MaxReconnectDelay > 0 &&
+		options.MaxReconnectDelay < reconnect {
+		return nil, checkOption("a worker", "WorkerOptions.MaxReconnectDelay", fmt.Sprintf(
+			"Must be 0 (the default, 10s or ReconnectDelay when longer) or at least ReconnectDelay (%v), not %v",
+			reconnect, options.MaxReconnectDelay))
+	}
+	if options.ShutdownGrace == 0 {
 		options.ShutdownGrace = 10 * time.Second
 	}
 	if options.ResultBatchWindow == 0 {
@@ -166,10 +192,10 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 		}
 		options.MaxAbandoned = int(min(max(defaultMinAbandoned, 2*slots), math.MaxInt32))
 	}
-	if options.ReconnectDelay <= 0 {
+	if options.ReconnectDelay == 0 {
 		options.ReconnectDelay = 100 * time.Millisecond
 	}
-	if options.MaxReconnectDelay < options.ReconnectDelay {
+	if options.MaxReconnectDelay == 0 {
 		options.MaxReconnectDelay = max(10*time.Second, options.ReconnectDelay)
 	}
 	w := &Worker{
