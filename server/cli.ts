@@ -6,7 +6,6 @@
 import { readArgs } from "../cli/args.ts";
 import { time } from "../cli/format.ts";
 import type { ApiKey } from "./auth/keys.ts";
-import { keyIdProblem } from "./auth/token.ts";
 import type { Config } from "./config.ts";
 import {
   FailedPreconditionError,
@@ -177,7 +176,7 @@ export async function keysCommand(
     }
   }
   if (verb === "revoke") {
-    const problem = refProblem("key", rest[0]) ?? keyIdProblem(rest[0]);
+    const problem = refProblem("key", rest[0]);
     if (problem !== null) {
       output.err(`Invalid key id ${JSON.stringify(rest[0].slice(0, 64))}: ${problem}`);
       return 2;

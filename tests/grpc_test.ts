@@ -321,6 +321,11 @@ Deno.test("an empty or malformed id or name answers INVALID_ARGUMENT naming /id;
     ["TriggerSchedule", { id: "" }],
     ["DeleteSchedule", { id: "" }],
     ["RevokeKey", {}],
+    // A key id is 16 lower-case hex digits (the id part of a token): anything else names no key.
+    ["RevokeKey", { id: "zz" }],
+    ["RevokeKey", { id: "0123456789ABCDEF" }],
+    ["RevokeKey", { id: "0123456789abcdef0" }],
+    ["RevokeKey", { id: "0123456789abcdeg" }],
   ] as const;
   for (const [method, request] of bad) {
     const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
@@ -338,7 +343,7 @@ Deno.test("an empty or malformed id or name answers INVALID_ARGUMENT naming /id;
       ["GetTask", { id: "0123456789abcdef0123456789" }],
       ["GetDlqEntry", { id: "nope" }],
       ["GetSchedule", { id: "nightly" }],
-      ["RevokeKey", { id: "nope" }],
+      ["RevokeKey", { id: "0123456789abcdef" }],
     ] as const
   ) {
     await rejectsWith(stack.call(method, request), grpc.status.NOT_FOUND);

@@ -972,6 +972,11 @@ Deno.test("a malformed id or name in the path answers 400 naming the path parame
       ["GET", "/api/v1/dlq/a%0Ab", "id"],
       ["GET", "/api/v1/schedules/Nightly%20Run", "idOrName"],
       ["DELETE", "/api/v1/keys/a%20b", "id"],
+      // A key id is 16 lower-case hex digits (the id part of a token): anything else names no key.
+      ["DELETE", "/api/v1/keys/zz", "id"],
+      ["DELETE", "/api/v1/keys/0123456789ABCDEF", "id"],
+      ["DELETE", "/api/v1/keys/0123456789abcdef0", "id"],
+      ["DELETE", "/api/v1/keys/0123456789abcde-", "id"],
     ] as const
   ) {
     const answer = await app.call(method, path, method === "PUT" ? { enabled: false } : undefined);
@@ -988,6 +993,7 @@ Deno.test("a malformed id or name in the path answers 400 naming the path parame
   ) {
     assertProblem(await app.call("GET", path), 404);
   }
+  assertProblem(await app.call("DELETE", "/api/v1/keys/0123456789abcdef"), 404);
 });
 
 Deno.test("a query parameter the route does not take is refused naming it, and nothing is done", async () => {

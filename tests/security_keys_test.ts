@@ -209,7 +209,7 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
       ["create", "--name", "x", "--scope", "read", "--executor", "send_email"],
       "Invalid key: --executor: Only producer and worker keys are limited to executors",
     ],
-    [["revoke", "a b"], 'Invalid key id "a b": Must hold no white space or control characters'],
+    [["revoke", "a b"], 'Invalid key id "a b": Must be 16 lower-case hex digits, as keys list'],
     [["revoke", ""], 'Invalid key id "": Is required'],
     // Key ids are 16 lower-case hex digits: "zz" once went to the store and exited 1.
     [["revoke", "zz"], 'Invalid key id "zz": Must be 16 lower-case hex digits, as keys list'],

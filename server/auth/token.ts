@@ -1,25 +1,16 @@
 /**
  * API key tokens: `te_<id>_<secret>`, made from the system's random source, and the SHA-256 of the
- * secret that the store keeps instead of it. Imports nothing, so configuration can check tokens.
+ * secret that the store keeps instead of it. Imports only the key id rule (`domain/key_id.ts`,
+ * which imports nothing), so configuration can check tokens.
  */
 import { timingSafeEqual } from "node:crypto";
-
-/** A key id: 16 lower-case hex digits (8 random bytes, as `newToken` makes them), public. */
-const KEY_ID = "[0-9a-f]{16}";
+import { KEY_ID } from "../domain/key_id.ts";
 
 /**
  * A token: `te_`, the key id (`KEY_ID`), `_`, then the secret (32 random bytes in unpadded
  * base64url: 43 characters).
  */
 const TOKEN_PATTERN = new RegExp(`^te_(${KEY_ID})_([A-Za-z0-9_-]{43})$`);
-
-/** What every key id is: the id part of a token. */
-const KEY_ID_PATTERN: RegExp = new RegExp(`^${KEY_ID}$`);
-
-/** Why `id` cannot be a key id, or `null` when it can. */
-export function keyIdProblem(id: string): string | null {
-  return KEY_ID_PATTERN.test(id) ? null : "Must be 16 lower-case hex digits, as keys list shows";
-}
 
 /** The two parts of a token. */
 export interface TokenParts {

@@ -6,6 +6,7 @@
  */
 import { InvalidArgumentError } from "./errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_CHARS } from "./executor.ts";
+import { keyIdProblem } from "./key_id.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 
 /** The most characters an id has: what a worker may send of one (`limits.idChars`). */
@@ -13,7 +14,8 @@ export const ID_MAX_CHARS = DEFAULT_LIMITS.idChars;
 
 /**
  * What is named: `executor` and `schedule` by id or name (ids are made of the characters names
- * take), `executorName` by name alone, the others by id.
+ * take), `executorName` by name alone, the others by id: a key's is 16 lower-case hex digits
+ * (`key_id.ts`), the others any text up to `ID_MAX_CHARS` without white space.
  */
 export type RefKind = "executor" | "executorName" | "schedule" | "task" | "dlqEntry" | "key";
 
@@ -46,6 +48,8 @@ export function refProblem(kind: RefKind, value: unknown): string | null {
     const by = kind === "executorName" ? "a name" : "an id or a name";
     return `Must be ${by}: ${NAME_CHARS}`;
   }
+  // A key id has one shape (the id part of a token), so anything else names no key.
+  if (kind === "key") return keyIdProblem(value);
   if (value.length > ID_MAX_CHARS) return `Must be at most ${ID_MAX_CHARS} characters`;
   if (NOT_IN_IDS.test(value)) return "Must hold no white space or control characters";
   return null;

@@ -4,6 +4,7 @@
  */
 import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { SCOPES } from "../../auth/scopes.ts";
+import { KEY_ID } from "../../domain/key_id.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import {
   cursor,
@@ -122,7 +123,10 @@ export const KEY_PATHS: Record<string, Json> = {
     },
   },
   "/api/v1/keys/{id}": {
-    parameters: [refParam("id", "Key id", false)],
+    parameters: [{
+      ...refParam("id", "Key id: 16 lower-case hex digits, as the key list shows", false),
+      schema: { type: "string", pattern: `^${KEY_ID}$` },
+    }],
     delete: {
       operationId: "revokeKey",
       summary: "Revoke an API key: refused by every manager sharing the store within a second",
