@@ -130,7 +130,11 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     answerBytes,
     ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
-  const retention = new RetentionCleaner(store, { ttlMs: config.completedTaskTtlMs, log });
+  const retention = new RetentionCleaner(store, {
+    ttlMs: config.completedTaskTtlMs,
+    log,
+    events: service.events,
+  });
   const resumer = new Resumer(store, { log });
   const history = new HistoryRecorder(
     { history: store.history, events: service.events, stats: () => engine.stats(), log },

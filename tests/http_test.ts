@@ -656,6 +656,33 @@ Deno.test("purging the DLQ needs a filter or confirm=true; bulk requeue takes a 
   assert.equal(deadBefore.body.errors[0].field, "deadBefore");
 });
 
+Deno.test("deleting DLQ entries and executors tells live views (tasks_changed), as every other change to tasks does", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "x" });
+  await createExecutor(app, { name: "y" });
+  const changed: string[][] = [];
+  app.service.events.on((event) => {
+    if (event.type === "tasks_changed") changed.push([...event.executorNames].sort());
+  });
+  const after = async (method: string, path: string, status: number) => {
+    changed.length = 0;
+    assert.equal((await app.call(method, path)).status, status, `${method} ${path}`);
+    return changed.flat();
+  };
+
+  const one = await deadLetter(app, "x");
+  assert.deepEqual(await after("DELETE", `/api/v1/dlq/${one}`, 204), ["x"]);
+  await deadLetter(app, "x");
+  assert.deepEqual(await after("DELETE", "/api/v1/executors/x/dlq", 200), ["x"]);
+  await deadLetter(app, "y");
+  assert.deepEqual(await after("DELETE", "/api/v1/dlq?confirm=true", 200), ["x", "y"]);
+  // Nothing deleted: nothing to tell.
+  assert.deepEqual(await after("DELETE", "/api/v1/dlq?confirm=true", 200), []);
+  // An executor's finished tasks and DLQ entries go with it.
+  await deadLetter(app, "y");
+  assert.deepEqual(await after("DELETE", "/api/v1/executors/y", 204), ["y"]);
+});
+
 // Stats, workers, operations ----------------------------------------------------------------------
 
 Deno.test("stats count tasks per executor and flag pending work with no worker", async () => {

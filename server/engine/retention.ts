@@ -3,6 +3,7 @@
  * small batches, so storage does not grow without bound. DLQ entries are kept until handled.
  */
 import type { Logger } from "../log.ts";
+import type { ServiceEvents } from "../service/events.ts";
 import type { Store } from "../store/store.ts";
 import { Periodic } from "../periodic.ts";
 import { ThreadSlices } from "../thread_slices.ts";
@@ -23,6 +24,11 @@ export class RetentionCleaner {
       batch?: number;
       now?: () => number;
       log: Logger;
+      /**
+       * Told of a sweep that deleted tasks (`tasks_changed`, naming every executor: the store
+       * does not say whose tasks went), as live views are of any other deleted task.
+       */
+      events?: Pick<ServiceEvents, "emit">;
     },
   ) {
     this.#loop = new Periodic({
@@ -57,7 +63,13 @@ export class RetentionCleaner {
       if (deleted < batch) break;
       await slices.turn();
     }
-    if (total > 0) this.options.log.info("Purged finished tasks", { count: total });
+    if (total > 0) {
+      this.options.log.info("Purged finished tasks", { count: total });
+      if (this.options.events) {
+        const executorNames = (await this.store.executorVersions()).map((version) => version.name);
+        this.options.events.emit({ type: "tasks_changed", executorNames });
+      }
+    }
     return total;
   }
 

@@ -3,6 +3,8 @@ import { createLogger } from "../log.ts";
 import { openSqliteStore } from "../store/sqlite/store.ts";
 import { RetentionCleaner } from "./retention.ts";
 import { newId } from "../domain/id.ts";
+import type { ServiceEvent } from "../service/events.ts";
+import { DEFAULT_EXECUTOR_CONFIG } from "../domain/executor.ts";
 import { timerDuring } from "../../tests/fixtures/turns.ts";
 
 const T0 = 1_700_000_000_000;
@@ -45,15 +47,27 @@ Deno.test("RetentionCleaner.sweep() deletes finished tasks past the TTL in batch
     for (let i = 0; i < 5; i++) await settle(i, T0 + 1000);
     await settle(5, T0 + 2 * HOUR);
 
+    await store.executorCreate({
+      ...structuredClone(DEFAULT_EXECUTOR_CONFIG),
+      name: "clean",
+      id: newId(T0),
+      createdAt: T0,
+      updatedAt: T0,
+    });
     const log = createLogger({ level: "error", format: "json" });
+    const events: ServiceEvent[] = [];
     const cleaner = new RetentionCleaner(store, {
       ttlMs: HOUR,
       batch: 2,
       now: () => T0 + 2 * HOUR,
       log,
+      events: { emit: (event) => events.push(event) },
     });
     assert.equal(await cleaner.sweep(), 5);
+    // Live views are told, as of any other deleted task; a sweep that deletes nothing tells none.
+    assert.deepEqual(events, [{ type: "tasks_changed", executorNames: ["clean"] }]);
     assert.equal(await cleaner.sweep(), 0);
+    assert.equal(events.length, 1);
     const left = await store.taskList({}, { limit: 10 });
     assert.deepEqual(left.items.map((t) => t.status).sort(), ["completed", "in_progress"]);
     await cleaner.stop();

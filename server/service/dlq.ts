@@ -150,6 +150,7 @@ export class DlqService {
     if (!(await this.#store.dlqDelete(id, { run: entry.task.run }))) {
       throw await this.#missingOrChanged(id, "delete");
     }
+    this.#events.emit({ type: "tasks_changed", executorNames: [entry.executorName] });
   }
 
   /**
@@ -162,12 +163,24 @@ export class DlqService {
       : new NotFoundError(`DLQ entry "${id}" does not exist`);
   }
 
-  /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */
-  purge(filter: Record<string, unknown>): Promise<number> {
+  /**
+   * Deletes every entry matching the filter; returns how many. Live views are told of the
+   * executor filtered on, or, as the store does not say whose entries went, of every executor.
+   *
+   * @throws {InvalidArgumentError}
+   */
+  async purge(filter: Record<string, unknown>): Promise<number> {
     const violations: FieldViolation[] = [];
     const parsed = readDlqFilter(filter, violations);
     assertNoViolations("Invalid DLQ filter", violations);
-    return this.#store.dlqPurge(parsed);
+    const deleted = await this.#store.dlqPurge(parsed);
+    if (deleted > 0) {
+      const executorNames = parsed.executorName !== undefined
+        ? [parsed.executorName]
+        : (await this.#store.executorVersions()).map((version) => version.name);
+      this.#events.emit({ type: "tasks_changed", executorNames });
+    }
+    return deleted;
   }
 }
 

@@ -305,6 +305,9 @@ export class ExecutorService {
     this.#schemas.forget(executor.id);
     this.#events.emit({ type: "executors_changed" });
     this.#events.emit({ type: "schedules_changed" });
+    // Its finished tasks and DLQ entries went with it (with `force`, every task): live task and
+    // DLQ views are told as of any other deleted task.
+    this.#events.emit({ type: "tasks_changed", executorNames: [executor.name] });
   }
 
   /**
