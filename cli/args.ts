@@ -71,3 +71,20 @@ export function readArgs(
   });
   return { values: values as ArgValues, positionals };
 }
+
+/**
+ * `words` (after `help`, or after a group's name or `keys`) without the `help` words that lead
+ * them: each asks for the help, the one after another too (the help of help, as `git help help`
+ * shows help's own page), so the command they are followed by is the one whose help is asked for.
+ *
+ * @example
+ * ```ts
+ * import { withoutHelpWords } from "./args.ts";
+ * withoutHelpWords(["help", "help", "list"]); // ["list"]
+ * ```
+ */
+export function withoutHelpWords(words: readonly string[]): string[] {
+  let at = 0;
+  while (words[at] === "help") at++;
+  return words.slice(at);
+}

@@ -3,7 +3,7 @@
  * `stats`, talking to a running manager over its REST API (never to the store), tables or `--json`.
  */
 import { AnswerError, EXIT_BAD_ANSWER } from "./answer.ts";
-import { readArgs } from "./args.ts";
+import { readArgs, withoutHelpWords } from "./args.ts";
 import {
   baseUrlOf,
   InputError,
@@ -63,8 +63,8 @@ ${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
              MANAGER_URL) is ready, 1 otherwise, saying in one line what it asked and why
 
 Without any argument the manager starts; a first word that is no command above exits 2.
-"tasks-executor <command> --help" (or "help <command>") shows a command's help; a command
-that is not one exits 2 with --help too.
+"tasks-executor <command> --help" (or "help <command>", "<command> help") shows a command's
+help, "help help" this one; a command that is not one exits 2 with --help too.
 
 ${COMMON_HELP}`;
 
@@ -85,7 +85,8 @@ const HELP_WORDS = ["help", "--help", "-h"];
 /**
  * `help COMMAND …` (or `--help`, `-h` first) as `COMMAND --help …`, for a group here or the
  * binary's `keys`: that command's help, the words after it checked as with `--help` anywhere
- * (`help tasks bogus` is refused as `tasks bogus --help` is). Any other command line as it is.
+ * (`help tasks bogus` is refused as `tasks bogus --help` is); `help help COMMAND` too (the help of
+ * help, `withoutHelpWords`). Any other command line as it is.
  *
  * @example
  * ```ts
@@ -94,7 +95,8 @@ const HELP_WORDS = ["help", "--help", "-h"];
  * ```
  */
 export function helpAsOption(args: readonly string[]): string[] {
-  const [first, word, ...more] = args;
+  const [first, ...after] = args;
+  const [word, ...more] = withoutHelpWords(after);
   const named = word === "keys" || GROUPS.some((g) => g.name === word);
   return HELP_WORDS.includes(first) && named ? [word, "--help", ...more] : [...args];
 }
@@ -154,8 +156,9 @@ export async function runCli(
   if (!group) {
     // `help WORD`: WORD is no command (a group's is that group's help, see helpAsOption), and is
     // said to be none, not answered with the help as if it were (`help healthcheck` is the
-    // overall help, which is where healthcheck is described).
-    const word = rest[0];
+    // overall help, which is where healthcheck is described). `help help` is the help of help:
+    // this overall help, as `git help help` is help's own page.
+    const word = withoutHelpWords(rest)[0];
     const asked = word === undefined || word.startsWith("-") || word === "healthcheck" ||
       HELP_WORDS.includes(word);
     if (name === undefined || (HELP_WORDS.includes(name) && asked)) {
@@ -182,9 +185,11 @@ export async function runCli(
   }
   if (values.help || positionals[0] === "help") {
     // A command that is not one is reported with --help as without it, exit 2 (as git does with
-    // `git remote bogus --help`), not answered with the help and exit 0 as if it were one.
+    // `git remote bogus --help`), not answered with the help and exit 0 as if it were one. `help`
+    // names the help itself, so `tasks help help` is the help of help: the group's help, as `help
+    // help` is the overall help and `git help help` is help's own page.
     try {
-      checkVerb(group, positionals[0] === "help" ? positionals.slice(1) : positionals);
+      checkVerb(group, withoutHelpWords(positionals));
     } catch (error) {
       if (!(error instanceof UsageError)) throw error;
       output.err(`${error.message}\n\n${usage}`);

@@ -3,7 +3,7 @@
  * DATA_DIR or MONGO_URI names (whoever can read it is trusted already), with or without a manager
  * running on it.
  */
-import { readArgs } from "../cli/args.ts";
+import { readArgs, withoutHelpWords } from "../cli/args.ts";
 import { time } from "../cli/format.ts";
 import type { ApiKey } from "./auth/keys.ts";
 import type { Config } from "./config.ts";
@@ -25,7 +25,7 @@ export const KEYS_USAGE = `Usage:
   keys create --name NAME --scope SCOPE [--scope SCOPE]… [--executor NAME]… [--json]
   keys list [--json]
   keys revoke ID [--json]
-  keys [COMMAND] --help
+  keys [COMMAND] --help         (or keys help [COMMAND]: this help)
 
 Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
 an executor (required for worker keys). The last valid admin key is not revoked: create another
@@ -141,8 +141,9 @@ export async function keysCommand(
     return 2;
   };
   // A command that is not one is reported with --help as without it, exit 2 (as git does with
-  // `git remote bogus --help`): `keys rotate --help` and `keys help rotate` too.
-  const named = verb === "help" ? rest[0] : verb;
+  // `git remote bogus --help`): `keys rotate --help` and `keys help rotate` too. `help` names the
+  // help itself: `keys help help` is the help of help, this help, as `tasks help help` is.
+  const named = withoutHelpWords(positionals)[0];
   if (named !== undefined && !["create", "list", "revoke"].includes(named)) {
     return usage(`Unknown command "${named}"`);
   }

@@ -655,6 +655,10 @@ Deno.test("a word that names no command is reported even with --help: exit 2, th
     [["--help", "bogus"], /^Unknown command "bogus"/],
     [["-h", "task"], /^Unknown command "task"/],
     [["help", "tasks", "bogus"], /^Unknown command "tasks bogus"/],
+    // `help help` is the help of help, and what follows it is checked as after one `help`.
+    [["tasks", "help", "help", "bogus"], /^Unknown command "tasks bogus"/],
+    [["stats", "help", "help", "bogus"], /^Unexpected "bogus"/],
+    [["help", "help", "bogus"], /^Unknown command "bogus"/],
   ];
   for (const [args, message] of refused) {
     const run = await cli(null, args);
@@ -671,6 +675,14 @@ Deno.test("a word that names no command is reported even with --help: exit 2, th
     [["help", "schedules"], /^Usage: tasks-executor schedules /],
     [["--help", "stats"], /^Usage: tasks-executor stats/],
     [["help", "healthcheck"], /^Usage: tasks-executor <command>/],
+    // The help of help (as `git help help` shows help's own page): the help `help` was asked in.
+    [["help", "help"], /^Usage: tasks-executor <command>/],
+    [["tasks", "help", "help"], /^Usage: tasks-executor tasks /],
+    [["tasks", "--help", "help"], /^Usage: tasks-executor tasks /],
+    [["tasks", "help", "help", "list"], /^Usage: tasks-executor tasks /],
+    [["stats", "help", "help"], /^Usage: tasks-executor stats/],
+    [["help", "tasks", "help"], /^Usage: tasks-executor tasks /],
+    [["help", "help", "dlq"], /^Usage: tasks-executor dlq /],
   ];
   for (const [args, usage] of helped) {
     const run = await cli(null, args);

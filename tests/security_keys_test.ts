@@ -298,6 +298,7 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
       ["keys", "help", "rotate"],
       ["keys", "rotate", "-h"],
       ["help", "keys", "rotate"],
+      ["keys", "help", "help", "rotate"],
     ]
   ) {
     const run = await main(...args);
@@ -309,7 +310,17 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
     );
     assert.equal(run.stdout, "", args.join(" "));
   }
-  for (const args of [["help", "keys"], ["--help", "keys", "create"]]) {
+  // `help` after `help` is the help of help (as `git help help`): this help, not an unknown command.
+  for (
+    const args of [
+      ["help", "keys"],
+      ["--help", "keys", "create"],
+      ["keys", "help", "help"],
+      ["keys", "--help", "help"],
+      ["help", "keys", "help"],
+      ["help", "help", "keys"],
+    ]
+  ) {
     const run = await main(...args);
     assert.equal(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
     assert.match(run.stdout, /^Usage:\n {2}keys create/, args.join(" "));
