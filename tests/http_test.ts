@@ -1194,6 +1194,57 @@ Deno.test("a metadata key is never empty: refused on create naming its pointer, 
   }]);
 });
 
+Deno.test('a task\'s runAt, idempotencyKey and groupKey sent as "" are refused naming each, as schedule fields are; null or left out is none', async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  const empty = {
+    runAt: "Must not be empty: leave the field out (or send null) to run the task now",
+    idempotencyKey: "Must not be empty: leave the field out (or send null) for no idempotency key",
+    groupKey:
+      "Must not be empty: leave the field out (or send null) for the executor's groupKeyPointer to decide",
+  };
+  for (const [field, message] of Object.entries(empty)) {
+    for (
+      const [path, body, pointer] of [
+        ["/api/v1/tasks", { task: { executorName: "a", [field]: "" } }, `/task/${field}`],
+        ["/api/v1/tasks", { executorName: "a", [field]: "" }, `/${field}`],
+        [
+          "/api/v1/tasks/batch",
+          { tasks: [{ executorName: "a" }, { executorName: "a", [field]: "" }] },
+          `/tasks/1/${field}`,
+        ],
+      ] as const
+    ) {
+      const refused = await app.call("POST", path, body);
+      assertProblem(refused, 400);
+      // Once, as empty: not again as a bad time or key.
+      assert.deepEqual(refused.body.errors, [{ field: pointer, message }], JSON.stringify(body));
+    }
+  }
+  // snake_case is read as its camelCase name, and every empty field is named.
+  const all = await app.call("POST", "/api/v1/tasks", {
+    executor_name: "a",
+    run_at: "",
+    idempotency_key: "",
+    group_key: "",
+  });
+  assertProblem(all, 400);
+  assert.deepEqual(
+    all.body.errors.map((e: { field: string }) => e.field).sort(),
+    ["/groupKey", "/idempotencyKey", "/runAt"],
+  );
+  assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, [], "none stored");
+  // null (or the field left out) is none: the task runs now, without a key.
+  const none = await createTask(app, {
+    executorName: "a",
+    runAt: null,
+    idempotencyKey: null,
+    groupKey: null,
+  });
+  assert.equal(none.idempotencyKey, null);
+  assert.ok(Math.abs(Date.parse(none.runAt) - Date.now()) < 60_000, none.runAt);
+});
+
 Deno.test("a schedule whose task was stored with an empty metadata key, before such keys were refused, still fires", async () => {
   await using app = await startApp();
   await createExecutor(app, { name: "a" });

@@ -38,21 +38,21 @@ export function parseTime(value: unknown): number | undefined {
 
 /**
  * Reads a time that may be none (a schedule's `startAt` and `endAt`, a task's `runAt`): `null` for
- * none — `null`, `""` (a task's `runAt`: schedules refuse `""` before they read a time), or the
- * epoch however it is written (`0`, `"0"`,
- * `"1970-01-01T00:00:00Z"`), as gRPC's zero timestamp is none — else epoch ms as `parseTime`
- * reads them, or `undefined` when the value is not a time. The string `"0"` (how a command line
- * or a query sends 0) was 1970 where the number 0 was none.
+ * none — `null`, or the epoch however it is written (`0`, `"0"`, `"1970-01-01T00:00:00Z"`), as
+ * gRPC's zero timestamp is none — else epoch ms as `parseTime` reads them, or `undefined` when the
+ * value is not a time, `""` too (its readers refuse it as empty first, naming the field: it was a
+ * task's `runAt` left out until 2026-12-07). The string `"0"` (how a command line or a query
+ * sends 0) was 1970 where the number 0 was none.
  *
  * @example
  * ```ts
  * import { parseOptionalTime } from "./time.ts";
- * console.log(parseOptionalTime(0), parseOptionalTime("0"), parseOptionalTime("")); // null null null
- * console.log(parseOptionalTime("1000"), parseOptionalTime("soon")); // 1000 undefined
+ * console.log(parseOptionalTime(0), parseOptionalTime("0"), parseOptionalTime(null)); // null null null
+ * console.log(parseOptionalTime("1000"), parseOptionalTime("soon"), parseOptionalTime("")); // 1000 undefined undefined
  * ```
  */
 export function parseOptionalTime(value: unknown): number | null | undefined {
-  if (value === null || value === "") return null;
+  if (value === null) return null;
   const ms = parseTime(value);
   return ms === 0 ? null : ms;
 }

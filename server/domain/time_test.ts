@@ -79,9 +79,9 @@ Deno.test("parseTime() refuses numbers that are not whole milliseconds, and othe
   }
 });
 
-Deno.test('parseOptionalTime() reads the epoch as none however it is written, as null and "" are', () => {
+Deno.test('parseOptionalTime() reads the epoch as none however it is written, as null is; "" is no time', () => {
   for (
-    const none of [null, "", 0, "0", "00", "1970-01-01T00:00:00Z", "1970-01-01T02:00:00+02:00"]
+    const none of [null, 0, "0", "00", "1970-01-01T00:00:00Z", "1970-01-01T02:00:00+02:00"]
   ) {
     assert.equal(parseOptionalTime(none), null, JSON.stringify(none));
   }
@@ -89,5 +89,6 @@ Deno.test('parseOptionalTime() reads the epoch as none however it is written, as
   assert.equal(parseOptionalTime("1906459200000"), 1_906_459_200_000);
   assert.equal(parseOptionalTime("2030-06-01T12:00:00Z"), Date.UTC(2030, 5, 1, 12));
   assert.equal(parseOptionalTime("soon"), undefined);
+  assert.equal(parseOptionalTime(""), undefined);
   assert.equal(parseOptionalTime(-1), undefined);
 });

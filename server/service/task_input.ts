@@ -32,6 +32,14 @@ const FIELDS = [
   "groupKey",
 ];
 
+/** What a task's optional string fields sent as `""` are told: leave them out, or send null. */
+const EMPTY_MESSAGES: Record<string, string> = {
+  runAt: "Must not be empty: leave the field out (or send null) to run the task now",
+  idempotencyKey: "Must not be empty: leave the field out (or send null) for no idempotency key",
+  groupKey:
+    "Must not be empty: leave the field out (or send null) for the executor's groupKeyPointer to decide",
+};
+
 /**
  * Checks task data at `pointer` against the limits (depth, size, numbers, strings; see
  * `checkJsonValue`); pushes the first bad spot onto `violations` and returns `false` if any.
@@ -56,7 +64,10 @@ export function checkTaskData(
  * `FIRE_KEY_PREFIX` only when `options.scheduled` (a schedule's fire creates it: a client's task
  * with the key of a fire to come took that fire's place, and with a far `runAt` and the `skip`
  * overlap policy held every fire after it); `runAt` is read by `parseOptionalTime` (none, that is
- * now: `null`, `""` or the epoch, `"0"` as 0).
+ * now: `null` or the epoch, `"0"` as 0). `runAt`, `idempotencyKey` and `groupKey` sent as `""` are
+ * refused naming them (`EMPTY_MESSAGES`), as every schedule field is: no time, key or group key is
+ * empty, and each read it as left out. (gRPC, whose proto3 strings and zero timestamp cannot be
+ * told from unset, never passes `""` here: it leaves the field out.)
  */
 export function parseTaskInput(
   input: unknown,
@@ -71,9 +82,17 @@ export function parseTaskInput(
     fail("", "Must be an object");
     return null;
   }
-  const obj = input as Record<string, unknown>;
-  for (const key of Object.keys(obj)) {
+  const given = input as Record<string, unknown>;
+  for (const key of Object.keys(given)) {
     if (!FIELDS.includes(key)) fail(escapePointer(key), "Unknown field");
+  }
+  // Refused once, as empty, and then read as left out, not refused again as a bad value.
+  const obj = { ...given };
+  for (const [key, message] of Object.entries(EMPTY_MESSAGES)) {
+    if (obj[key] === "") {
+      fail(key, message);
+      delete obj[key];
+    }
   }
 
   const executorName = obj.executorName;
@@ -110,7 +129,7 @@ export function parseTaskInput(
 
   let idempotencyKey: string | null = null;
   const key = obj.idempotencyKey;
-  if (key !== undefined && key !== null && key !== "") {
+  if (key !== undefined && key !== null) {
     if (typeof key !== "string") fail("idempotencyKey", "Must be a string");
     else if (key.startsWith(FIRE_KEY_PREFIX) && !options.scheduled) {
       fail(
@@ -127,7 +146,7 @@ export function parseTaskInput(
   }
 
   let groupKey: string | null = null;
-  if (obj.groupKey !== undefined && obj.groupKey !== null && obj.groupKey !== "") {
+  if (obj.groupKey !== undefined && obj.groupKey !== null) {
     const problem = groupKeyProblem(obj.groupKey);
     if (problem) fail("groupKey", problem);
     else groupKey = obj.groupKey as string;

@@ -139,14 +139,22 @@ export const TASK_SCHEMAS: Record<string, Json> = {
       priority: { type: ["integer", "null"], minimum: -1000000, maximum: 1000000 },
       runAt: {
         anyOf: [...TIME_IN_BODY.anyOf, { type: "null" }],
-        description: `${TIME_IN_BODY.description}; default now, as null, "" or the epoch (0, "0")`,
+        description:
+          `${TIME_IN_BODY.description}; default now, as null or the epoch (0, "0"); "" is refused naming the field (leave it out or send null)`,
       },
       idempotencyKey: {
         type: ["string", "null"],
+        minLength: 1,
         maxLength: DEFAULT_LIMITS.idempotencyKeyChars,
-        description: "No U+0000",
+        description:
+          'No U+0000; "" is refused naming the field (leave it out or send null for none)',
       },
-      ...GROUP_KEY_PROPERTY,
+      groupKey: {
+        ...GROUP_KEY_PROPERTY.groupKey,
+        minLength: 1,
+        description:
+          `${GROUP_KEY_PROPERTY.groupKey.description}; "" is refused naming the field (leave it out or send null)`,
+      },
     },
   },
 };
