@@ -206,6 +206,10 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
       'Invalid key: --scope "read": Must not repeat "read"',
     ],
     [
+      ["create", "--name", "dup", "--scope", "worker", "--executor", "a", "--executor", "a"],
+      'Invalid key: --executor "a": Must not repeat "a"',
+    ],
+    [
       ["create", "--name", "x", "--scope", "read", "--executor", "send_email"],
       "Invalid key: --executor: Only producer and worker keys are limited to executors",
     ],

@@ -56,8 +56,8 @@ const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
 /**
  * Reads what a caller asks a key to be for: `name` (1 to `keyNameChars` characters, no control
  * or text-direction characters), `scopes` (one or more of `SCOPES`, each once) and `executors`
- * (executor names a producer or worker key is limited to: required for worker keys, optional for
- * producer keys, refused for others; absent or `null` = every executor).
+ * (executor names, each once, a producer or worker key is limited to: required for worker keys,
+ * optional for producer keys, refused for others; absent or `null` = every executor).
  *
  * @throws {InvalidArgumentError} naming each bad field by JSON pointer
  */
@@ -135,7 +135,10 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
             field: `/executors/${i}`,
             message: `Must be an executor name: ${NAME_MESSAGE}`,
           });
-        } else if (!limitedTo!.includes(executor)) limitedTo!.push(executor);
+        } else if (limitedTo!.includes(executor)) {
+          // As a repeated scope is: a repeat is a slip in the list, which it would hide.
+          violations.push({ field: `/executors/${i}`, message: `Must not repeat "${executor}"` });
+        } else limitedTo!.push(executor);
       });
     }
   } else if (granted.includes("worker")) {

@@ -66,15 +66,20 @@ Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
   );
 });
 
-Deno.test("parseKeySpec() accepts producer keys for every executor and drops repeats", () => {
+Deno.test("parseKeySpec() accepts producer keys for every executor, and refuses a repeated executor as a repeated scope", () => {
   assert.deepEqual(parseKeySpec({ name: "shop", scopes: ["producer"] }), {
     name: "shop",
     scopes: ["producer"],
     executors: null,
   });
   assert.deepEqual(
-    parseKeySpec({ name: "mailer", scopes: ["worker", "producer"], executors: ["a", "a", "b"] }),
+    parseKeySpec({ name: "mailer", scopes: ["worker", "producer"], executors: ["a", "b"] }),
     { name: "mailer", scopes: ["worker", "producer"], executors: ["a", "b"] },
+  );
+  // A repeat was dropped without a word, where a repeated scope is refused.
+  assert.deepEqual(
+    violations({ name: "mailer", scopes: ["worker", "producer"], executors: ["a", "b", "a"] }),
+    ['/executors/2 Must not repeat "a"'],
   );
 });
 

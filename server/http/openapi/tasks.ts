@@ -288,7 +288,7 @@ export const TASK_PATHS: Record<string, Json> = {
         {
           ...queryParam(
             "ids",
-            `Task ids, comma-separated or repeated: 1 to ${DEFAULT_LIMITS.watchTaskIds}`,
+            `Task ids, comma-separated or repeated: 1 to ${DEFAULT_LIMITS.watchTaskIds}; an id named twice is waited for once (one task event)`,
             {
               type: "array",
               minItems: 1,
