@@ -22,6 +22,7 @@ import {
   InvalidArgumentError,
 } from "../domain/errors.ts";
 import { idFloorAt, isId } from "../domain/id.ts";
+import { KEY_ID } from "../domain/key_id.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
@@ -533,6 +534,9 @@ export interface KeyUse {
   at: number;
 }
 
+/** A key list cursor: the key's `createdAt`, then its id (`KEY_ID`, the one rule of key ids). */
+const KEY_CURSOR = new RegExp(`^(\\d{1,16}):(${KEY_ID})$`);
+
 /**
  * The key a `keyListPage` cursor (`<createdAt>:<id>`) points after; `null` without a cursor.
  *
@@ -540,7 +544,7 @@ export interface KeyUse {
  */
 export function keyCursor(cursor: string | undefined): { at: number; id: string } | null {
   if (cursor === undefined || cursor === "") return null;
-  const match = /^(\d{1,16}):([0-9a-f]{16})$/.exec(cursor);
+  const match = KEY_CURSOR.exec(cursor);
   if (!match) {
     throw new InvalidArgumentError(`Invalid cursor "${cursor.slice(0, 100)}"`, [
       { field: "cursor", message: "Must be a cursor from a previous page" },
