@@ -452,3 +452,43 @@ Deno.test("the original interface names a bad field as taskexecutor.v1 does: its
     );
   }
 });
+
+Deno.test("REST stats take an executor served only by pollers (original and v1 GetNextTask) as served: noWorkers is false while one polls or runs its task", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  const stats = async (): Promise<Record<string, Json>> => {
+    const response = await fetch(`${manager.httpUrl}/api/v1/stats`);
+    assert.equal(response.status, 200);
+    const body = await response.json();
+    return Object.fromEntries(body.executors.map((s: Json) => [s.executorName, s]));
+  };
+  const figures = (s: Json) => [s.workers, s.byStatus.pending, s.byStatus.in_progress, s.noWorkers];
+  await legacyCall(client, "RegisterExecutor", { executor_name: "polled" });
+  for (let n = 0; n < 3; n++) {
+    await legacyCall(client, "AddTask", { executor_name: "polled", data: json({ n }) });
+  }
+  await manager.service.createExecutor({ name: "orphan" });
+  await manager.service.createTask({ executorName: "orphan", data: {} });
+  await manager.service.createExecutor({ name: "later" });
+  await manager.service.createTask({
+    executorName: "later",
+    data: {},
+    runAt: "2100-01-01T00:00:00Z",
+  });
+  let now = await stats();
+  assert.deepEqual(figures(now.polled), [0, 3, 0, true], "nobody polled it yet");
+
+  // A poller runs one task: 0 connected workers, yet served.
+  const task = await nextTask(client, "polled");
+  now = await stats();
+  assert.deepEqual(figures(now.polled), [0, 2, 1, false]);
+  assert.deepEqual(figures(now.orphan), [0, 1, 0, true], "nobody polls this one");
+  // Between two tasks of the poller: none in progress, but it polled a moment ago.
+  await legacyCall(client, "UpdateTaskStatus", { id: task.id, status: "TASK_STATUS_COMPLETED" });
+  assert.deepEqual(figures((await stats()).polled), [0, 2, 0, false]);
+
+  // The v1 unary GetNextTask polls too, even when nothing of the executor is ready yet.
+  assert.deepEqual(figures(now.later), [0, 1, 0, true]);
+  assert.deepEqual(await manager.engine.claim("w1", ["later"], 1), []);
+  assert.deepEqual(figures((await stats()).later), [0, 1, 0, false]);
+});

@@ -111,7 +111,7 @@ Deno.test("REST stats and the command line's stats show a paused executor, serve
 
 Deno.test({
   ...skipUnless(
-    "the dashboard card of a paused executor says it is paused, with a worker connected or none",
+    "the dashboard card of a paused executor says it is paused, with a worker connected or none; one that only a poller serves raises no alert",
     chromiumMissing(),
   ),
   async fn() {
@@ -120,6 +120,13 @@ Deno.test({
     await manager.service.createExecutor({ name: "orphan" });
     await manager.service.createTask({ executorName: "held", data: {} });
     await manager.service.createTask({ executorName: "orphan", data: {} });
+    // Served by a client of the original interface that polls: no connected worker, one task
+    // running and one waiting.
+    await manager.service.createExecutor({ name: "polled" });
+    await manager.service.createTask({ executorName: "polled", data: {} });
+    await manager.service.createTask({ executorName: "polled", data: {} });
+    using client = legacyClient(manager.grpcAddress);
+    await legacyCall(client, "GetNextTask", { executor_name: "polled" });
     const worker = await TestWorker.connect(manager.grpcAddress, {
       workerId: "w1",
       executors: ["held"],
@@ -141,6 +148,10 @@ Deno.test({
         await orphan.locator(".warning").textContent(),
         "Tasks are waiting and no worker serves this executor",
       );
+      const polled = page.locator("article.card[data-executor='polled']");
+      assert.equal(await polled.locator("h2 .muted").textContent(), "0 workers");
+      assert.equal(await polled.locator(".warning").count(), 0);
+      assert.doesNotMatch(await polled.getAttribute("class") ?? "", /\balert\b/);
     } finally {
       await browser.close();
       await worker.close();

@@ -670,6 +670,8 @@ export class Engine implements AsyncDisposable {
         { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
       ]);
     }
+    // Served, as far as stats tell (`noWorkers`): this worker is listed nowhere else.
+    this.#registry.notePoll(executorNames, this.now());
     // After the last await of the checks; the leases claimed hold the id on after the call.
     return await this.#whileHolding(
       workerId,

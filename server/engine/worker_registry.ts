@@ -8,6 +8,7 @@ import type { Task } from "../domain/task.ts";
 import {
   GONE_KEPT,
   GONE_KEPT_MS,
+  POLL_SERVES_MS,
   RUNNING_LISTED,
   type WorkerDirectory,
   type WorkerSnapshot,
@@ -224,6 +225,11 @@ export class WorkerRegistry implements WorkerDirectory {
   #heldByExecutor = new Map<string, number>();
   /** Workers whose last connection ended, by worker id, oldest first (see `gone`). */
   #gone = new Map<string, WorkerSnapshot>();
+  /**
+   * When a worker without a stream last polled each executor here, oldest first (see `polled`):
+   * kept `POLL_SERVES_MS`, so it holds no more than the executors polled in that time.
+   */
+  #polls = new Map<string, number>();
 
   /** Registers an open connection. */
   add(session: WorkerSession): void {
@@ -259,6 +265,28 @@ export class WorkerRegistry implements WorkerDirectory {
       this.#gone.delete(id);
     }
     return [...this.#gone.values()].reverse();
+  }
+
+  /** Notes a poll of these executors at `now` by a worker without a stream (unary `GetNextTask`). */
+  notePoll(executorNames: readonly string[], now: number): void {
+    for (const name of executorNames) {
+      this.#polls.delete(name);
+      this.#polls.set(name, now);
+    }
+    this.#forgetPolls(now);
+  }
+
+  /** Executors a worker without a stream polled since `now − POLL_SERVES_MS`. */
+  polled(now: number): ReadonlySet<string> {
+    this.#forgetPolls(now);
+    return new Set(this.#polls.keys());
+  }
+
+  #forgetPolls(now: number): void {
+    for (const [name, at] of this.#polls) {
+      if (at >= now - POLL_SERVES_MS) break;
+      this.#polls.delete(name);
+    }
   }
 
   /** Every open connection. */

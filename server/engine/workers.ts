@@ -35,7 +35,19 @@ export interface WorkerDirectory {
    * newest first (kept `GONE_KEPT_MS`, at most `GONE_KEPT`).
    */
   gone?(): WorkerSnapshot[];
+  /**
+   * Executors that a worker without a stream (a unary `GetNextTask`: the original interface's
+   * pollers, the v1 unary call) polled on this manager since `now − POLL_SERVES_MS`.
+   */
+  polled?(now: number): ReadonlySet<string>;
 }
+
+/**
+ * How long a poll of an executor by a worker without a stream counts it as served (60 s, in ms):
+ * such a worker is listed nowhere, and polls again only when its handler is done or its wait
+ * between polls ends (the original-shape Go SDK's is 2 s at most).
+ */
+export const POLL_SERVES_MS = 60_000;
 
 /** How long a gone worker is still listed (10 minutes, in ms), and how many at most. */
 export const GONE_KEPT_MS = 10 * 60_000;
@@ -62,4 +74,41 @@ export function workersServing(
     for (const name of worker.executors) counts.set(name, (counts.get(name) ?? 0) + 1);
   }
   return counts;
+}
+
+/** Who serves the executors on this manager: see `workersServing` and `WorkerDirectory.polled`. */
+export interface Served {
+  /** Connected workers (work streams) serving each executor, by name. */
+  workers: ReadonlyMap<string, number>;
+  /** Executors a worker without a stream polled within `POLL_SERVES_MS`. */
+  polled: ReadonlySet<string>;
+}
+
+/** Who serves the executors on this manager at `now`. */
+export function servedBy(directory: WorkerDirectory, now: number): Served {
+  return {
+    workers: workersServing(directory.list()),
+    polled: directory.polled?.(now) ?? new Set(),
+  };
+}
+
+/**
+ * Whether tasks of an executor wait with no worker of any kind serving it: some are pending, none
+ * is in progress (a task in progress has a worker, on this manager or another sharing the store,
+ * until its lease ends), no worker connected here serves it, and no worker without a stream polled
+ * it here within `POLL_SERVES_MS`.
+ *
+ * @example
+ * ```ts
+ * import { noWorkers } from "./workers.ts";
+ * const stats = { executorName: "a", byStatus: { pending: 2, in_progress: 1 } };
+ * console.log(noWorkers(stats, { workers: new Map(), polled: new Set() })); // false
+ * ```
+ */
+export function noWorkers(
+  stats: { executorName: string; byStatus: { pending: number; in_progress: number } },
+  served: Served,
+): boolean {
+  return stats.byStatus.pending > 0 && stats.byStatus.in_progress === 0 &&
+    (served.workers.get(stats.executorName) ?? 0) === 0 && !served.polled.has(stats.executorName);
 }

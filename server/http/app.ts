@@ -8,7 +8,7 @@ import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { checkedRef, type RefKind } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import { movePointers } from "../domain/pointers.ts";
-import { type WorkerDirectory, workersServing } from "../engine/workers.ts";
+import { servedBy, type WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { BulkService } from "../service/bulk.ts";
 import { readDlqFilter } from "../service/dlq.ts";
@@ -488,8 +488,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {
     const stats = await service.taskStats({ executorName: queryOf(c).executorName });
-    const serving = workersServing(workers.list());
-    return c.json({ executors: stats.map((s) => presentStats(s, serving)) });
+    const served = servedBy(workers, service.now());
+    return c.json({ executors: stats.map((s) => presentStats(s, served)) });
   });
   app.get("/api/v1/history", async (c) => {
     const options = { caller: callerOf(c), signal: c.req.raw.signal };

@@ -7,7 +7,7 @@ import type { DlqEntry } from "../domain/dlq.ts";
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { Executor } from "../domain/executor.ts";
 import type { Task, TaskError } from "../domain/task.ts";
-import type { WorkerSnapshot } from "../engine/workers.ts";
+import { noWorkers, type Served, type WorkerSnapshot } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { echoed, HttpError } from "./http_error.ts";
@@ -552,22 +552,21 @@ export function presentWorker(worker: WorkerSnapshot): JsonObject {
 }
 
 /**
- * One executor's figures as API JSON, with how many connected workers serve it (`servingEach`, by
- * executor: `workersServing`); `noWorkers` flags tasks waiting that nobody can run, `paused` an
- * executor whose tasks wait until it is resumed.
+ * One executor's figures as API JSON, with who serves it on this manager (`served`: `servedBy`):
+ * `workers` counts its connected workers, `noWorkers` flags tasks waiting with no worker of any
+ * kind serving it (see `noWorkers`), `paused` an executor whose tasks wait until it is resumed.
  */
 export function presentStats(
   stats: ExecutorTaskStats & { paused?: boolean },
-  servingEach: ReadonlyMap<string, number>,
+  served: Served,
 ): JsonObject {
-  const serving = servingEach.get(stats.executorName) ?? 0;
   return {
     executorName: stats.executorName,
     byStatus: { ...stats.byStatus },
     dlqSize: stats.dlqSize,
     oldestPendingAt: rfc3339(stats.oldestPendingRunAt),
-    workers: serving,
-    noWorkers: stats.byStatus.pending > 0 && serving === 0,
+    workers: served.workers.get(stats.executorName) ?? 0,
+    noWorkers: noWorkers(stats, served),
     paused: stats.paused ?? false,
   };
 }

@@ -54,7 +54,9 @@ function executorCard(stat, recent, { now, statuses }) {
   const by = stat.byStatus ?? {};
   const waiting = (by.pending ?? 0) > 0;
   const paused = stat.paused === true;
-  const stranded = waiting && (stat.noWorkers || (stat.workers ?? 0) === 0);
+  // `workers` counts connected workers only: a worker that polls (the original interface's
+  // GetNextTask) serves it too, which `noWorkers` tells.
+  const stranded = waiting && stat.noWorkers === true;
   const name = stat.executorName;
   const workers = `${stat.workers ?? 0} worker${stat.workers === 1 ? "" : "s"}`;
   // A paused executor hands out no task, served or not: that is what its waiting tasks wait for.

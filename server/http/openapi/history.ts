@@ -45,7 +45,11 @@ export const HISTORY_SCHEMAS: Record<string, Json> = {
       dlqSize: { type: "integer" },
       oldestPendingAt: nullableTime,
       workers: { type: "integer", description: "Connected workers serving this executor" },
-      noWorkers: { type: "boolean", description: "Tasks are pending and no worker serves them" },
+      noWorkers: {
+        type: "boolean",
+        description:
+          "Tasks are pending, none is in progress, and no worker connected to this manager serves the executor nor polled it here (GetNextTask) in the last 60 s",
+      },
       paused: {
         type: "boolean",
         description:
