@@ -1,8 +1,8 @@
 /**
  * A paused executor (`enabled: false`) says so wherever its waiting tasks are reported: the
- * original interface's `GetNextTask` (FAILED_PRECONDITION naming the pause), `UpdateExecutor`
- * pausing one (a warning in the log), REST stats (`paused`), the command line's `stats` and the
- * admin page's dashboard card, with or without a worker connected.
+ * original interface's `GetNextTask` (FAILED_PRECONDITION naming the pause), `CreateExecutor` or
+ * `UpdateExecutor` pausing one (a warning in the log), REST stats (`paused`), the command line's
+ * `stats` and the admin page's dashboard card, with or without a worker connected.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -80,6 +80,46 @@ Deno.test("an UpdateExecutor of the original interface that pauses an executor i
   } finally {
     setLogger(createLogger({ level: "warn", format: "json" }));
     client.close();
+  }
+});
+
+Deno.test("a CreateExecutor of the original interface that leaves enabled out makes a paused executor, logged as such; GetNextTask's refusal names both calls", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  const lines: string[] = [];
+  setLogger(createLogger({ level: "warn", format: "json", write: (line) => lines.push(line) }));
+  try {
+    // `enabled` left out: the original proto sends false, and the executor is made paused, as
+    // the earlier system made it.
+    const created = await legacyCall(client, "CreateExecutor", { config: { name: "made" } });
+    assert.equal(created.executor.enabled, false);
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.executor === "made");
+    assert.ok(warning, lines.join("\n"));
+    assert.match(warning.msg, /^Executor "made" is paused by a CreateExecutor of the original /);
+    assert.match(
+      warning.msg,
+      /enabled is false \(what the original proto sends when it is left out\)/,
+    );
+    await legacyCall(client, "AddTask", { executor_name: "made", data: Buffer.from("{}") });
+    const error = await legacyCall(client, "GetNextTask", { executor_name: "made" }).then(
+      () => assert.fail("a task of a paused executor was handed out"),
+      (error: grpc.ServiceError) => error,
+    );
+    assert.equal(error.code, grpc.status.FAILED_PRECONDITION, error.details);
+    assert.match(
+      error.details,
+      /a CreateExecutor or UpdateExecutor of the original interface sets enabled to what it sends, false when left out\)$/,
+    );
+
+    // Sent enabled: nothing is logged.
+    lines.length = 0;
+    const active = await legacyCall(client, "CreateExecutor", {
+      config: { name: "active", enabled: true },
+    });
+    assert.equal(active.executor.enabled, true);
+    assert.deepEqual(lines, []);
+  } finally {
+    setLogger(createLogger({ level: "warn", format: "json" }));
   }
 });
 

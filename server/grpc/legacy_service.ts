@@ -46,15 +46,30 @@ import { parseResults } from "./worker_service.ts";
 
 /**
  * Why `GetNextTask` hands out nothing of a paused executor, and how to resume it: the original
- * proto's `enabled` has no presence, so an `UpdateExecutor` that leaves it out pauses the
- * executor (as the earlier system did: an update replaces the config).
+ * proto's `enabled` has no presence, so a `CreateExecutor` or `UpdateExecutor` that leaves it out
+ * makes the executor paused (as the earlier system did: the config is taken as sent).
  */
 export function pausedMessage(executorName: string): string {
   return `Executor "${executorName}" is paused (enabled: false): no task is handed out until it ` +
     `is resumed (\`executors resume ${executorName}\`, the admin page, PUT ` +
     `/api/v1/executors/${executorName} {"enabled": true}, or an UpdateExecutor with enabled: ` +
-    "true; an UpdateExecutor of the original interface sets enabled to what it sends, false " +
-    "when left out)";
+    "true; a CreateExecutor or UpdateExecutor of the original interface sets enabled to what it " +
+    "sends, false when left out)";
+}
+
+/**
+ * Logs that a `CreateExecutor` or `UpdateExecutor` (`call`) of the original interface made
+ * `executor` paused: its config's `enabled` is false, which is also what the original proto sends
+ * when the field is left out.
+ */
+function warnPaused(call: string, executor: Executor, caller: Principal): void {
+  if (executor.enabled) return;
+  log.warn(
+    `Executor "${executor.name}" is paused by ${call} of the original interface: its config's ` +
+      "enabled is false (what the original proto sends when it is left out); no task is " +
+      "handed out until it is resumed",
+    { executor: executor.name, keyId: caller.keyId },
+  );
 }
 
 /** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */
@@ -318,23 +333,16 @@ export function createLegacyService(
       // The report checked that the caller may work this executor: it may see the task it settled.
       return { task: taskToLegacy(await service.getTask(req.id)) };
     }),
-    CreateExecutor: unary(async (req, caller) => ({
-      executor: executorToLegacy(
-        await service.createExecutor(configFromLegacy(req.config), { caller }),
-      ),
-    })),
+    CreateExecutor: unary(async (req, caller) => {
+      const executor = await service.createExecutor(configFromLegacy(req.config), { caller });
+      warnPaused("a CreateExecutor", executor, caller);
+      return { executor: executorToLegacy(executor) };
+    }),
     UpdateExecutor: unary(async (req, caller) => {
       const executor = await service.updateExecutor(req.id, configFromLegacy(req.config), {
         caller,
       });
-      if (!executor.enabled) {
-        log.warn(
-          `Executor "${executor.name}" is paused by an UpdateExecutor of the original interface: ` +
-            "its config's enabled is false (what the original proto sends when it is left " +
-            "out); no task is handed out until it is resumed",
-          { executor: executor.name, keyId: caller.keyId },
-        );
-      }
+      warnPaused("an UpdateExecutor", executor, caller);
       return { executor: executorToLegacy(executor) };
     }),
     GetExecutor: unary(async (req, caller) => ({
