@@ -8,6 +8,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
 import { violationsFromMetadata } from "@tasks-executor/proto";
 import { fileURLToPath } from "node:url";
+import { createLogger, setLogger } from "../server/log.ts";
 import { startTestManager } from "./_manager.ts";
 import { INTERRUPTED_BY_HAND } from "../server/domain/task.ts";
 import { runToEnd } from "./fixtures/process.ts";
@@ -491,4 +492,52 @@ Deno.test("REST stats take an executor served only by pollers (original and v1 G
   assert.deepEqual(figures(now.later), [0, 1, 0, true]);
   assert.deepEqual(await manager.engine.claim("w1", ["later"], 1), []);
   assert.deepEqual(figures((await stats()).later), [0, 1, 0, false]);
+});
+
+Deno.test("a dlq_config that leaves enabled out turns the DLQ off, as the original did, and the log says so; one left out keeps the DLQ", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  const lines: string[] = [];
+  setLogger(createLogger({ level: "warn", format: "json", write: (line) => lines.push(line) }));
+  const warnings = () =>
+    lines.map((l) => JSON.parse(l)).filter((l) => /^The DLQ of executor/.test(l.msg));
+  try {
+    // Only queue_name set: the original proto sends enabled false beside it.
+    const created = await legacyCall(client, "CreateExecutor", {
+      config: { name: "dead_end", enabled: true, dlq_config: { queue_name: "graveyard" } },
+    });
+    assert.deepEqual(created.executor.config.dlq_config, {
+      enabled: false,
+      queue_name: "graveyard",
+    });
+    const [warning, ...more] = warnings();
+    assert.deepEqual(more, []);
+    assert.equal(warning.executor, "dead_end");
+    assert.match(
+      warning.msg,
+      /^The DLQ of executor "dead_end" is off by a CreateExecutor of the original interface: its dlq_config's enabled is false \(what the original proto sends when it is left out\)/,
+    );
+
+    lines.length = 0;
+    await legacyCall(client, "UpdateExecutor", {
+      id: "dead_end",
+      config: { enabled: true, dlq_config: { queue_name: "graveyard" } },
+    });
+    assert.match(warnings()[0]?.msg ?? lines.join("\n"), /is off by an UpdateExecutor of the/);
+
+    // dlq_config left out keeps the DLQ as it is; enabled sent turns it on: nothing is logged.
+    lines.length = 0;
+    await legacyCall(client, "UpdateExecutor", {
+      id: "dead_end",
+      config: { enabled: true, dlq_config: { enabled: true } },
+    });
+    const kept = await legacyCall(client, "UpdateExecutor", {
+      id: "dead_end",
+      config: { enabled: true },
+    });
+    assert.equal(kept.executor.config.dlq_config.enabled, true);
+    assert.deepEqual(lines, []);
+  } finally {
+    setLogger(createLogger({ level: "warn", format: "json" }));
+  }
 });

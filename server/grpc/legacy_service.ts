@@ -72,6 +72,26 @@ function warnPaused(call: string, executor: Executor, caller: Principal): void {
   );
 }
 
+/**
+ * Logs that a `CreateExecutor` or `UpdateExecutor` (`call`) of the original interface whose config
+ * holds a `dlq_config` turned `executor`'s DLQ off: that message's `enabled` has no presence either,
+ * so a `dlq_config` that leaves it out (to set only `queue_name`, say) turns the DLQ off.
+ */
+function warnDlqOff(
+  call: string,
+  sent: LegacyExecutorConfigMessage | null,
+  executor: Executor,
+  caller: Principal,
+): void {
+  if (!sent?.dlqConfig || executor.dlqConfig.enabled) return;
+  log.warn(
+    `The DLQ of executor "${executor.name}" is off by ${call} of the original interface: its ` +
+      "dlq_config's enabled is false (what the original proto sends when it is left out); a " +
+      "task out of attempts then ends failed instead of in the DLQ",
+    { executor: executor.name, keyId: caller.keyId },
+  );
+}
+
 /** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */
 export function legacyWorkerId(caller: Principal): string {
   return `${LEGACY_WORKER_PREFIX}${caller.keyId}`;
@@ -180,8 +200,9 @@ function executorToLegacy(executor: Executor): LegacyExecutorMessage {
 /**
  * Reads an original `ExecutorConfig` into the untrusted input `parseExecutorConfig` takes, which
  * reads the original enum names and numbers and `Duration`s itself. `enabled` has no presence in
- * the original proto and is taken as sent; an absent sub-message, a 0 enum and a 0 `max_attempts`
- * keep the current (or default) value.
+ * the original proto and is taken as sent, the config's and a present `dlq_config`'s alike (see
+ * `warnPaused`, `warnDlqOff`); an absent sub-message, a 0 enum and a 0 `max_attempts` keep the
+ * current (or default) value.
  */
 function configFromLegacy(message: LegacyExecutorConfigMessage | null): Record<string, unknown> {
   if (!message) return {};
@@ -336,6 +357,7 @@ export function createLegacyService(
     CreateExecutor: unary(async (req, caller) => {
       const executor = await service.createExecutor(configFromLegacy(req.config), { caller });
       warnPaused("a CreateExecutor", executor, caller);
+      warnDlqOff("a CreateExecutor", req.config, executor, caller);
       return { executor: executorToLegacy(executor) };
     }),
     UpdateExecutor: unary(async (req, caller) => {
@@ -343,6 +365,7 @@ export function createLegacyService(
         caller,
       });
       warnPaused("an UpdateExecutor", executor, caller);
+      warnDlqOff("an UpdateExecutor", req.config, executor, caller);
       return { executor: executorToLegacy(executor) };
     }),
     GetExecutor: unary(async (req, caller) => ({
