@@ -541,3 +541,29 @@ Deno.test("a dlq_config that leaves enabled out turns the DLQ off, as the origin
     setLogger(createLogger({ level: "warn", format: "json" }));
   }
 });
+
+Deno.test("DeleteExecutor of an executor still in use says how to delete it with its tasks, as the original request has no force", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  await legacyCall(client, "RegisterExecutor", { executor_name: "busy" });
+  await legacyCall(client, "AddTask", { executor_name: "busy", data: json({}) });
+  const { id } = await manager.service.getExecutorNamed("busy");
+  for (const given of ["busy", id]) {
+    const error = await refused(legacyCall(client, "DeleteExecutor", { id: given }));
+    assert.equal(error.code, grpc.status.FAILED_PRECONDITION);
+    assert.equal(
+      error.details,
+      'Cannot delete executor "busy": 1 task is pending or in progress (the original ' +
+        "DeleteExecutor has no force; to delete them too, run `tasks-executor executors delete " +
+        "busy --force`, send DELETE /api/v1/executors/busy?force=true, or call " +
+        "taskexecutor.v1.TaskExecutorManagerService/DeleteExecutor with force: true)",
+    );
+  }
+  // The ways it names work.
+  const response = await fetch(`${manager.httpUrl}/api/v1/executors/busy?force=true`, {
+    method: "DELETE",
+  });
+  assert.equal(response.status, 204, await response.text());
+  const gone = await refused(legacyCall(client, "GetExecutor", { id: "busy" }));
+  assert.equal(gone.code, grpc.status.NOT_FOUND);
+});

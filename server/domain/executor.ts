@@ -571,6 +571,22 @@ export function executorMissingError(what: string, name: string): NotFoundError 
 }
 
 /**
+ * A delete without `force` of an executor still in use (FAILED_PRECONDITION, 409): `inUse` says
+ * what holds it (`2 tasks are pending or in progress`), and the message how to delete them too
+ * (`how`: `use force`, where the call has a `force`; the original interface's, which has none,
+ * names the calls that have one).
+ */
+export class ExecutorInUseError extends FailedPreconditionError {
+  constructor(
+    readonly executorName: string,
+    readonly inUse: string,
+    how = "use force to delete them too",
+  ) {
+    super(`Cannot delete executor "${executorName}": ${inUse} (${how})`);
+  }
+}
+
+/**
  * What a delete without `force` of an executor still in use is told (FAILED_PRECONDITION, 409):
  * it has `activeTasks` tasks pending or in progress, or `schedules` schedules (the tasks are named
  * first). The stores throw it from `executorDelete`, counted in the step that deletes.
@@ -578,14 +594,12 @@ export function executorMissingError(what: string, name: string): NotFoundError 
 export function executorInUseError(
   name: string,
   counts: { activeTasks: number; schedules: number },
-): FailedPreconditionError {
+): ExecutorInUseError {
   const { activeTasks: tasks, schedules } = counts;
   const what = tasks > 0
     ? `${tasks} ${tasks === 1 ? "task is" : "tasks are"} pending or in progress`
     : `${schedules} ${schedules === 1 ? "schedule creates" : "schedules create"} its tasks`;
-  return new FailedPreconditionError(
-    `Cannot delete executor "${name}": ${what} (use force to delete them too)`,
-  );
+  return new ExecutorInUseError(name, what);
 }
 
 /**

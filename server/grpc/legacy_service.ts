@@ -26,7 +26,7 @@ import {
   NotFoundError,
   ResourceExhaustedError,
 } from "../domain/errors.ts";
-import { type Executor, EXECUTOR_NAME_PATTERN } from "../domain/executor.ts";
+import { type Executor, EXECUTOR_NAME_PATTERN, ExecutorInUseError } from "../domain/executor.ts";
 import { checkedRef } from "../domain/refs.ts";
 import {
   backslashNameRefused,
@@ -90,6 +90,17 @@ function warnDlqOff(
       "task out of attempts then ends failed instead of in the DLQ",
     { executor: executor.name, keyId: caller.keyId },
   );
+}
+
+/**
+ * How an old client deletes an executor still in use, with its tasks and schedules: the original
+ * `DeleteExecutor` has no `force`, so the calls that have one.
+ */
+export function forceHint(executorName: string): string {
+  return "the original DeleteExecutor has no force; to delete them too, run " +
+    `\`tasks-executor executors delete ${executorName} --force\`, send DELETE ` +
+    `/api/v1/executors/${executorName}?force=true, or call ` +
+    "taskexecutor.v1.TaskExecutorManagerService/DeleteExecutor with force: true";
 }
 
 /** The lease owner of an old client: one per API key (`legacy:anonymous` with AUTH=off). */
@@ -388,7 +399,15 @@ export function createLegacyService(
       };
     }),
     DeleteExecutor: unary(async (req) => {
-      await service.deleteExecutor(req.id);
+      await service.deleteExecutor(req.id).catch((error) => {
+        // "Use force" tells an old client nothing: its request has no force.
+        if (!(error instanceof ExecutorInUseError)) throw error;
+        throw new ExecutorInUseError(
+          error.executorName,
+          error.inUse,
+          forceHint(error.executorName),
+        );
+      });
       return {};
     }),
   };
