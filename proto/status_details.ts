@@ -44,6 +44,13 @@ export const IDEMPOTENCY_KEY_USED_REASON = "IDEMPOTENCY_KEY_USED";
 export const WORKER_ID_HELD_REASON = "WORKER_ID_HELD";
 
 /**
+ * `ErrorInfo.reason` of the NOT_FOUND of an executor that does not exist (or that the caller's
+ * key does not reach); its metadata `executor` is the name or id asked for. It tells that NOT_FOUND
+ * from the original interface's `GetNextTask` NOT_FOUND "no task ready", which has no detail.
+ */
+export const EXECUTOR_NOT_FOUND_REASON = "EXECUTOR_NOT_FOUND";
+
+/**
  * The metadata of a `WORKER_ID_HELD` refusal, all strings on the wire: what a worker needs to tell
  * a hold that ends by itself from another key's worker that is alive.
  */
@@ -271,6 +278,45 @@ export function workerIdHeldFromMetadata(
 ): WorkerIdHeld | undefined {
   const value = metadata?.get(STATUS_DETAILS_METADATA_KEY)[0];
   return value instanceof Uint8Array ? workerIdHeldFromDetails(value) : undefined;
+}
+
+/**
+ * The binary `google.rpc.Status` of the NOT_FOUND of an executor that does not exist: one
+ * `google.rpc.ErrorInfo` detail, reason `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata
+ * `executor` = the name or id asked for.
+ *
+ * @example
+ * ```ts
+ * import { executorNotFoundDetails, executorNotFoundFromDetails } from "@tasks-executor/proto";
+ * const bytes = executorNotFoundDetails(5, "Executor \"gone\" does not exist", "gone");
+ * console.log(executorNotFoundFromDetails(bytes)); // "gone"
+ * ```
+ *
+ * @param code gRPC status code (5 for NOT_FOUND)
+ */
+export function executorNotFoundDetails(
+  code: number,
+  message: string,
+  executor: string,
+): Uint8Array {
+  return errorInfoStatus(code, message, EXECUTOR_NOT_FOUND_REASON, { executor });
+}
+
+/**
+ * The executor a binary `google.rpc.Status` says does not exist (reason `EXECUTOR_NOT_FOUND`);
+ * `undefined` when it has no such detail (another NOT_FOUND, a manager older than it) or does not
+ * decode.
+ */
+export function executorNotFoundFromDetails(bytes: Uint8Array): string | undefined {
+  return errorInfoMetadata(bytes, EXECUTOR_NOT_FOUND_REASON)?.executor;
+}
+
+/** The executor a refusal says does not exist, from `grpc-status-details-bin`. */
+export function executorNotFoundFromMetadata(
+  metadata: grpc.Metadata | undefined,
+): string | undefined {
+  const value = metadata?.get(STATUS_DETAILS_METADATA_KEY)[0];
+  return value instanceof Uint8Array ? executorNotFoundFromDetails(value) : undefined;
 }
 
 /** The id of the task a repeated idempotency key made, from `grpc-status-details-bin`. */

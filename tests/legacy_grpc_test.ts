@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import { executorNotFoundFromMetadata, violationsFromMetadata } from "@tasks-executor/proto";
 import { fileURLToPath } from "node:url";
 import { createLogger, setLogger } from "../server/log.ts";
 import { startTestManager } from "./_manager.ts";
@@ -566,4 +566,26 @@ Deno.test("DeleteExecutor of an executor still in use says how to delete it with
   assert.equal(response.status, 204, await response.text());
   const gone = await refused(legacyCall(client, "GetExecutor", { id: "busy" }));
   assert.equal(gone.code, grpc.status.NOT_FOUND);
+});
+
+Deno.test("GetNextTask's NOT_FOUND for an executor that does not exist carries an ErrorInfo (EXECUTOR_NOT_FOUND) naming it; the NOT_FOUND of no task ready carries none", async () => {
+  await using manager = await startTestManager();
+  using client = legacyClient(manager.grpcAddress);
+  await legacyCall(client, "RegisterExecutor", { executor_name: "idle" });
+  const none = await refused(legacyCall(client, "GetNextTask", { executor_name: "idle" }));
+  assert.equal(none.code, grpc.status.NOT_FOUND);
+  assert.equal(none.details, 'No task of executor "idle" is ready');
+  assert.equal(executorNotFoundFromMetadata(none.metadata), undefined);
+
+  await legacyCall(client, "DeleteExecutor", { id: "idle" });
+  const gone = await refused(legacyCall(client, "GetNextTask", { executor_name: "idle" }));
+  assert.equal(gone.code, grpc.status.NOT_FOUND);
+  assert.equal(gone.details, 'Executor "idle" does not exist');
+  assert.equal(executorNotFoundFromMetadata(gone.metadata), "idle");
+  // Every call that names a missing executor says so alike.
+  const read = await refused(legacyCall(client, "GetExecutor", { id: "idle" }));
+  assert.equal(executorNotFoundFromMetadata(read.metadata), "idle");
+  const task = await refused(legacyCall(client, "GetTaskStatus", { id: "nope" }));
+  assert.equal(task.code, grpc.status.NOT_FOUND);
+  assert.equal(executorNotFoundFromMetadata(task.metadata), undefined);
 });

@@ -145,6 +145,18 @@ export class NotFoundError extends Error {
   override name = "NotFoundError";
 }
 
+/**
+ * The executor named (`executor`: its name or id, as asked) does not exist, or the caller's key
+ * does not reach it. Over gRPC its NOT_FOUND carries a `google.rpc.ErrorInfo` (reason
+ * `EXECUTOR_NOT_FOUND`), which tells it from the original `GetNextTask`'s NOT_FOUND "no task
+ * ready".
+ */
+export class ExecutorNotFoundError extends NotFoundError {
+  constructor(readonly executor: string) {
+    super(`Executor "${executor}" does not exist`);
+  }
+}
+
 /** The thing exists already, e.g. a duplicate name or idempotency key (HTTP 409, ALREADY_EXISTS). */
 export class ConflictError extends Error {
   override name = "ConflictError";

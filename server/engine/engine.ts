@@ -9,9 +9,9 @@
  */
 import { checkString } from "@tasks-executor/proto/json-value";
 import {
+  ExecutorNotFoundError,
   type FieldViolation,
   InvalidArgumentError,
-  NotFoundError,
   UnavailableError,
   WorkerIdHeldError,
   type WorkerIdHolder,
@@ -779,7 +779,7 @@ export class Engine implements AsyncDisposable {
     );
     for (const name of executorNames) {
       if (!(await this.#executors.get(name))) {
-        throw new NotFoundError(`Executor "${name}" does not exist`);
+        throw new ExecutorNotFoundError(name);
       }
     }
   }

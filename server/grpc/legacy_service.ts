@@ -330,6 +330,8 @@ export function createLegacyService(
         if ((await engine.executors.get(req.executorName))?.enabled === false) {
           throw new FailedPreconditionError(pausedMessage(req.executorName));
         }
+        // No detail: an executor that does not exist is an ExecutorNotFoundError, whose NOT_FOUND
+        // carries an ErrorInfo (EXECUTOR_NOT_FOUND) that tells the two apart.
         throw new NotFoundError(`No task of executor "${req.executorName}" is ready`);
       }
       return { task: taskToLegacy(task) };

@@ -5,6 +5,7 @@
 import * as grpc from "@grpc/grpc-js";
 import {
   ConflictError,
+  ExecutorNotFoundError,
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
@@ -19,6 +20,7 @@ import { log } from "../log.ts";
 import { Buffer } from "node:buffer";
 import {
   badRequestDetails,
+  executorNotFoundDetails,
   existingTaskDetails,
   STATUS_DETAILS_METADATA_KEY,
   workerIdHeldDetails,
@@ -93,8 +95,9 @@ export function statusCodeOf(error: unknown): grpc.status {
  * ALREADY_EXISTS of a repeated idempotency key names the task the key made there, as a
  * `google.rpc.ErrorInfo` (reason `IDEMPOTENCY_KEY_USED`, metadata `taskId`), and in the
  * `existing-task-id` trailer. A worker id another key holds says what holds it, as a
- * `google.rpc.ErrorInfo` (reason `WORKER_ID_HELD`, metadata `workerId`, `heldBy`, `goneWithinMs`).
- * Anything else is logged and answered with a generic INTERNAL, never
+ * `google.rpc.ErrorInfo` (reason `WORKER_ID_HELD`, metadata `workerId`, `heldBy`, `goneWithinMs`),
+ * and an executor that does not exist names it, as a `google.rpc.ErrorInfo` (reason
+ * `EXECUTOR_NOT_FOUND`, metadata `executor`). Anything else is logged and answered with a generic INTERNAL, never
  * leaked.
  *
  * @example
@@ -132,6 +135,10 @@ export function toGrpcError(error: unknown): GrpcStatusError {
   }
   if (error instanceof ConflictError && error.existing) {
     const status = existingTaskDetails(code, details, error.existing.task.id);
+    metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
+  }
+  if (error instanceof ExecutorNotFoundError) {
+    const status = executorNotFoundDetails(code, details, error.executor);
     metadata.set(STATUS_DETAILS_METADATA_KEY, Buffer.from(status));
   }
   if (error instanceof WorkerIdHeldError) {

@@ -5,6 +5,7 @@
 import {
   ConflictError,
   ExecutorChangedError,
+  ExecutorNotFoundError,
   type FieldViolation,
   InvalidArgumentError,
   NotFoundError,
@@ -69,7 +70,7 @@ const UPDATE_RETRY_MS = 25;
 
 /** The answer for an executor that does not exist, or that the caller's key does not reach. */
 function executorNotFound(idOrName: string): NotFoundError {
-  return new NotFoundError(`Executor "${idOrName}" does not exist`);
+  return new ExecutorNotFoundError(idOrName);
 }
 
 /** Executors and their task figures. */

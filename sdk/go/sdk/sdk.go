@@ -33,6 +33,7 @@ import (
 	"syscall"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -301,18 +302,37 @@ func (w *worker) register(ctx context.Context, name, schema string) error {
 	return nil
 }
 
+// executorMissing reports whether err is the manager's NOT_FOUND of an executor that does not
+// exist (deleted since Run registered it): the original interface answers NOT_FOUND when no task
+// is ready too, and tells this one by a google.rpc.ErrorInfo detail (domain "tasks-executor",
+// reason "EXECUTOR_NOT_FOUND"). A manager older than the detail sends none: its NOT_FOUND reads as
+// no task ready, as before.
+func executorMissing(err error) bool {
+	s, ok := status.FromError(err)
+	if !ok || s.Code() != codes.NotFound {
+		return false
+	}
+	for _, detail := range s.Details() {
+		info, ok := detail.(*errdetails.ErrorInfo)
+		if ok && info.GetDomain() == "tasks-executor" && info.GetReason() == "EXECUTOR_NOT_FOUND" {
+			return true
+		}
+	}
+	return false
+}
+
 // serve polls for tasks of one executor and processes them one at a time until ctx is done.
 func (w *worker) serve(ctx context.Context, name string, processor TaskProcessor) {
 	wait := w.options.PollInterval
-	// The refusal logged last: the same one again (a paused executor, at every poll) is not
-	// logged again until something else is answered.
+	// The refusal logged last: the same one again (a paused or missing executor, at every poll)
+	// is not logged again until something else is answered.
 	said := ""
 	for ctx.Err() == nil {
 		callCtx, cancel := w.call()
 		response, err := w.client.GetNextTask(callCtx, &pb.GetNextTaskRequest{ExecutorName: name})
 		cancel()
 		if err != nil {
-			if status.Code(err) == codes.NotFound {
+			if status.Code(err) == codes.NotFound && !executorMissing(err) {
 				said = ""
 			} else if err.Error() != said {
 				said = err.Error()

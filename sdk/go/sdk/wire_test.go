@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -165,36 +166,37 @@ func TestARunnerRefusedForWantOfAKeySaysHowToGiveOne(t *testing.T) {
 	}
 }
 
-// paused answers every GetNextTask as the manager answers it for a paused executor, and counts
+// refusing answers every GetNextTask with the error refusal gives for its executor, and counts
 // the calls.
-type paused struct {
+type refusing struct {
 	pb.UnimplementedTaskExecutorManagerServer
-	mu    sync.Mutex
-	polls int
+	refusal func(executor string) error
+	mu      sync.Mutex
+	polls   int
 }
 
-func (*paused) RegisterExecutor(context.Context, *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
+func (*refusing) RegisterExecutor(context.Context, *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
 	return &pb.RegisterExecutorResponse{}, nil
 }
 
-func (f *paused) GetNextTask(_ context.Context, request *pb.GetNextTaskRequest) (*pb.GetNextTaskResponse, error) {
+func (f *refusing) GetNextTask(_ context.Context, request *pb.GetNextTaskRequest) (*pb.GetNextTaskResponse, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.polls++
-	return nil, status.Errorf(codes.FailedPrecondition,
-		"Executor %q is paused (enabled: false): no task is handed out until it is resumed", request.GetExecutorName())
+	return nil, f.refusal(request.GetExecutorName())
 }
 
-func (f *paused) count() int {
+func (f *refusing) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.polls
 }
 
-func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
-	fake := &paused{}
+// pollRefused runs a runner for legacy1 against fake until it has polled 5 times at least, and
+// answers what the runner logged.
+func pollRefused(t *testing.T, fake *refusing) string {
+	t.Helper()
 	manager := startFake(t, fake)
-
 	logged := &testmanager.LockedBuffer{}
 	runner := sdk.NewRunner()
 	runner.RegisterProcessor("legacy1", &processor{handle: func(*models.Task, int) error { return nil }})
@@ -216,9 +218,45 @@ func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
 	if fake.count() < 5 {
 		t.Fatalf("%d polls, want 5 at least", fake.count())
 	}
-	said := strings.Count(logged.String(), `Executor "legacy1" is paused`)
+	return logged.String()
+}
+
+func TestARunnerLogsThatItsExecutorIsPausedOnceNotAtEveryPoll(t *testing.T) {
+	fake := &refusing{refusal: func(name string) error {
+		return status.Errorf(codes.FailedPrecondition,
+			"Executor %q is paused (enabled: false): no task is handed out until it is resumed", name)
+	}}
+	logged := pollRefused(t, fake)
+	said := strings.Count(logged, `Executor "legacy1" is paused`)
 	if said != 1 {
-		t.Fatalf("the pause was logged %d times over %d polls, want once:\n%s", said, fake.count(), logged.String())
+		t.Fatalf("the pause was logged %d times over %d polls, want once:\n%s", said, fake.count(), logged)
+	}
+}
+
+// TestARunnerLogsThatItsExecutorIsMissingOnceAndNoTaskReadyNever: the original interface answers
+// NOT_FOUND both when no task is ready and when the executor does not exist (deleted since the
+// runner registered it); the manager tells the second by a google.rpc.ErrorInfo detail.
+func TestARunnerLogsThatItsExecutorIsMissingOnceAndNoTaskReadyNever(t *testing.T) {
+	missing := &refusing{refusal: func(name string) error {
+		s, err := status.Newf(codes.NotFound, "Executor %q does not exist", name).WithDetails(
+			&errdetails.ErrorInfo{Reason: "EXECUTOR_NOT_FOUND", Domain: "tasks-executor",
+				Metadata: map[string]string{"executor": name}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Err()
+	}}
+	logged := pollRefused(t, missing)
+	if said := strings.Count(logged, `Executor "legacy1" does not exist`); said != 1 {
+		t.Fatalf("the missing executor was logged %d times over %d polls, want once:\n%s",
+			said, missing.count(), logged)
+	}
+
+	idle := &refusing{refusal: func(name string) error {
+		return status.Errorf(codes.NotFound, "No task of executor %q is ready", name)
+	}}
+	if logged := pollRefused(t, idle); strings.Contains(logged, "GetNextTask") {
+		t.Fatalf("no task ready was logged:\n%s", logged)
 	}
 }
 

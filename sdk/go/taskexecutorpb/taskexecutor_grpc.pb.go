@@ -43,6 +43,9 @@ type TaskExecutorManagerClient interface {
 	AddTask(ctx context.Context, in *AddTaskRequest, opts ...grpc.CallOption) (*AddTaskResponse, error)
 	GetTaskStatus(ctx context.Context, in *GetTaskStatusRequest, opts ...grpc.CallOption) (*GetTaskStatusResponse, error)
 	RegisterExecutor(ctx context.Context, in *RegisterExecutorRequest, opts ...grpc.CallOption) (*RegisterExecutorResponse, error)
+	// NOT_FOUND when no task is ready. An executor that does not exist is NOT_FOUND too, told apart
+	// by a `google.rpc.ErrorInfo` detail in `grpc-status-details-bin` (reason `EXECUTOR_NOT_FOUND`,
+	// domain `tasks-executor`), which the earlier system did not send and its clients skip.
 	GetNextTask(ctx context.Context, in *GetNextTaskRequest, opts ...grpc.CallOption) (*GetNextTaskResponse, error)
 	UpdateTaskStatus(ctx context.Context, in *UpdateTaskStatusRequest, opts ...grpc.CallOption) (*UpdateTaskStatusResponse, error)
 	CreateExecutor(ctx context.Context, in *CreateExecutorRequest, opts ...grpc.CallOption) (*CreateExecutorResponse, error)
@@ -167,6 +170,9 @@ type TaskExecutorManagerServer interface {
 	AddTask(context.Context, *AddTaskRequest) (*AddTaskResponse, error)
 	GetTaskStatus(context.Context, *GetTaskStatusRequest) (*GetTaskStatusResponse, error)
 	RegisterExecutor(context.Context, *RegisterExecutorRequest) (*RegisterExecutorResponse, error)
+	// NOT_FOUND when no task is ready. An executor that does not exist is NOT_FOUND too, told apart
+	// by a `google.rpc.ErrorInfo` detail in `grpc-status-details-bin` (reason `EXECUTOR_NOT_FOUND`,
+	// domain `tasks-executor`), which the earlier system did not send and its clients skip.
 	GetNextTask(context.Context, *GetNextTaskRequest) (*GetNextTaskResponse, error)
 	UpdateTaskStatus(context.Context, *UpdateTaskStatusRequest) (*UpdateTaskStatusResponse, error)
 	CreateExecutor(context.Context, *CreateExecutorRequest) (*CreateExecutorResponse, error)

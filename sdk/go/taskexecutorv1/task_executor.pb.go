@@ -47,6 +47,9 @@
 //   whose hello did not set `keepalive` are open, which the manager never closes for silence, so
 //   they tell nothing of a live worker: try again, as for `leases`. Take any other value as
 //   `leases`.
+// - An executor that does not exist (or that the caller's key does not reach), on the calls that
+//   read, change or serve one: NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
+//   `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata `executor` = the name or id asked for).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
