@@ -47,3 +47,72 @@ Deno.test("an unknown enum number in a config file is a 400 naming the field", a
     "/writeConcern/level",
   ]);
 });
+
+Deno.test("integer fields of a config take proto3 JSON's decimal strings, and only well-formed ones", async () => {
+  await using manager = await startTestManager();
+  const strings = await post(manager.httpUrl, {
+    config: {
+      name: "g3",
+      writeConcern: { level: 2 },
+      retryPolicy: { type: 3, maxAttempts: "4", interval: { seconds: "2", nanos: "500000000" } },
+      maxConcurrency: "7",
+      rateLimit: { limit: "10", period: "1s", burst: "20" },
+      maxConcurrencyPerKey: "-0",
+    },
+  });
+  assert.equal(strings.status, 201, JSON.stringify(strings.body));
+  const executor = strings.body.executor;
+  // Answered as numbers, as ever.
+  assert.deepEqual(
+    [executor.retryPolicy.maxAttempts, executor.retryPolicy.interval, executor.maxConcurrency],
+    [4, 2500, 7],
+  );
+  assert.deepEqual(executor.rateLimit, { limit: 10, period: 1000, burst: 20 });
+  assert.equal(executor.maxConcurrencyPerKey, 0);
+  const removed = await fetch(`${manager.httpUrl}/api/v1/executors/g3`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ rateLimit: { limit: "0" } }),
+  });
+  assert.equal(removed.status, 200);
+  assert.equal((await removed.json()).executor.rateLimit, null);
+
+  for (const bad of ["4.5", " 4", "4 ", "0x4", "1e3", "+4", "04", "", "four", "1".repeat(400)]) {
+    const answer = await post(manager.httpUrl, {
+      name: "g4",
+      retryPolicy: { maxAttempts: bad, interval: { seconds: bad } },
+      maxConcurrency: bad,
+      rateLimit: { limit: bad },
+      maxConcurrencyPerKey: bad,
+    });
+    assert.equal(answer.status, 400, bad);
+    assert.deepEqual(answer.body.errors.map((e: { field: string }) => e.field).sort(), [
+      "/maxConcurrency",
+      "/maxConcurrencyPerKey",
+      "/rateLimit/limit",
+      "/retryPolicy/interval",
+      "/retryPolicy/maxAttempts",
+    ], bad);
+  }
+  // A well-formed string out of range is refused as the number is.
+  const big = await post(manager.httpUrl, {
+    name: "g5",
+    retryPolicy: { maxAttempts: "99999999999999999999" },
+  });
+  assert.equal(big.status, 400);
+  assert.deepEqual(big.body.errors, [{
+    field: "/retryPolicy/maxAttempts",
+    message: "Must be between 1 and 1000",
+  }]);
+  // Durations in ms stay numbers: a bare digit string is no proto3 duration (which says "s").
+  const ms = await post(manager.httpUrl, { name: "g6", timeout: "1500" });
+  assert.equal(ms.status, 400);
+  assert.deepEqual(ms.body.errors.map((e: { field: string }) => e.field), ["/timeout"]);
+  // A fraction setting takes numbers only.
+  const multiplier = await post(manager.httpUrl, { name: "g7", retryPolicy: { multiplier: "2" } });
+  assert.equal(multiplier.status, 400);
+  assert.deepEqual(multiplier.body.errors, [{
+    field: "/retryPolicy/multiplier",
+    message: "Must be a number",
+  }]);
+});

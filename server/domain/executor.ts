@@ -18,6 +18,7 @@ import {
   RATE_LIMIT_BOUNDS,
   type RateLimit,
 } from "./flow.ts";
+import { INTEGER_TEXT_MESSAGE, jsonInteger } from "./json_integer.ts";
 import { pointerToken } from "./json_pointer.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
 
@@ -185,8 +186,8 @@ const DURATION_TEXT = /^(\d{1,12})(?:\.(\d{1,9}))?s$/;
 
 /**
  * Reads a duration as milliseconds: a number of ms, a proto3 JSON duration string (`"5s"`,
- * `"0.250s"`) or a `google.protobuf.Duration` object (`{"seconds": 3, "nanos": 0}`, seconds as a
- * number or a decimal string). `undefined` when it is none of these; a negative duration is
+ * `"0.250s"`) or a `google.protobuf.Duration` object (`{"seconds": 3, "nanos": 0}`, each as a
+ * number or a string of decimal digits, `jsonInteger`). `undefined` when it is none of these; a negative duration is
  * returned as it is, for the caller's range check to refuse.
  *
  * @example
@@ -207,12 +208,11 @@ export function durationMs(value: unknown): number | undefined {
   if (!isObject(value) || Object.keys(value).some((k) => k !== "seconds" && k !== "nanos")) {
     return undefined;
   }
-  const seconds = value.seconds === undefined ? 0 : Number(value.seconds);
-  const nanos = value.nanos === undefined ? 0 : value.nanos;
-  const wholeSeconds = typeof value.seconds === "number" || typeof value.seconds === "string" ||
-    value.seconds === undefined;
+  // Both are integers (int64 and int32): JSON numbers or proto3 JSON's decimal strings.
+  const seconds = value.seconds === undefined ? 0 : jsonInteger(value.seconds);
+  const nanos = value.nanos === undefined ? 0 : jsonInteger(value.nanos);
   if (
-    !wholeSeconds || !Number.isSafeInteger(seconds) || typeof nanos !== "number" ||
+    seconds === undefined || !Number.isSafeInteger(seconds) || nanos === undefined ||
     !Number.isInteger(nanos) || Math.abs(nanos) > 999_999_999 ||
     // duration.proto: nanos carry the sign of seconds.
     (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)
@@ -274,13 +274,23 @@ class Reader {
     fallback: number,
     rule: NumberBound,
   ): number {
-    const value = input[key];
-    if (value === undefined || value === null) return fallback;
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      this.fail(key, "Must be a number");
+    const given = input[key];
+    if (given === undefined || given === null) return fallback;
+    // An integer setting takes proto3 JSON's string form too ("4"); a fraction takes numbers only.
+    const value = rule.integer
+      ? jsonInteger(given)
+      : typeof given === "number" && Number.isFinite(given)
+      ? given
+      : undefined;
+    if (value === undefined) {
+      this.fail(
+        key,
+        rule.integer && typeof given === "string" ? INTEGER_TEXT_MESSAGE : "Must be a number",
+      );
       return fallback;
     }
-    if (rule.integer && !Number.isInteger(value)) {
+    // A digit string too long to be a double is Infinity: out of range, not a fraction.
+    if (rule.integer && Number.isFinite(value) && !Number.isInteger(value)) {
       this.fail(key, "Must be a whole number");
     } else if (value < rule.min || value > rule.max) {
       this.fail(key, `Must be between ${rule.min} and ${rule.max}`);

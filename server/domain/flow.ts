@@ -8,6 +8,7 @@
  * `limit / period`, so any window of one `period` holds at most `limit + burst` starts.
  */
 import type { FieldViolation } from "./errors.ts";
+import { jsonInteger } from "./json_integer.ts";
 import {
   dataPointerProblem,
   parseJsonPointer,
@@ -292,16 +293,18 @@ export function parseFlowControl(
       return base[key];
     }
     // `{"limit": 0}` takes a limit away (null, as everywhere, keeps what there is).
-    if (value.limit === 0 && Object.keys(value).length === 1) return null;
+    if (jsonInteger(value.limit) === 0 && Object.keys(value).length === 1) return null;
     for (const k of Object.keys(value)) {
       if (!["limit", "period", "burst"].includes(k)) {
         fail(`${key}/${pointerToken(k)}`, "Unknown field");
       }
     }
     const whole = (k: "limit" | "burst", fallback: number | undefined): number => {
-      const n = value[k] ?? fallback;
+      // An integer: a JSON number or proto3 JSON's string of decimal digits (`jsonInteger`).
+      const given = value[k];
+      const n = given === undefined || given === null ? fallback : jsonInteger(given);
       const { min, max } = RATE_LIMIT_BOUNDS[k];
-      if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+      if (n === undefined || !Number.isInteger(n) || n < min || n > max) {
         fail(`${key}/${k}`, `Must be a whole number between ${min} and ${max}`);
         return 1;
       }
@@ -324,9 +327,10 @@ export function parseFlowControl(
   const k = input.maxConcurrencyPerKey;
   if (k !== undefined && k !== null) {
     const { min, max } = MAX_CONCURRENCY_PER_KEY_BOUND;
-    if (typeof k !== "number" || !Number.isInteger(k) || k < min || k > max) {
+    const n = jsonInteger(k);
+    if (n === undefined || !Number.isInteger(n) || n < min || n > max) {
       fail("maxConcurrencyPerKey", `Must be a whole number between ${min} and ${max}`);
-    } else maxConcurrencyPerKey = k;
+    } else maxConcurrencyPerKey = n;
   }
   let groupKeyPointer = base.groupKeyPointer;
   const p = input.groupKeyPointer;

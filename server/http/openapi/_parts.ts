@@ -169,6 +169,27 @@ const MAX_MS = 30 * 24 * 3600 * 1000;
 /** A proto3 JSON duration string of whole milliseconds ("1.5s", "0.250s"). */
 export const DURATION_TEXT_PATTERN = "^[0-9]{1,12}(\\.[0-9]{1,3}0{0,6})?s$";
 
+/** A well-formed integer's text, as proto3 JSON writes one (`jsonInteger`, server/domain). */
+export const INTEGER_TEXT_PATTERN = "^-?(0|[1-9][0-9]*)$";
+
+/**
+ * An integer setting as a configuration takes it: a JSON number within `minimum`..`maximum`, or
+ * (proto3 JSON) a string of its decimal digits, held to the same range; answers give numbers.
+ */
+export const integerInput = (
+  bound: { minimum: number; maximum: number; multipleOf?: number },
+  description?: string,
+  nullable = true,
+) => ({
+  description: `${description ? `${description}; a` : "A"} JSON number or a string of its ` +
+    `decimal digits ("4"), within ${bound.minimum}..${bound.maximum} either way; answers give a number`,
+  anyOf: [
+    { type: "integer", ...bound },
+    { type: "string", pattern: INTEGER_TEXT_PATTERN },
+    ...(nullable ? [{ type: "null" }] : []),
+  ],
+});
+
 /** A duration as the API takes it: ms (at least `minimum`, at most 30 days), a proto3 JSON string (`"1.5s"`) or a Duration object. */
 export const durationInput = (description: string, minimum: number) => ({
   description: `${description}: whole milliseconds (${minimum} at least), as a number, a proto3 ` +
@@ -181,8 +202,17 @@ export const durationInput = (description: string, minimum: number) => ({
       type: "object",
       additionalProperties: false,
       properties: {
-        seconds: { anyOf: [{ type: "integer" }, { type: "string", pattern: "^[0-9]{1,12}$" }] },
-        nanos: { type: "integer", minimum: 0, maximum: 999000000, multipleOf: 1000000 },
+        seconds: {
+          anyOf: [{ type: "integer", minimum: 0 }, {
+            type: "string",
+            pattern: "^(0|[1-9][0-9]{0,11})$",
+          }],
+        },
+        nanos: integerInput(
+          { minimum: 0, maximum: 999000000, multipleOf: 1000000 },
+          undefined,
+          false,
+        ),
       },
     },
     { type: "null" },

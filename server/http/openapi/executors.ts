@@ -10,6 +10,7 @@ import {
   cursor,
   durationInput,
   enumInput,
+  integerInput,
   type Json,
   json,
   limit,
@@ -39,11 +40,10 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
         ["RETRY_POLICY_CONSTANT", "RETRY_POLICY_LINEAR", "RETRY_POLICY_EXPONENTIAL"],
         [1, 2, 3],
       ),
-      maxAttempts: {
-        type: ["integer", "null"],
+      maxAttempts: integerInput({
         minimum: EXECUTOR_BOUNDS.retryPolicy.maxAttempts.min,
         maximum: EXECUTOR_BOUNDS.retryPolicy.maxAttempts.max,
-      },
+      }),
       interval: durationInput("Base delay", EXECUTOR_BOUNDS.retryPolicy.interval.min),
       maxInterval: durationInput(
         "Delay bound: 0 = none, else at least interval",
@@ -105,12 +105,10 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
         "Per-attempt timeout, also the lease length",
         EXECUTOR_BOUNDS.timeout.min,
       ),
-      maxConcurrency: {
-        type: ["integer", "null"],
+      maxConcurrency: integerInput({
         minimum: EXECUTOR_BOUNDS.maxConcurrency.min,
         maximum: EXECUTOR_BOUNDS.maxConcurrency.max,
-        description: "0 = no limit",
-      },
+      }, "0 = no limit"),
       ...FLOW_CONFIG_PROPERTIES,
     },
   },

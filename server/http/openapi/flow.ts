@@ -7,7 +7,7 @@ import {
   MAX_CONCURRENCY_PER_KEY_BOUND,
   RATE_LIMIT_BOUNDS,
 } from "../../domain/flow.ts";
-import { DURATION_TEXT_PATTERN, ref } from "./_parts.ts";
+import { DURATION_TEXT_PATTERN, integerInput, ref } from "./_parts.ts";
 
 /** Schemas added to the document's components. */
 export const FLOW_SCHEMAS = {
@@ -18,13 +18,12 @@ export const FLOW_SCHEMAS = {
     description: "GCRA: at most `limit` starts per `period`, up to `burst` at once; any window " +
       "of one period holds at most limit + burst starts",
     properties: {
-      limit: {
-        type: "integer",
-        // 0 is no limit, but the way to remove one.
-        minimum: 0,
-        maximum: RATE_LIMIT_BOUNDS.limit.max,
-        description: 'In a configuration, {"limit": 0} alone removes the limit',
-      },
+      // 0 is no limit, but the way to remove one.
+      limit: integerInput(
+        { minimum: 0, maximum: RATE_LIMIT_BOUNDS.limit.max },
+        'In a configuration, {"limit": 0} alone removes the limit',
+        false,
+      ),
       period: {
         description: 'Whole milliseconds or a duration such as "1s" (1 ms .. 1 day; a finer ' +
           "part is refused); default 1 s",
@@ -38,12 +37,11 @@ export const FLOW_SCHEMAS = {
           { type: "object" },
         ],
       },
-      burst: {
-        type: "integer",
-        minimum: RATE_LIMIT_BOUNDS.burst.min,
-        maximum: RATE_LIMIT_BOUNDS.burst.max,
-        description: "Default: limit",
-      },
+      burst: integerInput(
+        { minimum: RATE_LIMIT_BOUNDS.burst.min, maximum: RATE_LIMIT_BOUNDS.burst.max },
+        "Default: limit",
+        false,
+      ),
     },
   },
 };
@@ -52,12 +50,10 @@ export const FLOW_SCHEMAS = {
 export const FLOW_CONFIG_PROPERTIES = {
   rateLimit: { anyOf: [ref("RateLimit"), { type: "null" }], description: "Executor-wide" },
   rateLimitPerKey: { anyOf: [ref("RateLimit"), { type: "null" }], description: "Per group key" },
-  maxConcurrencyPerKey: {
-    type: ["integer", "null"],
-    minimum: MAX_CONCURRENCY_PER_KEY_BOUND.min,
-    maximum: MAX_CONCURRENCY_PER_KEY_BOUND.max,
-    description: "Tasks of one group key in progress at once; 0 = no limit",
-  },
+  maxConcurrencyPerKey: integerInput(
+    { minimum: MAX_CONCURRENCY_PER_KEY_BOUND.min, maximum: MAX_CONCURRENCY_PER_KEY_BOUND.max },
+    "Tasks of one group key in progress at once; 0 = no limit",
+  ),
   groupKeyPointer: {
     type: ["string", "null"],
     maxLength: GROUP_KEY_MAX_CHARS,
