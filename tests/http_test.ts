@@ -538,9 +538,12 @@ Deno.test("task status changes go through the allowed transitions only", async (
     const [input, message] of [
       [{}, "Is required"],
       [{ status: null }, "Is required"],
-      [{ status: ["pending"] }, "Must be a string"],
-      [{ status: 5 }, "Must be a string"],
+      [{ status: ["pending"] }, "Must be a string or a number"],
+      [{ status: true }, "Must be a string or a number"],
       [{ status: "done" }, `Must be one of ${STATUSES}, not "done"`],
+      // The proto's numbers are taken (5 is dlq), its zero and undeclared ones are no status.
+      [{ status: 0 }, `Must be one of ${STATUSES}, not 0`],
+      [{ status: 7 }, `Must be one of ${STATUSES}, not 7`],
     ] as const
   ) {
     const refused = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, input);
@@ -550,14 +553,16 @@ Deno.test("task status changes go through the allowed transitions only", async (
   }
   const from = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, {
     status: "cancelled",
-    from: ["pending", 5, "x", null],
+    from: ["pending", false, "x", null, 1],
   });
   assertProblem(from, 400);
   assert.deepEqual(from.body.errors, [
-    { field: "/from/1", message: "Must be a string" },
+    { field: "/from/1", message: "Must be a string or a number" },
     { field: "/from/2", message: `Must be one of ${STATUSES}, not "x"` },
     // An entry of null is no status, not a field left out ("Is required").
-    { field: "/from/3", message: "Must be a string" },
+    { field: "/from/3", message: "Must be a string or a number" },
+    // 1 is pending, named twice.
+    { field: "/from/4", message: 'Must not repeat "pending"' },
   ]);
   const extra = await app.call("PUT", `/api/v1/tasks/${task.id}/status`, {
     status: "cancelled",

@@ -1,4 +1,5 @@
 /** Tasks: their shape, statuses and the transitions allowed between them. */
+import { jsonInteger } from "./json_integer.ts";
 
 /** Where a task stands. */
 export type TaskStatus =
@@ -18,6 +19,47 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
   "dlq",
   "cancelled",
 ];
+
+/**
+ * Each status's number in the proto's `TaskStatus`, which the original interface (`taskexecutor`)
+ * and `taskexecutor.v1` number alike (`TASK_STATUS_PENDING` = 1 … `TASK_STATUS_CANCELLED` = 6);
+ * 0, `TASK_STATUS_UNSPECIFIED`, is no status.
+ */
+export const TASK_STATUS_NUMBERS: Readonly<Record<TaskStatus, number>> = {
+  pending: 1,
+  in_progress: 2,
+  completed: 3,
+  failed: 4,
+  dlq: 5,
+  cancelled: 6,
+};
+
+/** The proto's value-name prefix of `TaskStatus`. */
+const STATUS_PREFIX = "TASK_STATUS_";
+
+/**
+ * The status a client names, in any form REST takes: ours (`in_progress`), the proto's value
+ * name (`TASK_STATUS_IN_PROGRESS`) or its number (`2`, or `"2"` as a query string carries it,
+ * `jsonInteger`'s forms); `undefined` for anything else, 0 and `TASK_STATUS_UNSPECIFIED` included.
+ *
+ * @example
+ * ```ts
+ * import { taskStatusOf } from "./task.ts";
+ * console.log(taskStatusOf("dlq"), taskStatusOf("TASK_STATUS_DLQ"), taskStatusOf(5), taskStatusOf("5"));
+ * // dlq dlq dlq dlq
+ * console.log(taskStatusOf("DLQ"), taskStatusOf(0), taskStatusOf("TASK_STATUS_UNSPECIFIED"));
+ * // undefined undefined undefined
+ * ```
+ */
+export function taskStatusOf(value: unknown): TaskStatus | undefined {
+  const number = jsonInteger(value);
+  if (number !== undefined) return TASK_STATUSES.find((s) => TASK_STATUS_NUMBERS[s] === number);
+  if (typeof value !== "string") return undefined;
+  const name = value.startsWith(STATUS_PREFIX) && value === value.toUpperCase()
+    ? value.slice(STATUS_PREFIX.length).toLowerCase()
+    : value;
+  return TASK_STATUSES.find((s) => s === name);
+}
 
 /** Statuses that end a task's run: a task moving to one gets its `completedAt`. */
 export const ENDED_STATUSES: readonly TaskStatus[] = ["completed", "failed", "dlq", "cancelled"];

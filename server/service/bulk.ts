@@ -13,7 +13,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
+import { TASK_STATUSES, type TaskStatus, taskStatusOf } from "../domain/task.ts";
 import { executorNamed, type TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
@@ -82,26 +82,37 @@ function statusViolations(
   filter: Record<string, unknown>,
   allowed: readonly TaskStatus[],
 ): FieldViolation[] {
-  const asked = askedStatuses(filter, allowed);
-  if (asked.length > TASK_STATUSES.length) {
+  const listed = listedStatuses(filter);
+  if (listed.length > TASK_STATUSES.length) {
     // Refused whole, not one violation an entry: the answer stays as small as a list allowed.
     const violations: FieldViolation[] = [];
-    checkStatusList(asked, "status", () => "status", violations);
+    checkStatusList(listed, "status", () => "status", violations);
     return violations;
   }
-  return asked
-    .filter((status) => !allowed.includes(status as TaskStatus))
-    .map((status) => ({
+  // Each entry in any form `taskStatusOf` reads (`failed`, `TASK_STATUS_FAILED`, 4), named as given.
+  return listed
+    .filter((given) => !allowed.includes(taskStatusOf(given)!))
+    .map((given) => ({
       field: "status",
-      message: `Must be one of ${allowed.join(", ")}, not "${status}"`,
+      message: `Must be one of ${allowed.join(", ")}, not "${given}"`,
     }));
 }
 
-/** The statuses a filter asks for; a list of nothing (`status=,`) asks for every allowed one. */
-function askedStatuses(filter: Record<string, unknown>, allowed: readonly TaskStatus[]): string[] {
-  const listed = isGiven(filter.status)
-    ? String(filter.status).split(",").filter((s) => s !== "")
-    : [];
+/** The entries of a filter's `status` list, as given. */
+function listedStatuses(filter: Record<string, unknown>): string[] {
+  return isGiven(filter.status) ? String(filter.status).split(",").filter((s) => s !== "") : [];
+}
+
+/**
+ * The statuses a filter asks for, in our names (each was checked by `assertConfirmed`); a list of
+ * nothing (`status=,`) asks for every allowed one.
+ */
+function askedStatuses(
+  filter: Record<string, unknown>,
+  allowed: readonly TaskStatus[],
+): TaskStatus[] {
+  const listed = listedStatuses(filter).map(taskStatusOf)
+    .filter((status): status is TaskStatus => status !== undefined);
   return listed.length > 0 ? listed : [...allowed];
 }
 

@@ -123,7 +123,7 @@ export class TaskSearchService {
       ? request.status
       : (request.status ?? "").split(",");
     const statuses = listed.filter((status) => status !== "");
-    checkStatusList(statuses, "status", () => "status", violations);
+    const status = checkStatusList(statuses, "status", () => "status", violations);
     const limit = request.limit === undefined || request.limit === 0
       ? DEFAULT_LIMIT
       : request.limit;
@@ -142,7 +142,7 @@ export class TaskSearchService {
     }
     const parsed = {
       executorName,
-      status: statuses as TaskStatus[],
+      status,
       search,
       limit,
       caller,

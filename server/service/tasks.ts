@@ -12,7 +12,6 @@ import {
   INTERRUPTED_BY_HAND,
   RESCUER_PREFIX,
   type Task,
-  TASK_STATUSES,
   type TaskError,
   type TaskStatus,
   transitionRefusal,
@@ -28,9 +27,9 @@ import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest }
 import {
   assertNoViolations,
   checkStatusList,
-  enumField,
   executorFilter,
   rangeViolation,
+  taskStatusField,
   timeFilter,
 } from "./violations.ts";
 
@@ -151,8 +150,8 @@ export class TaskService {
       ? []
       : (Array.isArray(filter.status) ? filter.status : String(filter.status).split(","))
         .filter((s) => s !== "");
-    checkStatusList(statuses, "status", () => "status", violations);
-    if (statuses.length > 0) parsed.status = statuses as TaskStatus[];
+    const named = checkStatusList(statuses, "status", () => "status", violations);
+    if (named.length > 0) parsed.status = named;
     for (
       const key of ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"] as const
     ) {
@@ -189,7 +188,7 @@ export class TaskService {
     expected: { run?: number } = {},
   ): Promise<Task> {
     const violations: FieldViolation[] = [];
-    const status = enumField(change.status, "/status", TASK_STATUSES, violations);
+    const status = taskStatusField(change.status, "/status", violations);
     if (change.result !== undefined) {
       checkJsonValue(change.result, {
         pointer: "/result",
@@ -338,8 +337,7 @@ function fromStatuses(value: unknown, violations: FieldViolation[]): TaskStatus[
     });
     return undefined;
   }
-  checkStatusList(value, "/from", (i) => `/from/${i}`, violations);
-  return value as TaskStatus[];
+  return checkStatusList(value, "/from", (i) => `/from/${i}`, violations);
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
-import { TASK_STATUSES } from "../domain/task.ts";
+import { TASK_STATUSES, type TaskStatus, taskStatusOf } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /**
@@ -87,38 +87,33 @@ export function booleanField(
   return undefined;
 }
 
+/** What a task status that is neither a name nor a number is told. */
+const STATUS_TYPE_MESSAGE = "Must be a string or a number";
+
 /**
- * One of `allowed` that a client sends in `field`: a violation naming the field when it is not
- * given (`required`: absent or `null`), not a string, or not one of them, never the raw value in
- * the message alone (`{}` once answered `Unknown status "undefined"`). `undefined` unless valid.
- *
- * @example
- * ```ts
- * import { enumField } from "./violations.ts";
- * const violations: { field: string; message: string }[] = [];
- * enumField(["a"], "/kind", ["a", "b"], violations); // undefined: "/kind" Must be a string
- * ```
+ * A task status a client sends in `field`, read by `taskStatusOf` (our name, the proto's
+ * `TASK_STATUS_…` name or its number): a violation naming the field when it is not given
+ * (`required`: absent or `null`), neither a string nor a number, or no status. The one reader of
+ * a status a request gives, a filter's or a change's.
  */
-export function enumField<T extends string>(
+export function taskStatusField(
   value: unknown,
   field: string,
-  allowed: readonly T[],
   violations: FieldViolation[],
   options: { required?: boolean } = {},
-): T | undefined {
+): TaskStatus | undefined {
   if (value === undefined || value === null) {
     if (options.required ?? true) violations.push({ field, message: "Is required" });
     return undefined;
   }
-  if (typeof value !== "string") {
-    violations.push({ field, message: "Must be a string" });
+  if (typeof value !== "string" && typeof value !== "number") {
+    violations.push({ field, message: STATUS_TYPE_MESSAGE });
     return undefined;
   }
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  violations.push({
-    field,
-    message: `Must be one of ${allowed.join(", ")}, not "${value.slice(0, 100)}"`,
-  });
+  const status = taskStatusOf(value);
+  if (status !== undefined) return status;
+  const shown = typeof value === "string" ? `"${value.slice(0, 100)}"` : String(value);
+  violations.push({ field, message: `Must be one of ${TASK_STATUSES.join(", ")}, not ${shown}` });
   return undefined;
 }
 
@@ -156,7 +151,8 @@ export function assertNoViolations(
 }
 
 /**
- * Checks a list of task statuses given in a request (a `from` precondition, a status filter):
+ * Checks a list of task statuses given in a request (a `from` precondition, a status filter) and
+ * answers the statuses it names, in our names (each entry in any form `taskStatusField` reads):
  * each status at most once, so never more entries than there are statuses — a longer list is
  * refused whole, naming `field`, so that its answer stays as small as the list allowed — and each
  * a known status, a wrong one named at `at(i)` (its place, or the list's own field for a filter).
@@ -177,24 +173,28 @@ export function checkStatusList(
   field: string,
   at: (i: number) => string,
   violations: FieldViolation[],
-): void {
+): TaskStatus[] {
   if (list.length > TASK_STATUSES.length) {
     violations.push({
       field,
       message: `Must name each status at most once: at most ${TASK_STATUSES.length}, ` +
         `not ${list.length}`,
     });
-    return;
+    return [];
   }
-  list.forEach((status, i) => {
+  const statuses: TaskStatus[] = [];
+  list.forEach((entry, i) => {
     // An entry is a status or wrong: `null` is no status here, not one left out.
-    if (status === null) {
-      violations.push({ field: at(i), message: "Must be a string" });
+    if (entry === null) {
+      violations.push({ field: at(i), message: STATUS_TYPE_MESSAGE });
       return;
     }
-    const known = enumField(status, at(i), TASK_STATUSES, violations);
-    if (known !== undefined && list.indexOf(known) < i) {
+    // Any form `taskStatusOf` reads: `pending`, `TASK_STATUS_PENDING` and 1 are one status.
+    const known = taskStatusField(entry, at(i), violations);
+    if (known === undefined) return;
+    if (statuses.includes(known)) {
       violations.push({ field: at(i), message: `Must not repeat "${known}"` });
-    }
+    } else statuses.push(known);
   });
+  return statuses;
 }

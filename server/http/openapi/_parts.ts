@@ -6,7 +6,7 @@
 import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../../domain/limits.ts";
 import { ID_MAX_CHARS } from "../../domain/refs.ts";
-import { TASK_STATUSES } from "../../domain/task.ts";
+import { TASK_STATUS_NUMBERS, TASK_STATUSES, type TaskStatus } from "../../domain/task.ts";
 
 /** A JSON object of the document. */
 export type Json = Record<string, unknown>;
@@ -143,14 +143,35 @@ export const limit = queryParam(
   "Most items on the page (default 50); a page also ends before 2 MiB of JSON (the pageBytes limit, at least one item), so it may hold fewer while `nextCursor` says more follow",
   { type: "integer", minimum: 1, maximum: 1000 },
 );
+/**
+ * Every spelling of `statuses` a request may give (`taskStatusOf`): our name (`dlq`), the proto's
+ * value name (`TASK_STATUS_DLQ`) and its number as text (`"5"`).
+ */
+export const statusSpellings = (statuses: readonly TaskStatus[]) => [
+  ...statuses,
+  ...statuses.map((s) => `TASK_STATUS_${s.toUpperCase()}`),
+  ...statuses.map((s) => String(TASK_STATUS_NUMBERS[s])),
+];
+/** What a request's task status may be, said for people. */
+export const STATUS_FORMS = "our name (`dlq`), the proto's value name (`TASK_STATUS_DLQ`) or " +
+  "its number (5: pending 1, in_progress 2, completed 3, failed 4, dlq 5, cancelled 6, as both " +
+  "protos number them); answers give our names";
+
 /** The `status` query parameter of a task filter: statuses comma-separated or repeated. */
-export const statusQuery = (description: string, statuses: readonly string[] = TASK_STATUSES) => ({
-  ...queryParam("status", `${description}: comma-separated or repeated`, {
-    type: "array",
-    maxItems: statuses.length,
-    uniqueItems: true,
-    items: { type: "string", enum: statuses },
-  }),
+export const statusQuery = (
+  description: string,
+  statuses: readonly TaskStatus[] = TASK_STATUSES,
+) => ({
+  ...queryParam(
+    "status",
+    `${description}: comma-separated or repeated, each once, as ${STATUS_FORMS}`,
+    {
+      type: "array",
+      maxItems: statuses.length,
+      uniqueItems: true,
+      items: { type: "string", enum: statusSpellings(statuses) },
+    },
+  ),
   style: "form",
   explode: false,
 });

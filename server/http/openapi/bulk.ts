@@ -4,6 +4,7 @@
  * `/api/v1/tasks` paths (`tasks.ts`) hold them.
  */
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
+import type { TaskStatus } from "../../domain/task.ts";
 import { DELETABLE, RETRYABLE } from "../../service/bulk.ts";
 import { BAD, BOOLEAN_QUERY, ok, queryParam, statusQuery, timeQuery } from "./_parts.ts";
 
@@ -17,7 +18,7 @@ export const bulkCursor = queryParam(
   "cursor",
   "`nextCursor` of the previous call; anything else is a 400 naming `cursor`",
 );
-const bulkFilter = (statuses: string, allowed: readonly string[]) => [
+const bulkFilter = (statuses: string, allowed: readonly TaskStatus[]) => [
   queryParam("executorName", "Only tasks of this executor"),
   statusQuery(`Only tasks in one of these statuses, among ${statuses}`, allowed),
   timeQuery(

@@ -4,7 +4,7 @@
  * bulk operations of `bulk.ts`.
  */
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
-import { RUN_AGAIN_FROM, TASK_STATUSES } from "../../domain/task.ts";
+import { RUN_AGAIN_FROM, TASK_STATUS_NUMBERS, TASK_STATUSES } from "../../domain/task.ts";
 import {
   BAD,
   busyWithBody,
@@ -23,7 +23,9 @@ import {
   READS_WAITING,
   ref,
   refParam,
+  STATUS_FORMS,
   statusQuery,
+  statusSpellings,
   time,
   TIME_IN_BODY,
   timeQuery,
@@ -65,6 +67,13 @@ export const taskAnswer = { type: "object", properties: { task: ref("Task") } };
 /** Schemas of tasks (components). */
 export const TASK_SCHEMAS: Record<string, Json> = {
   TaskStatus: { type: "string", enum: [...TASK_STATUSES] },
+  TaskStatusInput: {
+    description: `A task status as a request gives it: ${STATUS_FORMS}`,
+    anyOf: [
+      { type: "string", enum: statusSpellings(TASK_STATUSES) },
+      { type: "integer", enum: TASK_STATUSES.map((s) => TASK_STATUS_NUMBERS[s]) },
+    ],
+  },
   TaskError: {
     type: "object",
     properties: {
@@ -366,7 +375,7 @@ export const TASK_PATHS: Record<string, Json> = {
           required: ["status"],
           additionalProperties: false,
           properties: {
-            status: ref("TaskStatus"),
+            status: ref("TaskStatusInput"),
             result: { description: "Result, when completing" },
             error: { type: "string", description: "Message, when failing" },
             from: {
@@ -374,7 +383,7 @@ export const TASK_PATHS: Record<string, Json> = {
               minItems: 1,
               maxItems: TASK_STATUSES.length,
               uniqueItems: true,
-              items: ref("TaskStatus"),
+              items: ref("TaskStatusInput"),
               description:
                 "A precondition (compare and set): the statuses the task must be in now for the change to happen. A task in another status is refused with a 409 naming its status, and nothing changes; the check and the change are one conditional write, so a task leased by a worker meanwhile is never taken from it. Run again sends `runAgainFrom` of `/api/v1/meta` (" +
                 `\`${JSON.stringify(RUN_AGAIN_FROM)}\`). Absent: any status the transition allows`,
