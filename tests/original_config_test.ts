@@ -116,3 +116,33 @@ Deno.test("integer fields of a config take proto3 JSON's decimal strings, and on
     message: "Must be a number",
   }]);
 });
+
+Deno.test("a REST client of the earlier system meets what README's original-interface section says", async () => {
+  await using manager = await startTestManager();
+  assert.equal((await post(manager.httpUrl, { name: "gw" })).status, 201);
+  const send = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${manager.httpUrl}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  // A body made for the gateway: taken, its base64 `data` kept as the JSON string it is.
+  const base64 = btoa(JSON.stringify({ message: "hi" }));
+  const created = await send("POST", "/api/v1/tasks", { executor_name: "gw", data: base64 });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.equal(created.body.task.data, base64);
+  assert.equal(created.body.task.status, "pending");
+  // The gateway's routes are not served; its paging names are not ours.
+  const gatewayRoute = await send("POST", "/v1/tasks", { executor_name: "gw", data: base64 });
+  assert.equal(gatewayRoute.status, 404);
+  assert.equal(gatewayRoute.body.detail, "No route for POST /v1/tasks");
+  assert.equal((await send("GET", "/api/v1/executors?page_size=10")).status, 400);
+  // An update keeps what it leaves out, `enabled` included.
+  const updated = await send("PUT", "/api/v1/executors/gw", {
+    config: { name: "gw", retry_policy: { max_attempts: 2 } },
+  });
+  assert.equal(updated.status, 200);
+  assert.equal(updated.body.executor.enabled, true);
+});
