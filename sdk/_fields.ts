@@ -21,7 +21,28 @@ import { describeViolations } from "./schema.ts";
 export type FieldKind = BaseKind | `${Exclude<BaseKind, "any">}?null`;
 
 /** The kinds of `FieldKind` without `?null`. */
-type BaseKind = "ms" | "int32" | "number" | "string" | "boolean" | "strings" | "object" | "any";
+type BaseKind = (typeof BASE_KINDS)[number];
+const BASE_KINDS = [
+  "ms",
+  "int32",
+  "number",
+  "string",
+  "boolean",
+  "strings",
+  "object",
+  "any",
+] as const;
+
+/** A `FieldKind` read: its base kind, and whether it ends in `?null`. */
+type ParsedKind = { base: BaseKind; nullable: boolean };
+
+/** Every `FieldKind`, read once here rather than on every check. */
+const PARSED_KINDS: ReadonlyMap<string, ParsedKind> = new Map(
+  BASE_KINDS.flatMap((base): [string, ParsedKind][] => [
+    [base, { base, nullable: false }],
+    [`${base}?null`, { base, nullable: true }],
+  ]),
+);
 
 /** The fields an option object may hold, each with its kind. */
 export type FieldSpec = Readonly<Record<string, FieldKind>>;
@@ -42,10 +63,9 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** What is wrong with `value` as a field of `kind` (`null`: nothing); `undefined` is left out. */
-function problemOf(value: unknown, kind: FieldKind): string | null {
-  if (value === undefined || kind === "any") return null;
-  if (value === null && kind.endsWith("?null")) return null;
-  switch (kind.replace("?null", "") as BaseKind) {
+function problemOf(value: unknown, { base, nullable }: ParsedKind): string | null {
+  if (value === undefined || (value === null && nullable)) return null;
+  switch (base) {
     case "ms":
       return Number.isSafeInteger(value) ? null : SDK_DURATION_MESSAGE;
     case "int32":
@@ -87,7 +107,7 @@ export function checkFields(
     return undefined;
   }
   for (const [key, field] of Object.entries(value)) {
-    const kind = Object.hasOwn(spec, key) ? spec[key] : undefined;
+    const kind = Object.hasOwn(spec, key) ? PARSED_KINDS.get(spec[key]) : undefined;
     if (kind === undefined) {
       violations.push({ field: at(pointer, key), message: "Unknown field" });
       continue;
@@ -95,7 +115,7 @@ export function checkFields(
     const problem = problemOf(field, kind);
     if (problem !== null) {
       violations.push({ field: at(pointer, key), message: problem });
-    } else if (kind.startsWith("strings") && isObject(field)) {
+    } else if (kind.base === "strings" && isObject(field)) {
       for (const [name, item] of Object.entries(field)) {
         if (typeof item !== "string") {
           violations.push({ field: at(at(pointer, key), name), message: "Must be a string" });
