@@ -66,18 +66,49 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, roots *x509
 	return certFile, keyFile, roots
 }
 
-func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
-	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-	certFile, keyFile, roots := selfSigned(t, t.TempDir())
-	secured, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token,
-		"TLS_CERT_FILE="+certFile, "TLS_KEY_FILE="+keyFile)
+// adminToken is the admin key of the managers startSecuredManager starts.
+const adminToken = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+
+// startSecuredManager starts a manager that requires API keys, adminToken its admin key, with env
+// added to its environment; it stops when the test ends.
+func startSecuredManager(t *testing.T, env ...string) *testmanager.Manager {
+	t.Helper()
+	secured, err := testmanager.Start("../../..", append([]string{"AUTH=on", "BOOTSTRAP_ADMIN_KEY=" + adminToken}, env...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(secured.Stop)
+	return secured
+}
+
+// newAdminClient is a client of secured (plaintext) holding adminToken, closed when the test ends.
+func newAdminClient(t *testing.T, secured *testmanager.Manager) *taskexecutor.Client {
+	t.Helper()
+	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: secured.GRPCAddress, APIKey: adminToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	return admin
+}
+
+// securedWorkerKey is a new key named name, made by admin, that may serve executor alone.
+func securedWorkerKey(t *testing.T, admin *taskexecutor.Client, name, executor string) *pb.CreateKeyResponse {
+	t.Helper()
+	key, err := admin.Manager().CreateKey(context.Background(), &pb.CreateKeyRequest{
+		Name: name, Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{executor}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
+}
+
+func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
+	certFile, keyFile, roots := selfSigned(t, t.TempDir())
+	secured := startSecuredManager(t, "TLS_CERT_FILE="+certFile, "TLS_KEY_FILE="+keyFile)
 	tlsConfig := &tls.Config{RootCAs: roots}
 	// The key comes from the environment, as in production.
-	t.Setenv("TASKS_EXECUTOR_API_KEY", token)
+	t.Setenv("TASKS_EXECUTOR_API_KEY", adminToken)
 	connection := taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig}
 
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
@@ -171,11 +202,7 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 
 	// A key revoked while its worker is connected ends the stream with UNAUTHENTICATED: the worker
 	// stops with the refusal, registration on or not.
-	serves, err := client.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
-		Name: "go_worker", Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_secured"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	serves := securedWorkerKey(t, client, "go_worker", "go_secured")
 	revoked, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection:    taskexecutor.Connection{Address: secured.GRPCAddress, TLS: tlsConfig, APIKey: serves.GetToken()},
 		IgnoreSignals: true, Logger: quiet,
@@ -208,29 +235,16 @@ func TestAWorkerAndAClientReachAManagerOverTLSWithAnAPIKey(t *testing.T) {
 // key's streams and leases): it reconnects with backoff, and takes the id once the other worker
 // is gone, instead of stopping for good as it does on a refused key.
 func TestAWorkerWhoseIDAnotherKeyHoldsWaitsForItAndRunsOnceItIsFree(t *testing.T) {
-	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-	manager, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(manager.Stop)
+	manager := startSecuredManager(t)
 	ctx := context.Background()
-	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	admin := newAdminClient(t, manager)
 	if err := admin.RegisterExecutor(ctx, "go_held_id", taskexecutor.ExecutorConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	var ranBy sync.Map
 	workerWith := func(name string, logger *slog.Logger) *taskexecutor.Worker {
 		t.Helper()
-		key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
-			Name: name, Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_held_id"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		key := securedWorkerKey(t, admin, name, "go_held_id")
 		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 			Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
 			WorkerID:   "go_shared_id", SkipRegistration: true, IgnoreSignals: true, Logger: logger,
@@ -290,26 +304,13 @@ func TestAWorkerWhoseIDAnotherKeyHoldsWaitsForItAndRunsOnceItIsFree(t *testing.T
 // once (ErrShutdown), not given ShutdownGrace to finish work nobody can receive (Run returned
 // the refusal only once the whole grace was over).
 func TestARevokedWorkerCancelsItsRunningHandlersAtOnce(t *testing.T) {
-	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-	secured, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(secured.Stop)
+	secured := startSecuredManager(t)
 	ctx := context.Background()
-	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: secured.GRPCAddress, APIKey: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	admin := newAdminClient(t, secured)
 	if err := admin.RegisterExecutor(ctx, "go_revoked_running", taskexecutor.ExecutorConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
-		Name: "go_revoked_running", Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_revoked_running"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := securedWorkerKey(t, admin, "go_revoked_running", "go_revoked_running")
 	started, cancelled := make(chan struct{}, 1), make(chan error, 1)
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 		Connection:    taskexecutor.Connection{Address: secured.GRPCAddress, APIKey: key.GetToken()},
@@ -360,29 +361,15 @@ func TestARevokedWorkerCancelsItsRunningHandlersAtOnce(t *testing.T) {
 // time in which the manager closes the stream of a worker that is gone (4 keepalive intervals of
 // 200 ms), stops: Run returns ErrWorkerIDHeld naming the id, where it retried without end.
 func TestTwoLiveWorkersUnderOneIDAndTwoKeysTheSecondStopsNamingTheID(t *testing.T) {
-	const token = "te_0123456789abcdef_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
-	manager, err := testmanager.Start("../../..", "AUTH=on", "BOOTSTRAP_ADMIN_KEY="+token,
-		"KEEPALIVE_INTERVAL=200ms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(manager.Stop)
+	manager := startSecuredManager(t, "KEEPALIVE_INTERVAL=200ms")
 	ctx := context.Background()
-	admin, err := taskexecutor.NewClient(taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: token})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
+	admin := newAdminClient(t, manager)
 	if err := admin.RegisterExecutor(ctx, "go_live_held_id", taskexecutor.ExecutorConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	workerWith := func(name string, logger *slog.Logger) *taskexecutor.Worker {
 		t.Helper()
-		key, err := admin.Manager().CreateKey(ctx, &pb.CreateKeyRequest{
-			Name: name, Scopes: []pb.Scope{pb.Scope_SCOPE_WORKER}, Executors: []string{"go_live_held_id"}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		key := securedWorkerKey(t, admin, name, "go_live_held_id")
 		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
 			Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
 			WorkerID:   "go_live_shared_id", SkipRegistration: true, IgnoreSignals: true, Logger: logger,

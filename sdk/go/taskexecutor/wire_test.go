@@ -62,7 +62,14 @@ func (fakeRegistry) GetExecutor(_ context.Context, request *pb.GetExecutorReques
 	return &pb.GetExecutorResponse{Executor: &pb.Executor{Name: request.GetId()}}, nil
 }
 
+// startFakeManager serves fake, with fakeRegistry, until the test ends; it returns its address.
 func startFakeManager(t *testing.T, fake *fakeManager) string {
+	t.Helper()
+	return startFakeManagerWith(t, fake, fakeRegistry{})
+}
+
+// startFakeManagerWith is startFakeManager with registry answering the worker's registrations.
+func startFakeManagerWith(t *testing.T, fake *fakeManager, registry pb.TaskExecutorManagerServiceServer) string {
 	t.Helper()
 	listener, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +77,7 @@ func startFakeManager(t *testing.T, fake *fakeManager) string {
 	}
 	server := grpc.NewServer()
 	pb.RegisterTaskExecutorServiceServer(server, fake)
-	pb.RegisterTaskExecutorManagerServiceServer(server, fakeRegistry{})
+	pb.RegisterTaskExecutorManagerServiceServer(server, registry)
 	go func() { _ = server.Serve(listener) }()
 	t.Cleanup(server.Stop)
 	return listener.Addr().String()
@@ -243,6 +250,17 @@ func runFakeWorker(t *testing.T, address string, log *warnings, executors ...tas
 		t.Fatal(err)
 	}
 	runWorker(t, worker)
+}
+
+// runToRefusal runs worker, which the manager refuses for good, and returns what Run returned. A
+// worker that reconnected without end instead would return nil, once its 10 s context ended.
+func runToRefusal(t *testing.T, worker *taskexecutor.Worker) error {
+	t.Helper()
+	ctx, stop := context.WithTimeout(context.Background(), 10*time.Second)
+	defer stop()
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(ctx) }()
+	return within(t, "Run to return", ran)
 }
 
 // eventually fails the test when check does not hold within ten seconds.
@@ -895,14 +913,8 @@ func TestAWorkerRefusedOnItsWorkStreamWhileATaskRunsDrainsAndReturnsTheRefusal(t
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Reconnecting without end, Run would return nil only when this context ends.
-	runCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stop()
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(runCtx) }()
-	<-started
 	// Within a minute, not after ShutdownGrace's hour.
-	err = within(t, "Run to return", ran)
+	err = runToRefusal(t, worker)
 	if err == nil || !strings.Contains(err.Error(), "code = PermissionDenied desc = Key k may not serve held") ||
 		strings.Contains(err.Error(), "no API key given") {
 		t.Fatalf("Run: %v, want the refusal without the missing-key hint", err)
@@ -1052,19 +1064,11 @@ func TestAStopEndsTheRegistrationBeforeAReconnectionAtOnceWhenTheManagerNeverAns
 		// Every stream ends once welcomed: the worker registers its two executors again before
 		// each reconnection, and the manager answers none of those calls.
 		fake := &fakeManager{endAtOnce: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
-		listener, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		server := grpc.NewServer()
 		registry := &stallingRegistry{answered: 2}
-		pb.RegisterTaskExecutorServiceServer(server, fake)
-		pb.RegisterTaskExecutorManagerServiceServer(server, registry)
-		go func() { _ = server.Serve(listener) }()
-		t.Cleanup(server.Stop)
+		address := startFakeManagerWith(t, fake, registry)
 		handler := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
 		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-			Connection: taskexecutor.Connection{Address: listener.Addr().String()},
+			Connection: taskexecutor.Connection{Address: address},
 			Executors: []taskexecutor.Executor{{Name: "stalled1", Handler: handler},
 				{Name: "stalled2", Handler: handler}},
 			IgnoreSignals: !bySignal, Logger: quiet,
@@ -1114,19 +1118,11 @@ func TestAStopDuringTheRegistrationBeforeAReconnectionStillDeliversTheResultsOfR
 			send(assignments(lease("stopped_mid_registration")))
 		}
 	}}
-	listener, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := grpc.NewServer()
 	registry := &stallingRegistry{answered: 1}
-	pb.RegisterTaskExecutorServiceServer(server, fake)
-	pb.RegisterTaskExecutorManagerServiceServer(server, registry)
-	go func() { _ = server.Serve(listener) }()
-	t.Cleanup(server.Stop)
+	address := startFakeManagerWith(t, fake, registry)
 	started, release := make(chan struct{}), make(chan struct{})
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection: taskexecutor.Connection{Address: listener.Addr().String()},
+		Connection: taskexecutor.Connection{Address: address},
 		Executors: []taskexecutor.Executor{{Name: "stopped_mid_registration",
 			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 				close(started)

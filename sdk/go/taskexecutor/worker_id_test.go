@@ -94,12 +94,7 @@ func TestAWorkerWhoseHelloTheManagerRefusesStopsWithTheRefusalInsteadOfReconnect
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Reconnecting without end, Run would return nil only when this context ends.
-	runCtx, stop := context.WithTimeout(context.Background(), 10*time.Second)
-	defer stop()
-	ran := make(chan error, 1)
-	go func() { ran <- worker.Run(runCtx) }()
-	err = within(t, "Run to return", ran)
+	err = runToRefusal(t, worker)
 	if err == nil || !strings.Contains(err.Error(), `Must not start with "legacy:"`) ||
 		len(taskexecutor.FieldViolations(err)) != 1 {
 		t.Fatalf("Run: %v, want the refusal, naming /hello/workerId", err)
