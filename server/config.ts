@@ -10,10 +10,10 @@ import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 import { type OtlpSettings, otlpSettings } from "@tasks-executor/proto/tracing";
 import { KEEPALIVE_DEFAULT_MS, KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "./domain/keepalive.ts";
 
-/** Log verbosity. */
 /** The longest delay a timer takes, in ms (2^31 - 1): a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
 
+/** Log verbosity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
 /** Everything the manager can be told. */

@@ -134,8 +134,10 @@ function closeAll(conns: Deno.Conn[]): void {
   }
 }
 
-/** Tries `attempt` until it resolves, for a state the manager reaches on its own. */
-/** Retries `attempt` every 50 ms for up to `attempts` tries (an upper bound, not a timing check). */
+/**
+ * Tries `attempt` until it resolves, for a state the manager reaches on its own: every 50 ms, up
+ * to `attempts` tries (an upper bound, not a timing check).
+ */
 async function eventually<T>(
   what: string,
   attempt: () => Promise<T>,

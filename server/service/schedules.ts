@@ -1033,15 +1033,15 @@ function recordedAlready(
     JSON.stringify(schedule.lastFires) === JSON.stringify(state.lastFires);
 }
 
-/**
- * What a write is told when other writes of the schedule won every try (`WRITE_TRIES`): 409, try
- * again. (gRPC's ABORTED would say it better; the transports map no error to it yet.)
- */
 /** The answer for a schedule that does not exist, or whose executor the caller's key does not reach. */
 function scheduleNotFound(idOrName: string): NotFoundError {
   return new NotFoundError(`Schedule "${idOrName}" does not exist`);
 }
 
+/**
+ * What a write is told when other writes of the schedule won every try (`WRITE_TRIES`): 409, try
+ * again. (gRPC's ABORTED would say it better; the transports map no error to it yet.)
+ */
 function busyError(what: string): FailedPreconditionError {
   return new FailedPreconditionError(
     `Cannot ${what}: other writes of the schedule won each of ${WRITE_TRIES} tries; try again`,

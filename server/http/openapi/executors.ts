@@ -150,12 +150,12 @@ const newExecutor = { allOf: [ref("ExecutorConfig"), { required: ["name"] }] };
 const executorAnswer = { type: "object", properties: { executor: ref("Executor") } };
 const idOrName = refParam("idOrName", "Executor name or id (looked up as a name first)", true);
 
-/** The executor paths. */
 /** 404 of an executor named by id or name to a call a limited key may make. */
 const EXECUTOR_NOT_FOUND = problem(
   "No such executor, or one the key may not reach: both are answered alike",
 );
 
+/** The executor paths. */
 export const EXECUTOR_PATHS: Record<string, Json> = {
   "/api/v1/executors": {
     get: {

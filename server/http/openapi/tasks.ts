@@ -168,8 +168,6 @@ export const TASK_SCHEMAS: Record<string, Json> = {
   },
 };
 
-/** The task paths. */
-
 /** `wait` of a task read or create: how long the answer may wait for the task to be final. */
 const waitParam = queryParam(
   "wait",
@@ -177,6 +175,7 @@ const waitParam = queryParam(
   { type: "string", pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" },
 );
 
+/** The task paths. */
 export const TASK_PATHS: Record<string, Json> = {
   "/api/v1/tasks": {
     delete: deleteTasks,
