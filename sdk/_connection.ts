@@ -151,7 +151,7 @@ export function isRefusal(error: unknown): error is UnauthenticatedError | Permi
  * the worker id, an executor name): every stream starts with the same hello, so every reconnect
  * would be refused the same way.
  */
-export function isHelloRefusal(error: unknown): error is InvalidArgumentError {
+function isHelloRefusal(error: unknown): error is InvalidArgumentError {
   return error instanceof InvalidArgumentError &&
     error.violations.some((violation) => violation.field.startsWith("/hello/"));
 }
@@ -163,10 +163,10 @@ export function isHelloRefusal(error: unknown): error is InvalidArgumentError {
  * manager says) after the first refusal that named one (`heldBy` `stream`: it speaks keepalive)
  * has a live worker behind it, and waiting cannot end: the worker stops. A stream without
  * keepalive (`stream_without_keepalive`), which the manager never closes for silence, proves no
- * live worker: it is waited for, as leases are. A manager older than the `WORKER_ID_HELD` detail is waited for as
- * before.
+ * live worker: it is waited for, as leases are. A manager older than the `WORKER_ID_HELD` detail is
+ * waited for as before.
  */
-export class HeldIdWait {
+class HeldIdWait {
   /** When (`performance.now()`) the first refusal naming an open stream came, and its bound. */
   #streamSince: number | undefined;
   #goneWithinMs = 0;
