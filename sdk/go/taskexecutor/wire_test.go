@@ -198,6 +198,23 @@ func assignments(tasks ...*pb.Assignment) *pb.WorkResponse {
 	return &pb.WorkResponse{Kind: &pb.WorkResponse_Assignments{Assignments: &pb.Assignments{Tasks: tasks}}}
 }
 
+// leasedAgain is first's task leased again: the same assignment under another lease token.
+func leasedAgain(first *pb.Assignment) *pb.Assignment {
+	again := proto.Clone(first).(*pb.Assignment)
+	again.LeaseToken += "-again"
+	return again
+}
+
+// leasingTwice is a fake that welcomes the worker and leases first, then, pause later, again.
+func leasingTwice(first, again *pb.Assignment, pause time.Duration) *fakeManager {
+	return &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		send(assignments(first))
+		time.Sleep(pause)
+		send(assignments(again))
+	}}
+}
+
 // warnings keeps the messages of a worker's warnings and errors, and of its info lines too with
 // infoToo.
 type warnings struct {
@@ -460,14 +477,8 @@ func TestAWorkerWarnsOfARefusalOfAResultItSentAndOfNoneOfAResultItNeverSent(t *t
 
 func TestAWorkerAtItsConcurrencySentANewLeaseOfATaskItRunsCancelsTheOldAttemptAndGivesTheNewLeaseBack(t *testing.T) {
 	first := lease("relet")
-	again := proto.Clone(first).(*pb.Assignment)
-	again.LeaseToken += "-again"
-	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
-		send(fakeWelcome)
-		send(assignments(first))
-		time.Sleep(100 * time.Millisecond)
-		send(assignments(again))
-	}}
+	again := leasedAgain(first)
+	fake := leasingTwice(first, again, 100*time.Millisecond)
 	address := startFakeManager(t, fake)
 	causes := make(chan error, 2)
 	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "relet",
@@ -492,8 +503,7 @@ func TestAWorkerKeepsTheResultsOfTwoAttemptsOfATaskBothWaitingForAnAckAndSendsBo
 	// once, the old one 200 ms after its cancel. Neither is acknowledged; the stream ends after
 	// both came, and the next must carry both again.
 	first := lease("twice")
-	again := proto.Clone(first).(*pb.Assignment)
-	again.LeaseToken += "-again"
+	again := leasedAgain(first)
 	var streams atomic.Int32
 	fake := &fakeManager{noAcks: true, endAfter: 2, script: func(send func(*pb.WorkResponse)) {
 		send(fakeWelcome)
@@ -579,8 +589,7 @@ func TestAWorkerLogsACancellationOfAnAttemptOnceHoweverManyTimesTheManagerSendsI
 
 func TestAWorkerWhoseResultsAreNeverAcknowledgedForgetsTheRefusalItExpectsOfACancelledAttemptWithItsResult(t *testing.T) {
 	cancelled := lease("forgotten")
-	again := proto.Clone(cancelled).(*pb.Assignment)
-	again.LeaseToken += "-again"
+	again := leasedAgain(cancelled)
 	again.Attempt = 2
 	fake := &fakeManager{noAcks: true, script: func(send func(*pb.WorkResponse)) { send(fakeWelcome) }}
 	address := startFakeManager(t, fake)
@@ -973,14 +982,8 @@ func TestAWorkersReconnectDelaysStartOverAfterAStreamThatLastedStableStreamOrMax
 // the executor one task fewer to run on this worker until it reconnected.
 func TestATaskLeasedAgainToItsWorkerGivesBackTheOldAttemptsCredit(t *testing.T) {
 	first := lease("again")
-	second := proto.Clone(first).(*pb.Assignment)
-	second.LeaseToken = first.GetLeaseToken() + "-again"
-	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
-		send(fakeWelcome)
-		send(assignments(first))
-		time.Sleep(50 * time.Millisecond)
-		send(assignments(second))
-	}}
+	second := leasedAgain(first)
+	fake := leasingTwice(first, second, 50*time.Millisecond)
 	address := startFakeManager(t, fake)
 	runFakeWorker(t, address, &warnings{}, taskexecutor.Executor{Name: "again", Concurrency: 2,
 		Handler: func(ctx context.Context, _ *taskexecutor.Assignment) (any, error) {
@@ -1008,14 +1011,8 @@ func TestATaskLeasedAgainToItsWorkerGivesBackTheOldAttemptsCredit(t *testing.T) 
 // never abandoned, and its credit never came back.
 func TestAReplacedAttemptWhoseHandlerIgnoresItsCancelIsAbandoned(t *testing.T) {
 	first := lease("again_hung")
-	second := proto.Clone(first).(*pb.Assignment)
-	second.LeaseToken = first.GetLeaseToken() + "-again"
-	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
-		send(fakeWelcome)
-		send(assignments(first))
-		time.Sleep(50 * time.Millisecond)
-		send(assignments(second))
-	}}
+	second := leasedAgain(first)
+	fake := leasingTwice(first, second, 50*time.Millisecond)
 	address := startFakeManager(t, fake)
 	release := make(chan struct{})
 	var calls atomic.Int32
