@@ -39,6 +39,7 @@ import {
   UnavailableError,
 } from "./errors.ts";
 import { checkFields, type FieldSpec, refuseViolations, SDK_DURATION_MESSAGE } from "./_fields.ts";
+import { describeViolations } from "./schema.ts";
 import type { ExecutorConfig, RateLimit } from "./types.ts";
 
 /** Options shared by `Worker` and `Client` for reaching the manager. */
@@ -582,7 +583,8 @@ export function enumField(
   const names = enumNames(prefix);
   if (typeof name === "string" && names.includes(name)) return toEnum(prefix, name);
   const message = `Must be one of ${names.join(", ")}, not ${JSON.stringify(name) ?? String(name)}`;
-  throw new InvalidArgumentError(`${field}: ${message}`, 3, [{ field, message }]);
+  const violations = [{ field, message }];
+  throw new InvalidArgumentError(describeViolations(violations), 3, violations);
 }
 
 /** The most items a page holds (the manager's `MAX_PAGE`). */
@@ -628,11 +630,7 @@ function checkDurations(config: ExecutorConfig): void {
     .filter(([, ms]) => ms !== undefined && ms !== null && !Number.isSafeInteger(ms))
     .map(([field]) => ({ field, message: SDK_DURATION_MESSAGE }));
   if (violations.length === 0) return;
-  throw new InvalidArgumentError(
-    violations.map((v) => `${v.field}: ${v.message}`).join("; "),
-    3,
-    violations,
-  );
+  throw new InvalidArgumentError(describeViolations(violations), 3, violations);
 }
 
 // `null` is sent as `limit` 0 alone, which the manager reads as "remove the limit".

@@ -26,6 +26,7 @@ import {
   NotFoundError,
 } from "./errors.ts";
 import { checkFields, checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
+import { describeViolations } from "./schema.ts";
 import type {
   MissedFirePolicy,
   OverlapPolicy,
@@ -191,7 +192,7 @@ function configToMessage(
       data: checkedValueBytes(config.task.data ?? null, {
         pointer: "/task/data",
         maxDepth,
-        describe: ({ field, message }) => `Invalid schedule: ${field}: ${message}`,
+        describe: (violation) => `Invalid schedule: ${describeViolations([violation])}`,
       }),
       metadata: config.task.metadata ?? {},
       priority: config.task.priority ?? 0,

@@ -9,6 +9,7 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
@@ -157,5 +158,5 @@ export function toGrpcError(error: unknown): GrpcStatusError {
 function withViolations(message: string, violations: FieldViolation[]): string {
   const missing = violations.filter((v) => !message.includes(v.field));
   if (missing.length === 0) return message;
-  return `${message} (${missing.map((v) => `${v.field}: ${v.message}`).join("; ")})`;
+  return `${message} (${listViolations(missing)})`;
 }

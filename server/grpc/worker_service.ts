@@ -23,6 +23,7 @@ import {
 import {
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   ResourceExhaustedError,
   UnavailableError,
 } from "../domain/errors.ts";
@@ -238,8 +239,8 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
   }
   const violations: FieldViolation[] = [];
   if (!checkJsonValue(result, { pointer: "/result", maxDepth: limits.jsonDepth }, violations)) {
-    const [v] = violations;
-    return fail(`Result cannot be stored as it is: ${v.field}: ${v.message}`);
+    const [first] = violations;
+    return fail(`Result cannot be stored as it is: ${listViolations([first])}`);
   }
   return { ok: true, result };
 }
