@@ -145,7 +145,7 @@ export function requestGuard(
 
 /**
  * The query parameters, snake_case names read as camelCase: how every route reads its query
- * (each given once, as `queryGuard` checked, but for lists such as `status`, whose values are
+ * (each given once, as `requestGuard` checked, but for lists such as `status`, whose values are
  * joined by commas).
  */
 export function queryOf(c: Context): Record<string, string> {

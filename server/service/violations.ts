@@ -118,9 +118,10 @@ export function taskStatusField(
 }
 
 /**
- * A violation on `afterField` when both bounds of a time range are given and the first is not
- * before the second, as history words `from` after `to`: such a range matches nothing (an
- * inverted `createdAfter`/`createdBefore` once answered an empty list, and a bulk delete 0).
+ * A violation on the first of `fields` (the range's start) when both bounds of a time range are
+ * given and the first is not before the second, as history words `from` after `to`: such a range
+ * matches nothing (an inverted `createdAfter`/`createdBefore` once answered an empty list, and a
+ * bulk delete 0).
  */
 export function rangeViolation(
   after: number | undefined,

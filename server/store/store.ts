@@ -763,7 +763,7 @@ export interface Store extends AsyncDisposable {
   /**
    * The ids, executors and statuses of the tasks among `ids` that exist, in no set order (an id
    * that is no task is left out), reading none of their data: what waits poll for. Callers
-   * bound `ids` (waits hold at most `MAX_WATCH_TASK_IDS` each and poll in chunks).
+   * bound `ids` (waits hold at most `Limits.watchTaskIds` each and poll in chunks).
    */
   taskRefsOf(ids: readonly string[]): Promise<TaskRef[]>;
   /**
