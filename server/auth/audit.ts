@@ -1,8 +1,8 @@
 /**
  * The audit trail: one info line per state-changing call, and one per call refused for want of
  * permission (a worker id another key holds too, though answered UNAVAILABLE), naming the key that
- * made it (id and name, never the secret). Both lines are built
- * here; each transport calls `audit` in one place.
+ * made it (id and name, never the secret). Both lines are built here; each transport calls `audit`
+ * in one place.
  */
 import { log } from "../log.ts";
 import { type Operation, OPERATIONS } from "./permissions.ts";
@@ -33,7 +33,8 @@ function isDenied(call: AuditedCall): boolean {
 /**
  * Logs `call` at info with the caller's key id and name, the operation, transport, call and
  * outcome: as `Denied` (with `reason`) when it was refused for want of permission (403,
- * PERMISSION_DENIED, or `denied`: a worker id another key holds), whatever the operation; as `Audit` when `operation` changes state; not at all for a read that was answered.
+ * PERMISSION_DENIED, or `denied`: a worker id another key holds), whatever the operation; as
+ * `Audit` when `operation` changes state; not at all for a read that was answered.
  *
  * @example
  * ```ts ignore

@@ -117,10 +117,10 @@ export class InvalidArgumentError extends Error {
 
 /**
  * `violations` as text for an error's message: `field` and `message` joined by ": ", one way
- * whatever names the field (a pointer, a query parameter: `limit: Must be …` once read `limit Must
- * be …` in some lists and `limit: Must be …` in others), one violation after another joined by
- * "; ", the first `MAX_VIOLATIONS` of them and then how many more (a batch of 1,200 tasks with 250
- * unknown fields each made a 9 MB message before `InvalidArgumentError` cut it).
+ * whatever names the field (a pointer, a query parameter: `limit: Must be …` once read
+ * `limit Must be …` in some lists and `limit: Must be …` in others), one violation after another
+ * joined by "; ", the first `MAX_VIOLATIONS` of them and then how many more (a batch of 1,200
+ * tasks with 250 unknown fields each made a 9 MB message before `InvalidArgumentError` cut it).
  *
  * @example
  * ```ts

@@ -105,12 +105,13 @@ function timeField(
  * The lowercase names of a repeated enum field: every one of the gRPC services reads its lists
  * through this (`status` of the lists, searches and bulk calls, `UpdateTaskStatus`'s `from`,
  * `CreateKey`'s `scopes`), so that one rule answers them all alike. Its zero value
- * (`<PREFIX>UNSPECIFIED`) is no value of the list: proto3 sends "every value" as an empty list, so a 0 in it is a client's mistake (an SDK that mapped a name
- * it did not know to 0), and reading it as "no filter" would widen the call. It is refused,
- * naming its place (`/status/1`), before anything is read or changed, and so is a number the proto
- * does not declare (the service would name the REST parameter, `status`, not the place), and so is
- * a value named again, by its enum value name (`/status/1 Must not repeat TASK_STATUS_FAILED`), so
- * that one list's faults are all named by place. A list longer than the values the enum declares
+ * (`<PREFIX>UNSPECIFIED`) is no value of the list: proto3 sends "every value" as an empty list, so
+ * a 0 in it is a client's mistake (an SDK that mapped a name it did not know to 0), and reading it
+ * as "no filter" would widen the call. It is refused, naming its place (`/status/1`), before
+ * anything is read or changed, and so is a number the proto does not declare (the service would
+ * name the REST parameter, `status`, not the place), and so is a value named again, by its enum
+ * value name (`/status/1: Must not repeat TASK_STATUS_FAILED`), so that one list's faults are all
+ * named by place. A list longer than the values the enum declares
  * repeats one: it is refused whole, naming the field, so that the answer stays as small as a list
  * allowed.
  *

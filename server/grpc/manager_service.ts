@@ -174,7 +174,7 @@ export function createManagerService(
         "Cannot update task status",
       );
       const task = await service.updateTaskStatus(req.id, {
-        // Unset (TASK_STATUS_UNSPECIFIED) is no status: "/status Is required", as over REST.
+        // Unset (TASK_STATUS_UNSPECIFIED) is no status: "/status: Is required", as over REST.
         status: fromEnum(ENUM_PREFIX.taskStatus, req.status),
         result,
         error: req.error || undefined,

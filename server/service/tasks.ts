@@ -176,9 +176,9 @@ export class TaskService {
    * `from` between the read and the write is refused too, never moved: a "run again" that lists
    * the ended statuses cannot take a task that a worker leased meanwhile.
    *
-   * `expected.run`, when given, is the run the task must be in, read and written alike: one run again
-   * since, even ended the same way, is refused as changed meanwhile (bulk calls move only the
-   * tasks as they listed them).
+   * `expected.run`, when given, is the run the task must be in, read and written alike: one run
+   * again since, even ended the same way, is refused as changed meanwhile (bulk calls move only
+   * the tasks as they listed them).
    *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
    */
