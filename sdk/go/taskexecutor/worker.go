@@ -709,30 +709,17 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 	}
 	l.stream, l.closeWork = nil, nil
 	if code == codes.Unauthenticated || code == codes.PermissionDenied {
-		l.reconnect = nil
-		if l.refused == nil {
-			l.refused = errorf("the manager refused this worker: %w", err)
-			l.log.Error("Manager refused this worker's API key or what it may serve, stopping",
-				"error", err, "inFlight", len(l.runs))
-		}
+		l.stopRefused(errorf("the manager refused this worker: %w", err), err,
+			"Manager refused this worker's API key or what it may serve, stopping")
 		return
 	}
 	if helloRefused(err) {
-		l.reconnect = nil
-		if l.refused == nil {
-			l.refused = errorf("the manager refused this worker's hello: %w", err)
-			l.log.Error("Manager refused this worker's hello (its id or executors), stopping",
-				"error", err, "inFlight", len(l.runs))
-		}
+		l.stopRefused(errorf("the manager refused this worker's hello: %w", err), err,
+			"Manager refused this worker's hello (its id or executors), stopping")
 		return
 	}
 	if held := l.heldID.refused(err, l.welcomed, l.options.WorkerID, time.Now()); held != nil {
-		l.reconnect = nil
-		if l.refused == nil {
-			l.refused = held
-			l.log.Error("Another API key's worker holds this worker's id, stopping",
-				"error", held, "inFlight", len(l.runs))
-		}
+		l.stopRefused(held, held, "Another API key's worker holds this worker's id, stopping")
 		return
 	}
 	// Only a stream that lasted starts the delays over: a manager that ends each stream it
@@ -746,6 +733,18 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 	l.log.Warn("Lost the work stream to the manager, reconnecting",
 		"error", err, "retryIn", delay, "inFlight", len(l.runs))
 	l.reconnect = time.After(delay)
+}
+
+// stopRefused stops the worker for good: no reconnection, its running handlers cancelled at once
+// by the drain, and Run returns refused. Only the first refusal is kept, and logged as message
+// with cause.
+func (l *loop) stopRefused(refused, cause error, message string) {
+	l.reconnect = nil
+	if l.refused != nil {
+		return
+	}
+	l.refused = refused
+	l.log.Error(message, "error", cause, "inFlight", len(l.runs))
 }
 
 func (l *loop) send(message *pb.WorkRequest) bool {
