@@ -17,18 +17,31 @@ async function settled(
   at: number,
 ): Promise<string[]> {
   await store.taskInsert(Array.from({ length: count }, () => makeTask("a")));
+  return await claimAndSettle(store, count, settlement, { claimedAt: T0, at });
+}
+
+/**
+ * Claims `count` ready tasks of "a" at `claimedAt` (that many must be ready) and settles them as
+ * `settlement` at `at`; gives their ids.
+ */
+async function claimAndSettle(
+  store: ContractStore,
+  count: number,
+  settlement: Settlement,
+  times: { claimedAt: number; at: number },
+): Promise<string[]> {
   const claimed = await store.taskClaim({
     executorName: "a",
     limit: count,
     leaseMs: 60_000,
     owner: "w",
-    now: T0,
+    now: times.claimedAt,
     maxConcurrency: 0,
   });
   assert.equal(claimed.length, count);
   await store.taskSettle(
     claimed.map((t) => ({ taskId: t.id, leaseToken: t.leaseToken!, settlement })),
-    { now: at },
+    { now: times.at },
   );
   return claimed.map((t) => t.id);
 }
@@ -71,18 +84,7 @@ export function bulkContract(
       });
       assert.equal(moved?.run, 2);
     }
-    const [one, two] = await store.taskClaim({
-      executorName: "a",
-      limit: 2,
-      leaseMs: 60_000,
-      owner: "w",
-      now: T0 + 30,
-      maxConcurrency: 0,
-    });
-    await store.taskSettle(
-      [one, two].map((t) => ({ taskId: t.id, leaseToken: t.leaseToken!, settlement: failed })),
-      { now: T0 + 40 },
-    );
+    await claimAndSettle(store, 2, failed, { claimedAt: T0 + 30, at: T0 + 40 });
     const runOne = [again, kept].map((id) => ({ id, status: "failed" as const, run: 1 }));
     assert.equal(await store.taskDeleteMany(runOne), 1);
     assert.equal(await store.taskGet(kept), null);
@@ -116,17 +118,8 @@ export function bulkContract(
     const [listed] = (await store.dlqListRefs({}, { limit: 10 })).items;
     assert.deepEqual(listed, { id: dead, executorName: "a", status: "dlq", run: 1 });
     assert.equal((await store.dlqRequeue(dead, { now: T0 }))?.run, 2);
-    const [claimed] = await store.taskClaim({
-      executorName: "a",
-      limit: 1,
-      leaseMs: 60_000,
-      owner: "w",
-      now: T0 + 20,
-      maxConcurrency: 0,
-    });
-    await store.taskSettle([{ taskId: dead, leaseToken: claimed.leaseToken!, settlement: dlq }], {
-      now: T0 + 30,
-    });
+    // The one ready task, dead again: in run 2.
+    await claimAndSettle(store, 1, dlq, { claimedAt: T0 + 20, at: T0 + 30 });
     assert.equal(await store.dlqDelete(dead, { run: 1 }), false);
     assert.equal((await store.dlqGet(dead))?.task.run, 2);
     assert.equal(await store.dlqDelete(dead, { run: 2 }), true);
@@ -141,17 +134,7 @@ export function bulkContract(
     // Running again: not dead, in no run.
     assert.equal(await store.dlqRequeue(dead, { now: T0, run: 1 }), null);
     assert.equal(await store.dlqRequeue(dead, { now: T0, run: 2 }), null);
-    const [claimed] = await store.taskClaim({
-      executorName: "a",
-      limit: 1,
-      leaseMs: 60_000,
-      owner: "w",
-      now: T0 + 20,
-      maxConcurrency: 0,
-    });
-    await store.taskSettle([{ taskId: dead, leaseToken: claimed.leaseToken!, settlement: dlq }], {
-      now: T0 + 30,
-    });
+    await claimAndSettle(store, 1, dlq, { claimedAt: T0 + 20, at: T0 + 30 });
     // Dead again in run 2: the death of run 1 is gone, and that of run 2 is not it.
     assert.equal(await store.dlqRequeue(dead, { now: T0 + 40, run: 1, data: { v: 9 } }), null);
     const still = (await store.dlqGet(dead))!;
