@@ -298,8 +298,3 @@ export function fromRefusal(id: string, status: TaskStatus, from: readonly TaskS
   return `Task "${id}" is ${status}, not one of the statuses \`from\` accepts ` +
     `(${from.join(", ")}): nothing changed`;
 }
-
-/** Whether a value names a task status. */
-export function isTaskStatus(value: unknown): value is TaskStatus {
-  return typeof value === "string" && (TASK_STATUSES as readonly string[]).includes(value);
-}
