@@ -438,7 +438,8 @@ export function checkedValueBytes(
  * the nesting of `taskSchema` (`checkedValueBytes`).
  *
  * @throws {InvalidArgumentError} for a `taskSchema` that is not JSON the manager keeps, a duration
- *   that is not whole ms, or a retry type or write concern the protocol does not have
+ *   that is not whole ms, a retry type or write concern the protocol does not have, or a value the
+ *   wire would carry as "not given" (`checkUnsetZeros`)
  */
 export function executorConfigToMessage(
   name: string,
@@ -447,6 +448,7 @@ export function executorConfigToMessage(
 ): ExecutorConfigMessage {
   checkConfigFields(config);
   checkDurations(config);
+  checkUnsetZeros(config);
   const message: ExecutorConfigMessage = { name };
   // `null` is not given, as REST reads it, but for the fields whose `null` removes a setting
   // (the task schema, the rate limits, the group key pointer).
@@ -470,7 +472,9 @@ export function executorConfigToMessage(
   }
   if (config.retryPolicy) {
     const p = config.retryPolicy;
-    // `jitter` has presence: left out, it keeps the executor's (0 is "no jitter").
+    // `jitter` has presence: left out, it keeps the executor's (0 is "no jitter"). The 0 of
+    // `maxAttempts` and `multiplier` is "not given" on the wire: one given is never 0 here
+    // (`checkUnsetZeros`).
     message.retryPolicy = {
       type: enumField(ENUM_PREFIX.retryPolicyType, p.type, "/config/retryPolicy/type"),
       maxAttempts: p.maxAttempts ?? 0,
@@ -633,7 +637,88 @@ function checkDurations(config: ExecutorConfig): void {
   throw new InvalidArgumentError(describeViolations(violations), 3, violations);
 }
 
-// `null` is sent as `limit` 0 alone, which the manager reads as "remove the limit".
+/** The range a number of an executor configuration must be in (the manager's `NumberBound`). */
+interface NumberBound {
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/**
+ * The bounds of the numbers of an executor configuration whose 0 the wire carries as "not given"
+ * (proto3 scalars without presence): the manager's `EXECUTOR_BOUNDS` for them, which the SDK
+ * cannot import (the manager's rules import nothing outside themselves, the SDK nothing but
+ * proto/); tests/sdk_config_rules_test.ts holds the two equal. Every other number is sent as
+ * given and judged by the manager.
+ */
+export const UNSET_ZERO_BOUNDS: {
+  retryPolicy: Record<"maxAttempts" | "multiplier", NumberBound>;
+  rateLimit: Record<"limit" | "burst", NumberBound>;
+} = {
+  retryPolicy: {
+    maxAttempts: { min: 1, max: 1000, integer: true },
+    multiplier: { min: 1, max: 100, integer: false },
+  },
+  rateLimit: {
+    limit: { min: 1, max: 1_000_000, integer: true },
+    burst: { min: 1, max: 1_000_000, integer: true },
+  },
+};
+
+/**
+ * Refuses, as REST refuses them and in its words, the values of `config` the wire would carry as
+ * "not given": `retryPolicy.maxAttempts` or `multiplier` 0 (which kept the executor's), a rate
+ * limit without `limit` or with `limit` 0 beside other fields (sent as `limit` 0 alone, which
+ * removed the limit), `burst` 0 (which became `limit`); and with them every other value of these
+ * fields out of the manager's range (`UNSET_ZERO_BOUNDS`), and a `period` of `null`. A rate limit
+ * of `limit` 0 alone removes the limit, as over REST and gRPC (so does `null`). Run after
+ * `checkConfigFields`, which refuses the wrong types.
+ *
+ * @throws {InvalidArgumentError} naming every such field by JSON pointer under `/config`
+ */
+function checkUnsetZeros(config: ExecutorConfig): void {
+  const violations: FieldViolation[] = [];
+  const policy = config.retryPolicy;
+  if (policy) {
+    for (const key of ["maxAttempts", "multiplier"] as const) {
+      const value = policy[key];
+      if (value === undefined || value === null) continue;
+      const { min, max, integer } = UNSET_ZERO_BOUNDS.retryPolicy[key];
+      if (integer && !Number.isInteger(value)) {
+        violations.push({ field: `/config/retryPolicy/${key}`, message: "Must be a whole number" });
+      } else if (value < min || value > max) {
+        violations.push({
+          field: `/config/retryPolicy/${key}`,
+          message: `Must be between ${min} and ${max}`,
+        });
+      }
+    }
+  }
+  for (const key of ["rateLimit", "rateLimitPerKey"] as const) {
+    const rate = config[key] as Record<string, unknown> | null | undefined;
+    if (rate === undefined || rate === null) continue;
+    const given = Object.keys(rate).filter((k) => rate[k] !== undefined);
+    if (given.length === 1 && given[0] === "limit" && rate.limit === 0) continue;
+    for (const field of ["limit", "burst"] as const) {
+      const value = rate[field];
+      if (value === undefined && field === "burst") continue;
+      const { min, max } = UNSET_ZERO_BOUNDS.rateLimit[field];
+      if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+        violations.push({
+          field: `/config/${key}/${field}`,
+          message: `Must be a whole number between ${min} and ${max}`,
+        });
+      }
+    }
+    if (rate.period === null) {
+      violations.push({ field: `/config/${key}/period`, message: SDK_DURATION_MESSAGE });
+    }
+  }
+  refuseViolations("Invalid executor configuration", violations);
+}
+
+// `null` is sent as `limit` 0 alone, which the manager reads as "remove the limit" (and so is
+// `{ limit: 0 }`, as REST reads it); `checkUnsetZeros` refused every other 0.
 function rateLimitToMessage(rate: RateLimit | null): Partial<RateLimitMessage> {
   if (rate === null) return { limit: 0 };
   return { limit: rate.limit, period: durationFromMs(rate.period), burst: rate.burst ?? 0 };

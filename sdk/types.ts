@@ -118,13 +118,13 @@ export type Handler<TData = unknown, TResult = unknown> = (
 export interface RetryPolicy {
   /** How the delay grows from one attempt to the next. */
   type?: "constant" | "linear" | "exponential";
-  /** Attempts in all, the first included. */
+  /** Attempts in all, the first included (1..1000). */
   maxAttempts?: number;
   /** Base delay (ms). */
   interval?: number;
   /** Upper bound of any delay (ms); 0 = no bound. */
   maxInterval?: number;
-  /** Growth factor of the exponential policy. */
+  /** Growth factor of the exponential policy (1..100). */
   multiplier?: number;
   /** Fraction (0..1) of each delay drawn at random. */
   jitter?: number;
@@ -157,11 +157,14 @@ export type WriteConcernLevel =
  * ```
  */
 export interface RateLimit {
-  /** Starts per period (1..1,000,000). */
+  /**
+   * Starts per period (1..1,000,000). In an executor configuration, `{ limit: 0 }` alone removes
+   * the limit (as `null` does, and as REST reads it); 0 beside another field is refused.
+   */
   limit: number;
   /** The period: a whole number of milliseconds (1000, not `"1s"`); default 1000. */
   period?: number;
-  /** Starts allowed at once after a quiet spell (default `limit`). */
+  /** Starts allowed at once after a quiet spell (1..1,000,000; default `limit`). */
   burst?: number;
 }
 

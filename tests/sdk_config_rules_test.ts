@@ -1,0 +1,105 @@
+/**
+ * An executor configuration the SDK sends is judged by the manager's rules: a value the wire would
+ * carry as "not given" (a proto3 0) is refused before anything is sent, as REST refuses it and in
+ * its words, instead of keeping (or removing) what the executor has.
+ */
+import assert from "node:assert/strict";
+import { Client, type ExecutorConfig, InvalidArgumentError } from "../sdk/mod.ts";
+import { UNSET_ZERO_BOUNDS } from "../sdk/_grpc.ts";
+import { EXECUTOR_BOUNDS, parseExecutorConfig } from "../server/domain/executor.ts";
+import { InvalidArgumentError as DomainInvalidArgument } from "../server/domain/errors.ts";
+import { startSdkManager } from "./fixtures/sdk_manager.ts";
+
+/** The configuration the test registers first. */
+const FIRST = {
+  retryPolicy: { type: "exponential", maxAttempts: 5, multiplier: 3 },
+  rateLimit: { limit: 5, period: 1000, burst: 7 },
+  rateLimitPerKey: { limit: 2, period: 1000, burst: 3 },
+} as const;
+
+/**
+ * What REST answers an update to `config` (sent as JSON) of the executor `FIRST` made: the
+ * violations of `parseExecutorConfig`.
+ */
+function restViolations(config: ExecutorConfig): { field: string; message: string }[] {
+  try {
+    const base = parseExecutorConfig({ name: "t", ...FIRST });
+    parseExecutorConfig(JSON.parse(JSON.stringify(config)), { base });
+  } catch (error) {
+    if (error instanceof DomainInvalidArgument) return error.violations;
+    throw error;
+  }
+  return [];
+}
+
+Deno.test("the SDK's bounds of the numbers whose 0 is not given are the manager's", () => {
+  assert.deepEqual(UNSET_ZERO_BOUNDS.retryPolicy, {
+    maxAttempts: EXECUTOR_BOUNDS.retryPolicy.maxAttempts,
+    multiplier: EXECUTOR_BOUNDS.retryPolicy.multiplier,
+  });
+  for (const key of ["rateLimit", "rateLimitPerKey"] as const) {
+    assert.deepEqual(UNSET_ZERO_BOUNDS.rateLimit, {
+      limit: EXECUTOR_BOUNDS[key].limit,
+      burst: EXECUTOR_BOUNDS[key].burst,
+    });
+  }
+});
+
+Deno.test("registerExecutor refuses the zeros REST refuses, naming the field, and changes nothing", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const first = await client.registerExecutor("t_zeros", structuredClone(FIRST));
+  const refused: ExecutorConfig[] = [
+    { retryPolicy: { maxAttempts: 0 } },
+    { retryPolicy: { multiplier: 0 } },
+    { retryPolicy: { maxAttempts: 1001, multiplier: 0.5 } },
+    { rateLimit: {} as ExecutorConfig["rateLimit"] },
+    { rateLimit: { limit: 0, period: 1000 } },
+    { rateLimit: { limit: 0, burst: 0 } },
+    { rateLimit: { limit: 5, burst: 0 } },
+    { rateLimit: { limit: 1_000_001 } },
+    { rateLimit: { limit: 5, period: null as unknown as number } },
+    { rateLimitPerKey: { burst: 4 } as ExecutorConfig["rateLimit"] },
+  ];
+  for (const config of refused) {
+    const rest = restViolations(config);
+    assert.notDeepEqual(rest, [], `REST refuses ${JSON.stringify(config)}`);
+    for (
+      const call of [
+        client.registerExecutor("t_zeros", config),
+        client.createExecutor("t_new", config),
+      ]
+    ) {
+      await assert.rejects(call, (error: unknown) => {
+        assert.ok(error instanceof InvalidArgumentError, String(error));
+        // REST's fields, and its words (but for a period, worded for the SDK's milliseconds).
+        assert.deepEqual(
+          error.violations.map((v) => v.field),
+          rest.map((v) => v.field),
+          JSON.stringify(config),
+        );
+        for (const [i, v] of error.violations.entries()) {
+          if (!v.field.endsWith("/period")) assert.equal(v.message, rest[i].message);
+        }
+        assert.ok(error.message.includes(rest[0].field), error.message);
+        return true;
+      });
+    }
+  }
+  const after = await client.getExecutor("t_zeros");
+  assert.deepEqual(after.retryPolicy, first.retryPolicy);
+  assert.deepEqual(after.rateLimit, { limit: 5, period: 1000, burst: 7 });
+  assert.deepEqual(after.rateLimitPerKey, { limit: 2, period: 1000, burst: 3 });
+  await assert.rejects(client.getExecutor("t_new"), /does not exist|not found/i);
+
+  // What REST takes, the SDK takes as REST reads it: `{ limit: 0 }` alone removes the limit, as
+  // `null` does; a burst left out is `limit`.
+  assert.deepEqual(restViolations({ rateLimit: { limit: 0 } }), []);
+  const changed = await client.registerExecutor("t_zeros", {
+    rateLimit: { limit: 9, burst: undefined },
+    rateLimitPerKey: { limit: 0 },
+  });
+  assert.deepEqual(changed.rateLimit, { limit: 9, period: 1000, burst: 9 });
+  assert.equal(changed.rateLimitPerKey, null);
+  assert.equal((await client.registerExecutor("t_zeros", { rateLimit: null })).rateLimit, null);
+});
