@@ -18,6 +18,15 @@ export interface TaskAttemptError {
   at: Date;
   /** The worker that ran it, also when the manager recorded the error (empty when none did). */
   workerId: string;
+  /**
+   * The run the attempt belonged to (1, then one more per requeue); `null` for an error recorded
+   * before runs were counted.
+   */
+  run: number | null;
+  /** The error's stack trace as the worker sent it (cut by the manager); `null` when none. */
+  stack: string | null;
+  /** Lines the handler logged during the attempt (`ctx.log`), oldest first; `[]` when none. */
+  logs: string[];
 }
 
 /** A task as the manager stores it. */
@@ -40,6 +49,20 @@ export interface Task<TData = unknown, TResult = unknown> {
   attempt: number;
   /** Attempts allowed in all. */
   maxAttempts: number;
+  /** Which run this is: 1, then one more per requeue (attempts count from 1 again in each run). */
+  run: number;
+  /**
+   * The latest progress a worker reported (`ctx.heartbeat(progress)`, any JSON value); `null` when
+   * none was (a task created by `createTasks` comes without it: the answer's basic view).
+   */
+  progress: unknown;
+  /**
+   * Lines the handler logged (`ctx.log`) during the attempt that completed the task, oldest first;
+   * `[]` before (a failed attempt's lines are in its `errors` entry).
+   */
+  logs: string[];
+  /** When the lease of the attempt holding the task runs out; `null` when no attempt holds it. */
+  leaseExpiresAt: Date | null;
   /**
    * Failed attempts and those ended by hand, oldest first: the first one and the newest (50 in all
    * by default).

@@ -59,6 +59,17 @@ type Task struct {
 	// Attempt counts the attempts started so far; MaxAttempts is the executor's limit.
 	Attempt     int
 	MaxAttempts int
+	// Run is 1, then one more per requeue (attempts count from 1 again in each run).
+	Run int
+	// Progress is the latest progress a worker reported with a heartbeat (JSON text; "null" when
+	// none was, or in the basic view CreateTasks answers).
+	Progress json.RawMessage
+	// Logs holds the lines the handler logged during the attempt that completed the task, oldest
+	// first (nil before; a failed attempt's lines are in its TaskError).
+	Logs []string
+	// LeaseExpiresAt is when the lease of the attempt holding the task runs out; the zero time
+	// when no attempt holds it.
+	LeaseExpiresAt time.Time
 	// Errors has one entry per failed attempt, and per attempt ended by hand (a running task moved
 	// back to pending or marked failed); the first and the newest ones when there were many,
 	// ErrorsDropped says how many were left out.
@@ -87,6 +98,10 @@ type TaskError struct {
 	// Stack is the failure's stack trace as the worker sent it: the Go worker sends the
 	// goroutine's stack of a handler that panicked.
 	Stack string
+	// Run is the run the attempt belonged to (0 for an error recorded before runs were counted).
+	Run int
+	// Logs holds the lines the handler logged during the attempt, oldest first.
+	Logs []string
 }
 
 // NewTask is a task to create.
@@ -840,6 +855,10 @@ func taskFromMessage(m *pb.Task) *Task {
 		RunAt:          timeOrZero(m.GetRunAt()),
 		Attempt:        int(m.GetAttempt()),
 		MaxAttempts:    int(m.GetMaxAttempts()),
+		Run:            int(m.GetRun()),
+		Progress:       jsonText(m.GetProgress()),
+		Logs:           m.GetLogs(),
+		LeaseExpiresAt: timeOrZero(m.GetLeaseExpiresAt()),
 		ErrorsDropped:  int(m.GetErrorsDropped()),
 		Result:         jsonText(m.GetResult()),
 		CreatedAt:      timeOrZero(m.GetCreatedAt()),
@@ -857,6 +876,8 @@ func taskFromMessage(m *pb.Task) *Task {
 			At:       timeOrZero(e.GetAt()),
 			WorkerID: e.GetWorkerId(),
 			Stack:    e.GetStack(),
+			Run:      int(e.GetRun()),
+			Logs:     e.GetLogs(),
 		})
 	}
 	return task
