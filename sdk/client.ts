@@ -24,6 +24,7 @@ import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
 import { checkOptions, type FieldSpec } from "./_fields.ts";
+import { arrayArgument, stringArgument } from "./_args.ts";
 import { timerDelay } from "./_timer.ts";
 import { ConflictError, ManagerError, UnavailableError, WaitTimeoutError } from "./errors.ts";
 import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
@@ -454,6 +455,7 @@ export class Client implements Disposable {
    * ```
    */
   async createTasksDetailed(tasks: NewTask[], options: TraceOptions = {}): Promise<CreatedTasks> {
+    arrayArgument(tasks, "/tasks", "Cannot create task");
     checkOptions(options, TRACE_FIELDS, "Cannot create task");
     const trace = traceMetadata(options);
     const request = encodeCreateRequest(tasks, this.#limits, "many");
@@ -492,6 +494,7 @@ export class Client implements Disposable {
     id: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<Task<TData, TResult>> {
+    stringArgument(id, "/id", "Invalid task id");
     const response = await this.#call<{ task: TaskMessage }>("GetTask", { id }, options.signal);
     return taskFromMessage(response.task) as Task<TData, TResult>;
   }
@@ -550,6 +553,7 @@ export class Client implements Disposable {
     id: string,
     options: WaitOptions = {},
   ): Promise<Task<TData, TResult>> {
+    stringArgument(id, "/taskIds/0", "Cannot wait");
     const [task] = await this.waitForTasks<TData, TResult>([id], options);
     return task;
   }
@@ -593,6 +597,7 @@ export class Client implements Disposable {
     ids: readonly string[],
     options: WaitManyOptions<TData, TResult> = {},
   ): Promise<Task<TData, TResult>[]> {
+    arrayArgument(ids, "/taskIds", "Cannot wait", { strings: true });
     checkOptions(options, WAIT_FIELDS, "Cannot wait");
     const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", {
       fallback: 30_000,
@@ -751,6 +756,7 @@ export class Client implements Disposable {
    * ```
    */
   async cancelTask(id: string): Promise<Task> {
+    stringArgument(id, "/id", "Invalid task id");
     const response = await this.#call<{ task: TaskMessage }>("CancelTask", { id });
     return taskFromMessage(response.task);
   }
@@ -770,6 +776,7 @@ export class Client implements Disposable {
    * ```
    */
   async createExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
+    stringArgument(name, "/config/name", "Invalid executor configuration");
     const created = await this.#call<{ executor: ExecutorMessage }>("CreateExecutor", {
       config: executorConfigToMessage(name, config, this.#limits.jsonDepth),
     });
@@ -792,6 +799,7 @@ export class Client implements Disposable {
    * ```
    */
   async registerExecutor(name: string, config: ExecutorConfig = {}): Promise<Executor> {
+    stringArgument(name, "/config/name", "Invalid executor configuration");
     try {
       return await this.createExecutor(name, config);
     } catch (error) {
@@ -817,6 +825,7 @@ export class Client implements Disposable {
    * ```
    */
   async getExecutor(nameOrId: string): Promise<Executor> {
+    stringArgument(nameOrId, "/id", "Invalid executor id or name");
     const response = await this.#call<{ executor: ExecutorMessage }>("GetExecutor", {
       id: nameOrId,
     });

@@ -27,6 +27,7 @@ import {
 } from "./errors.ts";
 import { checkFields, checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
 import { describeViolations } from "./schema.ts";
+import { stringArgument } from "./_args.ts";
 import type {
   MissedFirePolicy,
   OverlapPolicy,
@@ -319,6 +320,15 @@ function differing(declared: ScheduleConfig, stored: Schedule): string[] {
 }
 
 /**
+ * `nameOrId`, a schedule's name or id argument (`/id`, as the manager names it).
+ *
+ * @throws {InvalidArgumentError} when it is not a string (nothing is sent)
+ */
+function scheduleRef(nameOrId: unknown): string {
+  return stringArgument(nameOrId, "/id", "Invalid schedule id or name");
+}
+
+/**
  * The schedule calls of a `Client` (`client.schedules`). Errors are the SDK's error classes:
  * `NotFoundError`, `InvalidArgumentError` (naming each bad field by JSON pointer),
  * `ConflictError` for a name in use, `PermissionDeniedError`-like `ManagerError`s for keys that
@@ -364,6 +374,7 @@ export class ScheduleClient {
    * @throws {InvalidArgumentError} for a bad field, or task data that breaks the schema
    */
   async create<TData>(name: string, config: ScheduleConfig<TData>): Promise<Schedule<TData>> {
+    stringArgument(name, "/config/name", "Invalid schedule");
     const message = configToMessage(name, config, this.#maxDepth);
     return await this.#one("CreateSchedule", { config: message }) as Schedule<TData>;
   }
@@ -429,6 +440,7 @@ export class ScheduleClient {
    * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1)
    */
   async get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
+    scheduleRef(nameOrId);
     checkOptions(options, { fires: "any" }, "Invalid schedule query");
     return await this.#one("GetSchedule", {
       id: nameOrId,
@@ -442,22 +454,24 @@ export class ScheduleClient {
    * @throws {NotFoundError} {InvalidArgumentError}
    */
   async update(nameOrId: string, config: Partial<ScheduleConfig>): Promise<Schedule> {
+    scheduleRef(nameOrId);
     const message = configToMessage("", config, this.#maxDepth);
     return await this.#one("UpdateSchedule", { id: nameOrId, config: message });
   }
 
   /** Stops the schedule firing (no catch-up on resume). @throws {NotFoundError} */
-  pause(nameOrId: string): Promise<Schedule> {
-    return this.#one("PauseSchedule", { id: nameOrId });
+  async pause(nameOrId: string): Promise<Schedule> {
+    return await this.#one("PauseSchedule", { id: scheduleRef(nameOrId) });
   }
 
   /** Lets a paused schedule fire again, from now on. @throws {NotFoundError} */
-  resume(nameOrId: string): Promise<Schedule> {
-    return this.#one("ResumeSchedule", { id: nameOrId });
+  async resume(nameOrId: string): Promise<Schedule> {
+    return await this.#one("ResumeSchedule", { id: scheduleRef(nameOrId) });
   }
 
   /** Deletes the schedule (the tasks it made stay). @throws {NotFoundError} */
   async delete(nameOrId: string): Promise<void> {
+    scheduleRef(nameOrId);
     await this.#call("DeleteSchedule", { id: nameOrId });
   }
 
@@ -467,6 +481,7 @@ export class ScheduleClient {
    * @throws {NotFoundError} {InvalidArgumentError} when the data no longer fits the schema
    */
   async trigger(nameOrId: string): Promise<{ schedule: Schedule; taskId: string }> {
+    scheduleRef(nameOrId);
     const response = await this.#call<{ schedule: Message; taskId: string }>(
       "TriggerSchedule",
       { id: nameOrId },
@@ -509,6 +524,7 @@ export class ScheduleClient {
    * @throws {InvalidArgumentError}
    */
   async register(name: string, config: ScheduleConfig): Promise<Schedule> {
+    stringArgument(name, "/config/name", "Invalid schedule");
     let found: Schedule | undefined;
     try {
       return await this.create(name, config);

@@ -1,0 +1,57 @@
+/**
+ * The one check of the positional arguments of `Client`'s calls and of `client.schedules`' (an id,
+ * a name, a list of ids): one of the wrong type is refused before anything is sent, an
+ * `InvalidArgumentError` naming it by the JSON pointer the manager names that field by (`/id`,
+ * `/config/name`, `/taskIds/0`), instead of being sent as something else: `null` went as the id
+ * `"null"` (a `NotFoundError` for a task "null"), `5` made an executor named "5", and a string
+ * given for a list of ids was waited for character by character. What a string must hold is the
+ * manager's to judge (an empty id is refused there, in its words).
+ */
+import type { FieldViolation } from "./errors.ts";
+import { refuseViolations } from "./_fields.ts";
+
+/** What a missing or non-string argument at `field` is told, `null` when it is a string. */
+function stringProblem(value: unknown): string | null {
+  if (value === undefined || value === null) return "Is required";
+  return typeof value === "string" ? null : "Must be a string";
+}
+
+/**
+ * `value`, a string argument named `field` (the manager's pointer for it) of a call that, refused,
+ * says `what` (`"Invalid task id"`).
+ *
+ * @throws {InvalidArgumentError} naming `field` when `value` is not a string (nothing is sent)
+ */
+export function stringArgument(value: unknown, field: string, what: string): string {
+  const problem = stringProblem(value);
+  if (problem !== null) refuseViolations(what, [{ field, message: problem }]);
+  return value as string;
+}
+
+/**
+ * `value`, an array argument named `field` (the manager's pointer for it); with `strings`, each of
+ * its entries must be a string (named `<field>/<index>`).
+ *
+ * @throws {InvalidArgumentError} naming `field`, or every entry that is not a string
+ */
+export function arrayArgument<T>(
+  value: unknown,
+  field: string,
+  what: string,
+  options: { strings?: boolean } = {},
+): T[] {
+  if (!Array.isArray(value)) {
+    const message = value === undefined || value === null ? "Is required" : "Must be an array";
+    refuseViolations(what, [{ field, message }]);
+  }
+  const list = value as unknown[];
+  if (options.strings) {
+    const violations: FieldViolation[] = [];
+    list.forEach((item, i) => {
+      const problem = stringProblem(item);
+      if (problem !== null) violations.push({ field: `${field}/${i}`, message: problem });
+    });
+    refuseViolations(what, violations);
+  }
+  return list as T[];
+}
