@@ -206,6 +206,47 @@ Deno.test("UpdateExecutor with max_concurrency 0 removes the limit and jitter 0 
   assert.equal(stored.retryPolicy.jitter, 0);
 });
 
+Deno.test("CreateExecutor and UpdateExecutor refuse a NaN or infinite multiplier or jitter, naming it; a 0 or -0 multiplier keeps it", async () => {
+  await using stack = await startGrpcStack();
+  const before = await createEmailExecutor(stack, { retryPolicy: { multiplier: 3, jitter: 0.5 } });
+  for (const field of ["multiplier", "jitter"]) {
+    for (const value of [Number.NaN, Infinity, -Infinity]) {
+      for (
+        const [method, request] of [
+          ["CreateExecutor", { config: { name: "other", retryPolicy: { [field]: value } } }],
+          ["UpdateExecutor", { id: "send_email", config: { retryPolicy: { [field]: value } } }],
+        ] as const
+      ) {
+        const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+        const pointer = `/config/retryPolicy/${field}`;
+        assert.deepEqual(
+          violationsFromMetadata(error.metadata),
+          [{ field: pointer, message: "Must be a number" }],
+          `${method} ${field} ${value}: ${error.details}`,
+        );
+        assert.ok(error.details.includes(`${pointer}: Must be a number`), error.details);
+      }
+    }
+  }
+  const kept = await stack.service.getExecutor("send_email");
+  assert.equal(kept.retryPolicy.multiplier, 3, "nothing refused was stored");
+  assert.equal(kept.retryPolicy.jitter, 0.5);
+  assert.equal((await stack.service.listExecutors()).items.length, 1, "no executor was created");
+  // 0 (and -0, the same double) is proto3's "not set": the multiplier stays; -0 jitter is none.
+  for (const multiplier of [0, -0]) {
+    const { executor } = await stack.call<Msg>("UpdateExecutor", {
+      id: "send_email",
+      config: { retryPolicy: { multiplier, jitter: -0 } },
+    });
+    assert.equal(executor.retryPolicy.multiplier, 3);
+    assert.ok(Object.is(executor.retryPolicy.jitter, 0), `${executor.retryPolicy.jitter}`);
+  }
+  assert.deepEqual(
+    (await stack.call<Msg>("GetExecutor", { id: "send_email" })).executor.retryPolicy,
+    { ...before.retryPolicy, jitter: 0 },
+  );
+});
+
 Deno.test("UpdateExecutor with a zero retry interval or max_interval sets 0 (no delay, no bound); unset keeps them", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack, {

@@ -178,7 +178,9 @@ export function assertJsonFields(violations: FieldViolation[]): void {
  *   `timeout`, `retry_policy.interval`, `retry_policy.max_interval` (a zero duration sets 0).
  * - Scalars without presence: zero or empty means "not set" — the proto's own convention
  *   (`0 = unset`). Only fields whose 0 is no value of theirs are such (`max_attempts`,
- *   `multiplier`, the enums, `name`, `queue_name`).
+ *   `multiplier`, the enums, `name`, `queue_name`). A `double` (`multiplier`, `jitter`) sent as
+ *   NaN or ±Infinity is no 0: it is handed on, and refused naming its pointer
+ *   (`/config/retryPolicy/multiplier: Must be a number`) rather than read as "not set".
  * - `dlq_config.enabled` has no presence of its own: when `dlq_config` is sent, its `enabled` is
  *   taken as given (false included); otherwise the DLQ could never be turned off over gRPC.
  * - `task_schema`: unset = keep; a null value removes the schema.
@@ -261,8 +263,16 @@ function retryPolicyFromMessage(message: Partial<RetryPolicyMessage>): Obj {
   if (interval !== undefined) policy.interval = interval;
   const maxInterval = configDurationField(message.maxInterval, "/config/retryPolicy/maxInterval");
   if (maxInterval !== undefined) policy.maxInterval = maxInterval;
-  if (message.multiplier) policy.multiplier = message.multiplier;
-  if (message.jitter !== undefined && message.jitter !== null) policy.jitter = message.jitter;
+  // A double may carry NaN and ±Infinity, and NaN is falsy: only 0 (or -0) is "not set". The
+  // others go on for `parseExecutorConfig` to refuse (`Must be a number`), as over REST.
+  const multiplier = message.multiplier;
+  if (multiplier !== undefined && multiplier !== null && multiplier !== 0) {
+    policy.multiplier = multiplier;
+  }
+  // -0 is 0: no jitter, stored and answered as 0.
+  if (message.jitter !== undefined && message.jitter !== null) {
+    policy.jitter = message.jitter === 0 ? 0 : message.jitter;
+  }
   return policy;
 }
 
