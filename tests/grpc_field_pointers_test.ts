@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { violationsFromMetadata } from "@tasks-executor/proto";
+import { valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { createEmailExecutor } from "./fixtures/email_executor.ts";
 import {
@@ -119,4 +119,73 @@ Deno.test("a key limited to other executors is refused over gRPC naming the filt
   );
   assert.equal(error.code, grpc.status.PERMISSION_DENIED, error.details);
   assert.match(error.details, /may not .* for "theirs" \(\/executorName\)$/);
+});
+
+Deno.test("the schedule calls name a field of the config under /config, as CreateExecutor does, and keep /id and /count", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  await stack.call("CreateExecutor", { config: { name: "job" } });
+  await stack.call("CreateSchedule", {
+    config: { name: "nightly", executorName: "job", cron: "0 3 * * *" },
+  });
+  const valid = { name: "s", executorName: "job", cron: "0 3 * * *" };
+  const cases: [string, Msg, string[]][] = [
+    // Found by the service, which names REST's bare body from its root (`/cron`).
+    ["CreateSchedule", { config: { ...valid, cron: "not a cron" } }, ["/config/cron"]],
+    ["CreateSchedule", { config: { ...valid, name: "Not A Name" } }, ["/config/name"]],
+    ["CreateSchedule", { config: { ...valid, executorName: "nope" } }, ["/config/executorName"]],
+    ["CreateSchedule", { config: { ...valid, maxMissedFires: 1000 } }, ["/config/maxMissedFires"]],
+    ["CreateSchedule", { config: { name: "s", cron: "0 3 * * *" } }, ["/config/executorName"]],
+    // The executor's schema, checked against the task's data.
+    [
+      "CreateSchedule",
+      {
+        config: { ...valid, executorName: "send_email", task: { data: valueFromJson({ to: 1 }) } },
+      },
+      ["/config/task/data/to"],
+    ],
+    // Found by the adapter while reading the message.
+    [
+      "CreateSchedule",
+      { config: { ...valid, cron: "", every: { seconds: -1 } } },
+      ["/config/every"],
+    ],
+    ["UpdateSchedule", { id: "nightly", config: { timezone: "Mars/Olympus" } }, [
+      "/config/timezone",
+    ]],
+    ["UpdateSchedule", { id: "nightly", config: { cron: "0 0 30 2 *" } }, ["/config/cron"]],
+    // Outside `config`: named as they are.
+    ["UpdateSchedule", { id: "Not A Name!", config: { cron: "0 4 * * *" } }, ["/id"]],
+    ["PreviewSchedule", { config: { cron: "not a cron" } }, ["/config/cron"]],
+    [
+      "PreviewSchedule",
+      { config: { cron: "0 3 * * *", startAt: { seconds: NOW + HOUR }, endAt: { seconds: NOW } } },
+      ["/config/endAt"],
+    ],
+    ["PreviewSchedule", { config: { cron: "0 3 * * *" }, count: 100_000 }, ["/count"]],
+  ];
+  for (const [method, request, fields] of cases) {
+    const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+    assertNames(error, fields, `${method} ${JSON.stringify(request)}`);
+  }
+  const bad = await rejectsWith(
+    stack.call("CreateSchedule", { config: { ...valid, cron: "not a cron" } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(bad.details, /^Invalid schedule: \/config\/cron: /);
+});
+
+Deno.test("a key limited to other executors is refused a schedule naming /config/executorName", async () => {
+  await using secured = await startSecuredManager();
+  await secured.manager.service.createExecutor({ name: "mine" });
+  await secured.manager.service.createExecutor({ name: "theirs" });
+  const writer = await secured.key({ name: "w", scopes: ["producer"], executors: ["mine"] });
+  using clients = grpcClients(secured.manager.grpcAddress);
+  const error = await failureOf(
+    unaryCall(clients.manager, "CreateSchedule", {
+      config: { name: "s", executorName: "theirs", cron: "0 3 * * *" },
+    }, writer.token),
+  );
+  assert.equal(error.code, grpc.status.PERMISSION_DENIED, error.details);
+  assert.match(error.details, /"theirs" \(\/config\/executorName\)$/);
 });

@@ -182,16 +182,17 @@ Deno.test("schedule rpcs create, read, change, pause, resume, trigger, preview a
     }),
     grpc.status.INVALID_ARGUMENT,
   );
-  assert.ok(violationsFromMetadata(bad.metadata).some((v) => v.field === "/cron"));
+  // Named where the request holds it, in `config` (it was /cron, from the config's root).
+  assert.ok(violationsFromMetadata(bad.metadata).some((v) => v.field === "/config/cron"));
   // A negative duration is refused naming its field (-1 s was stored as every 23h59m59s).
   for (
     const [field, change] of [
-      ["/every", { cron: "", every: { seconds: -1, nanos: 0 } }],
-      ["/every", { cron: "", every: { seconds: -86_400, nanos: 0 } }],
-      ["/jitter", { jitter: { seconds: -30, nanos: 0 } }],
-      // Named as every other problem in the schedule's task data is (it was /config/task/data).
+      ["/config/every", { cron: "", every: { seconds: -1, nanos: 0 } }],
+      ["/config/every", { cron: "", every: { seconds: -86_400, nanos: 0 } }],
+      ["/config/jitter", { jitter: { seconds: -30, nanos: 0 } }],
+      // Named as every other problem in the schedule's task data is.
       [
-        `/task/data${"/0".repeat(DEFAULT_LIMITS.jsonDepth)}`,
+        `/config/task/data${"/0".repeat(DEFAULT_LIMITS.jsonDepth)}`,
         { task: { data: valueFromJson(deeper(DEFAULT_LIMITS.jsonDepth + 1)) } },
       ],
     ] as const
@@ -316,7 +317,7 @@ Deno.test("a Timestamp or Duration that its well-known type does not allow is re
     [
       "CreateSchedule",
       { config: { name: "s", executorName: "send_email", every: { seconds: -1, nanos: 1 } } },
-      "/every",
+      "/config/every",
     ],
     [
       "CreateSchedule",
@@ -328,7 +329,7 @@ Deno.test("a Timestamp or Duration that its well-known type does not allow is re
           startAt: overNanos,
         },
       },
-      "/startAt",
+      "/config/startAt",
     ],
   ];
   for (const [method, request, field] of cases) {

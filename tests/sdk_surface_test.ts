@@ -63,7 +63,7 @@ Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, tri
     }),
     (error: unknown) =>
       error instanceof InvalidArgumentError &&
-      error.violations.some((v) => v.field.startsWith("/task/data")),
+      error.violations.some((v) => v.field.startsWith("/config/task/data/")),
   );
 
   assert.deepEqual((await client.schedules.list()).map((s) => s.name), ["nightly"]);

@@ -361,12 +361,20 @@ for (const backend of BACKENDS) {
             { id: "strings", config: { dlqConfig: { enabled: true, queueName: "q\u0000" } } },
             "/config/dlqConfig/queueName",
           ],
-          ["CreateSchedule", { config: { ...schedule, timezone: "UTC\u0000" } }, "/timezone"],
-          ["CreateSchedule", { config: { ...schedule, cron: "0 0 1 1 *\u0000" } }, "/cron"],
+          [
+            "CreateSchedule",
+            { config: { ...schedule, timezone: "UTC\u0000" } },
+            "/config/timezone",
+          ],
+          [
+            "CreateSchedule",
+            { config: { ...schedule, cron: "0 0 1 1 *\u0000" } },
+            "/config/cron",
+          ],
           [
             "UpdateSchedule",
             { id: "kept", config: { task: { metadata: { team: over(metadataValueChars) } } } },
-            "/task/metadata/team",
+            "/config/task/metadata/team",
           ],
           ["CreateKey", { name: "k\u0000", scopes: ["SCOPE_READ"] }, "/name"],
         ] as const

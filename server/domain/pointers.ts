@@ -37,3 +37,35 @@ export function movePointers(error: unknown, from: string, to: string): unknown 
   }
   return error;
 }
+
+/**
+ * `error` with the field pointers it names put under `under` (`/every` as `/config/every`, `""`
+ * as `/config`), but for those of `beside` and below them, fields the request holds beside
+ * `under` (`/id`, `/count`): for an adapter whose request holds in one field what the service
+ * reads as a whole body. A bare name (a query parameter's) stays as it is. The message of an
+ * `InvalidArgumentError` that lists its violations is written again with the new names.
+ *
+ * @example
+ * ```ts
+ * import { InvalidArgumentError } from "./errors.ts";
+ * import { nestPointers } from "./pointers.ts";
+ * const error = InvalidArgumentError.listing("Invalid schedule", [
+ *   { field: "/every", message: "Must be at least 1s" },
+ *   { field: "/count", message: "Must be 1 to 100" },
+ * ]);
+ * (nestPointers(error, "/config", ["/count"]) as Error).message;
+ * // "Invalid schedule: /config/every: Must be at least 1s; /count: Must be 1 to 100"
+ * ```
+ */
+export function nestPointers(error: unknown, under: string, beside: readonly string[]): unknown {
+  const nest = (field: string) =>
+    (field === "" || field.startsWith("/")) &&
+      !beside.some((b) => field === b || field.startsWith(`${b}/`))
+      ? `${under}${field}`
+      : field;
+  if (error instanceof InvalidArgumentError) return error.renamed(nest);
+  if (error instanceof PermissionDeniedError && error.field !== undefined) {
+    return new PermissionDeniedError(error.reason, { field: nest(error.field) });
+  }
+  return error;
+}

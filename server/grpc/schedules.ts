@@ -14,6 +14,7 @@ import {
   type ValueField,
 } from "@tasks-executor/proto";
 import type { FieldViolation } from "../domain/errors.ts";
+import { nestPointers } from "../domain/pointers.ts";
 import { formatInterval, type ScheduleFire } from "../domain/schedule.ts";
 import type { ScheduleView } from "../service/schedules.ts";
 import type { Service } from "../service/service.ts";
@@ -44,12 +45,33 @@ export interface ScheduleConfigMessage {
 const TIMING = ["cron", "every", "timezone", "startAt", "endAt"];
 
 /**
+ * Where a request holds its `ScheduleConfig`: a field of it is named under it (`/config/every`,
+ * `/config/task/data/…`), as `/config/timeout` is in `CreateExecutor`.
+ */
+const CONFIG = "/config";
+
+/**
+ * `run`'s answer; a field it refuses is named in the request (`/config/every`), not from the
+ * config's root (`/every`) as the service names it for REST's bare body, but for `beside`, the
+ * request's fields outside `config` (`/id`, `/count`).
+ */
+async function inConfig<T>(run: () => Promise<T>, beside: readonly string[]): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw nestPointers(error, CONFIG, beside);
+  }
+}
+
+/**
  * Reads a `ScheduleConfig` message into the untrusted input `parseScheduleSpec` takes, copying
  * only the fields the caller set, so that an update keeps the others: empty strings, zero
  * numbers, unspecified enums and unset messages are "not set"; `enabled` has presence; `every`
  * and `jitter` become interval text (`"5m"`); a zero (epoch) `start_at` or `end_at` clears it.
+ * A field is named where the request holds it (`/config/every`).
  *
- * @throws {InvalidArgumentError} when `task.data` nests deeper than `maxDepth`
+ * @throws {InvalidArgumentError} when `task.data` nests deeper than `maxDepth`, or a `Duration` or
+ *   `Timestamp` is one its well-known type does not allow
  */
 export function scheduleInputFromMessage(
   message: ScheduleConfigMessage | null | undefined,
@@ -60,12 +82,12 @@ export function scheduleInputFromMessage(
   for (const key of ["name", "executorName", "cron", "timezone"] as const) {
     if (message[key]) input[key] = message[key];
   }
-  const every = durationField(message.every, "/every");
+  const every = durationField(message.every, `${CONFIG}/every`);
   if (every !== undefined) input.every = formatInterval(every);
-  const jitter = durationField(message.jitter, "/jitter");
+  const jitter = durationField(message.jitter, `${CONFIG}/jitter`);
   if (jitter !== undefined) input.jitter = formatInterval(jitter);
   for (const key of ["startAt", "endAt"] as const) {
-    const ms = timestampField(message[key], `/${key}`);
+    const ms = timestampField(message[key], `${CONFIG}/${key}`);
     if (ms !== undefined) input[key] = ms;
   }
   if (message.enabled !== undefined && message.enabled !== null) input.enabled = message.enabled;
@@ -76,7 +98,7 @@ export function scheduleInputFromMessage(
   if (message.maxMissedFires) input.maxMissedFires = message.maxMissedFires;
   if (message.task) {
     const violations: FieldViolation[] = [];
-    const data = jsonField(message.task.data, "/task/data", {
+    const data = jsonField(message.task.data, `${CONFIG}/task/data`, {
       maxDepth: options.maxDepth,
       violations,
     });
@@ -159,20 +181,18 @@ export function scheduleMethods(service: Service): grpc.UntypedServiceImplementa
   const maxDepth = service.limits.jsonDepth;
   const answer = (schedule: ScheduleView) => ({ schedule: scheduleToMessage(schedule) });
   return {
-    CreateSchedule: unary(async (req, caller) =>
-      answer(await schedules.create(scheduleInputFromMessage(req.config, { maxDepth }), { caller }))
-    ),
+    CreateSchedule: unary(async (req, caller) => {
+      const input = scheduleInputFromMessage(req.config, { maxDepth });
+      return answer(await inConfig(() => schedules.create(input, { caller }), []));
+    }),
     ListSchedules: listSchedules(service),
     GetSchedule: unary(async (req, caller) =>
       answer(await schedules.get(req.id, { caller, fires: countOf(req.fires) }))
     ),
-    UpdateSchedule: unary(async (req, caller) =>
-      answer(
-        await schedules.update(req.id, scheduleInputFromMessage(req.config, { maxDepth }), {
-          caller,
-        }),
-      )
-    ),
+    UpdateSchedule: unary(async (req, caller) => {
+      const input = scheduleInputFromMessage(req.config, { maxDepth });
+      return answer(await inConfig(() => schedules.update(req.id, input, { caller }), ["/id"]));
+    }),
     DeleteSchedule: unary(async (req, caller) => {
       await schedules.delete(req.id, { caller });
       return { deleted: true };
@@ -188,8 +208,11 @@ export function scheduleMethods(service: Service): grpc.UntypedServiceImplementa
     PreviewSchedule: unary((req) => {
       const input = scheduleInputFromMessage(req.config, { maxDepth });
       const timing = Object.fromEntries(Object.entries(input).filter(([k]) => TIMING.includes(k)));
-      const times = schedules.preview(timing, { count: countOf(req.count) });
-      return Promise.resolve({ nextFires: times.map((ms) => timestampFromMs(ms)) });
+      const count = countOf(req.count);
+      return inConfig(() => {
+        const times = schedules.preview(timing, { count });
+        return Promise.resolve({ nextFires: times.map((ms) => timestampFromMs(ms)) });
+      }, ["/count"]);
     }),
   };
 }
