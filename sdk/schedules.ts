@@ -166,7 +166,8 @@ const SCHEDULE_TASK_FIELDS: FieldSpec = {
 
 /**
  * The `ScheduleConfig` message of the fields given (unset ones are kept by an update); the task's
- * data nests at most `maxDepth` levels (`checkedValueBytes`).
+ * data nests at most `maxDepth` levels (`checkedValueBytes`). A field is named where the request
+ * holds it (`/config/every`, `/config/task/data/…`), as the manager names it.
  *
  * @throws {InvalidArgumentError} for task data that is not JSON the manager keeps, or a policy
  *   name the protocol does not have
@@ -177,8 +178,8 @@ function configToMessage(
   maxDepth: number,
 ): Message {
   const violations: FieldViolation[] = [];
-  if (checkFields(config, SCHEDULE_FIELDS, "", violations) && config.task !== null) {
-    checkFields(config.task, SCHEDULE_TASK_FIELDS, "/task", violations);
+  if (checkFields(config, SCHEDULE_FIELDS, "/config", violations) && config.task !== null) {
+    checkFields(config.task, SCHEDULE_TASK_FIELDS, "/config/task", violations);
   }
   refuseViolations("Invalid schedule", violations);
   // `null` is not given, as REST reads it; but for `startAt` and `endAt`, whose `null` clears them.
@@ -189,9 +190,9 @@ function configToMessage(
   if (config.timezone != null) message.timezone = config.timezone;
   if (config.task != null) {
     message.task = {
-      // Named as the manager names what it refuses in a schedule (`/task/data/…`).
+      // Named as the manager names what it refuses in a schedule (`/config/task/data/…`).
       data: checkedValueBytes(config.task.data ?? null, {
-        pointer: "/task/data",
+        pointer: "/config/task/data",
         maxDepth,
         describe: (violation) => `Invalid schedule: ${describeViolations([violation])}`,
       }),
@@ -204,14 +205,14 @@ function configToMessage(
     message.overlapPolicy = enumField(
       ENUM_PREFIX.overlapPolicy,
       config.overlapPolicy,
-      "/overlapPolicy",
+      "/config/overlapPolicy",
     );
   }
   if (config.missedFirePolicy) {
     message.missedFirePolicy = enumField(
       ENUM_PREFIX.missedFirePolicy,
       config.missedFirePolicy,
-      "/missedFirePolicy",
+      "/config/missedFirePolicy",
     );
   }
   if (config.maxMissedFires != null) message.maxMissedFires = config.maxMissedFires;
@@ -503,7 +504,7 @@ export class ScheduleClient {
     checkOptions(options, { count: "any" }, "Invalid schedule preview");
     // A whole `ScheduleConfig` may be given, of which only the timing fields are sent; a field no
     // schedule has (a misspelt `timezon`) is refused, not left out.
-    checkOptions(timing, ANY_SCHEDULE_FIELD, "Invalid schedule");
+    checkOptions(timing, ANY_SCHEDULE_FIELD, "Invalid schedule", "/config");
     const { cron, every, timezone, startAt, endAt } = timing;
     const response = await this.#call<{ nextFires: TimeMessage[] }>("PreviewSchedule", {
       config: configToMessage("", { cron, every, timezone, startAt, endAt }, this.#maxDepth),

@@ -113,7 +113,7 @@ Deno.test("an unknown retry type, write concern or schedule policy is refused be
       every: 60_000,
       overlapPolicy: bad("queue"),
     }),
-    "/overlapPolicy",
+    "/config/overlapPolicy",
     "queue",
   );
   await refusedNaming(
@@ -122,7 +122,7 @@ Deno.test("an unknown retry type, write concern or schedule policy is refused be
       every: 60_000,
       missedFirePolicy: bad("run_all"),
     }),
-    "/missedFirePolicy",
+    "/config/missedFirePolicy",
     "run_all",
   );
   assert.deepEqual(await client.schedules.list(), [], "nothing sent");

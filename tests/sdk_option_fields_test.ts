@@ -128,25 +128,25 @@ Deno.test("waits, filters, history and schedules refuse wrong types and unknown 
   await refused(
     "schedule every",
     schedule({ executorName: "e2", every: 1.5 }),
-    "/every",
+    "/config/every",
     /^Must be a whole number of milliseconds/,
   );
   await refused(
     "schedule maxMissedFires",
     schedule({ executorName: "e2", every: 60_000, maxMissedFires: "3" }),
-    "/maxMissedFires",
+    "/config/maxMissedFires",
     "Must be a number",
   );
   await refused(
     "schedule task priority",
     schedule({ executorName: "e2", every: 60_000, task: { priority: 0.5 } }),
-    "/task/priority",
+    "/config/task/priority",
     "Must be a whole number",
   );
   await refused(
     "schedule unknown",
     schedule({ executorName: "e2", crn: "* * * * *" }),
-    "/crn",
+    "/config/crn",
     "Unknown field",
   );
   await refused(
@@ -304,7 +304,7 @@ Deno.test("schedules.preview takes a whole ScheduleConfig and checks only the ti
   await refused(
     "preview every",
     () => client.schedules.preview({ ...config, every: 1.5 }),
-    "/every",
+    "/config/every",
     /^Must be a whole number of milliseconds/,
   );
   // A field no schedule has is refused, not left out (a misspelt timezone previewed in UTC).
@@ -316,7 +316,7 @@ Deno.test("schedules.preview takes a whole ScheduleConfig and checks only the ti
           typeof client.schedules.preview
         >[0],
       ),
-    "/timezon",
+    "/config/timezon",
     /^Unknown field/,
   );
 });

@@ -432,7 +432,7 @@ Deno.test("a schema or schedule data the manager would not keep exactly is refus
       every: 3_600_000,
       task: { data: { k: "x\uDC00" } },
     }),
-    refused("/task/data/k"),
+    refused("/config/task/data/k"),
   );
   await assert.rejects(
     client.schedules.create("a", {
@@ -440,7 +440,7 @@ Deno.test("a schema or schedule data the manager would not keep exactly is refus
       every: 3_600_000,
       task: { data: { k: 1e300 } },
     }),
-    refused("/task/data/k"),
+    refused("/config/task/data/k"),
   );
   await assert.rejects(client.schedules.get("a"), NotFoundError);
 });
