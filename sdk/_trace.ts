@@ -14,15 +14,16 @@ import { checkOptions, type FieldSpec } from "./_fields.ts";
 export interface TraceOptions {
   /**
    * W3C `traceparent` of the producer's span (`00-<trace id>-<span id>-<flags>`). Default: the
-   * span active in OpenTelemetry's context, if the producer traces; else none.
+   * span active in OpenTelemetry's context, if the producer traces; else none (`null` is not
+   * given, as for every optional field).
    */
-  traceparent?: string;
-  /** W3C `tracestate` sent with `traceparent`. */
-  tracestate?: string;
+  traceparent?: string | null;
+  /** W3C `tracestate` sent with `traceparent` (`null`: none). */
+  tracestate?: string | null;
 }
 
-/** The trace options of a create, each a string (`traceparent` is read apart). */
-export const TRACE_FIELDS: FieldSpec = { traceparent: "string", tracestate: "string" };
+/** The trace options of a create, each a string or `null` (`traceparent` is read apart). */
+export const TRACE_FIELDS: FieldSpec = { traceparent: "string?null", tracestate: "string?null" };
 
 /**
  * The metadata carrying the trace of `options` (or the active span's), `{}` for none.
@@ -37,10 +38,10 @@ export function traceMetadata(options: TraceOptions): Record<string, string> {
     "Cannot create task",
   );
   let trace: TraceContext | null;
-  if (options.traceparent === undefined) {
+  if (options.traceparent === undefined || options.traceparent === null) {
     trace = activeTraceContext();
   } else {
-    trace = readTraceContext(options.traceparent, options.tracestate);
+    trace = readTraceContext(options.traceparent, options.tracestate ?? undefined);
     if (!trace) {
       const message = "Must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero";
       throw new InvalidArgumentError(`Cannot create task: /traceparent ${message}`, 3, [

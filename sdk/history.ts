@@ -55,19 +55,20 @@ export interface History {
   totals: HistorySlot;
 }
 
-/** What `getHistory` reads: all optional. */
+/** What `getHistory` reads: all optional (`null`: not given). */
 export interface HistoryQuery {
   /** One executor (default: every executor summed). */
-  executorName?: string;
+  executorName?: string | null;
   /** Start (default: an hour before `to`). */
-  from?: Date | number;
+  from?: Date | number | null;
   /** End (default: the end of the current minute). */
-  to?: Date | number;
+  to?: Date | number | null;
   /**
    * Step length in ms: whole minutes from 1 minute to 7 days (default one minute). One that is not
-   * a positive whole number of ms is refused before it is sent.
+   * a positive whole number of ms is refused before it is sent. `null` is not given, as for every
+   * optional field.
    */
-  step?: number;
+  step?: number | null;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -89,7 +90,7 @@ export function historyRequest(query: HistoryQuery): Message {
     "Invalid history query",
   );
   const step = query.step;
-  if (step !== undefined && (!Number.isSafeInteger(step) || step <= 0)) {
+  if (step !== undefined && step !== null && (!Number.isSafeInteger(step) || step <= 0)) {
     throw new InvalidArgumentError(
       `Invalid /step: must be a positive whole number of ms (whole minutes from 1 minute to 7 days), not ${step}`,
       3,

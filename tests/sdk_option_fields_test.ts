@@ -320,3 +320,20 @@ Deno.test("schedules.preview takes a whole ScheduleConfig and checks only the ti
     /^Unknown field/,
   );
 });
+
+Deno.test("traceparent, tracestate and a history step take null as not given", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  // They were refused (`/traceparent: Must be a string`, `Invalid step`) where every other
+  // optional field reads null as not given.
+  const task = await client.createTask("e2", {}, { traceparent: null, tracestate: null });
+  assert.equal(task.status, "pending");
+  const [second] = await client.createTasks([{ executorName: "e2", data: {} }], {
+    traceparent: null,
+    tracestate: null,
+  });
+  assert.equal(second.status, "pending");
+  const history = await client.getHistory({ executorName: "e2", step: null, from: null, to: null });
+  assert.equal(history.step, 60_000);
+});
