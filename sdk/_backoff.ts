@@ -6,8 +6,8 @@ import { durationOption } from "./_options.ts";
 
 /** First delay and cap of the backoff, in ms (defaults 100 and 10,000). */
 export interface BackoffOptions {
-  initialDelayMs?: number;
-  maxDelayMs?: number;
+  initialDelayMs?: number | null;
+  maxDelayMs?: number | null;
 }
 
 /**

@@ -7,7 +7,8 @@
 import { MAX_TIMER_MS } from "./_timer.ts";
 
 /**
- * `value` as a duration in ms, `fallback` when it is `undefined`. `atLeast` is `"positive"` for
+ * `value` as a duration in ms, `fallback` when it is `undefined` or `null` (not given, as for
+ * every optional field). `atLeast` is `"positive"` for
  * a timeout or a delay (more than 0, the default), `"zero"` where 0 means "none" (a grace period,
  * a window). A duration longer than a timer keeps (`MAX_TIMER_MS`, 24.8 days: past it a timer
  * fires after 1 ms) is refused too, unless `inSteps` says its user waits for it in steps of that.
@@ -15,12 +16,12 @@ import { MAX_TIMER_MS } from "./_timer.ts";
  * @throws {RangeError} naming `name` when `value` is not a finite number in that range
  */
 export function durationOption(
-  value: number | undefined,
+  value: number | null | undefined,
   name: string,
   options: { fallback: number; atLeast?: "positive" | "zero"; inSteps?: boolean },
 ): number {
   const { fallback, atLeast = "positive", inSteps = false } = options;
-  if (value === undefined) return fallback;
+  if (value === undefined || value === null) return fallback;
   const ok = typeof value === "number" && Number.isFinite(value) &&
     (atLeast === "zero" ? value >= 0 : value > 0);
   if (!ok) {
@@ -40,12 +41,16 @@ export function durationOption(
 
 /**
  * `value` as a count or a size (`limits.watchTaskIds`, `limits.taskDataBytes`), `fallback` when
- * it is `undefined`.
+ * it is `undefined` or `null`.
  *
  * @throws {RangeError} naming `name` when `value` is not a whole number from 1
  */
-export function countOption(value: number | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
+export function countOption(
+  value: number | null | undefined,
+  name: string,
+  fallback: number,
+): number {
+  if (value === undefined || value === null) return fallback;
   if (!Number.isSafeInteger(value) || value < 1) {
     throw new RangeError(`${name} must be a whole number from 1, not ${String(value)}`);
   }

@@ -19,6 +19,9 @@ import { type FieldViolation, InvalidArgumentError } from "./errors.ts";
 import type { ClientLimits, NewTask, Task } from "./task.ts";
 import type { TaskStatus } from "./types.ts";
 
+/** The limits a `Client` checks with, each set (`ClientLimits` with the defaults filled in). */
+export type ClientLimitValues = { [K in keyof ClientLimits]-?: number };
+
 /**
  * The encoded request that creates `tasks`: a `CreateTaskRequest` for `"one"` (its fields named
  * `/task/…`), else a `CreateTasksRequest` asking for the `TASK_VIEW_BASIC` answer (`/tasks/<i>/…`).
@@ -31,7 +34,7 @@ import type { TaskStatus } from "./types.ts";
  */
 export function encodeCreateRequest(
   tasks: NewTask[],
-  limits: Required<ClientLimits>,
+  limits: ClientLimitValues,
   shape: "one" | "many",
 ): Uint8Array {
   const pointer = (i: number) => shape === "one" ? "/task" : `/tasks/${i}`;

@@ -27,7 +27,12 @@ import { checkOptions, type FieldSpec } from "./_fields.ts";
 import { arrayArgument, stringArgument } from "./_args.ts";
 import { timerDelay } from "./_timer.ts";
 import { ConflictError, ManagerError, UnavailableError, WaitTimeoutError } from "./errors.ts";
-import { createdTaskFromMessage, encodeCreateRequest, taskFromMessage } from "./_task_wire.ts";
+import {
+  type ClientLimitValues,
+  createdTaskFromMessage,
+  encodeCreateRequest,
+  taskFromMessage,
+} from "./_task_wire.ts";
 import type { JsonSchema } from "./schema.ts";
 import { TRACE_FIELDS, traceMetadata, type TraceOptions } from "./_trace.ts";
 import type { ClientLimits, CreateTaskOptions, NewTask, Task } from "./task.ts";
@@ -187,7 +192,7 @@ export interface WaitOptions {
    * Give up after this long (default 30 s). Any length: one past what a timer keeps (24.8 days)
    * is waited for in steps.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | null;
   /** Stops waiting (rejecting with the signal's reason). */
   signal?: AbortSignal;
 }
@@ -217,7 +222,7 @@ export interface ClientOptions extends ConnectionOptions {
    * next call opens a new connection. No call is retried for you, but waits for tasks, which read
    * and change nothing, watch again until their own timeout (`waitForTasks`).
    */
-  callTimeoutMs?: number;
+  callTimeoutMs?: number | null;
   /** The manager's size limits, checked before sending (default: the manager's defaults). */
   limits?: ClientLimits;
 }
@@ -245,7 +250,7 @@ export interface ClientOptions extends ConnectionOptions {
 export class Client implements Disposable {
   readonly #channel: ClientChannel;
   #timeoutMs: number;
-  #limits: Required<ClientLimits>;
+  #limits: ClientLimitValues;
   /** Create, read, change, pause, resume, trigger and delete schedules (`ScheduleClient`). */
   readonly schedules: ScheduleClient;
 

@@ -125,14 +125,14 @@ export interface NewTask<TData = unknown> extends Omit<CreateTaskOptions, keyof 
  */
 export interface ClientLimits {
   /** Largest task `data` as JSON text, in UTF-8 bytes (default 1 MiB: TASK_DATA_MAX_BYTES). */
-  taskDataBytes?: number;
+  taskDataBytes?: number | null;
   /** Largest request, in bytes (default 4 MiB: MAX_REQUEST_BYTES). */
-  requestBytes?: number;
+  requestBytes?: number | null;
   /**
    * Deepest nesting of arrays and objects in task `data`, an executor's `taskSchema` and a
    * schedule's task data (default 64, as the manager's).
    */
-  jsonDepth?: number;
+  jsonDepth?: number | null;
   /** Most task ids one `WatchTasks` call may name (default 1000, as the manager's). */
-  watchTaskIds?: number;
+  watchTaskIds?: number | null;
 }

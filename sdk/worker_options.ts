@@ -12,7 +12,7 @@ export interface WorkerOptions extends ConnectionOptions {
    * How long `stop()` waits for running tasks before aborting them (default 10 s). Any length:
    * one past what a timer keeps (24.8 days) is waited for in steps.
    */
-  shutdownGraceMs?: number;
+  shutdownGraceMs?: number | null;
   /**
    * Drain and stop on SIGINT/SIGTERM (default true). A second signal skips the grace period. When
    * handlers still run after the grace period and the abort (they ignore `ctx.signal`), the
@@ -31,7 +31,7 @@ export interface WorkerOptions extends ConnectionOptions {
   /**
    * Reconnect backoff: first delay and cap (ms, at most 2^31 − 1), doubled per failure with jitter.
    */
-  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  reconnect?: { initialDelayMs?: number | null; maxDelayMs?: number | null };
   /**
    * Result batching window in ms (default 2; 0 = none; at most 2^31 − 1). A result goes at once (after the current
    * turn of the event loop) when every result sent before was acknowledged by the manager, or the
@@ -39,5 +39,5 @@ export interface WorkerOptions extends ConnectionOptions {
    * acknowledgements or the end of the window counted from that send, whichever comes first
    * (Nagle's rule: a worker producing one result at a time is not held, a busy one batches).
    */
-  resultBatchMs?: number;
+  resultBatchMs?: number | null;
 }

@@ -128,3 +128,31 @@ Deno.test("options that set a timer refuse a duration longer than a timer keeps,
     reconnect: { maxDelayMs: 2 ** 31 - 1 },
   });
 });
+
+Deno.test(
+  "a duration or limit given as null is not given: the default, as for every optional field",
+  AFTER_A_REFUSED_CONNECTION,
+  async () => {
+    const address = await nowhere();
+    // Each was refused ("… must be a finite number of milliseconds above 0, not null").
+    using client = new Client({
+      address,
+      callTimeoutMs: null,
+      limits: { taskDataBytes: null, requestBytes: null, jsonDepth: null, watchTaskIds: null },
+    });
+    new Worker({
+      address,
+      handleSignals: false,
+      logger: false,
+      shutdownGraceMs: null,
+      resultBatchMs: null,
+      reconnect: { initialDelayMs: null, maxDelayMs: null },
+    });
+    // Sent (nothing listens there), not refused.
+    const failed = await client.waitForTask("t1", { timeoutMs: null }).then(
+      () => assert.fail("nothing listens there"),
+      (error) => error as Error,
+    );
+    assert.equal(failed.name, "UnavailableError", failed.message);
+  },
+);
