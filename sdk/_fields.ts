@@ -14,35 +14,47 @@ import { describeViolations } from "./schema.ts";
  * What a field holds: `ms` a duration in whole milliseconds (a fraction was cut on the wire, a
  * string sent as no time), `int32` a whole number a protobuf `int32` carries (anything else was
  * truncated or wrapped around on the wire), `number` a finite number, `string`, `boolean`,
- * `strings` an object of strings (metadata), `object` an object checked apart, `any` anything
- * (checked apart, or not sent: a signal, a callback). A kind ending in `?null` also takes `null`
- * (read as not given).
+ * `strings` an object of strings (metadata), `object` an object checked apart, `array` an array
+ * (its entries checked apart), `function` a function (a callback), `any` anything (checked apart,
+ * or not sent: a signal). A kind ending in `?null` also takes `null` (read as not given).
  */
 export type FieldKind = BaseKind | `${Exclude<BaseKind, "any">}?null`;
 
 /** The kinds of `FieldKind` without `?null`. */
-type BaseKind = (typeof BASE_KINDS)[number];
-const BASE_KINDS = [
-  "ms",
-  "int32",
-  "number",
-  "string",
-  "boolean",
-  "strings",
-  "object",
-  "any",
-] as const;
+type BaseKind =
+  | "ms"
+  | "int32"
+  | "number"
+  | "string"
+  | "boolean"
+  | "strings"
+  | "object"
+  | "array"
+  | "function"
+  | "any";
 
-/** A `FieldKind` read: its base kind, and whether it ends in `?null`. */
-type ParsedKind = { base: BaseKind; nullable: boolean };
-
-/** Every `FieldKind`, read once here rather than on every check. */
-const PARSED_KINDS: ReadonlyMap<string, ParsedKind> = new Map(
-  BASE_KINDS.flatMap((base): [string, ParsedKind][] => [
-    [base, { base, nullable: false }],
-    [`${base}?null`, { base, nullable: true }],
-  ]),
-);
+/** Each kind without its `?null`, looked up rather than cut (nothing allocated per field). */
+const BASE_KIND: Readonly<Record<FieldKind, BaseKind>> = {
+  ms: "ms",
+  int32: "int32",
+  number: "number",
+  string: "string",
+  boolean: "boolean",
+  strings: "strings",
+  object: "object",
+  array: "array",
+  function: "function",
+  any: "any",
+  "ms?null": "ms",
+  "int32?null": "int32",
+  "number?null": "number",
+  "string?null": "string",
+  "boolean?null": "boolean",
+  "strings?null": "strings",
+  "object?null": "object",
+  "array?null": "array",
+  "function?null": "function",
+};
 
 /** The fields an option object may hold, each with its kind. */
 export type FieldSpec = Readonly<Record<string, FieldKind>>;
@@ -63,9 +75,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** What is wrong with `value` as a field of `kind` (`null`: nothing); `undefined` is left out. */
-function problemOf(value: unknown, { base, nullable }: ParsedKind): string | null {
-  if (value === undefined || (value === null && nullable)) return null;
-  switch (base) {
+function problemOf(value: unknown, kind: FieldKind): string | null {
+  if (value === undefined || kind === "any") return null;
+  if (value === null && kind.endsWith("?null")) return null;
+  switch (BASE_KIND[kind]) {
     case "ms":
       return Number.isSafeInteger(value) ? null : SDK_DURATION_MESSAGE;
     case "int32":
@@ -84,6 +97,10 @@ function problemOf(value: unknown, { base, nullable }: ParsedKind): string | nul
       return isObject(value) ? null : "Must be an object";
     case "strings":
       return isObject(value) ? null : "Must be an object of strings";
+    case "array":
+      return Array.isArray(value) ? null : "Must be an array";
+    case "function":
+      return typeof value === "function" ? null : "Must be a function";
     case "any":
       return null;
   }
@@ -106,8 +123,11 @@ export function checkFields(
     violations.push({ field: pointer, message: "Must be an object" });
     return undefined;
   }
-  for (const [key, field] of Object.entries(value)) {
-    const kind = Object.hasOwn(spec, key) ? PARSED_KINDS.get(spec[key]) : undefined;
+  // `for…in` over own keys: the same keys as `Object.entries`, without an array of pairs per call.
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const field = value[key];
+    const kind = Object.hasOwn(spec, key) ? spec[key] : undefined;
     if (kind === undefined) {
       violations.push({ field: at(pointer, key), message: "Unknown field" });
       continue;
@@ -115,9 +135,9 @@ export function checkFields(
     const problem = problemOf(field, kind);
     if (problem !== null) {
       violations.push({ field: at(pointer, key), message: problem });
-    } else if (kind.base === "strings" && isObject(field)) {
-      for (const [name, item] of Object.entries(field)) {
-        if (typeof item !== "string") {
+    } else if (BASE_KIND[kind] === "strings" && isObject(field)) {
+      for (const name in field) {
+        if (Object.hasOwn(field, name) && typeof field[name] !== "string") {
           violations.push({ field: at(at(pointer, key), name), message: "Must be a string" });
         }
       }

@@ -50,12 +50,12 @@ export interface ConnectionOptions {
    * API key (`te_<id>_<secret>`) sent as `authorization: Bearer <key>` on every call and stream
    * (default: the environment variable `TASKS_EXECUTOR_API_KEY`; none when that is unset too).
    */
-  apiKey?: string;
+  apiKey?: string | null;
   /**
    * TLS to the manager: `true` trusts the system's roots; an object names a private CA and, for
    * mutual TLS, a client certificate and key (default: plaintext).
    */
-  tls?: boolean | TlsOptions;
+  tls?: boolean | TlsOptions | null;
 }
 
 /**
@@ -64,18 +64,68 @@ export interface ConnectionOptions {
  */
 export interface TlsOptions {
   /** CA certificates to trust (default: the system's roots). */
-  ca?: string | Uint8Array;
+  ca?: string | Uint8Array | null;
   /** Client certificate chain, for mutual TLS (with `key`). */
-  cert?: string | Uint8Array;
+  cert?: string | Uint8Array | null;
   /** Private key of `cert`. */
-  key?: string | Uint8Array;
+  key?: string | Uint8Array | null;
+}
+
+/**
+ * The fields of `ConnectionOptions` with their kinds (`checkFields`), for the constructors'
+ * checks; `address` and `tls` are checked further by `checkConnection`.
+ */
+export const CONNECTION_FIELDS: FieldSpec = {
+  address: "string",
+  apiKey: "string?null",
+  tls: "any",
+};
+
+/** The fields of `TlsOptions`, each checked by `checkConnection`. */
+const TLS_FIELDS: FieldSpec = { ca: "any", cert: "any", key: "any" };
+
+/**
+ * Pushes what `checkFields` cannot tell of the connection fields of `options` (an option object
+ * that passed it): no `address` (`""` too), a `tls` that is neither `true`, `false` nor an
+ * object of PEM fields, or a PEM field that is neither text nor bytes (a `Buffer` is bytes).
+ * Whether a PEM file can be read, and `apiKey`'s characters, are `makeClient`'s to tell.
+ */
+export function checkConnection(
+  options: Record<string, unknown>,
+  violations: FieldViolation[],
+): void {
+  if (options.address === undefined || options.address === null || options.address === "") {
+    violations.push({
+      field: "/address",
+      message: "Must be given: host:port of the manager's gRPC server",
+    });
+  }
+  const tls = options.tls;
+  if (tls === undefined || tls === null || typeof tls === "boolean") return;
+  if (typeof tls !== "object" || Array.isArray(tls)) {
+    violations.push({
+      field: "/tls",
+      message: "Must be true, false or an object of PEM fields (ca, cert, key)",
+    });
+    return;
+  }
+  const fields = checkFields(tls, TLS_FIELDS, "/tls", violations)!;
+  for (const key of ["ca", "cert", "key"]) {
+    const value = fields[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === "string" || value instanceof Uint8Array) continue;
+    violations.push({
+      field: `/tls/${key}`,
+      message: "Must be PEM text, PEM bytes (a Uint8Array) or the path of a PEM file",
+    });
+  }
 }
 
 /** The environment variable `apiKey` defaults to. */
 const API_KEY_VARIABLE = "TASKS_EXECUTOR_API_KEY";
 
-function pemOf(value: string | Uint8Array | undefined, option: string): Buffer | null {
-  if (value === undefined) return null;
+function pemOf(value: string | Uint8Array | null | undefined, option: string): Buffer | null {
+  if (value === undefined || value === null) return null;
   if (typeof value !== "string") return Buffer.from(value);
   if (value.includes("-----BEGIN")) return Buffer.from(value, "utf8");
   try {
@@ -105,9 +155,11 @@ function credentialsOf(tls: ConnectionOptions["tls"]): grpc.ChannelCredentials {
  * none was found (the `apiKey` option given empty, `TASKS_EXECUTOR_API_KEY` unreadable without
  * permission to read the environment, or neither set). `null` when a key was sent.
  */
-export function missingKeyHint(option: string | undefined): string | null {
+export function missingKeyHint(option: string | null | undefined): string | null {
   if (apiKeyOf(option) !== null) return null;
-  if (option !== undefined) return "No API key given: the apiKey option is empty";
+  if (option !== undefined && option !== null) {
+    return "No API key given: the apiKey option is empty";
+  }
   return environmentKey() === null
     ? `No API key given: ${API_KEY_VARIABLE} cannot be read without permission to read the environment (Deno: --allow-env), and the apiKey option is unset`
     : `No API key given: set ${API_KEY_VARIABLE} or the apiKey option`;
@@ -128,9 +180,9 @@ function environmentKey(): string | undefined | null {
  *
  * @throws {TypeError} when the key holds spaces or characters a header cannot carry
  */
-function apiKeyOf(option: string | undefined): string | null {
+function apiKeyOf(option: string | null | undefined): string | null {
   const key = option ?? environmentKey();
-  const source = option === undefined ? API_KEY_VARIABLE : "Option apiKey";
+  const source = option === undefined || option === null ? API_KEY_VARIABLE : "Option apiKey";
   if (key === undefined || key === null || key === "") return null;
   if (!/^[\x21-\x7e]+$/.test(key)) {
     throw new TypeError(`${source} must be an API key without spaces or control characters`);

@@ -86,12 +86,25 @@ export function addServed(served: Map<string, Served>, definition: AnyExecutorDe
 /**
  * The executor definition of a processor shaped like the original Go SDK's: its `getTaskSchema()`
  * becomes `config.taskSchema` (over `getConfig()`'s), and `processTask` gets the task's facts.
+ *
+ * @throws {TypeError} when `processTask` is not a function, or `getTaskSchema` or `getConfig` is
+ *   given and is not one
  */
 export function definitionOfProcessor<TData, TResult>(
   name: string,
   processor: Processor<TData, TResult>,
   concurrency: number | undefined,
 ): AnyExecutorDefinition {
+  // A processor without `processTask` was taken, and failed every task it was given.
+  if (typeof processor?.processTask !== "function") {
+    throw new TypeError(`Processor "${name}" needs a processTask function`);
+  }
+  for (const method of ["getTaskSchema", "getConfig"] as const) {
+    const given = processor[method];
+    if (given !== undefined && given !== null && typeof given !== "function") {
+      throw new TypeError(`Processor "${name}" ${method} must be a function`);
+    }
+  }
   const schema = processor.getTaskSchema?.();
   const config: ExecutorConfig = { ...processor.getConfig?.() };
   if (schema !== undefined && schema !== null) config.taskSchema = schema;

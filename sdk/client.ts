@@ -13,6 +13,8 @@ import {
   type TaskMessage,
 } from "@tasks-executor/proto";
 import {
+  checkConnection,
+  CONNECTION_FIELDS,
   type ConnectionOptions,
   executorConfigToMessage,
   msOfDuration,
@@ -23,10 +25,16 @@ import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
 import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
-import { checkOptions, type FieldSpec } from "./_fields.ts";
+import { checkFields, checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
 import { arrayArgument, stringArgument } from "./_args.ts";
 import { timerDelay } from "./_timer.ts";
-import { ConflictError, ManagerError, UnavailableError, WaitTimeoutError } from "./errors.ts";
+import {
+  ConflictError,
+  type FieldViolation,
+  ManagerError,
+  UnavailableError,
+  WaitTimeoutError,
+} from "./errors.ts";
 import {
   type ClientLimitValues,
   createdTaskFromMessage,
@@ -162,6 +170,24 @@ const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "any", onTask: "any" 
 /** The filter of `listTasks`: a task filter and a page's `limit` (checked by `pageLimit`). */
 const LIST_FILTER_FIELDS: FieldSpec = { ...TASK_FILTER_FIELDS, limit: "any" };
 
+/**
+ * The fields of `ClientOptions` (`checkFields`): the numbers are checked apart (`durationOption`,
+ * `countOption`: a `RangeError`), the connection by `checkConnection`.
+ */
+const CLIENT_FIELDS: FieldSpec = {
+  ...CONNECTION_FIELDS,
+  callTimeoutMs: "any",
+  limits: "object?null",
+};
+
+/** The fields of `ClientLimits`, each checked by `countOption`. */
+const LIMITS_FIELDS: FieldSpec = {
+  taskDataBytes: "any",
+  requestBytes: "any",
+  jsonDepth: "any",
+  watchTaskIds: "any",
+};
+
 /** The request of a wait for tasks (`WatchTasks`, or a `watch` on the producer stream). */
 const WATCH_REQUEST = "taskexecutor.v1.WatchTasksRequest";
 
@@ -224,7 +250,7 @@ export interface ClientOptions extends ConnectionOptions {
    */
   callTimeoutMs?: number | null;
   /** The manager's size limits, checked before sending (default: the manager's defaults). */
-  limits?: ClientLimits;
+  limits?: ClientLimits | null;
 }
 
 /**
@@ -257,10 +283,19 @@ export class Client implements Disposable {
   /**
    * Prepares a connection to `options.address`; it opens on the first call.
    *
+   * @throws {InvalidArgumentError} naming each field of `options` of the wrong type (`tls: "yes"`)
+   *   or that it does not have (a misspelt `adress`), and a missing `address`
    * @throws {TypeError} when `apiKey` (or `TASKS_EXECUTOR_API_KEY`) or a `tls` file cannot be used
    * @throws {RangeError} naming `callTimeoutMs` or a `limits` field that is not a number it can use
    */
   constructor(options: ClientOptions) {
+    const violations: FieldViolation[] = [];
+    const fields = checkFields(options ?? {}, CLIENT_FIELDS, "", violations);
+    if (fields) {
+      checkConnection(fields, violations);
+      checkFields(fields.limits ?? undefined, LIMITS_FIELDS, "/limits", violations);
+    }
+    refuseViolations("Invalid client options", violations);
     this.#timeoutMs = durationOption(options.callTimeoutMs, "callTimeoutMs", { fallback: 10_000 });
     const limits = options.limits ?? {};
     this.#limits = {

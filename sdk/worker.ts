@@ -21,7 +21,8 @@ import { Credits } from "./_credits.ts";
 import { Drain } from "./_drain.ts";
 import { Heartbeats } from "./_heartbeats.ts";
 import { WORKER_HOST } from "./_host.ts";
-import { workerLogger } from "./_logger.ts";
+import { loggerProblem, workerLogger } from "./_logger.ts";
+import { checkFields, checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
 import { durationOption } from "./_options.ts";
 import { registerExecutors, registerUntilDone } from "./_registration.ts";
 import { ResultSender } from "./_results.ts";
@@ -29,12 +30,13 @@ import type { SendLimits } from "./_run.ts";
 import { addServed, definitionOfProcessor, type Served } from "./_served.ts";
 import { Client } from "./client.ts";
 import {
+  type FieldViolation,
   InvalidArgumentError,
   type ManagerError,
   UnauthenticatedError,
   WorkerIdHeldError,
 } from "./errors.ts";
-import { missingKeyHint } from "./_grpc.ts";
+import { checkConnection, CONNECTION_FIELDS, missingKeyHint } from "./_grpc.ts";
 import type { Logger, Processor } from "./types.ts";
 import { SDK_VERSION } from "./version.ts";
 import type { WorkerOptions } from "./worker_options.ts";
@@ -44,6 +46,47 @@ export type { WorkerOptions };
 /** At shutdown, how long to wait for the manager to acknowledge the last results. */
 const ACK_WAIT_MS = 3000;
 const REGISTER_TIMEOUT_MS = 5000;
+
+/**
+ * The fields of `WorkerOptions` (`checkFields`): the durations are checked apart
+ * (`durationOption`: a `RangeError`), each executor by `addServed` (a `TypeError`), the
+ * connection by `checkConnection` and the logger by `loggerProblem`.
+ */
+const WORKER_FIELDS: FieldSpec = {
+  ...CONNECTION_FIELDS,
+  workerId: "string?null",
+  executors: "array?null",
+  shutdownGraceMs: "any",
+  handleSignals: "boolean?null",
+  register: "boolean?null",
+  logger: "any",
+  reconnect: "object?null",
+  resultBatchMs: "any",
+};
+
+/** The fields of `WorkerOptions.reconnect`, each checked by `durationOption`. */
+const RECONNECT_FIELDS: FieldSpec = { initialDelayMs: "any", maxDelayMs: "any" };
+
+/** The options of `registerProcessor`; `concurrency` is checked by `addServed`. */
+const PROCESSOR_OPTION_FIELDS: FieldSpec = { concurrency: "any" };
+
+/**
+ * Refuses `options` of `new Worker` holding a field of the wrong type or one it does not have
+ * (a misspelt `adress`, `handleSignal`: it was ignored), or no address.
+ *
+ * @throws {InvalidArgumentError} naming every such field
+ */
+function checkWorkerOptions(options: WorkerOptions | undefined): void {
+  const violations: FieldViolation[] = [];
+  const fields = checkFields(options ?? {}, WORKER_FIELDS, "", violations);
+  if (fields) {
+    checkConnection(fields, violations);
+    checkFields(fields.reconnect ?? undefined, RECONNECT_FIELDS, "/reconnect", violations);
+    const problem = loggerProblem(fields.logger);
+    if (problem !== null) violations.push({ field: "/logger", message: problem });
+  }
+  refuseViolations("Invalid worker options", violations);
+}
 
 /**
  * A worker process's connection to the manager: runs the handlers of its executors.
@@ -120,13 +163,16 @@ export class Worker implements AsyncDisposable {
    * Checks the executors (names, concurrency, schemas) and prepares the worker; nothing connects
    * before `start()`.
    *
+   * @throws {InvalidArgumentError} naming each field of `options` of the wrong type
+   *   (`handleSignals: "no"`) or that it does not have (a misspelt `adress`), and a missing
+   *   `address`
    * @throws {TypeError} on a bad executor definition
    * @throws {RangeError} naming the option when `shutdownGraceMs`, `resultBatchMs` or a
    *   `reconnect` delay is not a finite number of ms (delays above 0), or when `resultBatchMs` or
    *   a `reconnect` delay is longer than a timer keeps (2^31 − 1 ms)
    */
   constructor(options: WorkerOptions) {
-    if (!options.address) throw new TypeError("Worker option address is required");
+    checkWorkerOptions(options);
     this.#options = options;
     this.#graceMs = durationOption(options.shutdownGraceMs, "shutdownGraceMs", {
       fallback: 10_000,
@@ -145,7 +191,7 @@ export class Worker implements AsyncDisposable {
     for (const definition of options.executors ?? []) addServed(this.#served, definition);
 
     const limits = () => this.#limits;
-    this.#backoff = new Backoff(options.reconnect);
+    this.#backoff = new Backoff(options.reconnect ?? undefined);
     const outbox = this.#connection = new WorkConnection(options, {
       backoff: this.#backoff,
       log,
@@ -196,6 +242,12 @@ export class Worker implements AsyncDisposable {
    * Serves an executor with a processor shaped like the original Go SDK's (`processTask(task)`,
    * `getTaskSchema()`). Call it before `start()`.
    *
+   * @throws {InvalidArgumentError} naming a field of `options` of the wrong type or that it does
+   *   not have (a misspelt `concurency`: it was ignored)
+   * @throws {TypeError} as for an executor definition (a bad name or concurrency, one served
+   *   already), or when `processTask` is not a function, or `getTaskSchema`/`getConfig` given and
+   *   not one
+   *
    * @example
    * ```ts
    * import { Worker } from "@tasks-executor/sdk";
@@ -210,12 +262,16 @@ export class Worker implements AsyncDisposable {
   registerProcessor<TData = unknown, TResult = unknown>(
     name: string,
     processor: Processor<TData, TResult>,
-    options: { concurrency?: number } = {},
+    options: { concurrency?: number | null } = {},
   ): this {
+    checkOptions(options, PROCESSOR_OPTION_FIELDS, `Cannot register processor "${name}"`);
     if (this.#state !== "new") {
       throw new Error(`Cannot register processor "${name}": the worker has started`);
     }
-    addServed(this.#served, definitionOfProcessor(name, processor, options.concurrency));
+    addServed(
+      this.#served,
+      definitionOfProcessor(name, processor, options.concurrency ?? undefined),
+    );
     return this;
   }
 
@@ -333,7 +389,8 @@ export class Worker implements AsyncDisposable {
 
   /** The client that registers the executors. */
   #registrationClient(): Client {
-    return new Client({ ...this.#options, callTimeoutMs: REGISTER_TIMEOUT_MS });
+    const { address, apiKey, tls } = this.#options;
+    return new Client({ address, apiKey, tls, callTimeoutMs: REGISTER_TIMEOUT_MS });
   }
 
   /** A new stream: credits for the room left, results it may have missed, leases still held. */

@@ -2,12 +2,16 @@
 import type { ConnectionOptions } from "./_grpc.ts";
 import type { AnyExecutorDefinition, Logger } from "./types.ts";
 
-/** Options of `Worker`. */
+/**
+ * Options of `Worker`. A field of the wrong type or one it does not have is refused by the
+ * constructor with an `InvalidArgumentError` naming it; `null` is not given, as for every optional
+ * field.
+ */
 export interface WorkerOptions extends ConnectionOptions {
   /** Stable id of this worker (default: `worker-<pid>-<random>`). */
-  workerId?: string;
+  workerId?: string | null;
   /** Executors served; more can be added with `registerProcessor` before `start()`. */
-  executors?: AnyExecutorDefinition[];
+  executors?: AnyExecutorDefinition[] | null;
   /**
    * How long `stop()` waits for running tasks before aborting them (default 10 s). Any length:
    * one past what a timer keeps (24.8 days) is waited for in steps.
@@ -19,19 +23,19 @@ export interface WorkerOptions extends ConnectionOptions {
    * process exits with 130 (SIGINT) or 143 (SIGTERM) once `closed` has settled; after a clean
    * drain it is left to end on its own.
    */
-  handleSignals?: boolean;
+  handleSignals?: boolean | null;
   /**
    * Create or update the executors' configuration on start (default true). An executor served
    * without `config` is created with the manager's defaults if it does not exist, and left as it
    * is if it does.
    */
-  register?: boolean;
+  register?: boolean | null;
   /** Where the worker logs (default: the console, info and up); `false` silences it. */
-  logger?: Logger | false;
+  logger?: Logger | false | null;
   /**
    * Reconnect backoff: first delay and cap (ms, at most 2^31 − 1), doubled per failure with jitter.
    */
-  reconnect?: { initialDelayMs?: number | null; maxDelayMs?: number | null };
+  reconnect?: { initialDelayMs?: number | null; maxDelayMs?: number | null } | null;
   /**
    * Result batching window in ms (default 2; 0 = none; at most 2^31 − 1). A result goes at once (after the current
    * turn of the event loop) when every result sent before was acknowledged by the manager, or the

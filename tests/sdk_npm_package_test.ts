@@ -16,7 +16,7 @@ const NODE = nodeVersion();
 
 /** The user's program: a worker for `npm_echo` and a client that runs one task through it. */
 const PROGRAM = `
-import { Client, defineExecutor, Worker, type Task } from "@tasks-executor/sdk";
+import { Client, defineExecutor, InvalidArgumentError, Worker, type Task } from "@tasks-executor/sdk";
 
 const echo = defineExecutor<{ message: string }, { echoed: string; attempt: number }>({
   name: "npm_echo",
@@ -24,9 +24,15 @@ const echo = defineExecutor<{ message: string }, { echoed: string; attempt: numb
   handler: (data, ctx) => ({ echoed: data.message, attempt: ctx.attempt }),
 });
 
-// The declarations are real types, not \`any\`: a wrong option is an error.
-// @ts-expect-error address is a string
-new Worker({ address: 50051, executors: [] });
+// The declarations are real types, not \`any\`: a wrong option is an error (and is refused at
+// run time too).
+try {
+  // @ts-expect-error address is a string
+  new Worker({ address: 50051, executors: [] });
+  throw new Error("A number as address was taken");
+} catch (error) {
+  if (!(error instanceof InvalidArgumentError)) throw error;
+}
 
 const address = process.env.SDK_ADDRESS!;
 const worker = new Worker({ address, executors: [echo] });
