@@ -15,8 +15,8 @@ import { describeViolations } from "./schema.ts";
  * string sent as no time), `int32` a whole number a protobuf `int32` carries (anything else was
  * truncated or wrapped around on the wire), `number` a finite number, `string`, `boolean`,
  * `strings` an object of strings (metadata), `object` an object checked apart, `array` an array
- * (its entries checked apart), `function` a function (a callback), `any` anything (checked apart,
- * or not sent: a signal). A kind ending in `?null` also takes `null` (read as not given).
+ * (its entries checked apart), `function` a function (a callback), `signal` an `AbortSignal`,
+ * `any` anything (checked apart). A kind ending in `?null` also takes `null` (read as not given).
  */
 export type FieldKind = BaseKind | `${Exclude<BaseKind, "any">}?null`;
 
@@ -31,6 +31,7 @@ type BaseKind =
   | "object"
   | "array"
   | "function"
+  | "signal"
   | "any";
 
 /** Each kind without its `?null`, looked up rather than cut (nothing allocated per field). */
@@ -44,6 +45,7 @@ const BASE_KIND: Readonly<Record<FieldKind, BaseKind>> = {
   object: "object",
   array: "array",
   function: "function",
+  signal: "signal",
   any: "any",
   "ms?null": "ms",
   "int32?null": "int32",
@@ -54,6 +56,7 @@ const BASE_KIND: Readonly<Record<FieldKind, BaseKind>> = {
   "object?null": "object",
   "array?null": "array",
   "function?null": "function",
+  "signal?null": "signal",
 };
 
 /** The fields an option object may hold, each with its kind. */
@@ -101,6 +104,8 @@ function problemOf(value: unknown, kind: FieldKind): string | null {
       return Array.isArray(value) ? null : "Must be an array";
     case "function":
       return typeof value === "function" ? null : "Must be a function";
+    case "signal":
+      return value instanceof AbortSignal ? null : "Must be an AbortSignal";
     case "any":
       return null;
   }

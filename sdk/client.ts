@@ -165,7 +165,17 @@ function stringsOf(
 }
 
 /** The options of a wait (`waitForTask`, `waitForTasks`); `timeoutMs` is checked apart. */
-const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "any", onTask: "any" };
+const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "signal?null", onTask: "function?null" };
+
+/**
+ * The options of `createTaskAndWait` besides those of a create (checked with the task) and
+ * `timeoutMs` (`durationOption`): a callback that is no function was called once the task was
+ * created, and threw out of the stream's handler, uncaught.
+ */
+const CREATE_AND_WAIT_FIELDS: FieldSpec = { signal: "signal?null", onCreated: "function?null" };
+
+/** The options of `getTask`. */
+const GET_TASK_FIELDS: FieldSpec = { signal: "signal?null" };
 
 /** The filter of `listTasks`: a task filter and a page's `limit` (checked by `pageLimit`). */
 const LIST_FILTER_FIELDS: FieldSpec = { ...TASK_FILTER_FIELDS, limit: "any" };
@@ -220,19 +230,19 @@ export interface WaitOptions {
    */
   timeoutMs?: number | null;
   /** Stops waiting (rejecting with the signal's reason). */
-  signal?: AbortSignal;
+  signal?: AbortSignal | null;
 }
 
 /** Options of `createTaskAndWait`: those of `createTask`, and of the wait. */
 export interface CreateAndWaitOptions<TData = unknown> extends CreateTaskOptions, WaitOptions {
   /** Told of the task as created (stored, its id known), before it is final. */
-  onCreated?: (task: Task<TData>) => void;
+  onCreated?: ((task: Task<TData>) => void) | null;
 }
 
 /** Options of `waitForTasks`. */
 export interface WaitManyOptions<TData, TResult> extends WaitOptions {
   /** Told of each task as it reaches a final status, in the order they do. */
-  onTask?: (task: Task<TData, TResult>) => void;
+  onTask?: ((task: Task<TData, TResult>) => void) | null;
 }
 
 /** Options of `Client`. */
@@ -402,6 +412,11 @@ export class Client implements Disposable {
     options: CreateAndWaitOptions<TData> = {},
   ): Promise<Task<TData, TResult>> {
     const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } = options;
+    // Only a wrong one is looked at again: nothing allocated on the way of a good one.
+    if (
+      (onCreated !== undefined && onCreated !== null && typeof onCreated !== "function") ||
+      (signal !== undefined && signal !== null && !(signal instanceof AbortSignal))
+    ) checkOptions({ signal, onCreated }, CREATE_AND_WAIT_FIELDS, "Cannot create task");
     const timeoutMs = durationOption(given, "timeoutMs", { fallback: 30_000, inSteps: true });
     const deadline = performance.now() + timeoutMs;
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
@@ -414,7 +429,7 @@ export class Client implements Disposable {
     try {
       await this.#channel.produce("createAndWatch", request, {
         timeoutMs: step,
-        signal,
+        signal: signal ?? undefined,
         trace,
         ownCall: !streamable(stringsOf(executorName, fields, trace)),
         onTask: (message) => {
@@ -532,10 +547,15 @@ export class Client implements Disposable {
    */
   async getTask<TData = unknown, TResult = unknown>(
     id: string,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal | null } = {},
   ): Promise<Task<TData, TResult>> {
     stringArgument(id, "/id", "Invalid task id");
-    const response = await this.#call<{ task: TaskMessage }>("GetTask", { id }, options.signal);
+    checkOptions(options, GET_TASK_FIELDS, "Cannot read task");
+    const response = await this.#call<{ task: TaskMessage }>(
+      "GetTask",
+      { id },
+      options.signal ?? undefined,
+    );
     return taskFromMessage(response.task) as Task<TData, TResult>;
   }
 

@@ -337,3 +337,57 @@ Deno.test("traceparent, tracestate and a history step take null as not given", a
   const history = await client.getHistory({ executorName: "e2", step: null, from: null, to: null });
   assert.equal(history.step, 60_000);
 });
+
+Deno.test("a wait's callbacks and signal, and getTask's options, are checked before sending", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const cases: [string, () => Promise<unknown>, string, RegExp][] = [
+    [
+      "createTaskAndWait onCreated",
+      () => client.createTaskAndWait("e2", {}, { onCreated: 5 as Loose, timeoutMs: 500 }),
+      "/onCreated",
+      /^Must be a function$/,
+    ],
+    [
+      "waitForTasks onTask",
+      () => client.waitForTasks(["t1"], { onTask: "log" as Loose, timeoutMs: 500 }),
+      "/onTask",
+      /^Must be a function$/,
+    ],
+    [
+      "waitForTask signal",
+      () => client.waitForTask("t1", { signal: true as Loose, timeoutMs: 500 }),
+      "/signal",
+      /^Must be an AbortSignal$/,
+    ],
+    [
+      "createTaskAndWait signal",
+      () => client.createTaskAndWait("e2", {}, { signal: "stop" as Loose, timeoutMs: 500 }),
+      "/signal",
+      /^Must be an AbortSignal$/,
+    ],
+    [
+      "getTask signl",
+      () => client.getTask("t1", { signl: new AbortController().signal } as Loose),
+      "/signl",
+      /^Unknown field$/,
+    ],
+    [
+      "getTask signal",
+      () => client.getTask("t1", { signal: 1 } as Loose),
+      "/signal",
+      /^Must be an AbortSignal$/,
+    ],
+  ];
+  for (const [what, call, field, message] of cases) await refused(what, call, field, message);
+  // A bad onCreated was only found once the task was created (and then thrown from a stream
+  // handler): nothing is created now.
+  assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 0);
+  // null is not given.
+  await assert.rejects(
+    () => client.createTaskAndWait("e2", {}, { onCreated: null, signal: null, timeoutMs: 300 }),
+    WaitTimeoutError,
+  );
+  await assert.rejects(() => client.getTask("t1", { signal: null }), NotFoundError);
+});
