@@ -16,8 +16,8 @@ import type { TaskStatus } from "./types.ts";
 export interface BulkTaskFilter {
   /** Only this executor's tasks. */
   executorName?: string;
-  /** Only these statuses, within those the call may touch (default: all of those). */
-  status?: TaskStatus | TaskStatus[];
+  /** Only these statuses, within those the call may touch (default, or `null`: all of those). */
+  status?: TaskStatus | TaskStatus[] | null;
   /** Created at or after this time. */
   createdAfter?: Date | number;
   /** Created before this time. */
@@ -90,7 +90,7 @@ export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Recor
   // Each one named: one the manager does not know, sent as TASK_STATUS_UNSPECIFIED, would widen
   // the call to every status. A single name is sent as the list's first entry, and named so
   // (`/status/0`), as the manager names that place.
-  const names = filter.status === undefined
+  const names = filter.status === undefined || filter.status === null
     ? []
     : Array.isArray(filter.status)
     ? filter.status
@@ -118,13 +118,12 @@ const DLQ_FILTER_FIELDS: FieldSpec = {
   cursor: "string?null",
 };
 
+/** The fields of the filter of a bulk task call: a task filter and `confirm`. */
+const BULK_FILTER_FIELDS: FieldSpec = { ...TASK_FILTER_FIELDS, confirm: "boolean?null" };
+
 /** The request message of `DeleteTasks`, `CancelTasks` or `RetryTasks`. */
 export function bulkTaskRequest(filter: BulkTaskFilter): Record<string, unknown> {
-  checkOptions(
-    filter,
-    { ...TASK_FILTER_FIELDS, confirm: "boolean?null" },
-    "Invalid task filter",
-  );
+  checkOptions(filter, BULK_FILTER_FIELDS, "Invalid task filter");
   return { ...taskFilterFields(filter), confirm: filter.confirm === true };
 }
 

@@ -107,8 +107,8 @@ export interface Executor {
 export interface TaskFilter {
   /** Only this executor's tasks. */
   executorName?: string;
-  /** Only tasks in this status (or any of these). */
-  status?: TaskStatus | TaskStatus[];
+  /** Only tasks in this status (or any of these; left out or `null`: any status). */
+  status?: TaskStatus | TaskStatus[] | null;
   /** Created at or after this time. */
   createdAfter?: Date | number;
   /** Created before this time. */

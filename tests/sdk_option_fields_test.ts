@@ -391,3 +391,15 @@ Deno.test("a wait's callbacks and signal, and getTask's options, are checked bef
   );
   await assert.rejects(() => client.getTask("t1", { signal: null }), NotFoundError);
 });
+
+Deno.test("a filter's status null is not given: every status", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const { id } = await client.createTask("e2", {});
+  // It was sent as the list [null] and refused (`/status/0: Must be one of pending, …`).
+  const page = await client.listTasks({ executorName: "e2", status: null });
+  assert.deepEqual(page.tasks.map((task) => task.id), [id]);
+  assert.equal((await client.cancelTasks({ executorName: "e2", status: null })).count, 1);
+  assert.equal((await client.deleteTasks({ executorName: "e2", status: null })).count, 1);
+});
