@@ -11,6 +11,9 @@
  * @module
  */
 import { runAttempt } from "./_run.ts";
+import { checkFields, type FieldSpec, refuseViolations } from "./_fields.ts";
+import { loggerProblem } from "./_logger.ts";
+import type { FieldViolation } from "./errors.ts";
 import { compileTaskSchema, type JsonSchema } from "./schema.ts";
 import type { Handler, Logger, TaskContext } from "./types.ts";
 
@@ -33,33 +36,65 @@ export type HandlerOutcome<TResult = unknown> =
     cause: unknown;
   };
 
-/** Options of `runHandler`: the attempt's context. */
+/** Options of `runHandler`: the attempt's context (`null` is not given). */
 export interface RunHandlerOptions {
   /** Attempt number (default 1). */
-  attempt?: number;
+  attempt?: number | null;
   /** Attempts allowed (default 3). */
-  maxAttempts?: number;
+  maxAttempts?: number | null;
   /** Abort it to simulate cancel, timeout or shutdown. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | null;
   /** Check the data against this schema first, as the worker does. */
   schema?: JsonSchema | null;
   /** The task's metadata (default none). */
-  metadata?: Record<string, string>;
+  metadata?: Record<string, string> | null;
   /** `ctx.taskId` (default `test-task`). */
-  taskId?: string;
+  taskId?: string | null;
   /** `ctx.executorName` (default `test`), also named in schema errors. */
-  executorName?: string;
+  executorName?: string | null;
   /** Receives the handler's `ctx.heartbeat(progress)` calls. */
-  onHeartbeat?: (progress: unknown) => void;
+  onHeartbeat?: ((progress: unknown) => void) | null;
   /** Receives the handler's `ctx.log(line)` calls. */
-  onLog?: (line: string) => void;
-  /** Default: discards everything. */
-  logger?: Logger;
+  onLog?: ((line: string) => void) | null;
+  /** Default (or `false`): discards everything. */
+  logger?: Logger | false | null;
   /** `ctx.traceparent` (default `null`: no trace). */
   traceparent?: string | null;
 }
 
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * The fields of `RunHandlerOptions` (`checkFields`); `schema` is compiled apart, `logger` checked
+ * by `loggerProblem`.
+ */
+const RUN_HANDLER_FIELDS: FieldSpec = {
+  attempt: "int32?null",
+  maxAttempts: "int32?null",
+  signal: "signal?null",
+  schema: "any",
+  metadata: "strings?null",
+  taskId: "string?null",
+  executorName: "string?null",
+  onHeartbeat: "function?null",
+  onLog: "function?null",
+  logger: "any",
+  traceparent: "string?null",
+};
+
+/**
+ * Refuses options of `runHandler` holding a field of the wrong type or one it does not have (a
+ * misspelt `atempt` ran attempt 1; `onHeartbeat: true` failed inside the handler, as its error).
+ *
+ * @throws {InvalidArgumentError} naming every such field
+ */
+function checkRunHandlerOptions(options: RunHandlerOptions): void {
+  const violations: FieldViolation[] = [];
+  const fields = checkFields(options, RUN_HANDLER_FIELDS, "", violations);
+  const problem = fields && loggerProblem(fields.logger);
+  if (problem) violations.push({ field: "/logger", message: problem });
+  refuseViolations("Invalid runHandler options", violations);
+}
 
 /**
  * Runs `handler` once on `data` as a worker would (schema check, error mapping, JSON result).
@@ -81,12 +116,17 @@ const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  * });
  * if (!invalid.ok) console.log(invalid.error); // names /amount
  * ```
+ *
+ * @throws {InvalidArgumentError} naming a field of `options` of the wrong type or that it does not
+ *   have
+ * @throws {TypeError} when `schema` does not compile, or `data` is not JSON serialisable
  */
 export async function runHandler<TData, TResult>(
   handler: Handler<TData, TResult>,
   data: unknown,
   options: RunHandlerOptions = {},
 ): Promise<HandlerOutcome<TResult>> {
+  checkRunHandlerOptions(options);
   const validate = options.schema === undefined || options.schema === null
     ? undefined
     : compileTaskSchema(options.schema);
@@ -101,7 +141,7 @@ export async function runHandler<TData, TResult>(
     signal: options.signal ?? new AbortController().signal,
     heartbeat: (progress) => options.onHeartbeat?.(progress),
     log: (line) => options.onLog?.(String(line)),
-    logger: options.logger ?? SILENT,
+    logger: options.logger || SILENT,
     traceparent: options.traceparent ?? null,
   };
   let dataJson: string;

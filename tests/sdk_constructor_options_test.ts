@@ -1,13 +1,15 @@
 /**
  * The option objects of the SDK's constructors (`new Client`, `new Worker`, their `tls` and
- * `limits`/`reconnect`) and of `registerProcessor` are checked as every call's options are: a
+ * `limits`/`reconnect`), of `registerProcessor`, `runHandler` and `startTracing` are checked as
+ * every call's options are: a
  * field of the wrong type or one they do not have is refused with an `InvalidArgumentError` naming
  * it by JSON pointer (`field: message`), where it was ignored (a misspelt `adress`,
  * `handleSignal`) or failed later as something else (`logger: true` at the first log line, a
  * number as `address` inside grpc-js). `null` is not given, as everywhere.
  */
 import assert from "node:assert/strict";
-import { Client, InvalidArgumentError, Worker } from "../sdk/mod.ts";
+import { Client, InvalidArgumentError, startTracing, Worker } from "../sdk/mod.ts";
+import { runHandler } from "../sdk/testing.ts";
 
 // deno-lint-ignore no-explicit-any
 type Loose = any;
@@ -104,4 +106,48 @@ Deno.test("registerProcessor refuses an options field it does not have, and a pr
     { name: "TypeError", message: /getTaskSchema must be a function/ },
   );
   worker.registerProcessor("p4", processor, { concurrency: null });
+});
+
+Deno.test("runHandler and startTracing refuse an options field of the wrong type or one they do not have", async () => {
+  const handler = (data: { n: number }) => data.n * 2;
+  const cases: [Loose, string, RegExp][] = [
+    [{ atempt: 2 }, "/atempt", /^Unknown field$/],
+    [{ attempt: "2" }, "/attempt", /^Must be a number$/],
+    [{ onHeartbeat: true }, "/onHeartbeat", /^Must be a function$/],
+    [{ signal: "stop" }, "/signal", /^Must be an AbortSignal$/],
+    [{ metadata: { a: 1 } }, "/metadata/a", /^Must be a string$/],
+    [{ logger: true }, "/logger", /^Must be false or a logger/],
+  ];
+  for (const [options, field, message] of cases) {
+    let error: unknown;
+    try {
+      await runHandler(handler, { n: 1 }, options);
+    } catch (caught) {
+      error = caught;
+    }
+    refused(
+      () => {
+        if (error) throw error;
+      },
+      JSON.stringify(options),
+      field,
+      message,
+    );
+  }
+  // null is not given, and a logger of false is silent, as a Worker's.
+  const outcome = await runHandler(handler, { n: 21 }, {
+    attempt: null,
+    signal: null,
+    metadata: null,
+    onHeartbeat: null,
+    logger: false,
+  });
+  assert.deepEqual(outcome, { ok: true, result: 42 });
+  // A misspelt serviceName was ignored.
+  refused(
+    () => startTracing({ servicename: "mail" } as Loose),
+    "startTracing",
+    "/servicename",
+    /^Unknown field$/,
+  );
 });
