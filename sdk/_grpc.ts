@@ -779,7 +779,10 @@ function rateLimitToMessage(rate: RateLimit | null): Partial<RateLimitMessage> {
 /**
  * A time given as a `Date` or epoch ms, as a `Timestamp` (unset: `null`). The manager checks the
  * range; what the SDK will not send (an invalid `Date`, a fraction of a millisecond, a negative
- * time) is refused here rather than sent as something else.
+ * time) is refused here rather than sent as something else, with a `RangeError` whose message
+ * names `field`, the time's JSON pointer (`/tasks/3/runAt`), in the `field: message` form of the
+ * SDK's other refusals. (Not an `InvalidArgumentError`, which is a `ManagerError`: an error has one
+ * chain of classes, and code catching these as `RangeError` would no longer catch them.)
  *
  * @throws {RangeError} naming `field`
  */
@@ -791,7 +794,7 @@ export function toTimestamp(
   const ms = time instanceof Date ? time.getTime() : time;
   if (!Number.isSafeInteger(ms) || ms < 0) {
     throw new RangeError(
-      `${field} must be a valid Date or whole epoch milliseconds from 0, not ${String(time)}`,
+      `${field}: Must be a valid Date or whole epoch milliseconds from 0, not ${String(time)}`,
     );
   }
   return timestampFromMs(ms);

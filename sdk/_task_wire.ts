@@ -48,7 +48,7 @@ export function encodeCreateRequest(
     }, violations);
   });
   if (violations.length > 0) throw invalid(violations);
-  const messages = tasks.map(newTaskToMessage);
+  const messages = tasks.map((task, i) => newTaskToMessage(task, pointer(i)));
   const request = shape === "one"
     ? encodeMessage("taskexecutor.v1.CreateTaskRequest", { task: messages[0] }, VALUE_BYTES)
     : encodeMessage("taskexecutor.v1.CreateTasksRequest", {
@@ -90,14 +90,21 @@ function invalid(violations: FieldViolation[]): InvalidArgumentError {
   );
 }
 
-/** A task as its message; its data passed `checkJsonValue`, so it is JSON as it stands. */
-function newTaskToMessage(task: NewTask): NewTaskMessage {
+/**
+ * A task as its message; its data passed `checkJsonValue`, so it is JSON as it stands.
+ *
+ * @throws {RangeError} naming `<pointer>/runAt` when it is no time the SDK sends (`toTimestamp`)
+ */
+function newTaskToMessage(task: NewTask, pointer: string): NewTaskMessage {
   return {
     executorName: task.executorName,
     data: valueBytesOf(task.data ?? null),
     metadata: task.metadata ?? {},
     priority: task.priority ?? 0,
-    runAt: toTimestamp(task.runAt, "runAt"),
+    // The pointer is only made for a time given.
+    runAt: task.runAt === undefined || task.runAt === null
+      ? null
+      : toTimestamp(task.runAt, `${pointer}/runAt`),
     idempotencyKey: task.idempotencyKey ?? "",
     groupKey: task.groupKey ?? "",
   };

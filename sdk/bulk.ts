@@ -101,10 +101,10 @@ export function taskFilterFields(filter: Omit<BulkTaskFilter, "confirm">): Recor
   return {
     executorName: filter.executorName ?? "",
     status,
-    createdAfter: toTimestamp(filter.createdAfter, "createdAfter"),
-    createdBefore: toTimestamp(filter.createdBefore, "createdBefore"),
-    finishedAfter: toTimestamp(filter.finishedAfter, "finishedAfter"),
-    finishedBefore: toTimestamp(filter.finishedBefore, "finishedBefore"),
+    createdAfter: toTimestamp(filter.createdAfter, "/createdAfter"),
+    createdBefore: toTimestamp(filter.createdBefore, "/createdBefore"),
+    finishedAfter: toTimestamp(filter.finishedAfter, "/finishedAfter"),
+    finishedBefore: toTimestamp(filter.finishedBefore, "/finishedBefore"),
     cursor: filter.cursor ?? "",
   };
 }
@@ -137,7 +137,7 @@ export function dlqRequest(filter: DlqFilter): Record<string, unknown> {
   return {
     executorName: filter.executorName ?? "",
     reason: enumField(ENUM_PREFIX.dlqReason, filter.reason, "/reason"),
-    deadBefore: toTimestamp(filter.deadBefore, "deadBefore"),
+    deadBefore: toTimestamp(filter.deadBefore, "/deadBefore"),
     confirm: filter.confirm === true,
     cursor: filter.cursor ?? "",
   };

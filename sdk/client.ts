@@ -344,6 +344,8 @@ export class Client implements Disposable {
    *   larger than the manager takes (checked before sending, see `ClientLimits`)
    * @throws {ConflictError} when `idempotencyKey` made a task before; its `existingTaskId`
    *   names that task
+   * @throws {RangeError} naming `/task/runAt` when it is not a valid `Date` or whole epoch ms
+   *   from 0 (nothing is sent)
    *
    * @example
    * ```ts

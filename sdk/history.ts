@@ -99,8 +99,8 @@ export function historyRequest(query: HistoryQuery): Message {
   }
   return {
     executorName: query.executorName ?? "",
-    from: toTimestamp(query.from, "from"),
-    to: toTimestamp(query.to, "to"),
+    from: toTimestamp(query.from, "/from"),
+    to: toTimestamp(query.to, "/to"),
     step: durationFromMs(query.step),
   };
 }

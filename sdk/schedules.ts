@@ -220,7 +220,7 @@ function configToMessage(
   // A zero (epoch) time is how the wire clears one.
   for (const key of ["startAt", "endAt"] as const) {
     const time = config[key];
-    if (time !== undefined) message[key] = toTimestamp(time ?? 0, key);
+    if (time !== undefined) message[key] = toTimestamp(time ?? 0, `/${key}`);
   }
   return message;
 }

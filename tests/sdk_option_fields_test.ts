@@ -403,3 +403,35 @@ Deno.test("a filter's status null is not given: every status", async () => {
   assert.equal((await client.cancelTasks({ executorName: "e2", status: null })).count, 1);
   assert.equal((await client.deleteTasks({ executorName: "e2", status: null })).count, 1);
 });
+
+Deno.test("a time the SDK will not send is a RangeError naming it by JSON pointer, the task's index too", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  const bad = new Date("not a date");
+  // It named `runAt` alone: which of a batch's tasks was not said.
+  const cases: [string, () => Promise<unknown>, string][] = [
+    ["createTask", () => client.createTask("e2", {}, { runAt: bad }), "/task/runAt"],
+    [
+      "createTasks",
+      () =>
+        client.createTasks([
+          { executorName: "e2", data: {}, runAt: 0 },
+          { executorName: "e2", data: {}, runAt: Number.NaN },
+        ]),
+      "/tasks/1/runAt",
+    ],
+    ["listTasks", () => client.listTasks({ createdAfter: -1 }), "/createdAfter"],
+    ["purgeDlq", () => client.purgeDlq({ deadBefore: bad }), "/deadBefore"],
+    ["getHistory", () => client.getHistory({ from: 1.5 }), "/from"],
+  ];
+  for (const [what, call, field] of cases) {
+    await assert.rejects(call, {
+      name: "RangeError",
+      message: new RegExp(
+        `^${field}: Must be a valid Date or whole epoch milliseconds from 0, not `,
+      ),
+    }, what);
+  }
+  assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 0);
+});
