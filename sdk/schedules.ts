@@ -164,6 +164,12 @@ const SCHEDULE_TASK_FIELDS: FieldSpec = {
   priority: "int32?null",
 };
 
+/** The options of `schedules.list`; `fires` is checked by `fireCount`. */
+const LIST_FIELDS: FieldSpec = { executorName: "string?null", fires: "any" };
+
+/** The options of `schedules.listPage`; `limit` is checked by `pageLimit`. */
+const LIST_PAGE_FIELDS: FieldSpec = { ...LIST_FIELDS, cursor: "string?null", limit: "any" };
+
 /**
  * The `ScheduleConfig` message of the fields given (unset ones are kept by an update); the task's
  * data nests at most `maxDepth` levels (`checkedValueBytes`). A field is named where the request
@@ -400,11 +406,7 @@ export class ScheduleClient {
    * ```
    */
   async listPage(options: ScheduleListOptions = {}): Promise<SchedulePage> {
-    checkOptions(
-      options,
-      { executorName: "string?null", fires: "any", cursor: "string?null", limit: "any" },
-      "Invalid schedule list",
-    );
+    checkOptions(options, LIST_PAGE_FIELDS, "Invalid schedule list");
     const response = await this.#call<{ schedules: Message[]; nextCursor: string }>(
       "ListSchedules",
       {
@@ -425,6 +427,8 @@ export class ScheduleClient {
    * `listPage` called until the last page (a store holds at most 10,000 schedules).
    */
   async list(options: { executorName?: string; fires?: number } = {}): Promise<Schedule[]> {
+    // Checked here: `listPage`'s own fields (`cursor`, `limit`) would be overwritten, not refused.
+    checkOptions(options, LIST_FIELDS, "Invalid schedule list");
     const schedules: Schedule[] = [];
     let cursor: string | undefined;
     do {

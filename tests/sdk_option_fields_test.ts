@@ -435,3 +435,18 @@ Deno.test("a time the SDK will not send is a RangeError naming it by JSON pointe
   }
   assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 0);
 });
+
+Deno.test("schedules.list refuses a field it does not have, though listPage has it", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  // `limit` and `cursor` were passed on to listPage and overwritten there: ignored.
+  for (const field of ["limit", "cursor", "executorNam"]) {
+    await refused(
+      `list ${field}`,
+      () => client.schedules.list({ [field]: field === "limit" ? 5 : "x" } as Loose),
+      `/${field}`,
+      /^Unknown field$/,
+    );
+  }
+  assert.deepEqual(await client.schedules.list({ executorName: null } as Loose), []);
+});
