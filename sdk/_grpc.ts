@@ -647,14 +647,15 @@ export function enumField(
 const MAX_PAGE_LIMIT = 1000;
 
 /**
- * A page size as its request field, where 0 stands for "not given" (the manager's default, 50):
+ * A page size as its request field, where 0 stands for "not given" (the manager's default, 50; so
+ * do `undefined` and `null`):
  * a size of 0, below, not whole or past 1000 is refused here, as REST refuses `limit=0`, in the
  * manager's words, rather than sent as 0 and answered with 50 items (or, past 2^31, wrapped).
  *
  * @throws {InvalidArgumentError} naming `/limit` (nothing is sent)
  */
-export function pageLimit(limit: number | undefined): number {
-  if (limit === undefined) return 0;
+export function pageLimit(limit: number | null | undefined): number {
+  if (limit === undefined || limit === null) return 0;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
     throw new InvalidArgumentError(
       `Invalid /limit: must be a whole number from 1 to ${MAX_PAGE_LIMIT} (leave it out for 50), ` +

@@ -123,8 +123,8 @@ export interface TaskFilter {
   finishedBefore?: Date | number;
   /** `nextCursor` of the previous page (`null` or left out: the first). */
   cursor?: string | null;
-  /** Page size: 1 to 1000 (default 50; 0 is refused, as REST refuses it). */
-  limit?: number;
+  /** Page size: 1 to 1000 (default, or `null`: 50; 0 is refused, as REST refuses it). */
+  limit?: number | null;
 }
 
 /** One page of tasks. */

@@ -94,13 +94,13 @@ export interface Schedule<TData = unknown> {
 
 /**
  * A count of fire times to list as its request field, where 0 stands for "not given" (the default,
- * 5): a count of 0, below or not whole is refused here, as REST refuses it, rather than sent as 0
+ * 5; so do `undefined` and `null`): a count of 0, below or not whole is refused here, as REST refuses it, rather than sent as 0
  * and answered with 5 fire times.
  *
  * @throws {InvalidArgumentError} naming `field`
  */
-function fireCount(count: number | undefined, field: string): number {
-  if (count === undefined) return 0;
+function fireCount(count: number | null | undefined, field: string): number {
+  if (count === undefined || count === null) return 0;
   if (!Number.isSafeInteger(count) || count < 1) {
     const message = "Must be a whole number from 1 (leave it out for 5)";
     throw new InvalidArgumentError(
@@ -116,12 +116,12 @@ function fireCount(count: number | undefined, field: string): number {
 export interface ScheduleListOptions {
   /** Only this executor's schedules. */
   executorName?: string;
-  /** Next fire times per schedule: 1 to 100 (default 5; 0 is refused). */
-  fires?: number;
+  /** Next fire times per schedule: 1 to 100 (default, or `null`: 5; 0 is refused). */
+  fires?: number | null;
   /** `nextCursor` of the previous page (`null` or left out: the first). */
   cursor?: string | null;
-  /** Page size: 1 to 1000 (default 50; 0 is refused, as REST refuses it). */
-  limit?: number;
+  /** Page size: 1 to 1000 (default, or `null`: 50; 0 is refused, as REST refuses it). */
+  limit?: number | null;
 }
 
 /** One page of schedules. */
@@ -444,7 +444,7 @@ export class ScheduleClient {
    *
    * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1)
    */
-  async get(nameOrId: string, options: { fires?: number } = {}): Promise<Schedule> {
+  async get(nameOrId: string, options: { fires?: number | null } = {}): Promise<Schedule> {
     scheduleRef(nameOrId);
     checkOptions(options, { fires: "any" }, "Invalid schedule query");
     return await this.#one("GetSchedule", {
@@ -503,7 +503,7 @@ export class ScheduleClient {
    */
   async preview(
     timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,
-    options: { count?: number } = {},
+    options: { count?: number | null } = {},
   ): Promise<Date[]> {
     checkOptions(options, { count: "any" }, "Invalid schedule preview");
     // A whole `ScheduleConfig` may be given, of which only the timing fields are sent; a field no

@@ -450,3 +450,17 @@ Deno.test("schedules.list refuses a field it does not have, though listPage has 
   }
   assert.deepEqual(await client.schedules.list({ executorName: null } as Loose), []);
 });
+
+Deno.test("a page size or a count of fire times given as null is not given", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.createExecutor("e2");
+  await client.createTask("e2", {});
+  await client.schedules.create("s1", { executorName: "e2", every: 60_000 });
+  // Each was refused ("Invalid limit: … not null", "Invalid fires: … not null").
+  assert.equal((await client.listTasks({ limit: null })).tasks.length, 1);
+  const page = await client.schedules.listPage({ limit: null, fires: null });
+  assert.equal(page.schedules[0].nextFires.length, 5);
+  assert.equal((await client.schedules.get("s1", { fires: null })).nextFires.length, 5);
+  assert.equal((await client.schedules.preview({ every: 60_000 }, { count: null })).length, 5);
+});
