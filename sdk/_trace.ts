@@ -32,16 +32,17 @@ export const TRACE_FIELDS: FieldSpec = { traceparent: "string?null", tracestate:
  *   field when it is not a string
  */
 export function traceMetadata(options: TraceOptions): Record<string, string> {
-  checkOptions(
-    { traceparent: options.traceparent, tracestate: options.tracestate },
-    TRACE_FIELDS,
-    "Cannot create task",
-  );
+  const { traceparent, tracestate } = options;
+  // Only fields given are checked: a create without a trace (most) allocates nothing here.
+  if (
+    (traceparent !== undefined && traceparent !== null) ||
+    (tracestate !== undefined && tracestate !== null)
+  ) checkOptions({ traceparent, tracestate }, TRACE_FIELDS, "Cannot create task");
   let trace: TraceContext | null;
-  if (options.traceparent === undefined || options.traceparent === null) {
+  if (traceparent === undefined || traceparent === null) {
     trace = activeTraceContext();
   } else {
-    trace = readTraceContext(options.traceparent, options.tracestate ?? undefined);
+    trace = readTraceContext(traceparent, tracestate ?? undefined);
     if (!trace) {
       const message = "Must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero";
       throw new InvalidArgumentError(`Cannot create task: /traceparent ${message}`, 3, [

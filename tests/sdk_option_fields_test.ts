@@ -55,6 +55,8 @@ Deno.test("creates and their options refuse wrong types and unknown fields befor
     [{ groupKey: { a: 1 } }, "/task/groupKey", "Must be a string"],
     [{ priorty: 5 }, "/task/priorty", "Unknown field"],
     [{ tracestate: 5 }, "/tracestate", "Must be a string"],
+    [{ traceparent: 5 }, "/traceparent", "Must be a string"],
+    [{ traceparent: "00-nothex-00-01" }, "/traceparent", /^Must be a W3C traceparent/],
   ];
   for (const [options, field, message] of cases) {
     const what = JSON.stringify(options);
