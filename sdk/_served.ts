@@ -37,7 +37,8 @@ const DEFINITION_FIELDS: readonly string[] = [
  * Checks a definition and adds it to `served`.
  *
  * @throws {TypeError} on a bad name, a name served already, a field a definition does not have, no
- * handler, a concurrency that is not a whole number >= 1, or a `taskSchema` that does not compile
+ * handler, `schedules` that is not an array of objects, a concurrency that is not a whole number
+ * >= 1, or a `taskSchema` that does not compile
  */
 export function addServed(served: Map<string, Served>, definition: AnyExecutorDefinition): void {
   const { name } = definition;
@@ -60,6 +61,11 @@ export function addServed(served: Map<string, Served>, definition: AnyExecutorDe
   if (typeof definition.handler !== "function") {
     throw new TypeError(`Executor "${name}" needs a handler function`);
   }
+  // A string was declared as one schedule per character, an object as none.
+  const schedules = definition.schedules ?? [];
+  if (!Array.isArray(schedules) || schedules.some((s) => typeof s !== "object" || s === null)) {
+    throw new TypeError(`Executor "${name}" schedules must be an array of schedule declarations`);
+  }
   const concurrency = definition.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new TypeError(`Executor "${name}" concurrency must be a whole number >= 1`);
@@ -79,7 +85,7 @@ export function addServed(served: Map<string, Served>, definition: AnyExecutorDe
     concurrency,
     config: definition.config,
     validate,
-    schedules: definition.schedules ?? [],
+    schedules,
   });
 }
 

@@ -151,3 +151,26 @@ Deno.test("runHandler and startTracing refuse an options field of the wrong type
     /^Unknown field$/,
   );
 });
+
+Deno.test("an executor definition's schedules must be an array of declarations", () => {
+  // A string was declared as one schedule per character, an object as none.
+  for (const schedules of ["daily", { name: "daily", cron: "0 9 * * *" }, [null]] as Loose[]) {
+    assert.throws(
+      () =>
+        new Worker({
+          address,
+          logger: false,
+          handleSignals: false,
+          executors: [{ name: "e6", handler: () => null, schedules }],
+        }),
+      { name: "TypeError", message: /^Executor "e6" schedules must be an array/ },
+      JSON.stringify(schedules),
+    );
+  }
+  new Worker({
+    address,
+    logger: false,
+    handleSignals: false,
+    executors: [{ name: "e6", handler: () => null, schedules: null as Loose }],
+  });
+});
