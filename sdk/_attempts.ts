@@ -1,7 +1,9 @@
 /**
  * Attempts: each assignment the manager sends becomes a running attempt — its `TaskContext`, its
  * trace span, its handler run through `runAttempt` — and, once settled, a result queued and a
- * credit returned. Cancellations abort attempts; a drain waits for them, aborts or abandons them.
+ * credit returned. Cancellations abort attempts; a drain waits for them and aborts them. A handler
+ * still running `ABORT_SETTLE_MS` after its signal was aborted, whatever aborted it (its timeout, a
+ * cancellation, a lost lease, the drain), is abandoned: the one rule, in `#abandon`.
  */
 import {
   type AssignmentMessage,
@@ -16,7 +18,7 @@ import {
 import { readTraceContext } from "@tasks-executor/proto/tracing";
 import { startAttemptSpan } from "./_attempt_span.ts";
 import { msOfTimestamp } from "./_grpc.ts";
-import { afterMs } from "./_timer.ts";
+import { afterMs, MAX_TIMER_MS } from "./_timer.ts";
 import type { Credits } from "./_credits.ts";
 import { type Heartbeats, type Lease, leaseTiming } from "./_heartbeats.ts";
 import type { ResultSender } from "./_results.ts";
@@ -37,8 +39,31 @@ export interface Run extends Lease {
   /** The first lines the handler logged (`ctx.log`), at most `maxLogLines`, and how many in all. */
   readonly logs: string[];
   logCount: number;
-  /** Set when a drain gave up waiting: the result was already queued. */
+  /** Set once its result is queued (the handler returned, or it was abandoned). */
+  over: boolean;
+  /** Set when it was abandoned: its result was queued already, whatever it returns is dropped. */
   abandoned: boolean;
+  /** The wait, from its abort, after which it is abandoned. */
+  settle: { cancel(): void } | undefined;
+}
+
+/**
+ * A handler still running this long after its signal was aborted is abandoned: its attempt is
+ * reported as a retryable failure and its slot given back (the Go worker's `abortSettle`).
+ */
+export const ABORT_SETTLE_MS = 1000;
+
+/** The least default of `maxAbandoned` (the Go worker's `defaultMinAbandoned`). */
+const DEFAULT_MIN_ABANDONED = 16;
+
+/**
+ * The default of `maxAbandoned`: twice the sum of the executors' concurrency, and at least 16 (a
+ * handler slow to return, a second or two after its abort, must not stop the worker).
+ */
+export function defaultMaxAbandoned(concurrencies: Iterable<number>): number {
+  let slots = 0;
+  for (const concurrency of concurrencies) slots += Math.max(1, concurrency);
+  return Math.min(Math.max(DEFAULT_MIN_ABANDONED, 2 * slots), MAX_TIMER_MS);
 }
 
 /** Lease length assumed when the assignment's lease has expired already, without `timeout`. */
@@ -61,6 +86,11 @@ export class Attempts {
   readonly #log: Logger;
   readonly #workerId: string;
   readonly #changed = new Set<() => void>();
+  readonly #maxAbandoned: () => number;
+  readonly #stopping: () => boolean;
+  readonly #tooManyAbandoned: (error: Error) => void;
+  /** Handlers abandoned that have not returned yet. */
+  #abandoned = 0;
 
   /** Attempts kept in `running` (which `heartbeats` reads too). */
   constructor(parts: {
@@ -72,6 +102,12 @@ export class Attempts {
     limits: () => SendLimits;
     log: Logger;
     workerId: string;
+    /** The most abandoned handlers left running at once (negative: no bound). */
+    maxAbandoned: () => number;
+    /** Whether the worker drains: its abandoned handlers count against no bound. */
+    stopping: () => boolean;
+    /** Called once more handlers than `maxAbandoned` were abandoned and still run. */
+    tooManyAbandoned: (error: Error) => void;
   }) {
     this.#running = parts.running;
     this.#served = parts.served;
@@ -81,6 +117,14 @@ export class Attempts {
     this.#limits = parts.limits;
     this.#log = parts.log;
     this.#workerId = parts.workerId;
+    this.#maxAbandoned = parts.maxAbandoned;
+    this.#stopping = parts.stopping;
+    this.#tooManyAbandoned = parts.tooManyAbandoned;
+  }
+
+  /** How many abandoned handlers still run (they ignored their signal and have not returned). */
+  get abandoned(): number {
+    return this.#abandoned;
   }
 
   /** How many attempts run. */
@@ -161,8 +205,14 @@ export class Attempts {
       logs: [],
       logCount: 0,
       released: false,
+      over: false,
       abandoned: false,
+      settle: undefined,
     };
+    // Whatever aborts it, the handler has ABORT_SETTLE_MS from then to return.
+    controller.signal.addEventListener("abort", () => {
+      if (!run.over) run.settle = afterMs(ABORT_SETTLE_MS, () => this.#abandon(run));
+    }, { once: true });
     const span = startAttemptSpan(
       readTraceContext(assignment.traceparent, assignment.tracestate),
       { executorName: served.name, taskId, attempt: assignment.attempt, workerId: this.#workerId },
@@ -189,7 +239,14 @@ export class Attempts {
     void span.run(() => runAttempt(served.handler, assignment.dataJson, ctx, served.validate))
       .then((outcome) => {
         span.end(outcome.ok ? undefined : outcome.error);
-        this.#finish(run, outcome);
+        run.settle?.cancel();
+        if (!run.abandoned) return this.#finish(run, outcome);
+        const left = --this.#abandoned;
+        this.#log.warn("An abandoned task handler returned at last; its result is dropped", {
+          taskId,
+          executor: served.name,
+          abandonedHandlers: left,
+        });
       });
   }
 
@@ -247,22 +304,56 @@ export class Attempts {
   }
 
   /**
-   * Stops waiting for attempts whose handlers ignore their signal: each is reported as an
-   * interrupted, retryable attempt. Returns how many were abandoned.
+   * Gives up on a handler still running `ABORT_SETTLE_MS` after its signal was aborted (it ignores
+   * it): JavaScript cannot stop it, so it is left running, its attempt is reported as a retryable
+   * failure naming why it was aborted (refused when the manager took the task back), and its slot
+   * and credit are given back, so that the executor's other tasks run on this worker. What it
+   * returns later is dropped. More than `maxAbandoned` left running at once stop the worker
+   * (unless it drains already: it stops anyway).
    */
-  abandonAll(): number {
-    const abandoned = [...this.#running.values()];
-    for (const run of abandoned) {
-      this.#finish(run, {
-        ok: false,
-        error: new TaskAbortedError("shutdown").message,
-        retryable: true,
-        retryAfterMs: 0,
-        cause: undefined,
-      });
-      run.abandoned = true;
-    }
-    return abandoned.length;
+  #abandon(run: Run): void {
+    if (run.over) return;
+    const left = ++this.#abandoned;
+    const stopping = this.#stopping();
+    const { taskId, attempt } = run.assignment;
+    const aborted = run.controller.signal.reason as TaskAbortedError;
+    this.#log.error(
+      stopping
+        ? "Task handler did not return after its signal was aborted: abandoning it, it keeps running"
+        : "Task handler did not return after its signal was aborted: abandoning it, it keeps running, and giving back its slot",
+      {
+        taskId,
+        executor: run.served.name,
+        attempt,
+        reason: aborted.reason,
+        waitedMs: ABORT_SETTLE_MS,
+        abandonedHandlers: left,
+      },
+    );
+    this.#finish(run, {
+      ok: false,
+      // A drain's keeps the message of an attempt cut by a stop.
+      error: aborted.reason === "shutdown"
+        ? aborted.message
+        : `${aborted.message}; the handler did not return within ${ABORT_SETTLE_MS} ms of its abort and was abandoned`,
+      retryable: true,
+      retryAfterMs: 0,
+      cause: undefined,
+    });
+    run.abandoned = true;
+    const most = this.#maxAbandoned();
+    if (stopping || most < 0 || left <= most) return;
+    // Each such handler runs on for good, holding what it holds: one that always hangs left one
+    // more per attempt, without end. The worker stops instead, and says which handler to fix.
+    this.#log.error(
+      "Too many abandoned task handlers, stopping the worker: fix the handler to return once its signal is aborted",
+      { abandonedHandlers: left, maxAbandoned: most, taskId, executor: run.served.name },
+    );
+    this.#tooManyAbandoned(
+      new Error(
+        `${left} task handlers still run after their signal was aborted, more than maxAbandoned (${most}): the worker stopped rather than leave one running per attempt; the last was task ${taskId} of executor "${run.served.name}" (${aborted.reason}): fix its handler to return once ctx.signal is aborted`,
+      ),
+    );
   }
 
   /**
@@ -288,7 +379,8 @@ export class Attempts {
   }
 
   #finish(run: Run, outcome: Outcome): void {
-    if (run.abandoned) return;
+    if (run.over) return;
+    run.over = true;
     const { assignment } = run;
     this.#untrack(run);
     const result: ResultMessage = outcome.ok

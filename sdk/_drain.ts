@@ -1,15 +1,13 @@
 /**
  * Graceful stop: SIGINT/SIGTERM start a drain and a second signal cuts its grace period; the
- * drain waits for running attempts, aborts them, then abandons those that ignore their signal.
- * When a signal asked for the stop and handlers were abandoned, the process exits with 128 + the
- * signal's number.
+ * drain waits for running attempts, aborts them, then waits for them to return or be abandoned
+ * (`Attempts`' rule: a second after its abort). When a signal asked for the stop and abandoned
+ * handlers still run, the process exits with 128 + the signal's number.
  */
 import process from "node:process";
 import type { Attempts } from "./_attempts.ts";
 import type { Logger } from "./types.ts";
 
-/** After the grace period, aborted handlers get this long to return before they are abandoned. */
-const ABORT_SETTLE_MS = 1000;
 /** Exit codes of the signal path when handlers had to be abandoned: 128 + the signal's number. */
 const SIGNAL_EXIT_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
 const SIGNALS = ["SIGINT", "SIGTERM"] as const;
@@ -73,14 +71,14 @@ export class Drain {
   /**
    * Waits up to `graceMs` for the running attempts (less after a second signal, none once
    * `refused()`: the manager refused this worker, and no result can reach it any more), aborts the
-   * rest through `ctx.signal`, gives them a second to return, then abandons them (reported as
-   * interrupted, retryable). Returns how many were abandoned.
+   * rest through `ctx.signal`, and waits for them to return or be abandoned (reported as
+   * interrupted, retryable), a second at most. Returns how many abandoned handlers still run.
    */
   async drain(attempts: Attempts, graceMs: number, refused: () => boolean): Promise<number> {
     this.#cut = new AbortController();
     if (!refused()) await attempts.waitUntilIdle(graceMs, this.#cut.signal);
     this.#cut = undefined;
-    if (attempts.size === 0) return 0;
+    if (attempts.size === 0) return attempts.abandoned;
     // Only the attempts still running as they were are cut by the drain: one aborted already
     // (timed out, cancelled, lease lost) is not named, and keeps its own reason.
     const cut = attempts.notAborted();
@@ -93,13 +91,14 @@ export class Drain {
       );
     }
     attempts.abortAll();
-    await attempts.waitUntilIdle(ABORT_SETTLE_MS);
-    return attempts.abandonAll();
+    // Each returns or is abandoned within ABORT_SETTLE_MS of its abort (`Attempts`).
+    await attempts.waitUntilIdle(Infinity);
+    return attempts.abandoned;
   }
 
   /**
-   * Ends the process when a signal asked for the stop and `abandoned` handlers ignored their
-   * signal, once code awaiting `closed` has had its turn.
+   * Ends the process when a signal asked for the stop and `abandoned` handlers that ignored their
+   * signal still run, once code awaiting `closed` has had its turn.
    */
   exitIfAbandoned(abandoned: number): void {
     if (abandoned === 0 || this.#exitCode === undefined) return;

@@ -8,7 +8,7 @@
  */
 import process from "node:process";
 import { workerIdViolation, type WorkResponse } from "@tasks-executor/proto";
-import { Attempts, type Run } from "./_attempts.ts";
+import { Attempts, defaultMaxAbandoned, type Run } from "./_attempts.ts";
 import { Backoff } from "./_backoff.ts";
 import {
   isRefusal,
@@ -62,6 +62,7 @@ const WORKER_FIELDS: FieldSpec = {
   logger: "any",
   reconnect: "object?null",
   resultBatchMs: "any",
+  maxAbandoned: "any",
 };
 
 /** The fields of `WorkerOptions.reconnect`, each checked by `durationOption`. */
@@ -129,7 +130,8 @@ export class Worker implements AsyncDisposable {
    * its API key or executors, or with `WorkerIdHeldError` when another key's worker that is alive
    * holds its worker id (configuration errors that retrying cannot mend); such a stop gives
    * running handlers no grace period (no result can reach the manager any more): they are aborted
-   * at once, and given a second at most to return.
+   * at once, and given a second at most to return. Rejects with an `Error` naming the handler to fix
+   * when the worker stopped because more handlers than `maxAbandoned` ignored their signal.
    */
   readonly closed: Promise<void>;
 
@@ -141,6 +143,8 @@ export class Worker implements AsyncDisposable {
   #rejectClosed!: (error: Error) => void;
   /** Why the manager refused this worker for good, once it did. */
   #refusal: ManagerError | undefined;
+  /** Why the worker stopped itself: more handlers abandoned than `maxAbandoned`. */
+  #overAbandoned: Error | undefined;
   #stopping: Promise<void> | undefined;
   /** The manager's limits on what this worker sends, from its last welcome. */
   #limits: SendLimits = UNSAID_LIMITS;
@@ -191,6 +195,12 @@ export class Worker implements AsyncDisposable {
     for (const definition of options.executors ?? []) addServed(this.#served, definition);
 
     const limits = () => this.#limits;
+    const { maxAbandoned } = options;
+    if (maxAbandoned != null && !Number.isSafeInteger(maxAbandoned)) {
+      throw new RangeError(
+        `maxAbandoned must be a whole number (negative: no bound), not ${String(maxAbandoned)}`,
+      );
+    }
     this.#backoff = new Backoff(options.reconnect ?? undefined);
     const outbox = this.#connection = new WorkConnection(options, {
       backoff: this.#backoff,
@@ -234,6 +244,13 @@ export class Worker implements AsyncDisposable {
       limits,
       log,
       workerId: this.workerId,
+      maxAbandoned: () =>
+        maxAbandoned ?? defaultMaxAbandoned([...this.#served.values()].map((s) => s.concurrency)),
+      stopping: () => this.#state === "stopping" || this.#state === "stopped",
+      tooManyAbandoned: (error) => {
+        this.#overAbandoned ??= error;
+        void this.stop();
+      },
     });
     this.#drain = new Drain(log);
   }
@@ -480,7 +497,7 @@ export class Worker implements AsyncDisposable {
     if (wasConnecting) return await this.#teardown();
     this.#credits.close(this.#served.keys(), this.#connection);
     this.#connection.stopping();
-    const abandoned = await this.#drain.drain(
+    await this.#drain.drain(
       this.#attempts,
       this.#graceMs,
       () => this.#refusal !== undefined,
@@ -489,7 +506,8 @@ export class Worker implements AsyncDisposable {
     // Also over a stream opened again, when this one is lost meanwhile (or was as the stop came).
     await this.#results.waitForAcks(ACK_WAIT_MS, () => this.#refusal !== undefined);
     await this.#teardown();
-    this.#drain.exitIfAbandoned(abandoned);
+    // Abandoned handlers still running, by the drain or before it (a timeout, a cancellation).
+    this.#drain.exitIfAbandoned(this.#attempts.abandoned);
   }
 
   async #teardown(): Promise<void> {
@@ -500,7 +518,8 @@ export class Worker implements AsyncDisposable {
     this.#manager?.close();
     this.#drain.unlisten();
     this.#log.info("Worker stopped", { workerId: this.workerId });
-    if (this.#refusal) this.#rejectClosed(this.#refusal);
+    const failure = this.#refusal ?? this.#overAbandoned;
+    if (failure) this.#rejectClosed(failure);
     else this.#resolveClosed();
   }
 }

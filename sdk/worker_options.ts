@@ -18,6 +18,15 @@ export interface WorkerOptions extends ConnectionOptions {
    */
   shutdownGraceMs?: number | null;
   /**
+   * The most abandoned handlers left running at once. A handler still running a second after its
+   * `ctx.signal` was aborted (its timeout, a cancellation, a lost lease) is abandoned: its attempt
+   * is reported as a retryable failure and its slot given back, but JavaScript cannot stop it. One
+   * more than this stops the worker (it drains, and `closed` rejects naming the handler to fix).
+   * Default: twice the sum of the executors' `concurrency`, and at least 16; negative: no bound;
+   * 0: the first abandoned handler stops the worker.
+   */
+  maxAbandoned?: number | null;
+  /**
    * Drain and stop on SIGINT/SIGTERM (default true). A second signal skips the grace period. When
    * handlers still run after the grace period and the abort (they ignore `ctx.signal`), the
    * process exits with 130 (SIGINT) or 143 (SIGTERM) once `closed` has settled; after a clean

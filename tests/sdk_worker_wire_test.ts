@@ -750,3 +750,102 @@ Deno.test("a worker the manager refuses on its work stream aborts its running ha
     );
   }
 });
+
+Deno.test("a handler that ignores its aborted signal is abandoned a second after the abort: its attempt is reported and its slot runs the next task", async () => {
+  // Its lease (so its timeout) ends in a second; the handler ignores the abort that follows.
+  const hung = assignment("hangs", {
+    dataJson: '"hang"',
+    leaseExpiresAt: { seconds: Math.floor(Date.now() / 1000) + 1, nanos: 0 },
+  });
+  const next = assignment("hangs", { dataJson: '"quick"' });
+  let stream!: WorkCall;
+  using manager = await fakeManager((call) => {
+    stream = call;
+    call.write(welcome());
+    call.write({ assignments: { tasks: [hung] } });
+  });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const logged: string[] = [];
+  await using worker = wireWorker(manager, [{
+    name: "hangs",
+    concurrency: 1,
+    handler: async (data) => {
+      if (data === "hang") await released;
+      return data;
+    },
+  }], { ...warnings(), warn: (msg) => logged.push(msg), error: (msg) => logged.push(msg) });
+  await worker.start();
+  try {
+    await until("the hung attempt is reported", () => manager.results().length === 1);
+    const [abandoned] = manager.results();
+    assert.equal(abandoned.taskId, hung.taskId);
+    assert.equal(abandoned.retryable, true);
+    assert.equal(
+      abandoned.error,
+      "Task timed out; the handler did not return within 1000 ms of its abort and was abandoned",
+    );
+    await until("its credit is given back", () => manager.credits().includes(1));
+    stream.write({ assignments: { tasks: [next] } });
+    await until("the next task runs in its slot", () => manager.results().length === 2);
+    assert.equal(manager.results()[1].resultJson, '"quick"');
+    release();
+    await until(
+      "the abandoned handler's return is logged",
+      () => logged.includes("An abandoned task handler returned at last; its result is dropped"),
+    );
+    assert.equal(manager.results().length, 2, "what it returned at last is dropped");
+  } finally {
+    release(); // a handler left hanging would hold the stop
+  }
+});
+
+Deno.test("a worker stops once more handlers than maxAbandoned ignore their signal, and closed names the handler to fix", async () => {
+  const [first, second] = [assignment("leaks"), assignment("leaks")];
+  let stream!: WorkCall;
+  using manager = await fakeManager((call) => {
+    stream = call;
+    call.write(welcome());
+    call.write({ assignments: { tasks: [first] } });
+  });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  let started = 0;
+  await using worker = new Worker({
+    address: manager.address,
+    register: false,
+    handleSignals: false,
+    logger: warnings(),
+    maxAbandoned: 1,
+    executors: [{
+      name: "leaks",
+      concurrency: 1,
+      handler: async () => {
+        started++;
+        await released;
+      },
+    }],
+  });
+  await worker.start();
+  try {
+    const cancel = (taskId: string) =>
+      stream.write({
+        cancellations: { tasks: [{ taskId, reason: "CANCELLATION_REASON_CANCELLED" }] },
+      });
+    await until("the first attempt started", () => started === 1);
+    cancel(first.taskId);
+    await until("the first is abandoned", () => manager.results().length === 1);
+    stream.write({ assignments: { tasks: [second] } });
+    await until("the second attempt started", () => started === 2);
+    cancel(second.taskId);
+    const closed = await worker.closed.then(() => "resolved", (error: Error) => error.message);
+    assert.match(
+      closed,
+      new RegExp(
+        `^2 task handlers still run after their signal was aborted, more than maxAbandoned \\(1\\): .* task ${second.taskId} of executor "leaks" \\(cancelled\\)`,
+      ),
+    );
+  } finally {
+    release(); // a handler left hanging would hold the stop
+  }
+});
