@@ -23,6 +23,8 @@ export class Backoff {
   readonly #cap: number;
   #failures = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** The retry `schedule()` set, until it runs or is cancelled. */
+  #retry: (() => void) | undefined;
   #wake: (() => void) | undefined;
 
   /**
@@ -80,16 +82,28 @@ export class Backoff {
 
   /** Calls `retry` after `ms`, unless `cancel()` comes first. */
   schedule(ms: number, retry: () => void): void {
+    this.#retry = retry;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      this.#retry = undefined;
       retry();
     }, ms);
+  }
+
+  /** Runs a scheduled retry at once; `false` when none is scheduled. */
+  hurry(): boolean {
+    const retry = this.#retry;
+    if (!retry) return false;
+    this.cancel();
+    retry();
+    return true;
   }
 
   /** Drops a scheduled retry and ends a `sleep()` at once. */
   cancel(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#retry = undefined;
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();

@@ -207,6 +207,13 @@ class HeldIdWait {
   }
 }
 
+/**
+ * The longest a stopping worker waits before opening a lost stream again: its results must reach
+ * the manager within the stop's wait for acknowledgements (3 s), and `reconnect.maxDelayMs` (10 s
+ * by default) may be longer.
+ */
+export const STOPPING_RECONNECT_MS = 100;
+
 /** The one work stream of a worker, reopened after each loss. */
 export class WorkConnection implements Outbox {
   readonly #options: ConnectionOptions;
@@ -300,14 +307,19 @@ export class WorkConnection implements Outbox {
   }
 
   /**
-   * The worker stops: a reconnect waiting for its registration opens the stream at once, without
-   * it (a stopping worker registers nothing), so that the results of the handlers still running
-   * reach the manager within the stop's wait for acknowledgements; the registration's end is then
-   * ignored. A registration hanging on an unanswered connection held the reconnect up to its
-   * deadline (5 s), and one failing after the stop began dropped it: the results were lost.
+   * The worker stops: a reconnect waiting for its registration, or for its backoff delay, opens the
+   * stream at once, without the registration (a stopping worker registers nothing), so that the
+   * results of the handlers still running reach the manager within the stop's wait for
+   * acknowledgements; the registration's end is then ignored. A registration hanging on an
+   * unanswered connection held the reconnect up to its deadline (5 s), and one failing after the
+   * stop began dropped it; a delay longer than that wait (`reconnect.maxDelayMs`, 10 s by default)
+   * came after it: the results were lost.
    */
   stopping(): void {
-    if (this.#registering === undefined) return;
+    if (this.#registering === undefined) {
+      this.#backoff.hurry();
+      return;
+    }
     this.#registering = undefined;
     this.open();
   }
@@ -389,7 +401,10 @@ export class WorkConnection implements Outbox {
     if (this.#answeredAt !== undefined) {
       this.#backoff.streamEnded(performance.now() - this.#answeredAt);
     }
-    const delay = this.#backoff.next();
+    // A stopping worker waits for acknowledgements 3 s at most: it tries again within
+    // STOPPING_RECONNECT_MS, not after a backoff that may be longer than that wait.
+    const next = this.#backoff.next();
+    const delay = this.#state() === "stopping" ? Math.min(next, STOPPING_RECONNECT_MS) : next;
     const fields: LogFields = { retryInMs: delay, inFlight: this.#events.inFlight() };
     if (error) fields.error = error.details || error.message;
     this.#log.warn("Lost the work stream to the manager, reconnecting", fields);

@@ -135,3 +135,53 @@ Deno.test("a worker stopped while the registration before its reconnect hangs de
     await worker.stop();
   }
 });
+
+Deno.test("a worker stopped while its reconnect delay is longer than the stop's wait for acknowledgements reconnects at once, also when the stream is lost during the stop, and delivers the result", async () => {
+  for (const lostFirst of [true, false]) {
+    await using manager = await startTestManager();
+    await using relay = TcpRelay.start(manager.grpcAddress);
+    const log = new Lines();
+    let release = () => {};
+    const released = new Promise<void>((resolve) => release = resolve);
+    let started = false;
+    const worker = new Worker({
+      address: relay.address,
+      workerId: `stopped-before-reconnect-${lostFirst}`,
+      handleSignals: false,
+      logger: log,
+      shutdownGraceMs: 10_000,
+      // The next stream would come 4-8 s after the loss: past the stop's 3 s wait.
+      reconnect: { initialDelayMs: 8000, maxDelayMs: 8000 },
+      executors: [{
+        name: EXECUTOR,
+        handler: async () => {
+          started = true;
+          await released;
+          return { done: true };
+        },
+      }],
+    });
+    await worker.start();
+    using client = new Client({ address: manager.grpcAddress });
+    try {
+      const task = await client.createTask(EXECUTOR, {});
+      await waitUntil("the handler runs", () => started, () => log.lines.join("\n"));
+      const stopped = lostFirst ? undefined : worker.stop();
+      relay.cut();
+      await waitUntil(
+        "the worker notes its stream lost",
+        () => log.has("warn Lost the work stream to the manager"),
+        () => log.lines.join("\n"),
+      );
+      const stopping = stopped ?? worker.stop();
+      release();
+      await stopping;
+      const after = await client.getTask(task.id);
+      assert.equal(after.status, "completed", `lostFirst: ${lostFirst}\n${log.lines.join("\n")}`);
+      assert.deepEqual(after.result, { done: true });
+    } finally {
+      release();
+      await worker.stop();
+    }
+  }
+});

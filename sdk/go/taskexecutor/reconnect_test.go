@@ -2,6 +2,7 @@ package taskexecutor_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -361,5 +362,62 @@ func TestAWorkerStoppedWhileItsStreamIsLostDeliversTheResultOfAHandlerFinishingI
 	}
 	if got.Status != taskexecutor.StatusCompleted || string(got.Result) != `"done"` {
 		t.Fatalf("the task after the stop: %+v", got)
+	}
+}
+
+func TestAWorkerStoppedWhileItsReconnectDelayIsLongerThanItsWaitForAcksReconnectsAtOnce(t *testing.T) {
+	for _, lostFirst := range []bool{true, false} {
+		p := startRelay(t, manager.GRPCAddress)
+		started, release := make(chan struct{}), make(chan struct{})
+		name := fmt.Sprintf("go_stopped_before_reconnect_%v", lostFirst)
+		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection:    taskexecutor.Connection{Address: p.address()},
+			IgnoreSignals: true,
+			Logger:        quiet,
+			// The next stream would come 4-8 s after the loss: past the drain's 3 s wait for acks.
+			ReconnectDelay:    8 * time.Second,
+			MaxReconnectDelay: 8 * time.Second,
+			ShutdownGrace:     10 * time.Second,
+			Executors: []taskexecutor.Executor{{
+				Name: name,
+				Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+					close(started)
+					<-release
+					return "done", nil
+				},
+			}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		ran := make(chan error, 1)
+		go func() { ran <- worker.Run(ctx) }()
+		within(t, "the worker to be ready", worker.Ready())
+		client := newClient(t)
+		task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		within(t, "the handler to start", started)
+		if !lostFirst {
+			cancel()
+			time.Sleep(100 * time.Millisecond)
+		}
+		p.cut()
+		time.Sleep(100 * time.Millisecond)
+		cancel()
+		time.Sleep(50 * time.Millisecond)
+		close(release)
+		if err := within(t, "Run to return", ran); err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		got, err := client.GetTask(context.Background(), task.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != taskexecutor.StatusCompleted || string(got.Result) != `"done"` {
+			t.Fatalf("the task after the stop (lost first: %v): %+v", lostFirst, got)
+		}
 	}
 }

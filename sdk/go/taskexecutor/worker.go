@@ -312,7 +312,9 @@ const (
 	tick        = 100 * time.Millisecond
 	abortSettle = time.Second
 	ackWait     = 3 * time.Second
-	callTimeout = 10 * time.Second
+	// stoppingReconnect is the longest a draining worker waits before opening a lost stream again.
+	stoppingReconnect = 100 * time.Millisecond
+	callTimeout       = 10 * time.Second
 	// silentIntervals of the manager's keepalive interval without a message, and the work
 	// stream is taken as dead (the rule of proto/keepalive.ts, kept the same on both SDKs).
 	silentIntervals = 3
@@ -730,6 +732,12 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 	}
 	l.answeredAt = time.Time{}
 	delay := l.backoff()
+	if l.draining {
+		// The drain waits ackWait at most for its acknowledgements: a stream lost meanwhile is
+		// opened again within stoppingReconnect, not after a backoff that may be longer than that
+		// (MaxReconnectDelay, 10 s by default).
+		delay = min(delay, stoppingReconnect)
+	}
 	l.log.Warn("Lost the work stream to the manager, reconnecting",
 		"error", err, "retryIn", delay, "inFlight", len(l.runs))
 	l.reconnect = time.After(delay)
@@ -1298,6 +1306,11 @@ func (l *loop) abandon(r *run) {
 // the results and closes the stream.
 func (l *loop) drain(ticker *time.Ticker) error {
 	l.draining = true
+	if l.reconnect != nil {
+		// A reconnection due after a delay longer than the wait for acknowledgements came after it,
+		// and the results of the handlers finishing in the grace were never delivered.
+		l.reconnect = reconnectNow
+	}
 	for _, name := range l.names {
 		// A zero credit withdraws every credit left: the manager sends nothing more.
 		l.send(&pb.WorkRequest{Kind: &pb.WorkRequest_Credit{Credit: &pb.Credit{ExecutorName: name}}})
