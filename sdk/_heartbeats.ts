@@ -7,7 +7,9 @@ import { Buffer } from "node:buffer";
 import type { Outbox } from "./_connection.ts";
 import type { SendLimits } from "./_run.ts";
 import { timerDelay } from "./_timer.ts";
-import { TaskAbortedError } from "./errors.ts";
+import { checkJsonValue } from "@tasks-executor/proto/json-value";
+import { InvalidArgumentError, TaskAbortedError } from "./errors.ts";
+import { describeViolations } from "./schema.ts";
 import type { Logger } from "./types.ts";
 
 /** The lease of one running attempt, as heartbeats keep it. */
@@ -80,8 +82,12 @@ export class Heartbeats {
   /**
    * `ctx.heartbeat(progress)`: keeps the progress, gives the attempt another lease length and
    * sends a heartbeat soon (at most one a second per attempt).
+   *
+   * @throws {InvalidArgumentError} naming `progress` when the manager would not keep it
+   *   (`checkProgress`); nothing is kept, extended or sent then
    */
   beat(lease: Lease, progress: unknown): void {
+    checkProgress(progress, this.#limits().maxProgressBytes);
     lease.progress = progress;
     if (progress !== undefined) lease.progressDirty = true;
     if (lease.released || this.#leases.get(lease.taskId) !== lease) return;
@@ -157,6 +163,37 @@ export class Heartbeats {
     if (due.length > 0) this.#outbox.write({ heartbeat: { taskIds: due, progressJson } });
     if (next !== Infinity) this.#schedule(next);
   }
+}
+
+/** Deepest nesting of arrays and objects in a progress value the manager keeps (its `jsonDepth`). */
+const PROGRESS_DEPTH = 64;
+
+/**
+ * Refuses a progress value the manager would not keep (it ignores such progress, and it went
+ * unseen before: dropped with a debug line): one that is not JSON (a bigint, a function), that
+ * `JSON.stringify` would change (`NaN`, a lone surrogate), nested deeper than 64, or larger than
+ * `maxBytes` as JSON text (the manager's `maxProgressBytes`, 1 KiB by default). `undefined` is
+ * no progress, and passes.
+ *
+ * @throws {InvalidArgumentError} naming `progress` and the spot (`/progress/…`)
+ */
+export function checkProgress(progress: unknown, maxBytes: number): void {
+  if (progress === undefined) return;
+  const violations: { field: string; message: string }[] = [];
+  if (
+    checkJsonValue(
+      progress,
+      { pointer: "/progress", maxDepth: PROGRESS_DEPTH, maxBytes },
+      violations,
+    )
+  ) return;
+  throw new InvalidArgumentError(
+    `ctx.heartbeat(progress): progress cannot be stored as it is: ${
+      describeViolations(violations)
+    }`,
+    3,
+    violations,
+  );
 }
 
 /** JSON text of a progress value within `maxBytes`, or `undefined` when it cannot be sent. */

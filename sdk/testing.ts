@@ -14,8 +14,12 @@ import { runAttempt } from "./_run.ts";
 import { checkFields, type FieldSpec, refuseViolations } from "./_fields.ts";
 import { loggerProblem } from "./_logger.ts";
 import type { FieldViolation } from "./errors.ts";
+import { checkProgress } from "./_heartbeats.ts";
 import { compileTaskSchema, type JsonSchema } from "./schema.ts";
 import type { Handler, Logger, TaskContext } from "./types.ts";
+
+/** The manager's default `maxProgressBytes`, which the worker assumes until a welcome names one. */
+const PROGRESS_BYTES = 1024;
 
 /** What `runHandler` gave: the result the manager would store, or the error it would record. */
 export type HandlerOutcome<TResult = unknown> =
@@ -139,7 +143,11 @@ export async function runHandler<TData, TResult>(
     createdAt: new Date(),
     workerId: "test-worker",
     signal: options.signal ?? new AbortController().signal,
-    heartbeat: (progress) => options.onHeartbeat?.(progress),
+    heartbeat: (progress) => {
+      // As the worker does: a progress the manager would not keep throws.
+      checkProgress(progress, PROGRESS_BYTES);
+      options.onHeartbeat?.(progress);
+    },
     log: (line) => options.onLog?.(String(line)),
     logger: options.logger || SILENT,
     traceparent: options.traceparent ?? null,

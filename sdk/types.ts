@@ -75,6 +75,10 @@ export interface TaskContext {
   /**
    * Keeps the lease alive now (the SDK already does so on its own every third of the lease) and
    * records `progress`, the latest of which is kept on the worker.
+   *
+   * @throws {InvalidArgumentError} naming `/progress/…` when `progress` is one the manager would not
+   *   keep (not JSON, `NaN`, nested deeper than 64, larger than its `maxProgressBytes` as JSON
+   *   text); nothing is kept or sent then
    */
   heartbeat(progress?: unknown): void;
   /**

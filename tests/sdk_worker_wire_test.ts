@@ -849,3 +849,49 @@ Deno.test("a worker stops once more handlers than maxAbandoned ignore their sign
     release(); // a handler left hanging would hold the stop
   }
 });
+
+Deno.test("ctx.heartbeat(progress) throws InvalidArgumentError naming /progress for a progress the manager would not keep, and sends nothing of it", async () => {
+  const held = assignment("progress");
+  using manager = await fakeManager((call) => {
+    call.write(welcome());
+    call.write({ assignments: { tasks: [held] } });
+  });
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  await using worker = wireWorker(manager, [{
+    name: "progress",
+    handler: (_data, ctx) => {
+      const thrown: string[] = [];
+      for (const progress of [NaN, 10n, cyclic, "x".repeat(2000), { ok: [() => 1] }]) {
+        try {
+          ctx.heartbeat(progress);
+          thrown.push("returned");
+        } catch (error) {
+          thrown.push(`${(error as Error).name}: ${(error as Error).message}`);
+        }
+      }
+      ctx.heartbeat({ done: 1 });
+      return thrown;
+    },
+  }]);
+  await worker.start();
+  await until("the attempt reports", () => manager.results().length === 1);
+  const thrown = JSON.parse(manager.results()[0].resultJson ?? "[]") as string[];
+  const prefix =
+    "InvalidArgumentError: ctx.heartbeat(progress): progress cannot be stored as it is: ";
+  assert.deepEqual(
+    thrown.map((line) => line.startsWith(prefix)),
+    [true, true, true, true, true],
+    thrown.join("\n"),
+  );
+  assert.deepEqual(thrown.map((line) => line.slice(prefix.length).split(":")[0]), [
+    "/progress",
+    "/progress",
+    thrown[2].slice(prefix.length).split(":")[0],
+    "/progress",
+    "/progress/ok/0",
+  ]);
+  assert.match(thrown[3], /Must be at most 1024 bytes as JSON text/);
+  const sent = manager.requests.flatMap((r) => Object.values(r.heartbeat?.progressJson ?? {}));
+  assert.ok(sent.every((json) => json === '{"done":1}'), `progress sent: ${sent.join(", ")}`);
+});
