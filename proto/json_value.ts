@@ -28,6 +28,11 @@ export interface JsonValueCheck {
  * - strings and object keys that are not well-formed Unicode (a lone surrogate);
  * - values that are not JSON at all (functions, symbols, bigints, `undefined` in an array or
  *   alone); an object member whose value is `undefined` is passed over, as JSON text leaves it out;
+ * - objects `JSON.stringify` would change: any but a plain object (of `Object.prototype` or none),
+ *   an array, a boxed primitive or one with its own `toJSON` (a `Date`), such as a `Map` or a `Set`
+ *   (written `{}`), a typed array (`{"0":1}`), an `Error` or an instance of a class without
+ *   `toJSON` (its prototype's getters and private fields lost);
+ * - a cycle: an object or array that holds itself, named where it comes again;
  * - JSON text larger than `maxBytes`.
  *
  * Returns `true` when nothing was pushed.
@@ -48,6 +53,8 @@ export function checkJsonValue(
   // Depth first in document order, one frame per open array or object: a pointer is built only
   // for the spot reported (one string per value cost ~0.2 s for a million values).
   const frames: Frame[] = [];
+  /** The containers of `frames`, the open arrays and objects: one met again is a cycle. */
+  const open = new Set<unknown>();
   const fail = (message: string) => {
     const path = frames.map((frame) => {
       const at = frame.next - 1;
@@ -60,12 +67,25 @@ export function checkJsonValue(
     const problem = scalarProblem(child);
     if (problem) return problem;
     if (typeof child !== "object" || child === null) return null;
+    if (open.has(child)) {
+      const at = frames.findIndex((frame) => frame.container === child);
+      const path = frames.slice(0, at).map((frame) => {
+        const i = frame.next - 1;
+        return `/${frame.keys ? escapePointer(frame.keys[i]) : i}`;
+      });
+      return `Must not hold itself (a cycle): it is ${
+        check.pointer + path.join("") || "the value"
+      } again`;
+    }
+    const unwritten = changedByStringify(child);
+    if (unwritten) return unwritten;
     if (depth > check.maxDepth) return tooDeep(check.maxDepth);
     if (bounded && !writtenAsMembers(child)) bounded = false;
     const keys = Array.isArray(child) ? null : Object.keys(child);
     const length = keys ? keys.length : (child as unknown[]).length;
     if (length > 0) {
       frames.push({ container: child as Record<string, unknown>, keys, length, next: 0, depth });
+      open.add(child);
     }
     return null;
   };
@@ -91,6 +111,7 @@ export function checkJsonValue(
     const frame = frames[frames.length - 1];
     if (frame.next >= frame.length) {
       frames.pop();
+      open.delete(frame.container);
       continue;
     }
     const at = frame.next++;
@@ -148,6 +169,28 @@ function writtenAsMembers(value: object): boolean {
   const prototype = Object.getPrototypeOf(value);
   return (prototype === Object.prototype || prototype === Array.prototype || prototype === null) &&
     typeof (value as { toJSON?: unknown }).toJSON !== "function";
+}
+
+/**
+ * What is wrong with an object `JSON.stringify` would not write as it is (`null` when it would):
+ * one that is not a plain object, an array or a boxed primitive and has no `toJSON` of its own.
+ */
+function changedByStringify(value: object): string | null {
+  if (Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+    return null;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype || prototype === null) return null;
+  if (value instanceof Number || value instanceof String || value instanceof Boolean) return null;
+  const name = (typeof value.constructor === "function" && value.constructor.name) || "object";
+  let written: string;
+  try {
+    written = JSON.stringify(value) ?? "nothing";
+  } catch {
+    written = "nothing";
+  }
+  if (written.length > 40) written = `${written.slice(0, 37)}...`;
+  return `Must be a plain object or an array: JSON.stringify writes this ${name} as ${written}: convert it (Object.fromEntries(map), [...set], Array.from(bytes)) or give it a toJSON method`;
 }
 
 /** The message of a value nested deeper than `maxDepth`. */

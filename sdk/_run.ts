@@ -70,7 +70,8 @@ function safeJson(value: unknown): string | undefined {
  * Parses the wire data, validates it, runs the handler and serialises its result. Never throws.
  * An abort whose handler still returns normally counts as the handler's answer. A result the
  * manager would not keep exactly (`checkJsonValue`: a non-finite number, one beyond ±(2^53 − 1),
- * a lone surrogate, nesting deeper than 64, no JSON at all) fails the attempt, not retryable,
+ * a lone surrogate, nesting deeper than 64, no JSON at all, an object `JSON.stringify` would write
+ * changed such as a `Map`, a cycle) fails the attempt, not retryable,
  * naming the bad spot by JSON pointer (`/result/…`), instead of being sent changed.
  */
 export async function runAttempt(

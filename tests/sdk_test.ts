@@ -117,7 +117,29 @@ const UNKEEPABLE: [string, unknown, string][] = [
   ["a lone surrogate", { s: "a\ud800" }, "/s"],
   ["a key with a lone surrogate", { "k\udc00": 1 }, "/k\udc00"],
   ["65 levels of nesting", nestedArrays(65), "/0".repeat(64)],
+  // JSON.stringify writes these as {} or changed: their contents were lost, the attempt completed.
+  ["a Map", { m: new Map([["a", 1]]) }, "/m"],
+  ["a Set", new Set([1]), ""],
+  ["a typed array", { bytes: new Uint8Array([1, 2]) }, "/bytes"],
+  ["an Error", [new Error("lost")], "/0"],
+  ["a class instance without toJSON", {
+    p: new (class Point {
+      #x = 1;
+      get x() {
+        return this.#x;
+      }
+    })(),
+  }, "/p"],
+  // Named where it comes again, not 64 levels down.
+  ["a cycle", cyclic(), "/list/1/self"],
 ];
+
+/** An object holding an array holding an object that holds that object. */
+function cyclic(): unknown {
+  const inner: Record<string, unknown> = {};
+  inner.self = inner;
+  return { list: [0, inner] };
+}
 
 function nestedArrays(depth: number): unknown {
   let value: unknown = 0;
@@ -135,6 +157,18 @@ Deno.test("runHandler() fails a result the manager would not keep exactly, namin
   }
   const kept = await runHandler(() => ({ n: Number.MAX_SAFE_INTEGER, u: undefined }), {});
   assert.deepEqual(kept, { ok: true, result: { n: Number.MAX_SAFE_INTEGER } });
+  // A Date has its toJSON, and an object met twice, not inside itself, is no cycle.
+  const shared = { a: 1 };
+  const written = await runHandler(() => ({ at: new Date(0), x: shared, y: [shared] }), {});
+  assert.deepEqual(written, {
+    ok: true,
+    result: { at: "1970-01-01T00:00:00.000Z", x: { a: 1 }, y: [{ a: 1 }] },
+  });
+  const cycle = await runHandler(() => cyclic(), {});
+  assert.equal(
+    !cycle.ok && cycle.error,
+    "Result cannot be stored as it is: /result/list/1/self: Must not hold itself (a cycle): it is /result/list/1 again",
+  );
 });
 
 Deno.test("runHandler() gives the handler its attempt, metadata, signal and heartbeat", async () => {
