@@ -28,10 +28,10 @@ export interface JsonValueCheck {
  * - strings and object keys that are not well-formed Unicode (a lone surrogate);
  * - values that are not JSON at all (functions, symbols, bigints, `undefined` in an array or
  *   alone); an object member whose value is `undefined` is passed over, as JSON text leaves it out;
- * - objects `JSON.stringify` would change: any but a plain object (of `Object.prototype` or none),
- *   an array, a boxed primitive or one with its own `toJSON` (a `Date`), such as a `Map` or a `Set`
- *   (written `{}`), a typed array (`{"0":1}`), an `Error` or an instance of a class without
- *   `toJSON` (its prototype's getters and private fields lost);
+ * - built-in objects whose contents `JSON.stringify` drops, unless they have a `toJSON` (a `Date`
+ *   has): a `Map` or a `Set` (written `{}`), a typed array (`{"0":1}`), an `Error`, a `RegExp`; an
+ *   instance of another class is written as its own enumerable properties (its prototype's getters
+ *   and private fields are not: give it a `toJSON` when they hold data);
  * - a cycle: an object or array that holds itself, named where it comes again;
  * - JSON text larger than `maxBytes`.
  *
@@ -172,16 +172,32 @@ function writtenAsMembers(value: object): boolean {
 }
 
 /**
- * What is wrong with an object `JSON.stringify` would not write as it is (`null` when it would):
- * one that is not a plain object, an array or a boxed primitive and has no `toJSON` of its own.
+ * The built-in objects whose contents `JSON.stringify` drops (a `Map` or a `Set` is written `{}`, a
+ * typed array `{"0":1}`, an `Error` `{}`). An instance of a class of ours or the user's is written
+ * as its own enumerable properties, as every JSON-based queue writes it, and is let through.
+ */
+const LOSSY_BUILT_INS: readonly (abstract new (...args: never[]) => object)[] = [
+  Map,
+  Set,
+  WeakMap,
+  WeakSet,
+  ArrayBuffer,
+  Error,
+  RegExp,
+  Promise,
+];
+
+/**
+ * What is wrong with an object `JSON.stringify` would write without its contents (`null` when it
+ * writes them): a built-in of `LOSSY_BUILT_INS` or a view of an `ArrayBuffer`, unless it has a
+ * `toJSON` of its own.
  */
 function changedByStringify(value: object): string | null {
-  if (Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === "function") {
+  if (Object.getPrototypeOf(value) === Object.prototype || Array.isArray(value)) return null;
+  if (typeof (value as { toJSON?: unknown }).toJSON === "function") return null;
+  if (!ArrayBuffer.isView(value) && !LOSSY_BUILT_INS.some((type) => value instanceof type)) {
     return null;
   }
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype === Object.prototype || prototype === null) return null;
-  if (value instanceof Number || value instanceof String || value instanceof Boolean) return null;
   const name = (typeof value.constructor === "function" && value.constructor.name) || "object";
   let written: string;
   try {
