@@ -647,6 +647,51 @@ async function readToEnd(
   }
 }
 
+/** The whole HTTP/2 frames at the start of `bytes` (a frame cut at the end is left out). */
+function framesOf(bytes: number[]): { type: number; stream: number; payload: number[] }[] {
+  const frames: { type: number; stream: number; payload: number[] }[] = [];
+  for (let at = 0; at + 9 <= bytes.length;) {
+    const length = bytes[at] << 16 | bytes[at + 1] << 8 | bytes[at + 2];
+    if (at + 9 + length > bytes.length) break;
+    const stream = (bytes[at + 5] << 24 | bytes[at + 6] << 16 | bytes[at + 7] << 8 |
+      bytes[at + 8]) & 0x7fffffff;
+    frames.push({ type: bytes[at + 3], stream, payload: bytes.slice(at + 9, at + 9 + length) });
+    at += 9 + length;
+  }
+  return frames;
+}
+
+/** The first whole DATA frame of `stream` in `bytes`. */
+function dataFrameOf(bytes: number[], stream: number) {
+  return framesOf(bytes).find((f) => f.type === 0x0 && f.stream === stream);
+}
+
+/** What `conn` sends until `done` holds for it, the far end closes, or `ms` pass; then closes it. */
+async function readFramesUntil(
+  conn: Deno.Conn,
+  done: (bytes: number[]) => boolean,
+  ms: number,
+): Promise<number[]> {
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, ms);
+  try {
+    for (let n; !done(bytes) && (n = await conn.read(buffer)) !== null;) {
+      bytes.push(...buffer.subarray(0, n));
+    }
+  } catch {
+    // Closed by the timer: what came is the answer.
+  } finally {
+    clearTimeout(timer);
+    if (!timedOut) conn.close();
+  }
+  return bytes;
+}
+
 /** The resident memory of process `pid`, in MB (Linux). */
 async function rssMb(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
@@ -881,24 +926,21 @@ for (const transport of ["plaintext", "TLS"] as const) {
         frame(0x9, 0x4, 1, block.subarray(20)), // the CONTINUATION that ends the block
         frame(0x0, 0x1, 1, grpcFrame(new Uint8Array())), // the request, and its end
       ];
-      const answer = readToEnd(conn, 5_000);
+      // Read until the answer's DATA frame of stream 1 is whole (the connection stays open until
+      // then: closed after the last piece, a manager slower than the pause lost its answer).
+      const answer = readFramesUntil(conn, (bytes) => dataFrameOf(bytes, 1) !== undefined, 10_000);
       for (const piece of pieces) {
         await conn.write(piece);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
-      conn.close();
-      const { bytes } = await answer;
+      const bytes = await answer;
+      const frames = framesOf(bytes);
       // The answer: HealthCheckResponse { status: SERVING } in a DATA frame of stream 1.
-      const frames: { type: number; stream: number; payload: number[] }[] = [];
-      for (let at = 0; at + 9 <= bytes.length;) {
-        const length = bytes[at] << 16 | bytes[at + 1] << 8 | bytes[at + 2];
-        const stream = (bytes[at + 5] << 24 | bytes[at + 6] << 16 | bytes[at + 7] << 8 |
-          bytes[at + 8]) & 0x7fffffff;
-        frames.push({ type: bytes[at + 3], stream, payload: bytes.slice(at + 9, at + 9 + length) });
-        at += 9 + length;
-      }
-      const data = frames.find((f) => f.type === 0x0 && f.stream === 1);
-      assert.deepEqual(data?.payload, [0, 0, 0, 0, 2, 0x08, 0x01], JSON.stringify(frames));
+      assert.deepEqual(
+        dataFrameOf(bytes, 1)?.payload,
+        [0, 0, 0, 0, 2, 0x08, 0x01],
+        JSON.stringify(frames),
+      );
     },
   });
 }
