@@ -46,7 +46,8 @@ export function compileTaskSchema(schema: JsonSchema): DataValidator {
 }
 
 /**
- * Renders violations as one line, the way error results and the manager show them.
+ * Renders violations as one line, the way error results and the manager show them: `field:
+ * message`, joined by "; ", a violation of the whole value (field `""`) by its message alone.
  *
  * @example
  * ```ts
@@ -55,5 +56,6 @@ export function compileTaskSchema(schema: JsonSchema): DataValidator {
  * ```
  */
 export function describeViolations(violations: FieldViolation[]): string {
-  return violations.map((v) => `${v.field}: ${v.message}`).join("; ");
+  return violations.map((v) => v.field === "" ? v.message : `${v.field}: ${v.message}`)
+    .join("; ");
 }
