@@ -1,6 +1,6 @@
 /**
  * The one check of the positional arguments of `Client`'s calls and of `client.schedules`' (an id,
- * a name, a list of ids): one of the wrong type is refused before anything is sent, an
+ * a name, a list of ids; an options object, `optionsArgument`, where no field check reads it first): one of the wrong type is refused before anything is sent, an
  * `InvalidArgumentError` naming it by the JSON pointer the manager names that field by (`/id`,
  * `/config/name`, `/taskIds/0`), instead of being sent as something else: `null` went as the id
  * `"null"` (a `NotFoundError` for a task "null"), `5` made an executor named "5", and a string
@@ -54,4 +54,19 @@ export function arrayArgument<T>(
     refuseViolations(what, violations);
   }
   return list as T[];
+}
+
+/**
+ * `value`, an options argument, when it is an object (`undefined`, left out, is `{}`): one that is
+ * not (`null`, a number) is refused as every option object is, `Must be an object` naming the whole
+ * value, instead of failing with a `TypeError` as the call reads it.
+ *
+ * @throws {InvalidArgumentError} when `value` is not an object (nothing is sent)
+ */
+export function optionsArgument<T extends object>(value: T | undefined, what: string): T {
+  if (value === undefined) return {} as T;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    refuseViolations(what, [{ field: "", message: "Must be an object" }]);
+  }
+  return value;
 }

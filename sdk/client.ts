@@ -26,7 +26,7 @@ import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
 import { checkFields, checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
-import { arrayArgument, stringArgument } from "./_args.ts";
+import { arrayArgument, optionsArgument, stringArgument } from "./_args.ts";
 import { timerDelay } from "./_timer.ts";
 import {
   ConflictError,
@@ -363,7 +363,7 @@ export class Client implements Disposable {
     data: TData,
     options: CreateTaskOptions = {},
   ): Promise<Task<TData>> {
-    const { traceparent, tracestate, ...fields } = options;
+    const { traceparent, tracestate, ...fields } = optionsArgument(options, "Cannot create task");
     const trace = traceMetadata({ traceparent, tracestate });
     const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
     let created: TaskMessage | null = null;
@@ -413,7 +413,8 @@ export class Client implements Disposable {
     data: TData,
     options: CreateAndWaitOptions<TData> = {},
   ): Promise<Task<TData, TResult>> {
-    const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } = options;
+    const { traceparent, tracestate, timeoutMs: given, signal, onCreated, ...fields } =
+      optionsArgument(options, "Cannot create task");
     // Only a wrong one is looked at again: nothing allocated on the way of a good one.
     if (
       (onCreated !== undefined && onCreated !== null && typeof onCreated !== "function") ||

@@ -13,7 +13,9 @@ async function refused(call: () => Promise<unknown>, field: string, message: str
   await assert.rejects(call, (error: unknown) => {
     assert.ok(error instanceof InvalidArgumentError, String(error));
     assert.deepEqual(error.violations, [{ field, message }], error.message);
-    assert.ok(error.message.includes(`${field}: ${message}`), error.message);
+    // The whole value (field "") is named by its message alone, as the manager names it.
+    const named = field === "" ? `: ${message}` : `${field}: ${message}`;
+    assert.ok(error.message.includes(named), error.message);
     return true;
   });
 }
@@ -58,6 +60,12 @@ Deno.test("Client's calls refuse an id, name or list of the wrong type, naming i
     "/config/name",
     "Must be a string",
   );
+
+  // An options argument that is no object is refused as every option object is, not read.
+  await refused(() => client.createTask("t_args", {}, bad(null)), "", "Must be an object");
+  await refused(() => client.createTaskAndWait("t_args", {}, bad(5)), "", "Must be an object");
+  await refused(() => client.getTask(task.id, bad(null)), "", "Must be an object");
+  await refused(() => client.waitForTask(task.id, bad(null)), "", "Must be an object");
 
   // Nothing was made or cancelled; the pointers are the manager's for those fields.
   assert.deepEqual((await client.listExecutors()).map((e) => e.name), ["t_args"]);
