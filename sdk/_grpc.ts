@@ -590,7 +590,8 @@ const RETRY_POLICY_FIELDS: FieldSpec = {
   jitter: "number?null",
 };
 const DLQ_CONFIG_FIELDS: FieldSpec = { enabled: "boolean?null", queueName: "string?null" };
-const RATE_LIMIT_FIELDS: FieldSpec = { limit: "int32", period: "any", burst: "int32" };
+// A burst of `null` is not given (the limit), as REST reads it.
+const RATE_LIMIT_FIELDS: FieldSpec = { limit: "int32", period: "any", burst: "int32?null" };
 const WRITE_CONCERN_FIELDS: FieldSpec = { level: "any" };
 
 /**
@@ -754,7 +755,8 @@ function checkUnsetZeros(config: ExecutorConfig): void {
     if (given.length === 1 && given[0] === "limit" && rate.limit === 0) continue;
     for (const field of ["limit", "burst"] as const) {
       const value = rate[field];
-      if (value === undefined && field === "burst") continue;
+      // A burst left out or null is not given: the limit, as over REST.
+      if ((value === undefined || value === null) && field === "burst") continue;
       const { min, max } = UNSET_ZERO_BOUNDS.rateLimit[field];
       if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
         violations.push({

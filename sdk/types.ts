@@ -168,7 +168,10 @@ export interface RateLimit {
   limit: number;
   /** The period: a whole number of milliseconds (1000, not `"1s"`); default 1000. */
   period?: number;
-  /** Starts allowed at once after a quiet spell (1..1,000,000; default `limit`). */
+  /**
+   * Starts allowed at once after a quiet spell (1..1,000,000; default `limit`, also when `null`, as
+   * REST reads it).
+   */
   burst?: number;
 }
 

@@ -101,5 +101,11 @@ Deno.test("registerExecutor refuses the zeros REST refuses, naming the field, an
   });
   assert.deepEqual(changed.rateLimit, { limit: 9, period: 1000, burst: 9 });
   assert.equal(changed.rateLimitPerKey, null);
+  // A burst of null is not given, as REST reads it (and as the SDK reads every other null of a
+  // configuration): the limit.
+  const nullBurst = { rateLimit: { limit: 6, burst: null as unknown as number } };
+  assert.deepEqual(restViolations(nullBurst), []);
+  const burstNull = await client.registerExecutor("t_zeros", nullBurst);
+  assert.deepEqual(burstNull.rateLimit, { limit: 6, period: 1000, burst: 6 });
   assert.equal((await client.registerExecutor("t_zeros", { rateLimit: null })).rateLimit, null);
 });
