@@ -13,6 +13,12 @@ export interface OptionSpec {
   type: "string" | "boolean";
   multiple?: boolean;
   short?: string;
+  /**
+   * The manager refuses `""` for the field this string option sends (a task's `idempotencyKey`, a
+   * schedule's `timezone`): `--name ""` is refused here (`assertNotEmpty`), exit 2, before
+   * anything is sent, as any value the command can check.
+   */
+  notEmpty?: true;
 }
 
 /** What a command runs with. */
@@ -200,6 +206,22 @@ export function durationOf(values: Values, name: string, maxMs: number): number 
     );
   }
   return ms;
+}
+
+/**
+ * Refuses `--name ""` for each option of `options` marked `notEmpty`: the one check of the empty
+ * values the manager would refuse, said in one line naming the option. Whatever reads such an
+ * option (`stringOf`) has no `""` to send.
+ *
+ * @throws {ValueError} naming the first such option given as `""`
+ */
+export function assertNotEmpty(options: Record<string, OptionSpec>, values: Values): void {
+  const empty = Object.keys(options).find((name) =>
+    options[name].notEmpty === true && values[name] === ""
+  );
+  if (empty !== undefined) {
+    throw new ValueError(`--${empty} must not be empty: leave the option out instead`);
+  }
 }
 
 /**

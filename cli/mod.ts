@@ -13,6 +13,7 @@ import {
   ValueError,
 } from "./client.ts";
 import {
+  assertNotEmpty,
   checkVerb,
   type CommandContext,
   type CommandGroup,
@@ -48,11 +49,11 @@ const COMMON_HELP = `Common options:
 
 Exit codes: 0 done, 1 the manager refused or could not be reached (its message on stderr), or
 a file named (-f, --data-file) could not be read or is not JSON; 2 the command was written
-wrong (a value the command can check, a number, a time, a choice, inline --data, is refused in
-one line naming the option, before anything is sent); with tasks create|get --wait, 3 the task
-ended without completing, 4 the wait passed first; ${EXIT_BAD_ANSWER} the manager answered something
-this command cannot read (a field missing or of another type, pages that never end), the field
-named on stderr.`;
+wrong (a value the command can check, a number, a time, a choice, inline --data, an empty
+value the manager refuses, is refused in one line naming the option, before anything is sent);
+with tasks create|get --wait, 3 the task ended without completing, 4 the wait passed first;
+${EXIT_BAD_ANSWER} the manager answered something this command cannot read (a field missing or of another
+type, pages that never end), the field named on stderr.`;
 
 /** The overall help: every group with its summary. */
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]
@@ -201,6 +202,7 @@ export async function runCli(
   const own: Values = {};
   for (const key of Object.keys(group.options)) own[key] = values[key];
   try {
+    assertNotEmpty(group.options, own);
     const option = values.address as string | undefined;
     // An empty variable is none, as the manager's configuration reads one.
     const fromEnv = env.MANAGER_URL || undefined;

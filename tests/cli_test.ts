@@ -579,6 +579,13 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
       /^--priority must be a whole number, not "abc"/,
     ],
     [["tasks", "create", "x", "--run-at", "tomorrow"], /^--run-at must be an RFC 3339 time/],
+    // An empty value the manager would refuse is refused here, as `--run-at ""` is.
+    [["tasks", "create", "x", "--run-at", ""], /^--run-at must be an RFC 3339 time/],
+    [["tasks", "create", "x", "--idempotency-key", ""], /^--idempotency-key must not be empty/],
+    [["tasks", "create", "x", "--group-key="], /^--group-key must not be empty: leave the/],
+    [["schedules", "preview", "--cron", ""], /^--cron must not be empty/],
+    [["schedules", "preview", "--every", ""], /^--every must not be empty/],
+    [["schedules", "preview", "--every", "5m", "--timezone", ""], /^--timezone must not be/],
     [["tasks", "list", "--limit", "abc"], /^--limit must be a whole number from 1, not "abc"/],
     [["tasks", "list", "--limit", "0"], /^--limit must be a whole number from 1, not "0"/],
     [["tasks", "list", "--created-after", "yesterday"], /^--created-after must be an RFC 3339/],
