@@ -135,7 +135,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     log,
     events: service.events,
   });
-  const resumer = new Resumer(store, { log });
+  const resumer = new Resumer(store, { log, events: service.events });
   const history = new HistoryRecorder(
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
     { ttlMs: config.historyTtlMs },

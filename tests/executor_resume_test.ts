@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { UnavailableError } from "../server/domain/errors.ts";
 import { Resumer } from "../server/engine/resumer.ts";
+import type { ServiceEvent } from "../server/service/events.ts";
 import { createLogger } from "../server/log.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { tempDir } from "./fixtures/temp_dir.ts";
@@ -147,12 +148,15 @@ Deno.test("sqlite: stopping the Resumer while it sweeps a deletion stops the swe
     }
     assert.ok(left() > 0, "the sweep ran to its end: the stop waited for it");
     assert.equal(deletions(), 1, "the deletion is still recorded, for the next look");
-    assert.deepEqual(await new Resumer(store, { log }).resumeOnce(), {
-      deletions: ["victim"],
-      keyings: [],
-    });
+    const events: ServiceEvent[] = [];
+    const again = new Resumer(store, { log, events: { emit: (event) => events.push(event) } });
+    assert.deepEqual(await again.resumeOnce(), { deletions: ["victim"], keyings: [] });
     assert.equal(left(), 0);
     assert.equal(deletions(), 0);
+    // Live views are told, as of any other deleted task; a look that finishes none tells none.
+    assert.deepEqual(events, [{ type: "tasks_changed", executorNames: ["victim"] }]);
+    assert.deepEqual(await again.resumeOnce(), { deletions: [], keyings: [] });
+    assert.equal(events.length, 1);
   } finally {
     raw.close();
   }

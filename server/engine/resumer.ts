@@ -7,6 +7,7 @@
 import { EXECUTOR_DELETION_LEASE_MS } from "../domain/executor.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
+import type { ServiceEvents } from "../service/events.ts";
 import type { Store } from "../store/store.ts";
 
 /** Looks for changes left half-way once at start, then every `intervalMs`; `stop()` is idempotent. */
@@ -14,6 +15,7 @@ export class Resumer {
   readonly #store: Store;
   readonly #now: () => number;
   readonly #log: Logger;
+  readonly #events: Pick<ServiceEvents, "emit"> | undefined;
   readonly #loop: Periodic;
   /**
    * Aborted by `stop`: a deletion's sweep or a keying walk a look began stops at its next batch
@@ -28,11 +30,17 @@ export class Resumer {
       intervalMs?: number;
       now?: () => number;
       log: Logger;
+      /**
+       * Told of the deletions it finished (`tasks_changed`, naming their executors: their tasks
+       * went), as live views are of any other deleted task.
+       */
+      events?: Pick<ServiceEvents, "emit">;
     },
   ) {
     this.#store = store;
     this.#now = options.now ?? Date.now;
     this.#log = options.log;
+    this.#events = options.events;
     this.#loop = new Periodic({
       name: "Executor change resume",
       intervalMs: options.intervalMs ?? EXECUTOR_DELETION_LEASE_MS,
@@ -56,6 +64,7 @@ export class Resumer {
     const keyings = await settle(this.#store.executorKeyingsResume({ now, signal }));
     if (deletions.names.length > 0) {
       this.#log.info("Finished executor deletions left half-way", { names: deletions.names });
+      this.#events?.emit({ type: "tasks_changed", executorNames: deletions.names });
     }
     if (keyings.names.length > 0) {
       this.#log.info("Finished keying the tasks of executors left half-way", {
