@@ -11,6 +11,7 @@ import fc from "fast-check";
 import {
   encodeMessage,
   encodeProduceRequest,
+  executorNotFoundFromDetails,
   existingTaskIdFromDetails,
   loadProtocol,
   PRODUCE_NOT_RUN_METADATA_KEY,
@@ -208,6 +209,15 @@ Deno.test("a create_and_watch on Produce answers the task as stored, then final;
   assert.equal(refused.error?.code, grpc.status.ALREADY_EXISTS);
   assert.equal(refused.error?.existingTaskId, made.task!.id);
   assert.equal(existingTaskIdFromDetails(refused.error!.details), made.task!.id);
+  // A missing executor: NOT_FOUND naming it in an ErrorInfo (EXECUTOR_NOT_FOUND), as CreateTask.
+  const missing = { task: { executorName: "nope" } };
+  produce.stream.write({ requestId: 22, create: missing });
+  produce.stream.write({ requestId: 23, createAndWatch: missing });
+  for (const id of [22, 23]) {
+    const [gone] = await produce.answersOf(id);
+    assert.equal(gone.error?.code, grpc.status.NOT_FOUND);
+    assert.equal(executorNotFoundFromDetails(gone.error!.details), "nope");
+  }
   produce.stream.end();
   assert.equal((await produce.status).code, grpc.status.OK);
 });

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import {
+  executorNotFoundFromMetadata,
   existingTaskIdFromMetadata,
   jsonOfValue,
   LOADER_OPTIONS,
@@ -544,6 +545,18 @@ Deno.test("CreateTask refuses data that breaks the schema, is not JSON and unkno
     grpc.status.NOT_FOUND,
   );
   assert.match(unknown.details, /executor "nope" does not exist/);
+  // As every NOT_FOUND of a missing executor: an ErrorInfo (EXECUTOR_NOT_FOUND) names it.
+  assert.equal(executorNotFoundFromMetadata(unknown.metadata), "nope");
+  const watch = (stack.client as unknown as {
+    CreateAndWatchTask(request: unknown): grpc.ClientReadableStream<unknown>;
+  }).CreateAndWatchTask({ task: { executorName: "nope" } });
+  const watchError = await new Promise<grpc.ServiceError>((resolve, reject) => {
+    watch.on("data", () => reject(new Error("CreateAndWatchTask sent a task")));
+    watch.on("error", resolve);
+    watch.on("end", () => reject(new Error("CreateAndWatchTask ended without an error")));
+  });
+  assert.equal(watchError.code, grpc.status.NOT_FOUND);
+  assert.equal(executorNotFoundFromMetadata(watchError.metadata), "nope");
 });
 
 Deno.test("CreateTask with a used idempotency key answers ALREADY_EXISTS naming the task", async () => {

@@ -585,6 +585,9 @@ Deno.test("GetNextTask's NOT_FOUND for an executor that does not exist carries a
   // Every call that names a missing executor says so alike.
   const read = await refused(legacyCall(client, "GetExecutor", { id: "idle" }));
   assert.equal(executorNotFoundFromMetadata(read.metadata), "idle");
+  const added = await refused(legacyCall(client, "AddTask", { executor_name: "idle" }));
+  assert.equal(added.code, grpc.status.NOT_FOUND);
+  assert.equal(executorNotFoundFromMetadata(added.metadata), "idle");
   const task = await refused(legacyCall(client, "GetTaskStatus", { id: "nope" }));
   assert.equal(task.code, grpc.status.NOT_FOUND);
   assert.equal(executorNotFoundFromMetadata(task.metadata), undefined);

@@ -147,13 +147,15 @@ export class NotFoundError extends Error {
 
 /**
  * The executor named (`executor`: its name or id, as asked) does not exist, or the caller's key
- * does not reach it. Over gRPC its NOT_FOUND carries a `google.rpc.ErrorInfo` (reason
- * `EXECUTOR_NOT_FOUND`), which tells it from the original `GetNextTask`'s NOT_FOUND "no task
- * ready".
+ * does not reach it: every NOT_FOUND of a missing executor is one, whatever the call (a read, a
+ * change, a worker's claim, a task's create, `executorMissingError`). Over gRPC its NOT_FOUND
+ * carries a `google.rpc.ErrorInfo` (reason `EXECUTOR_NOT_FOUND`), which tells it from the original
+ * `GetNextTask`'s NOT_FOUND "no task ready" and from a task's. `message` defaults to
+ * `Executor "x" does not exist`.
  */
 export class ExecutorNotFoundError extends NotFoundError {
-  constructor(readonly executor: string) {
-    super(`Executor "${executor}" does not exist`);
+  constructor(readonly executor: string, message = `Executor "${executor}" does not exist`) {
+    super(message);
   }
 }
 

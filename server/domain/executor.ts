@@ -4,10 +4,10 @@
  * bad field.
  */
 import {
+  ExecutorNotFoundError,
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  NotFoundError,
 } from "./errors.ts";
 import {
   type FlowControl,
@@ -574,10 +574,11 @@ export function executorsFullError(count: number): FailedPreconditionError {
  * `name` does not exist when the store makes it (NOT_FOUND, 404): `Cannot create task: executor
  * "x" does not exist`. The stores throw it from `taskInsert` (with `requireExecutors`),
  * `scheduleCreate` and `scheduleUpdate`, so that nothing is stored for an executor deleted
- * between its creator's read and its write.
+ * between its creator's read and its write. An `ExecutorNotFoundError`, as every NOT_FOUND of a
+ * missing executor: over gRPC it carries the `EXECUTOR_NOT_FOUND` detail.
  */
-export function executorMissingError(what: string, name: string): NotFoundError {
-  return new NotFoundError(`Cannot ${what}: executor "${name}" does not exist`);
+export function executorMissingError(what: string, name: string): ExecutorNotFoundError {
+  return new ExecutorNotFoundError(name, `Cannot ${what}: executor "${name}" does not exist`);
 }
 
 /**

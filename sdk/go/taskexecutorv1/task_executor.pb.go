@@ -48,7 +48,8 @@
 //   they tell nothing of a live worker: try again, as for `leases`. Take any other value as
 //   `leases`.
 // - An executor that does not exist (or that the caller's key does not reach), on the calls that
-//   read, change or serve one: NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
+//   read, change or serve one, and a task created for one (CreateTask, CreateAndWatchTask, a
+//   Produce create): NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
 //   `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata `executor` = the name or id asked for).
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
