@@ -11,6 +11,7 @@ import {
   ENUM_PREFIX,
   enumNames,
   type ExecutorConfigMessage,
+  executorNotFoundFromMetadata,
   existingTaskIdFromMetadata,
   type FieldViolationMessage,
   loadProtocol,
@@ -428,7 +429,10 @@ export function toSdkError(error: grpc.ServiceError, method: string): Error {
   const options = { cause: error };
   switch (error.code) {
     case grpc.status.NOT_FOUND:
-      return new NotFoundError(message, error.code, options);
+      return new NotFoundError(message, error.code, {
+        ...options,
+        missingExecutor: executorNotFoundFromMetadata(error.metadata),
+      });
     case grpc.status.ALREADY_EXISTS:
       return new ConflictError(message, error.code, {
         ...options,

@@ -130,16 +130,18 @@ export class ManagerError extends Error {
 }
 
 /**
- * The task, executor or entry named does not exist (gRPC NOT_FOUND).
+ * The task, executor or entry named does not exist (gRPC NOT_FOUND); for an executor,
+ * `missingExecutor` names it.
  *
  * @example
  * ```ts
  * import { Client, NotFoundError } from "@tasks-executor/sdk";
  * const client = new Client({ address: "localhost:50051" });
  * try {
- *   await client.getTask("no-such-task");
+ *   await client.createTask("no_such_executor", {});
  * } catch (error) {
- *   if (!(error instanceof NotFoundError)) throw error;
+ *   if (!(error instanceof NotFoundError) || error.missingExecutor === null) throw error;
+ *   console.log(`No executor ${error.missingExecutor}`);
  * } finally {
  *   client.close();
  * }
@@ -148,6 +150,26 @@ export class ManagerError extends Error {
 export class NotFoundError extends ManagerError {
   /** Always `"NotFoundError"`. */
   override name = "NotFoundError";
+  /**
+   * The executor that does not exist (or that the key does not reach), as asked (the manager's
+   * `google.rpc.ErrorInfo` detail, reason `EXECUTOR_NOT_FOUND`): a task's create for it, a read or
+   * change of it; `null` for any other NOT_FOUND (a task, a DLQ entry), or from a manager older
+   * than 2026-12-07, which did not send it.
+   */
+  readonly missingExecutor: string | null;
+  /**
+   * Creates the error.
+   *
+   * @param code the gRPC status code of the answer
+   */
+  constructor(
+    message: string,
+    code: number,
+    options?: ErrorOptions & { missingExecutor?: string | null },
+  ) {
+    super(message, code, options);
+    this.missingExecutor = options?.missingExecutor ?? null;
+  }
 }
 
 /**

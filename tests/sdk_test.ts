@@ -466,8 +466,15 @@ Deno.test("Client checks the size of the request it sends, to the byte", async (
 Deno.test("Client turns manager refusals into NotFoundError and InvalidArgumentError", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });
-  await assert.rejects(client.getTask("no-such-task"), NotFoundError);
-  await assert.rejects(client.createTask("no_such_executor", {}), NotFoundError);
+  const task = await client.getTask("no-such-task").catch((e) => e);
+  assert.ok(task instanceof NotFoundError, String(task));
+  assert.equal(task.missingExecutor, null);
+  // An executor that does not exist is named (the manager's EXECUTOR_NOT_FOUND detail).
+  for (const create of [client.createTask, client.createTaskAndWait]) {
+    const missing = await create.call(client, "no_such_executor", {}).catch((e) => e);
+    assert.ok(missing instanceof NotFoundError, String(missing));
+    assert.equal(missing.missingExecutor, "no_such_executor");
+  }
   await client.registerExecutor("signup", { taskSchema: SCHEMA });
   const error = await client.createTask("signup", { email: "x", age: 1 }).then(
     () => assert.fail("expected a refusal"),

@@ -127,6 +127,31 @@ func ExistingTaskID(err error) string {
 	return ""
 }
 
+// MissingExecutor reads the name (or id, as asked) of the executor that does not exist from a
+// codes.NotFound error: CreateTask or CreateAndWait for it, or a read or change of it (the
+// manager's google.rpc.ErrorInfo detail, reason EXECUTOR_NOT_FOUND, domain tasks-executor,
+// metadata executor); "" when err carries none (a missing task, another error, or a manager older
+// than 2026-12-07):
+//
+//	task, err := client.CreateTask(ctx, newTask)
+//	if name := taskexecutor.MissingExecutor(err); name != "" {
+//		err = client.RegisterExecutor(ctx, name, taskexecutor.ExecutorConfig{})
+//	}
+func MissingExecutor(err error) string {
+	if err == nil {
+		return ""
+	}
+	for _, detail := range status.Convert(err).Details() {
+		info, ok := detail.(*errdetails.ErrorInfo)
+		if ok && info.GetReason() == "EXECUTOR_NOT_FOUND" && info.GetDomain() == "tasks-executor" {
+			if name := info.GetMetadata()["executor"]; name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
 // invalidArgument is the SDK's refusal of a bad field before anything is sent, as the manager
 // refuses one: an INVALID_ARGUMENT status whose message names the field (a JSON pointer, as the
 // manager's) and which carries it as a google.rpc.BadRequest field violation (FieldViolations).
