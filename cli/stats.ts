@@ -9,7 +9,9 @@ type Json = any;
 /** Workers serving an executor, and why its pending tasks wait: paused, or nobody serves it. */
 function workersCell(s: Json): string {
   if (s.paused) return `${s.workers} (paused)`;
-  return s.noWorkers ? "0 (tasks waiting!)" : String(s.workers);
+  if (s.noWorkers) return "0 (tasks waiting!)";
+  // A worker that polls is not counted: "polled" says one served it in the last 60 s.
+  return s.polled === true ? `${s.workers} (polled)` : String(s.workers);
 }
 
 /** The `stats` command group. */
@@ -21,7 +23,8 @@ export const STATS: CommandGroup = {
 
   Per executor: tasks pending, in progress, completed, failed and cancelled, dead tasks,
   connected workers serving it ("paused" when the executor is paused: its tasks wait until it
-  is resumed; "tasks waiting!" when tasks wait and no worker serves it), and when the oldest
+  is resumed; "tasks waiting!" when tasks wait and no worker serves it; "polled" when a worker
+  that polls, which is not counted, asked for its tasks in the last 60 s), and when the oldest
   pending task became ready to run.`,
   options: { executor: { type: "string" } },
   async run(args, values, context) {

@@ -147,11 +147,18 @@ Deno.test("REST stats and the command line's stats show a paused executor, serve
   } finally {
     await worker.close();
   }
+  // A worker that polls is not counted in `workers`: `polled` says it serves the executor.
+  assert.equal(orphan.polled, false);
+  using client = legacyClient(manager.grpcAddress);
+  await legacyCall(client, "GetNextTask", { executor_name: "orphan" });
+  [, orphan] = await stats(manager);
+  assert.deepEqual([orphan.workers, orphan.polled, orphan.noWorkers], [0, true, false]);
+  assert.match(await statsLine(manager, "orphan"), /\s0 \(polled\)\s/);
 });
 
 Deno.test({
   ...skipUnless(
-    "the dashboard card of a paused executor says it is paused, with a worker connected or none; one that only a poller serves raises no alert",
+    "the dashboard card of a paused executor says it is paused, with a worker connected or none; one that only a poller serves raises no alert and says it is polled",
     chromiumMissing(),
   ),
   async fn() {
@@ -189,7 +196,10 @@ Deno.test({
         "Tasks are waiting and no worker serves this executor",
       );
       const polled = page.locator("article.card[data-executor='polled']");
-      assert.equal(await polled.locator("h2 .muted").textContent(), "0 workers");
+      // Not counted among the workers, the poller is named: the card says the executor is served.
+      assert.equal(await polled.locator("h2 .muted").textContent(), "0 workers · polled");
+      assert.match(await polled.locator("h2 .muted").getAttribute("title") ?? "", /polls/);
+      assert.equal(await orphan.locator("h2 .muted").textContent(), "0 workers");
       assert.equal(await polled.locator(".warning").count(), 0);
       assert.doesNotMatch(await polled.getAttribute("class") ?? "", /\balert\b/);
     } finally {

@@ -553,8 +553,10 @@ export function presentWorker(worker: WorkerSnapshot): JsonObject {
 
 /**
  * One executor's figures as API JSON, with who serves it on this manager (`served`: `servedBy`):
- * `workers` counts its connected workers, `noWorkers` flags tasks waiting with no worker of any
- * kind serving it (see `noWorkers`), `paused` an executor whose tasks wait until it is resumed.
+ * `workers` counts its connected workers, `polled` says a worker without a stream (a unary
+ * `GetNextTask`) polled it here within `POLL_SERVES_MS`, which `workers` does not count,
+ * `noWorkers` flags tasks waiting with no worker of any kind serving it (see `noWorkers`), `paused`
+ * an executor whose tasks wait until it is resumed.
  */
 export function presentStats(
   stats: ExecutorTaskStats & { paused?: boolean },
@@ -567,6 +569,7 @@ export function presentStats(
     oldestPendingAt: rfc3339(stats.oldestPendingRunAt),
     workers: served.workers.get(stats.executorName) ?? 0,
     noWorkers: noWorkers(stats, served),
+    polled: served.polled.has(stats.executorName),
     paused: stats.paused ?? false,
   };
 }

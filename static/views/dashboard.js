@@ -55,10 +55,12 @@ function executorCard(stat, recent, { now, statuses }) {
   const waiting = (by.pending ?? 0) > 0;
   const paused = stat.paused === true;
   // `workers` counts connected workers only: a worker that polls (the original interface's
-  // GetNextTask) serves it too, which `noWorkers` tells.
+  // GetNextTask) serves it too, which `noWorkers` and `polled` tell.
   const stranded = waiting && stat.noWorkers === true;
   const name = stat.executorName;
-  const workers = `${stat.workers ?? 0} worker${stat.workers === 1 ? "" : "s"}`;
+  // A worker that polls is not counted in `workers`: "polled" says one served it lately.
+  const count = `${stat.workers ?? 0} worker${stat.workers === 1 ? "" : "s"}`;
+  const workers = stat.polled === true ? `${count} · polled` : count;
   // A paused executor hands out no task, served or not: that is what its waiting tasks wait for.
   let note = null;
   if (paused) {
@@ -73,7 +75,16 @@ function executorCard(stat, recent, { now, statuses }) {
       "h2",
       {},
       link(href(`/executors/${encodeURIComponent(name)}`), name),
-      h("span", { class: "muted" }, paused ? `paused · ${workers}` : workers),
+      h(
+        "span",
+        {
+          class: "muted",
+          title: stat.polled === true
+            ? "A worker that polls (GetNextTask) asked for this executor's tasks in the last minute"
+            : null,
+        },
+        paused ? `paused · ${workers}` : workers,
+      ),
     ),
     note ? h("p", { class: "warning", role: "note" }, note) : null,
     h(

@@ -44,11 +44,20 @@ export const HISTORY_SCHEMAS: Record<string, Json> = {
       byStatus: { type: "object", additionalProperties: { type: "integer" } },
       dlqSize: { type: "integer" },
       oldestPendingAt: nullableTime,
-      workers: { type: "integer", description: "Connected workers serving this executor" },
+      workers: {
+        type: "integer",
+        description:
+          "Connected workers serving this executor (a worker that polls is not counted: see polled)",
+      },
       noWorkers: {
         type: "boolean",
         description:
           "Tasks are pending, none is in progress, and no worker connected to this manager serves the executor nor polled it here (GetNextTask) in the last 60 s",
+      },
+      polled: {
+        type: "boolean",
+        description:
+          "A worker without a stream polled the executor on this manager (a unary GetNextTask: the original interface's, or v1's) in the last 60 s: it serves the executor, and workers does not count it",
       },
       paused: {
         type: "boolean",
