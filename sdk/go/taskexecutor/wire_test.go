@@ -1201,3 +1201,38 @@ func TestAResultsMessageWhoseSendFailedGoesOnceOnTheNextStream(t *testing.T) {
 			carried, twice[0])
 	}
 }
+
+// A result the manager cannot store as it is fails its attempt, not retried, naming /result as the
+// TypeScript SDK does ("Result cannot be stored as it is: /result: …"): the Go worker said
+// "cannot encode the result: …" and "the result is N bytes, over the manager's limit of L".
+func TestAResultTheManagerCannotStoreFailsItsAttemptNamingResult(t *testing.T) {
+	fake := &fakeManager{script: func(send func(*pb.WorkResponse)) {
+		send(&pb.WorkResponse{Kind: &pb.WorkResponse_Welcome{Welcome: &pb.Welcome{ManagerId: "fake",
+			MaxResultBytes: 16, KeepaliveInterval: durationpb.New(10 * time.Second)}}})
+		send(assignments(lease("odd"), lease("big")))
+	}}
+	address := startFakeManager(t, fake)
+	runFakeWorker(t, address, &warnings{},
+		taskexecutor.Executor{Name: "odd", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return math.NaN(), nil
+		}},
+		taskexecutor.Executor{Name: "big", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return strings.Repeat("x", 100), nil
+		}})
+	eventually(t, "both attempts report", func() bool { return len(fake.results()) == 2 })
+	got := map[string]string{}
+	for _, result := range fake.results() {
+		if result.GetOk() || result.GetRetryable() {
+			t.Fatalf("a result the manager cannot store was sent as %+v", result)
+		}
+		got[result.GetError()] = ""
+	}
+	for _, want := range []string{
+		"Result cannot be stored as it is: /result: Must be a JSON value (json: unsupported value: NaN)",
+		"Result cannot be stored as it is: /result: Must be at most 16 bytes of JSON (the manager's limit), not 102",
+	} {
+		if _, ok := got[want]; !ok {
+			t.Fatalf("no attempt failed with %q: %v", want, fake.results())
+		}
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"tasks-executor/sdk/go/internal/violation"
 	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
 
@@ -1030,17 +1031,25 @@ func attempt(ctx context.Context, handler Handler, task *Assignment, limits send
 	text, isRaw := value.(json.RawMessage)
 	if !isRaw {
 		if text, err = json.Marshal(value); err != nil {
-			return failure(NonRetryable(fmt.Errorf("cannot encode the result: %w", err)), limits), false
+			return failure(resultRefused(fmt.Sprintf("Must be a JSON value (%v)", err)), limits), false
 		}
 	}
 	if len(text) == 0 {
 		text = json.RawMessage("null")
 	}
 	if len(text) > limits.resultBytes {
-		return failure(NonRetryable(fmt.Errorf("the result is %d bytes, over the manager's limit of %d",
-			len(text), limits.resultBytes)), limits), false
+		return failure(resultRefused(fmt.Sprintf("Must be at most %d bytes of JSON (the manager's limit), not %d",
+			limits.resultBytes, len(text))), limits), false
 	}
 	return &pb.Result{Ok: true, ResultJson: string(text)}, false
+}
+
+// resultRefused is the failed attempt, not retryable (the same handler on the same data would most
+// likely return it again), of a result the manager cannot store as it is, worded as the TypeScript
+// SDK's: "Result cannot be stored as it is: /result: Must be …".
+func resultRefused(description string) error {
+	return NonRetryable(errors.New("Result cannot be stored as it is: " +
+		violation.Describe("/result", description)))
 }
 
 func failure(err error, limits sendLimits) *pb.Result {
