@@ -155,7 +155,11 @@ export async function keysCommand(
   if (verb === "revoke" ? rest.length !== 1 : rest.length !== 0) {
     return usage(verb === "revoke" ? "keys revoke takes one key id" : `Unexpected "${rest[0]}"`);
   }
-  if (verb !== "create" && (values.name || values.scope || values.executor)) {
+  // Given at all, even as "": `keys list --name ""` is written as wrong as `--name x`.
+  if (
+    verb !== "create" &&
+    (values.name !== undefined || values.scope !== undefined || values.executor !== undefined)
+  ) {
     return usage(`keys ${verb} takes no --name, --scope or --executor`);
   }
   const config = readConfig();

@@ -351,6 +351,9 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
     [["create", "--scope", "read", "--name"], "Option --name needs a value"],
     [["list", "--json=yes"], "Option --json takes no value"],
     [["create", "--name", "a", "--name", "b", "--scope", "read"], "Option --name is given more"],
+    // An option the command does not take, even given empty.
+    [["list", "--name", ""], "keys list takes no --name, --scope or --executor"],
+    [["revoke", "x", "--executor="], "keys revoke takes no --name, --scope or --executor"],
   ];
   for (const [args, line] of options) {
     const run = await keysCli(dir.path, ...args);
