@@ -178,10 +178,45 @@ export class ClientChannel {
    * or that kind of request (an older version), `PRODUCE_REQUESTS_IN_FLIGHT` requests are open on
    * it, or `options.ownCall` says so. Resolves at its last answer.
    *
+   * `options.onTask` runs a caller's callback (`onCreated`, `onTask`): should it throw, the request
+   * ends there (a wait is cancelled on the manager) and rejects with what it threw, the same value;
+   * the stream and the other requests on it go on. Thrown from the stream's event handler, it
+   * would have escaped every caller and ended the process.
+   *
    * @throws as `unary` (a deadline with nothing heard since the request was sent has the channel
    *   probed and, when dead, replaced)
+   * @throws what `options.onTask` threw
    */
   async produce(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
+    const thrown = new AbortController();
+    let callbackError: unknown;
+    const onTask = options.onTask;
+    const signal = options.signal
+      ? AbortSignal.any([options.signal, thrown.signal])
+      : thrown.signal;
+    try {
+      await this.#produce(kind, request, {
+        ...options,
+        signal,
+        onTask: (task) => {
+          if (thrown.signal.aborted) return;
+          try {
+            onTask(task);
+          } catch (error) {
+            callbackError = error;
+            thrown.abort(error);
+          }
+        },
+      });
+    } catch (error) {
+      if (thrown.signal.aborted) throw callbackError;
+      throw error;
+    }
+    // A callback that threw on the request's last answer (a create's only one) ends it as well.
+    if (thrown.signal.aborted) throw callbackError;
+  }
+
+  async #produce(kind: ProduceKind, request: Uint8Array, options: ProduceOptions): Promise<void> {
     const channel = this.#current;
     if (!options.ownCall && channel.produce.accepts(kind)) {
       const heard = channel.heard;

@@ -192,7 +192,10 @@ export class ProduceStream {
         pending.abandoned = true;
         pending.reject(error);
         // The manager stops the wait; a create it is making is made all the same.
-        if (kind !== "create" && this.#call === call) call.write(encodeProduceCancel(id));
+        // Not once its last answer came (a callback that threw on it): the id is not open then.
+        if (kind !== "create" && this.#call === call && this.#pending.get(id) === pending) {
+          call.write(encodeProduceCancel(id));
+        }
       };
       const onAbort = () => abandon(options.signal!.reason);
       options.signal?.addEventListener("abort", onAbort, { once: true });

@@ -411,3 +411,70 @@ Deno.test("waits on one Produce stream for tasks of 1 MB with results of 1 MB, m
     await running;
   }
 });
+
+Deno.test("an onCreated or onTask that throws rejects its own call with that error: its wait is cancelled on the manager, the other requests on the Produce stream and the stream go on", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("report");
+  const thrown = new Error("onCreated broke");
+  let createdId = "";
+  const other = client.createTaskAndWait("report", {}, {
+    onCreated: (task) => createdId = task.id,
+  });
+  await until(() => createdId !== "");
+  const failed = await client.createTaskAndWait("report", {}, {
+    onCreated: () => {
+      throw thrown;
+    },
+  }).catch((e) => e);
+  assert.equal(failed, thrown);
+  // Only the other wait is open still: the one whose callback threw was cancelled.
+  await until(() => manager.service.watch.size === 1);
+
+  const [first, second] = await Promise.all([
+    client.createTask("report", {}),
+    client.createTask("report", {}),
+  ]);
+  const notTold = { reason: "onTask broke" };
+  const failedWait = client.waitForTasks([first.id], {
+    onTask: () => {
+      throw notTold;
+    },
+  }).catch((e) => e);
+  const otherWait = client.waitForTasks([second.id]);
+  await until(() => manager.service.watch.size === 3);
+  await client.cancelTask(first.id);
+  assert.equal(await failedWait, notTold);
+  await client.cancelTask(second.id);
+  assert.deepEqual((await otherWait).map((task) => task.status), ["cancelled"]);
+  await client.cancelTask(createdId);
+  assert.equal((await other).status, "cancelled");
+  // All of it on the one stream, still open: no request went as its own call.
+  assert.equal((await client.createTask("report", {})).status, "pending");
+  for (const method of ["Produce", "CreateTask", "CreateAndWatchTask", "WatchTasks"]) {
+    assert.equal(await callsOf(manager, method), 0, method);
+  }
+});
+
+Deno.test("an onCreated or onTask that throws rejects its own call with that error when the call goes as its own call (a manager without Produce)", async () => {
+  await using older = await olderManager(() => undefined);
+  using client = new Client({ address: older.address });
+  await client.registerExecutor("report");
+  const thrown = new Error("onCreated broke");
+  const failed = await client.createTaskAndWait("report", {}, {
+    onCreated: () => {
+      throw thrown;
+    },
+  }).catch((e) => e);
+  assert.equal(failed, thrown);
+  const task = await client.createTask("report", {});
+  const failedWait = client.waitForTasks([task.id], {
+    onTask: () => {
+      throw thrown;
+    },
+  }).catch((e) => e);
+  await until(() => older.service.watch.size === 1);
+  await older.service.cancelTask(task.id);
+  assert.equal(await failedWait, thrown);
+  assert.equal((await client.createTask("report", {})).status, "pending");
+});
