@@ -23,9 +23,51 @@ export function loggerProblem(option: unknown): string | null {
   return "Must be false or a logger: an object with debug, info, warn and error functions";
 }
 
-/** The logger a `WorkerOptions.logger` value asks for: `false` silent, none the console. */
+/**
+ * The logger a `WorkerOptions.logger` value asks for: `false` silent, none the console, a user's
+ * guarded (`guardedLogger`).
+ */
 export function workerLogger(option: Logger | false | null | undefined): Logger {
-  return option === false ? SILENT : option ?? consoleLogger();
+  return option === false ? SILENT : option ? guardedLogger(option) : consoleLogger();
+}
+
+/**
+ * `logger` with each call guarded: a method that throws (or returns a promise that rejects) is
+ * swallowed, so that it never fails the worker's own work. The SDK logs from stream handlers and
+ * timers, where the throw would have ended the process. The first failure is written with
+ * `console.error` once, with the line it lost; later ones are dropped silently.
+ */
+export function guardedLogger(logger: Logger): Logger {
+  let told = false;
+  const call = (level: keyof Logger, msg: string, fields?: LogFields) => {
+    const failed = (error: unknown) => {
+      if (told) return;
+      told = true;
+      try {
+        console.error(
+          `[tasks-executor] The logger's ${level} method threw, so this line and later ones it ` +
+            `fails on are not logged: ${msg}`,
+          error,
+        );
+      } catch {
+        // Nothing left to tell.
+      }
+    };
+    try {
+      const result: unknown = logger[level](msg, fields);
+      if (typeof (result as PromiseLike<unknown> | null)?.then === "function") {
+        (result as PromiseLike<unknown>).then(undefined, failed);
+      }
+    } catch (error) {
+      failed(error);
+    }
+  };
+  return {
+    debug: (msg, fields) => call("debug", msg, fields),
+    info: (msg, fields) => call("info", msg, fields),
+    warn: (msg, fields) => call("warn", msg, fields),
+    error: (msg, fields) => call("error", msg, fields),
+  };
 }
 
 function consoleLogger(): Logger {

@@ -12,7 +12,7 @@
  */
 import { runAttempt } from "./_run.ts";
 import { checkFields, type FieldSpec, refuseViolations } from "./_fields.ts";
-import { loggerProblem } from "./_logger.ts";
+import { guardedLogger, loggerProblem } from "./_logger.ts";
 import type { FieldViolation } from "./errors.ts";
 import { checkProgress } from "./_heartbeats.ts";
 import { compileTaskSchema, type JsonSchema } from "./schema.ts";
@@ -149,7 +149,7 @@ export async function runHandler<TData, TResult>(
       options.onHeartbeat?.(progress);
     },
     log: (line) => options.onLog?.(String(line)),
-    logger: options.logger || SILENT,
+    logger: options.logger ? guardedLogger(options.logger) : SILENT,
     traceparent: options.traceparent ?? null,
   };
   let dataJson: string;

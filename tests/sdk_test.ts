@@ -40,6 +40,30 @@ Deno.test("runHandler() returns the result after a JSON round trip", async () =>
   assert.deepEqual(outcome, { ok: true, result: { doubled: 42, at: "1970-01-01T00:00:00.000Z" } });
 });
 
+Deno.test("runHandler() swallows a logger method that throws, as the worker does: the handler goes on", async () => {
+  const consoleError = console.error;
+  const told: unknown[] = [];
+  console.error = (...args: unknown[]) => told.push(args);
+  try {
+    const down = () => {
+      throw new Error("Logger down");
+    };
+    const outcome = await runHandler(
+      (_data, ctx) => {
+        ctx.logger.info("Working");
+        ctx.logger.warn("Still working");
+        return "done";
+      },
+      {},
+      { logger: { debug: down, info: down, warn: down, error: down } },
+    );
+    assert.deepEqual(outcome, { ok: true, result: "done" });
+  } finally {
+    console.error = consoleError;
+  }
+  assert.equal(told.length, 1);
+});
+
 Deno.test("runHandler() reports undefined as a null result", async () => {
   assert.deepEqual(await runHandler(() => undefined, {}), { ok: true, result: null });
 });

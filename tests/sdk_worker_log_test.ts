@@ -70,3 +70,46 @@ Deno.test("a rate-limited last attempt is an info line: the task runs again with
     [["info", "Task attempt failed, the manager retries it", 1, "Slow down"]],
   );
 });
+
+for (
+  const [kind, fail] of [
+    ["throws", () => {
+      throw new Error("Logger down");
+    }],
+    ["returns a promise that rejects", () => Promise.reject(new Error("Logger down"))],
+  ] as const
+) {
+  Deno.test(`a worker whose logger ${kind} on every line runs its tasks all the same, and says so once on the console`, async () => {
+    await using manager = await startSdkManager();
+    const told: unknown[][] = [];
+    const consoleError = console.error;
+    console.error = (...args: unknown[]) => told.push(args);
+    try {
+      await using worker = new Worker({
+        address: manager.grpcAddress,
+        handleSignals: false,
+        logger: { debug: fail, info: fail, warn: fail, error: fail },
+        executors: [{
+          name: "logged",
+          config: { retryPolicy: { type: "constant", maxAttempts: 2, interval: 10 } },
+          handler: (_data, ctx) => {
+            ctx.logger.info("Working");
+            if (ctx.attempt === 1) throw new Error("First attempt fails");
+            return "done";
+          },
+        }],
+      });
+      await worker.start();
+      using client = new Client({ address: manager.grpcAddress });
+      const task = await client.createTask("logged", {});
+      const done = await client.waitForTask(task.id, { timeoutMs: 15_000 });
+      assert.equal(done.status, "completed");
+      assert.equal(done.result, "done");
+    } finally {
+      console.error = consoleError;
+    }
+    assert.equal(told.length, 1);
+    assert.match(String(told[0][0]), /logger's \w+ method threw/);
+    assert.equal((told[0][1] as Error).message, "Logger down");
+  });
+}
