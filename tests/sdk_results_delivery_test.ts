@@ -36,21 +36,26 @@ async function waitUntil(what: string, check: () => boolean, detail = () => ""):
   }
 }
 
-Deno.test("a worker stopped while its stream is lost delivers the result of the handler that finishes in its grace over the stream it opens again", async () => {
-  await using manager = await startTestManager();
-  await using relay = TcpRelay.start(manager.grpcAddress);
+/**
+ * A worker of `EXECUTOR` reaching the manager through `relay`, with one handler that runs until
+ * `release()` and returns `{ done: true }`; `started()` says whether it began.
+ */
+async function heldWorker(
+  relay: TcpRelay,
+  workerId: string,
+  reconnect: { initialDelayMs: number; maxDelayMs: number },
+) {
   const log = new Lines();
   let release = () => {};
   const released = new Promise<void>((resolve) => release = resolve);
   let started = false;
   const worker = new Worker({
     address: relay.address,
-    workerId: "stopped-while-lost",
+    workerId,
     handleSignals: false,
     logger: log,
     shutdownGraceMs: 10_000,
-    // The stream lost, the next one comes 600-1200 ms later: the stop falls in that gap.
-    reconnect: { initialDelayMs: 1200, maxDelayMs: 1200 },
+    reconnect,
     executors: [{
       name: EXECUTOR,
       handler: async () => {
@@ -61,10 +66,21 @@ Deno.test("a worker stopped while its stream is lost delivers the result of the 
     }],
   });
   await worker.start();
+  return { worker, log, release: () => release(), started: () => started };
+}
+
+Deno.test("a worker stopped while its stream is lost delivers the result of the handler that finishes in its grace over the stream it opens again", async () => {
+  await using manager = await startTestManager();
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  // The stream lost, the next one comes 600-1200 ms later: the stop falls in that gap.
+  const { worker, log, release, started } = await heldWorker(relay, "stopped-while-lost", {
+    initialDelayMs: 1200,
+    maxDelayMs: 1200,
+  });
   using client = new Client({ address: manager.grpcAddress });
   try {
     const task = await client.createTask(EXECUTOR, {});
-    await waitUntil("the handler runs", () => started, () => log.lines.join("\n"));
+    await waitUntil("the handler runs", started, () => log.lines.join("\n"));
     relay.cut();
     await waitUntil(
       "the worker notes its stream lost",
@@ -87,31 +103,14 @@ Deno.test("a worker stopped while its stream is lost delivers the result of the 
 Deno.test("a worker stopped while the registration before its reconnect hangs delivers the result of the handler that finishes in its grace", async () => {
   await using manager = await startTestManager();
   await using relay = TcpRelay.start(manager.grpcAddress);
-  const log = new Lines();
-  let release = () => {};
-  const released = new Promise<void>((resolve) => release = resolve);
-  let started = false;
-  const worker = new Worker({
-    address: relay.address,
-    workerId: "stopped-while-registering",
-    handleSignals: false,
-    logger: log,
-    shutdownGraceMs: 10_000,
-    reconnect: { initialDelayMs: 50, maxDelayMs: 100 },
-    executors: [{
-      name: EXECUTOR,
-      handler: async () => {
-        started = true;
-        await released;
-        return { done: true };
-      },
-    }],
+  const { worker, log, release, started } = await heldWorker(relay, "stopped-while-registering", {
+    initialDelayMs: 50,
+    maxDelayMs: 100,
   });
-  await worker.start();
   using client = new Client({ address: manager.grpcAddress });
   try {
     const task = await client.createTask(EXECUTOR, {});
-    await waitUntil("the handler runs", () => started, () => log.lines.join("\n"));
+    await waitUntil("the handler runs", started, () => log.lines.join("\n"));
     // The stream lost, and the registration before the reconnect goes over a connection that
     // forwards nothing: it waits for its deadline (5 s).
     relay.silenceAll();
@@ -140,32 +139,16 @@ Deno.test("a worker stopped while its reconnect delay is longer than the stop's 
   for (const lostFirst of [true, false]) {
     await using manager = await startTestManager();
     await using relay = TcpRelay.start(manager.grpcAddress);
-    const log = new Lines();
-    let release = () => {};
-    const released = new Promise<void>((resolve) => release = resolve);
-    let started = false;
-    const worker = new Worker({
-      address: relay.address,
-      workerId: `stopped-before-reconnect-${lostFirst}`,
-      handleSignals: false,
-      logger: log,
-      shutdownGraceMs: 10_000,
-      // The next stream would come 4-8 s after the loss: past the stop's 3 s wait.
-      reconnect: { initialDelayMs: 8000, maxDelayMs: 8000 },
-      executors: [{
-        name: EXECUTOR,
-        handler: async () => {
-          started = true;
-          await released;
-          return { done: true };
-        },
-      }],
-    });
-    await worker.start();
+    // The next stream would come 4-8 s after the loss: past the stop's 3 s wait.
+    const { worker, log, release, started } = await heldWorker(
+      relay,
+      `stopped-before-reconnect-${lostFirst}`,
+      { initialDelayMs: 8000, maxDelayMs: 8000 },
+    );
     using client = new Client({ address: manager.grpcAddress });
     try {
       const task = await client.createTask(EXECUTOR, {});
-      await waitUntil("the handler runs", () => started, () => log.lines.join("\n"));
+      await waitUntil("the handler runs", started, () => log.lines.join("\n"));
       const stopped = lostFirst ? undefined : worker.stop();
       relay.cut();
       await waitUntil(
