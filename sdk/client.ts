@@ -174,6 +174,26 @@ const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "signal?null", onTask
  */
 const CREATE_AND_WAIT_FIELDS: FieldSpec = { signal: "signal?null", onCreated: "function?null" };
 
+/**
+ * The one task of `createTask` or `createTaskAndWait`: `executorName` and `data`, the call's
+ * arguments, with `fields`, the create's options. Options holding an `executorName` or a `data`
+ * (neither is an option) are refused, naming them under `/task` as every unknown option is: spread
+ * after the arguments, they replaced them, and the task was created for another executor or with
+ * other data.
+ *
+ * @throws {InvalidArgumentError} naming `/task/executorName` or `/task/data` (nothing is sent)
+ */
+function oneTask(executorName: string, data: unknown, fields: object): NewTask {
+  const violations: FieldViolation[] = [];
+  for (const key of ["executorName", "data"]) {
+    if (Object.hasOwn(fields, key)) {
+      violations.push({ field: `/task/${key}`, message: "Unknown field" });
+    }
+  }
+  refuseViolations("Cannot create task", violations);
+  return { executorName, data, ...fields };
+}
+
 /** The options of `getTask`. */
 const GET_TASK_FIELDS: FieldSpec = { signal: "signal?null" };
 
@@ -365,7 +385,7 @@ export class Client implements Disposable {
   ): Promise<Task<TData>> {
     const { traceparent, tracestate, ...fields } = optionsArgument(options, "Cannot create task");
     const trace = traceMetadata({ traceparent, tracestate });
-    const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
+    const request = encodeCreateRequest([oneTask(executorName, data, fields)], this.#limits, "one");
     let created: TaskMessage | null = null;
     await this.#channel.produce("create", request, {
       timeoutMs: this.#timeoutMs,
@@ -422,7 +442,7 @@ export class Client implements Disposable {
     ) checkOptions({ signal, onCreated }, CREATE_AND_WAIT_FIELDS, "Cannot create task");
     const timeoutMs = durationOption(given, "timeoutMs", { fallback: 30_000, inSteps: true });
     const deadline = performance.now() + timeoutMs;
-    const request = encodeCreateRequest([{ executorName, data, ...fields }], this.#limits, "one");
+    const request = encodeCreateRequest([oneTask(executorName, data, fields)], this.#limits, "one");
     const trace = traceMetadata({ traceparent, tracestate });
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;

@@ -43,6 +43,7 @@ Deno.test("creates and their options refuse wrong types and unknown fields befor
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });
   await client.createExecutor("e2");
+  await client.createExecutor("e3");
   const cases: [Loose, string, string | RegExp][] = [
     [{ priority: "hi" }, "/task/priority", "Must be a number"],
     [{ priority: 1.5 }, "/task/priority", "Must be a whole number"],
@@ -54,6 +55,9 @@ Deno.test("creates and their options refuse wrong types and unknown fields befor
     [{ idempotencyKey: 5 }, "/task/idempotencyKey", "Must be a string"],
     [{ groupKey: { a: 1 } }, "/task/groupKey", "Must be a string"],
     [{ priorty: 5 }, "/task/priorty", "Unknown field"],
+    // The task's executor and data are the call's arguments: options holding them replaced them.
+    [{ executorName: "e3" }, "/task/executorName", "Unknown field"],
+    [{ data: { other: true } }, "/task/data", "Unknown field"],
     [{ tracestate: 5 }, "/tracestate", "Must be a string"],
     [{ traceparent: 5 }, "/traceparent", "Must be a string"],
     [{ traceparent: "00-nothex-00-01" }, "/traceparent", /^Must be a W3C traceparent/],
@@ -83,6 +87,7 @@ Deno.test("creates and their options refuse wrong types and unknown fields befor
   );
   // Nothing was created by any of them.
   assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 0);
+  assert.equal((await client.listTasks({ executorName: "e3" })).tasks.length, 0);
 });
 
 Deno.test("waits, filters, history and schedules refuse wrong types and unknown fields", async () => {
