@@ -209,6 +209,18 @@ function changedByStringify(value: object): string | null {
   return `Must be a plain object or an array: JSON.stringify writes this ${name} as ${written}: convert it (Object.fromEntries(map), [...set], Array.from(bytes)) or give it a toJSON method`;
 }
 
+/**
+ * The violation of a worker's result of `bytes` bytes of JSON text, over `limit`: one form, naming
+ * `/result`, for the manager (which fails the attempt) and the TypeScript SDK (which fails it
+ * before sending), as the Go SDK's `resultRefused` words it too.
+ */
+export function resultTooLarge(bytes: number, limit: number): FieldViolationMessage {
+  return {
+    field: "/result",
+    message: `Must be at most ${limit} bytes of JSON (the manager's limit), not ${bytes}`,
+  };
+}
+
 /** The message of a value nested deeper than `maxDepth`. */
 export function tooDeep(maxDepth: number): string {
   return `Must not nest arrays and objects deeper than ${maxDepth}`;

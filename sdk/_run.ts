@@ -9,7 +9,7 @@ import {
   type FieldViolationMessage,
   type ResultMessage,
 } from "@tasks-executor/proto";
-import { checkJsonValue } from "@tasks-executor/proto/json-value";
+import { checkJsonValue, resultTooLarge } from "@tasks-executor/proto/json-value";
 import { NonRetryableError, RateLimitedError, RetryAfterError } from "./errors.ts";
 import { type DataValidator, describeViolations } from "./schema.ts";
 import type { Handler, TaskContext } from "./types.ts";
@@ -183,7 +183,9 @@ export function fitResult(sent: ResultMessage, limits: SendLimits): ResultMessag
       taskId: result.taskId,
       leaseToken: result.leaseToken,
       ok: false,
-      error: `Result is too large: ${bytes} bytes of JSON, the limit is ${limit}`,
+      error: `Result cannot be stored as it is: ${
+        describeViolations([resultTooLarge(bytes, limit)])
+      }`,
       retryable: false,
     };
   }

@@ -380,7 +380,10 @@ Deno.test("a welcome's message size past what the worker sends counts as that: a
     limits,
   );
   assert.equal(fitted.ok, false);
-  assert.match(fitted.error ?? "", /^Result is too large/);
+  assert.match(
+    fitted.error ?? "",
+    /^Result cannot be stored as it is: \/result: Must be at most \d+ bytes of JSON \(the manager's limit\), not \d+$/,
+  );
 });
 
 Deno.test("missingKeyHint says how to give a key for the way none was found, and nothing when one was", () => {

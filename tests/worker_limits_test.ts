@@ -77,7 +77,10 @@ Deno.test("one result over resultBytes in a batch of 20 fails only its attempt; 
   const failed = byId.get(big.taskId)!;
   assert.equal(failed.status, "dlq");
   assert.equal(failed.result, null);
-  assert.match(failed.errors[0].message, /^Result is too large: 71682 bytes of JSON/);
+  assert.match(
+    failed.errors[0].message,
+    /^Result cannot be stored as it is: \/result: Must be at most \d+ bytes of JSON \(the manager's limit\), not 71682$/,
+  );
   for (const t of tasks) {
     if (t !== big) assert.equal(byId.get(t.taskId)!.status, "completed");
   }
@@ -241,7 +244,10 @@ Deno.test("unary ReportResults holds results to the same limits, one by one", as
     });
     assert.deepEqual(reply.acks.map((ack) => ack.accepted), [true, true]);
     const byId = new Map((await settled(stack, ids)).map((t) => [t.id, t]));
-    assert.match(byId.get(tasks[0].taskId)!.errors[0].message, /^Result is too large/);
+    assert.match(
+      byId.get(tasks[0].taskId)!.errors[0].message,
+      /^Result cannot be stored as it is: \/result: Must be at most \d+ bytes of JSON/,
+    );
     assert.equal(byId.get(tasks[1].taskId)!.status, "completed");
   } finally {
     client.close();
@@ -588,7 +594,10 @@ Deno.test("fitResult keeps a result within the manager's limits and cuts long er
   const big = fitResult({ ...ok, resultJson: JSON.stringify("é".repeat(300)) }, limits);
   assert.equal(big.ok, false);
   assert.equal(big.retryable, false);
-  assert.match(big.error!, /^Result is too large: 602 bytes of JSON, the limit is 500$/);
+  assert.equal(
+    big.error,
+    "Result cannot be stored as it is: /result: Must be at most 500 bytes of JSON (the manager's limit), not 602",
+  );
   const tooBigForMessage = fitResult({ ...ok, resultJson: "1".repeat(990) }, {
     ...limits,
     maxResultBytes: 10_000,
@@ -629,7 +638,10 @@ Deno.test("an SDK worker whose handler returns a result over the limit fails tha
     if (n === 7) {
       assert.equal(done.status, "dlq", worker.describe());
       assert.equal(done.attempt, 1);
-      assert.match(done.errors[0].message, /^Result is too large: \d+ bytes of JSON/);
+      assert.match(
+        done.errors[0].message,
+        /^Result cannot be stored as it is: \/result: Must be at most \d+ bytes of JSON \(the manager's limit\), not \d+$/,
+      );
     } else {
       assert.equal(done.status, "completed", worker.describe());
     }

@@ -27,7 +27,7 @@ import {
   ResourceExhaustedError,
   UnavailableError,
 } from "../domain/errors.ts";
-import { checkJsonValue, utf8Length } from "@tasks-executor/proto/json-value";
+import { checkJsonValue, resultTooLarge, utf8Length } from "@tasks-executor/proto/json-value";
 import type { Limits } from "../domain/limits.ts";
 import { BytesPerTask } from "./bytes_per_task.ts";
 import {
@@ -217,7 +217,9 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
   const bytes = utf8Length(resultJson);
   if (bytes > limits.resultBytes) {
     return fail(
-      `Result is too large: ${bytes} bytes of JSON, the limit is ${limits.resultBytes}`,
+      `Result cannot be stored as it is: ${
+        listViolations([resultTooLarge(bytes, limits.resultBytes)])
+      }`,
     );
   }
   const shapes = new ObjectShapes(limits.requestObjectShapes);
