@@ -585,17 +585,20 @@ const CONFIG_FIELDS: FieldSpec = {
   maxConcurrencyPerKey: "int32?null",
   groupKeyPointer: "string?null",
 };
+// `maxAttempts` and `multiplier`, as a rate limit's `limit` and `burst`, are checked whole (type,
+// wholeness and range, in REST's words) by `checkUnsetZeros` alone: an `int32` kind here refused
+// 2^40 with the int32's range ("between -2147483648 and 2147483647"), and 1.5 or "abc" in other
+// words than REST's, before the manager's range was looked at.
 const RETRY_POLICY_FIELDS: FieldSpec = {
   type: "any",
-  maxAttempts: "int32?null",
+  maxAttempts: "any",
   interval: "any",
   maxInterval: "any",
-  multiplier: "number?null",
+  multiplier: "any",
   jitter: "number?null",
 };
 const DLQ_CONFIG_FIELDS: FieldSpec = { enabled: "boolean?null", queueName: "string?null" };
-// A burst of `null` is not given (the limit), as REST reads it.
-const RATE_LIMIT_FIELDS: FieldSpec = { limit: "int32", period: "any", burst: "int32?null" };
+const RATE_LIMIT_FIELDS: FieldSpec = { limit: "any", period: "any", burst: "any" };
 const WRITE_CONCERN_FIELDS: FieldSpec = { level: "any" };
 
 /**
@@ -729,8 +732,10 @@ export const UNSET_ZERO_BOUNDS: {
  * limit without `limit` or with `limit` 0 beside other fields (sent as `limit` 0 alone, which
  * removed the limit), `burst` 0 (which became `limit`); and with them every other value of these
  * fields out of the manager's range (`UNSET_ZERO_BOUNDS`), and a `period` of `null`. A rate limit
- * of `limit` 0 alone removes the limit, as over REST and gRPC (so does `null`). Run after
- * `checkConfigFields`, which refuses the wrong types.
+ * of `limit` 0 alone removes the limit, as over REST and gRPC (so does `null`), and a `burst` of
+ * `null` is not given (the limit), as REST reads it. The one check of these four numbers (their
+ * type too: `checkConfigFields` takes them as any value); run after it, which refuses a rate limit
+ * or a retry policy that is no object.
  *
  * @throws {InvalidArgumentError} naming every such field by JSON pointer under `/config`
  */
@@ -742,7 +747,9 @@ function checkUnsetZeros(config: ExecutorConfig): void {
       const value = policy[key];
       if (value === undefined || value === null) continue;
       const { min, max, integer } = UNSET_ZERO_BOUNDS.retryPolicy[key];
-      if (integer && !Number.isInteger(value)) {
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        violations.push({ field: `/config/retryPolicy/${key}`, message: "Must be a number" });
+      } else if (integer && !Number.isInteger(value)) {
         violations.push({ field: `/config/retryPolicy/${key}`, message: "Must be a whole number" });
       } else if (value < min || value > max) {
         violations.push({

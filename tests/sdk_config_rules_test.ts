@@ -60,14 +60,21 @@ Deno.test("registerExecutor refuses the zeros REST refuses, naming the field, an
     { rateLimit: { limit: 1_000_001 } },
     { rateLimit: { limit: 5, period: null as unknown as number } },
     { rateLimitPerKey: { burst: 4 } as ExecutorConfig["rateLimit"] },
+    // Past what an int32 holds, or not whole: refused by the same rule, in REST's words, not by
+    // the int32 check of the field's type ("Must be a whole number between -2147483648 and …").
+    { retryPolicy: { maxAttempts: 2 ** 40 } },
+    { rateLimit: { limit: 2 ** 40 } },
+    { rateLimit: { limit: 5, burst: 2 ** 31 } },
+    { rateLimit: { limit: 1.5 } },
+    { rateLimitPerKey: { limit: "abc" as unknown as number } },
   ];
   for (const config of refused) {
     const rest = restViolations(config);
     assert.notDeepEqual(rest, [], `REST refuses ${JSON.stringify(config)}`);
     for (
       const call of [
-        client.registerExecutor("t_zeros", config),
-        client.createExecutor("t_new", config),
+        () => client.registerExecutor("t_zeros", config),
+        () => client.createExecutor("t_new", config),
       ]
     ) {
       await assert.rejects(call, (error: unknown) => {

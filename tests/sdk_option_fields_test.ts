@@ -183,7 +183,7 @@ Deno.test("executor configurations refuse wrong types and unknown fields (regist
     [
       { rateLimit: { limit: 1.5, period: 1000 } },
       "/config/rateLimit/limit",
-      "Must be a whole number",
+      "Must be a whole number between 1 and 1000000",
     ],
     [{ dlqConfig: { enabled: "yes" } }, "/config/dlqConfig/enabled", "Must be true or false"],
     [{ enabled: 1 }, "/config/enabled", "Must be true or false"],
