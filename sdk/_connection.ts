@@ -94,7 +94,7 @@ export const UNSAID_LIMITS: SendLimits = {
  * held until the attempt ends, and a welcome naming 2^31 − 1 had the worker keep every line a
  * handler wrote. The manager keeps 10.
  */
-export const MAX_LOG_LINES = 1000;
+const MAX_LOG_LINES = 1000;
 
 /**
  * The manager's limits as its welcome says them, `UNSAID_LIMITS` for those it leaves out; a
@@ -212,7 +212,7 @@ class HeldIdWait {
  * the manager within the stop's wait for acknowledgements (3 s), and `reconnect.maxDelayMs` (10 s
  * by default) may be longer.
  */
-export const STOPPING_RECONNECT_MS = 100;
+const STOPPING_RECONNECT_MS = 100;
 
 /** The one work stream of a worker, reopened after each loss. */
 export class WorkConnection implements Outbox {

@@ -33,7 +33,7 @@ export type Outcome =
 const RESULT_DEPTH = 64;
 
 /** Turns a thrown value into a failed outcome. */
-export function outcomeOfError(cause: unknown): Outcome & { ok: false } {
+function outcomeOfError(cause: unknown): Outcome & { ok: false } {
   const message = cause instanceof Error
     ? cause.message || cause.name
     : typeof cause === "string"

@@ -30,7 +30,7 @@ const ELEMENTS_PER_LEASE = 1 + 2 + TASK_METADATA_ENTRIES;
  * assignments 57-66 ms, where the old bound's 100,096 took 141-174 ms, its slowest; at capacity
  * 2,000 the slowest is 195-280 ms, against 650-737 ms (3 runs each, a busy 2-core machine).
  */
-export const WORK_MESSAGE_BASE_ELEMENTS = 33_000;
+const WORK_MESSAGE_BASE_ELEMENTS = 33_000;
 
 /**
  * Most elements one message of the work stream may hold for a worker that runs at most
