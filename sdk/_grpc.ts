@@ -658,19 +658,18 @@ const MAX_PAGE_LIMIT = 1000;
  * A page size as its request field, where 0 stands for "not given" (the manager's default, 50; so
  * do `undefined` and `null`):
  * a size of 0, below, not whole or past 1000 is refused here, as REST refuses `limit=0`, in the
- * manager's words, rather than sent as 0 and answered with 50 items (or, past 2^31, wrapped).
+ * manager's words and form (`what`, the title of the manager's answer to that list: `Invalid task
+ * filter: /limit: Must be a whole number from 1 to 1000`), rather than sent as 0 and answered with
+ * 50 items (or, past 2^31, wrapped).
  *
  * @throws {InvalidArgumentError} naming `/limit` (nothing is sent)
  */
-export function pageLimit(limit: number | null | undefined): number {
+export function pageLimit(limit: number | null | undefined, what: string): number {
   if (limit === undefined || limit === null) return 0;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new InvalidArgumentError(
-      `Invalid /limit: must be a whole number from 1 to ${MAX_PAGE_LIMIT} (leave it out for 50), ` +
-        `not ${limit}`,
-      3,
-      [{ field: "/limit", message: `Must be a whole number from 1 to ${MAX_PAGE_LIMIT}` }],
-    );
+    refuseViolations(what, [
+      { field: "/limit", message: `Must be a whole number from 1 to ${MAX_PAGE_LIMIT}` },
+    ]);
   }
   return limit;
 }

@@ -606,7 +606,7 @@ export class Client implements Disposable {
     checkOptions(filter, LIST_FILTER_FIELDS, "Invalid task filter");
     const response = await this.#call<{ tasks: TaskMessage[]; nextCursor: string }>("ListTasks", {
       ...taskFilterFields(filter),
-      limit: pageLimit(filter.limit),
+      limit: pageLimit(filter.limit, "Invalid task filter"),
     });
     return { tasks: response.tasks.map(taskFromMessage), nextCursor: response.nextCursor || null };
   }

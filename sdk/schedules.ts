@@ -413,7 +413,7 @@ export class ScheduleClient {
         executorName: options.executorName ?? "",
         fires: fireCount(options.fires, "/fires"),
         cursor: options.cursor ?? "",
-        limit: pageLimit(options.limit),
+        limit: pageLimit(options.limit, "Invalid schedule filter"),
       },
     );
     return {

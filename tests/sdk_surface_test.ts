@@ -139,20 +139,22 @@ Deno.test("a page limit that is not a whole number from 1 to 1000, 0 above all, 
   }
   assert.deepEqual(said.map((v) => v.field), ["limit", "limit"]);
   // The SDK sent 0 as "not given", which the manager answered with its default page of 50.
-  const lists: [string, (limit: number) => Promise<unknown>][] = [
-    ["listTasks", (limit) => client.listTasks({ limit })],
-    ["schedules.listPage", (limit) => client.schedules.listPage({ limit })],
+  // The title is the manager's answer's to that list (ListTasks, ListSchedules).
+  const lists: [string, string, (limit: number) => Promise<unknown>][] = [
+    ["listTasks", "Invalid task filter", (limit) => client.listTasks({ limit })],
+    [
+      "schedules.listPage",
+      "Invalid schedule filter",
+      (limit) => client.schedules.listPage({ limit }),
+    ],
   ];
-  for (const [name, list] of lists) {
+  for (const [name, title, list] of lists) {
     for (const limit of [0, -1, 2.5, 1001, 2 ** 32 + 1]) {
       const error = await list(limit).catch((e) => e);
       assert.ok(error instanceof InvalidArgumentError, `${name}(${limit}): ${error}`);
       // In the manager's gRPC words: the field's pointer in the request.
       assert.deepEqual(error.violations, [{ ...said[0], field: "/limit" }], `${name}(${limit})`);
-      assert.equal(
-        error.message,
-        `Invalid /limit: must be a whole number from 1 to 1000 (leave it out for 50), not ${limit}`,
-      );
+      assert.equal(error.message, `${title}: /limit: Must be a whole number from 1 to 1000`);
     }
     assert.ok(await list(1), `${name}(1)`);
     assert.ok(await list(1000), `${name}(1000)`);
