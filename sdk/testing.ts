@@ -12,7 +12,7 @@
  */
 import { runAttempt } from "./_run.ts";
 import { checkFields, type FieldSpec, refuseViolations } from "./_fields.ts";
-import { guardedLogger, loggerProblem } from "./_logger.ts";
+import { loggerProblem, workerLogger } from "./_logger.ts";
 import type { FieldViolation } from "./errors.ts";
 import { checkProgress } from "./_heartbeats.ts";
 import { compileTaskSchema, type JsonSchema } from "./schema.ts";
@@ -65,8 +65,6 @@ export interface RunHandlerOptions {
   /** `ctx.traceparent` (default `null`: no trace). */
   traceparent?: string | null;
 }
-
-const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /**
  * The fields of `RunHandlerOptions` (`checkFields`); `schema` is compiled apart, `logger` checked
@@ -149,7 +147,8 @@ export async function runHandler<TData, TResult>(
       options.onHeartbeat?.(progress);
     },
     log: (line) => options.onLog?.(String(line)),
-    logger: options.logger ? guardedLogger(options.logger) : SILENT,
+    // Left out, `null` or `false`: silent (not the worker's default, the console).
+    logger: workerLogger(options.logger || false),
     traceparent: options.traceparent ?? null,
   };
   let dataJson: string;
