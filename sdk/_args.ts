@@ -1,7 +1,8 @@
 /**
  * The one check of the positional arguments of `Client`'s calls and of `client.schedules`' (an id,
- * a name, a list of ids; an options object, `optionsArgument`, where no field check reads it first): one of the wrong type is refused before anything is sent, an
- * `InvalidArgumentError` naming it by the JSON pointer the manager names that field by (`/id`,
+ * a name, a list of ids; an options object, `optionsArgument`, where no field check reads it
+ * first): one of the wrong type is refused before anything is sent, an `InvalidArgumentError`
+ * naming it by the JSON pointer the manager names that field by (`/id`,
  * `/config/name`, `/taskIds/0`), instead of being sent as something else: `null` went as the id
  * `"null"` (a `NotFoundError` for a task "null"), `5` made an executor named "5", and a string
  * given for a list of ids was waited for character by character. What a string must hold is the
@@ -10,8 +11,11 @@
 import type { FieldViolation } from "./errors.ts";
 import { refuseViolations } from "./_fields.ts";
 
-/** What a missing or non-string argument at `field` is told, `null` when it is a string. */
-function stringProblem(value: unknown): string | null {
+/**
+ * What a missing or non-string argument is told, `null` when it is a string: the one rule of a
+ * required string, for the arguments here and a new task's `executorName` (`_task_wire.ts`).
+ */
+export function stringProblem(value: unknown): string | null {
   if (value === undefined || value === null) return "Is required";
   return typeof value === "string" ? null : "Must be a string";
 }

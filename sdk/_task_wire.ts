@@ -12,6 +12,7 @@ import {
   valueBytesOf,
 } from "@tasks-executor/proto";
 import { checkJsonValue } from "@tasks-executor/proto/json-value";
+import { stringProblem } from "./_args.ts";
 import { checkFields, type FieldSpec } from "./_fields.ts";
 import { describeViolations } from "./schema.ts";
 import { requiredDate, toDate, toTimestamp } from "./_grpc.ts";
@@ -41,6 +42,11 @@ export function encodeCreateRequest(
   const violations: FieldViolation[] = [];
   tasks.forEach((task, i) => {
     if (!checkFields(task, NEW_TASK_FIELDS, pointer(i), violations)) return;
+    // Required, as every name a call takes: `null` is "Is required" (as left out), not a type.
+    const problem = stringProblem(task.executorName);
+    if (problem !== null) {
+      violations.push({ field: `${pointer(i)}/executorName`, message: problem });
+    }
     checkJsonValue(task.data ?? null, {
       pointer: `${pointer(i)}/data`,
       maxDepth: limits.jsonDepth,
@@ -67,10 +73,10 @@ export function encodeCreateRequest(
  * The fields of a `NewTask` (`createTask`'s options among them): what the manager reads as not
  * given (`null` too) is sent as its default, anything else of the wrong type is refused, as are
  * fields a task does not have (a misspelt `priorty`). `data` is checked apart (`checkJsonValue`),
- * `runAt` by `toTimestamp`.
+ * `runAt` by `toTimestamp`, `executorName` by `stringProblem`.
  */
 const NEW_TASK_FIELDS: FieldSpec = {
-  executorName: "string",
+  executorName: "any",
   data: "any",
   metadata: "strings?null",
   priority: "int32?null",

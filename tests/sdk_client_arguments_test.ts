@@ -38,6 +38,19 @@ Deno.test("Client's calls refuse an id, name or list of the wrong type, naming i
   await refused(() => client.waitForTasks(bad("abc")), "/taskIds", "Must be an array");
   await refused(() => client.waitForTasks(bad(null)), "/taskIds", "Is required");
   await refused(() => client.waitForTasks(bad([task.id, 7])), "/taskIds/1", "Must be a string");
+  // A task's executor is a required string as every name is: null was "Must be a string".
+  await refused(() => client.createTask(bad(null), {}), "/task/executorName", "Is required");
+  await refused(() => client.createTask(bad(5), {}), "/task/executorName", "Must be a string");
+  await refused(
+    () => client.createTaskAndWait(bad(null), {}),
+    "/task/executorName",
+    "Is required",
+  );
+  await refused(
+    () => client.createTasks([{ executorName: bad(null), data: {} }]),
+    "/tasks/0/executorName",
+    "Is required",
+  );
   await refused(() => client.createTasks(bad("abc")), "/tasks", "Must be an array");
   await refused(() => client.createTasksDetailed(bad({})), "/tasks", "Must be an array");
   await refused(() => client.registerExecutor(bad(5), {}), "/config/name", "Must be a string");
