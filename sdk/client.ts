@@ -268,9 +268,9 @@ export interface WaitManyOptions<TData, TResult> extends WaitOptions {
 /** Options of `Client`. */
 export interface ClientOptions extends ConnectionOptions {
   /**
-   * Deadline of each call (default 10 s, at most 2^31 − 1 ms). A call made while connections to the manager fail
-   * (refused, a TLS refusal) fails at once with `UnavailableError` naming why; it does not wait for
-   * the manager to come back. A host that does not answer at all holds it until the deadline.
+   * Deadline of each call (default 10 s, at most 2^31 − 1 ms). A call made while connections to
+   * the manager fail (refused, a TLS refusal) fails at once with `UnavailableError` naming why; it
+   * does not wait for the manager to come back. A host that does not answer at all holds it until the deadline.
    * A call that ends at its deadline with nothing at all arrived on its connection since it began
    * has the manager asked a health check on that connection, with a deadline of 2 s; without an
    * answer the connection is taken for dead (a lost host, a dropped flow) and replaced, and the

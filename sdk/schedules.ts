@@ -94,8 +94,8 @@ export interface Schedule<TData = unknown> {
 
 /**
  * A count of fire times to list as its request field, where 0 stands for "not given" (the default,
- * 5; so do `undefined` and `null`): a count of 0, below or not whole is refused here, as REST refuses it, rather than sent as 0
- * and answered with 5 fire times.
+ * 5; so do `undefined` and `null`): a count of 0, below or not whole is refused here, as REST
+ * refuses it, rather than sent as 0 and answered with 5 fire times.
  *
  * @throws {InvalidArgumentError} naming `field`
  */

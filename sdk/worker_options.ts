@@ -46,10 +46,10 @@ export interface WorkerOptions extends ConnectionOptions {
    */
   reconnect?: { initialDelayMs?: number | null; maxDelayMs?: number | null } | null;
   /**
-   * Result batching window in ms (default 2; 0 = none; at most 2^31 − 1). A result goes at once (after the current
-   * turn of the event loop) when every result sent before was acknowledged by the manager, or the
-   * last send is a window old; otherwise it waits, with those that follow, for those
-   * acknowledgements or the end of the window counted from that send, whichever comes first
+   * Result batching window in ms (default 2; 0 = none; at most 2^31 − 1). A result goes at once
+   * (after the current turn of the event loop) when every result sent before was acknowledged by
+   * the manager, or the last send is a window old; otherwise it waits, with those that follow, for
+   * those acknowledgements or the end of the window counted from that send, whichever comes first
    * (Nagle's rule: a worker producing one result at a time is not held, a busy one batches).
    */
   resultBatchMs?: number | null;
