@@ -58,6 +58,7 @@ export class Heartbeats {
   readonly #outbox: Outbox;
   readonly #limits: () => SendLimits;
   readonly #log: Logger;
+  readonly #abort: (lease: Lease, error: TaskAbortedError) => void;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
 
@@ -67,11 +68,14 @@ export class Heartbeats {
     outbox: Outbox;
     limits: () => SendLimits;
     log: Logger;
+    /** Aborts a lease's attempt (`Attempts.abort`): a timeout's. */
+    abort: (lease: Lease, error: TaskAbortedError) => void;
   }) {
     this.#leases = parts.leases;
     this.#outbox = parts.outbox;
     this.#limits = parts.limits;
     this.#log = parts.log;
+    this.#abort = parts.abort;
   }
 
   /** A lease was added to the running attempts: wake up for its first heartbeat or deadline. */
@@ -140,7 +144,7 @@ export class Heartbeats {
           taskId: lease.taskId,
           timeoutMs: lease.leaseMs,
         });
-        lease.controller.abort(new TaskAbortedError("timeout"));
+        this.#abort(lease, new TaskAbortedError("timeout"));
         continue;
       }
       if (lease.nextHeartbeatAt <= now + 5) {

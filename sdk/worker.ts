@@ -234,7 +234,13 @@ export class Worker implements AsyncDisposable {
       }),
     });
     const running = new Map<string, Run>();
-    this.#heartbeats = new Heartbeats({ leases: running, outbox, limits, log });
+    this.#heartbeats = new Heartbeats({
+      leases: running,
+      outbox,
+      limits,
+      log,
+      abort: (lease, error) => this.#attempts.abort(lease, error),
+    });
     this.#attempts = new Attempts({
       running,
       served: this.#served,
