@@ -7,8 +7,7 @@ import {
   readTraceContext,
   type TraceContext,
 } from "@tasks-executor/proto/tracing";
-import { InvalidArgumentError } from "./errors.ts";
-import { checkOptions, type FieldSpec } from "./_fields.ts";
+import { checkOptions, type FieldSpec, refuseViolations } from "./_fields.ts";
 
 /** The trace a task's create call continues. */
 export interface TraceOptions {
@@ -44,10 +43,10 @@ export function traceMetadata(options: TraceOptions): Record<string, string> {
   } else {
     trace = readTraceContext(traceparent, tracestate ?? undefined);
     if (!trace) {
-      const message = "Must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero";
-      throw new InvalidArgumentError(`Cannot create task: /traceparent ${message}`, 3, [
-        { field: "/traceparent", message },
-      ]);
+      refuseViolations("Cannot create task", [{
+        field: "/traceparent",
+        message: "Must be a W3C traceparent: 00-<32 hex>-<16 hex>-<2 hex>, ids not all zero",
+      }]);
     }
   }
   if (!trace) return {};

@@ -33,7 +33,8 @@ async function refused(
   assert.ok(violation, `${what}: ${JSON.stringify(error.violations)}`);
   if (typeof message === "string") assert.equal(violation.message, message, what);
   else assert.match(violation.message, message, what);
-  assert.ok(error.message.includes(field), `${what}: ${error.message}`);
+  // Joined as every refusal joins them, `field: message`.
+  assert.ok(error.message.includes(`${field}: `), `${what}: ${error.message}`);
 }
 
 // deno-lint-ignore no-explicit-any
