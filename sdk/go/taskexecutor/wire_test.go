@@ -1236,3 +1236,49 @@ func TestAResultTheManagerCannotStoreFailsItsAttemptNamingResult(t *testing.T) {
 		}
 	}
 }
+
+func TestAWorkerSendsItsResultsAgainOldestFirstAfterAReconnect(t *testing.T) {
+	// The first attempt's result is sent and never acknowledged; the stream ends once it came.
+	// The second attempt returns while the worker waits to reconnect, its result queued. The next
+	// stream carries both in the order they were made, as the TypeScript worker sends them: the
+	// queued one went first, ahead of the older one sent before.
+	early, late := lease("order"), lease("order")
+	var streams atomic.Int32
+	fake := &fakeManager{noAcks: true, endAfter: 1, script: func(send func(*pb.WorkResponse)) {
+		send(fakeWelcome)
+		if streams.Add(1) > 1 {
+			return
+		}
+		send(assignments(early, late))
+	}}
+	address := startFakeManager(t, fake)
+	release := make(chan struct{})
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: address}, SkipRegistration: true,
+		IgnoreSignals: true, Logger: quiet,
+		// The next stream 500 ms to 1 s after the loss: the second result comes in between.
+		ReconnectDelay: time.Second, MaxReconnectDelay: time.Second,
+		Executors: []taskexecutor.Executor{{Name: "order", Concurrency: 2,
+			Handler: func(_ context.Context, task *taskexecutor.Assignment) (any, error) {
+				if task.ID == late.GetTaskId() {
+					<-release
+				}
+				return task.ID, nil
+			}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runWorker(t, worker)
+	eventually(t, "the first result is sent", func() bool { return len(fake.resultsOn(1)) == 1 })
+	time.Sleep(200 * time.Millisecond) // the stream is lost, the next one not yet opened
+	close(release)
+	eventually(t, "both results are sent again", func() bool { return len(fake.resultsOn(2)) >= 2 })
+	var order []string
+	for _, result := range fake.resultsOn(2) {
+		order = append(order, result.GetTaskId())
+	}
+	if want := []string{early.GetTaskId(), late.GetTaskId()}; !slices.Equal(order, want) {
+		t.Fatalf("sent on the next stream: %v, want %v (oldest first)", order, want)
+	}
+}

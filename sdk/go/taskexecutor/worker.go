@@ -672,11 +672,16 @@ func (l *loop) connect() {
 			}
 		}
 	}
+	// Those sent and not acknowledged go again ahead of those queued since, which were made after
+	// them: oldest first, as the TypeScript worker sends them (queued first, they went out of
+	// order).
+	var again []*pb.Result
 	for _, result := range l.sentOrder {
 		if l.unacked[result] {
-			l.pending = append(l.pending, result)
+			again = append(again, result)
 		}
 	}
+	l.pending = append(again, l.pending...)
 	l.sentOrder = nil
 	clear(l.unacked)
 	clear(l.unackedOf)
