@@ -113,7 +113,8 @@ type NewTask struct {
 	Metadata map[string]string
 	// Priority: higher runs first among ready tasks of an executor.
 	Priority int
-	// RunAt delays the first attempt; zero = now.
+	// RunAt delays the first attempt; zero = now. It is sent as the millisecond it falls in (a
+	// finer part is dropped), the time the manager keeps, as the TypeScript SDK's runAt holds.
 	RunAt time.Time
 	// IdempotencyKey, when set, makes a second create with the same key make no second task:
 	// CreateTask and CreateAndWait fail with codes.AlreadyExists, and ExistingTaskID(err) names
@@ -770,7 +771,7 @@ func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 		Data:           data,
 		Metadata:       task.Metadata,
 		Priority:       wire32(task.Priority),
-		RunAt:          timestampOrNil(task.RunAt),
+		RunAt:          timestampOrNil(task.RunAt.Truncate(time.Millisecond)),
 		IdempotencyKey: task.IdempotencyKey,
 		GroupKey:       task.GroupKey,
 	}

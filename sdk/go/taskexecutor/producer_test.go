@@ -208,6 +208,7 @@ type managerRelay struct {
 	calls   map[string]int // by method
 	kinds   []string       // of the requests sent on Produce
 	trace   []string       // the traceparent of each request sent on Produce that had one
+	runAts  []time.Time    // the runAt of each create sent, on Produce or as its own call
 }
 
 // note records a request sent on Produce.
@@ -217,6 +218,7 @@ func (m *managerRelay) note(request *pb.ProduceRequest) {
 	switch request.GetKind().(type) {
 	case *pb.ProduceRequest_Create:
 		m.kinds = append(m.kinds, "create")
+		m.runAts = append(m.runAts, request.GetCreate().GetTask().GetRunAt().AsTime())
 	case *pb.ProduceRequest_CreateAndWatch:
 		m.kinds = append(m.kinds, "create_and_watch")
 	case *pb.ProduceRequest_Watch:
@@ -366,6 +368,9 @@ func (m *managerRelay) GetExecutor(ctx context.Context, r *pb.GetExecutorRequest
 }
 func (m *managerRelay) CreateTask(ctx context.Context, r *pb.CreateTaskRequest) (*pb.CreateTaskResponse, error) {
 	m.count("CreateTask")
+	m.mu.Lock()
+	m.runAts = append(m.runAts, r.GetTask().GetRunAt().AsTime())
+	m.mu.Unlock()
 	return m.real.CreateTask(ctx, r)
 }
 func (m *managerRelay) GetTask(ctx context.Context, r *pb.GetTaskRequest) (*pb.GetTaskResponse, error) {
