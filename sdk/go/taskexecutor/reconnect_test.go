@@ -2,7 +2,6 @@ package taskexecutor_test
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -315,18 +314,38 @@ func TestAWaitOnAManagerThatKeepsAnsweringUnavailableEndsWithUnavailableWhenItsC
 }
 
 func TestAWorkerStoppedWhileItsStreamIsLostDeliversTheResultOfAHandlerFinishingInItsGrace(t *testing.T) {
+	// The stream lost, the next one comes 600-1200 ms later: the stop falls in that gap.
+	stopWhileLost(t, "go_stopped_while_lost", 1200*time.Millisecond, false)
+}
+
+func TestAWorkerStoppedWhileItsReconnectDelayIsLongerThanItsWaitForAcksReconnectsAtOnce(t *testing.T) {
+	// The next stream would come 4-8 s after the loss: past the drain's 3 s wait for acks.
+	t.Run("lost first", func(t *testing.T) {
+		stopWhileLost(t, "go_stopped_before_reconnect_true", 8*time.Second, false)
+	})
+	t.Run("stopped first", func(t *testing.T) {
+		stopWhileLost(t, "go_stopped_before_reconnect_false", 8*time.Second, true)
+	})
+}
+
+// stopWhileLost runs a worker of executor name through a relay, with delay as its ReconnectDelay
+// and MaxReconnectDelay, and a task whose handler runs until released: the relay cuts the
+// worker's connection, the worker is stopped 100 ms later (stoppedFirst: 100 ms before the cut
+// too), and the handler released 50 ms after that. Run must return nil, the task completed with
+// the handler's result, delivered over the stream the drain opens again.
+func stopWhileLost(t *testing.T, name string, delay time.Duration, stoppedFirst bool) {
+	t.Helper()
 	p := startRelay(t, manager.GRPCAddress)
 	started, release := make(chan struct{}), make(chan struct{})
 	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection:    taskexecutor.Connection{Address: p.address()},
-		IgnoreSignals: true,
-		Logger:        quiet,
-		// The stream lost, the next one comes 600-1200 ms later: the stop falls in that gap.
-		ReconnectDelay:    1200 * time.Millisecond,
-		MaxReconnectDelay: 1200 * time.Millisecond,
+		Connection:        taskexecutor.Connection{Address: p.address()},
+		IgnoreSignals:     true,
+		Logger:            quiet,
+		ReconnectDelay:    delay,
+		MaxReconnectDelay: delay,
 		ShutdownGrace:     10 * time.Second,
 		Executors: []taskexecutor.Executor{{
-			Name: "go_stopped_while_lost",
+			Name: name,
 			Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
 				close(started)
 				<-release
@@ -343,11 +362,15 @@ func TestAWorkerStoppedWhileItsStreamIsLostDeliversTheResultOfAHandlerFinishingI
 	go func() { ran <- worker.Run(ctx) }()
 	within(t, "the worker to be ready", worker.Ready())
 	client := newClient(t)
-	task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: "go_stopped_while_lost"})
+	task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: name})
 	if err != nil {
 		t.Fatal(err)
 	}
 	within(t, "the handler to start", started)
+	if stoppedFirst {
+		cancel()
+		time.Sleep(100 * time.Millisecond)
+	}
 	p.cut()
 	time.Sleep(100 * time.Millisecond)
 	cancel()
@@ -362,62 +385,5 @@ func TestAWorkerStoppedWhileItsStreamIsLostDeliversTheResultOfAHandlerFinishingI
 	}
 	if got.Status != taskexecutor.StatusCompleted || string(got.Result) != `"done"` {
 		t.Fatalf("the task after the stop: %+v", got)
-	}
-}
-
-func TestAWorkerStoppedWhileItsReconnectDelayIsLongerThanItsWaitForAcksReconnectsAtOnce(t *testing.T) {
-	for _, lostFirst := range []bool{true, false} {
-		p := startRelay(t, manager.GRPCAddress)
-		started, release := make(chan struct{}), make(chan struct{})
-		name := fmt.Sprintf("go_stopped_before_reconnect_%v", lostFirst)
-		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-			Connection:    taskexecutor.Connection{Address: p.address()},
-			IgnoreSignals: true,
-			Logger:        quiet,
-			// The next stream would come 4-8 s after the loss: past the drain's 3 s wait for acks.
-			ReconnectDelay:    8 * time.Second,
-			MaxReconnectDelay: 8 * time.Second,
-			ShutdownGrace:     10 * time.Second,
-			Executors: []taskexecutor.Executor{{
-				Name: name,
-				Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
-					close(started)
-					<-release
-					return "done", nil
-				},
-			}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		ran := make(chan error, 1)
-		go func() { ran <- worker.Run(ctx) }()
-		within(t, "the worker to be ready", worker.Ready())
-		client := newClient(t)
-		task, err := client.CreateTask(context.Background(), taskexecutor.NewTask{ExecutorName: name})
-		if err != nil {
-			t.Fatal(err)
-		}
-		within(t, "the handler to start", started)
-		if !lostFirst {
-			cancel()
-			time.Sleep(100 * time.Millisecond)
-		}
-		p.cut()
-		time.Sleep(100 * time.Millisecond)
-		cancel()
-		time.Sleep(50 * time.Millisecond)
-		close(release)
-		if err := within(t, "Run to return", ran); err != nil {
-			t.Fatalf("Run: %v", err)
-		}
-		got, err := client.GetTask(context.Background(), task.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got.Status != taskexecutor.StatusCompleted || string(got.Result) != `"done"` {
-			t.Fatalf("the task after the stop (lost first: %v): %+v", lostFirst, got)
-		}
 	}
 }
