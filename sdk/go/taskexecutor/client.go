@@ -593,9 +593,9 @@ type ExecutorConfig struct {
 	// 0 = unlimited.
 	MaxConcurrency *int
 	// RateLimit bounds the executor's task starts, shared by every worker and manager; nil keeps
-	// it, &RateLimit{} (Limit 0 alone) removes it.
+	// it, NoRateLimit removes it. A Limit of 0 is refused before anything is sent.
 	RateLimit *RateLimit
-	// RateLimitPerKey bounds task starts per group key; nil keeps it, &RateLimit{} removes it.
+	// RateLimitPerKey bounds task starts per group key; nil keeps it, NoRateLimit removes it.
 	RateLimitPerKey *RateLimit
 	// MaxConcurrencyPerKey bounds running tasks of one group key across every worker and manager;
 	// nil keeps it, 0 = unlimited.
@@ -606,12 +606,20 @@ type ExecutorConfig struct {
 }
 
 // RateLimit allows at most Limit task starts per Period (whole milliseconds, 1 ms .. 1 day;
-// 0 = 1 s), up to Burst at once (0 = Limit).
+// 0 = 1 s), up to Burst at once (0 = Limit). Limit is 1 to 1,000,000: a RateLimit of Limit 0 is
+// refused (INVALID_ARGUMENT naming "/config/rateLimit/limit"), as the TypeScript SDK refuses
+// `rateLimit: {}`; give NoRateLimit to remove a limit.
 type RateLimit struct {
 	Limit  int
 	Period time.Duration
 	Burst  int
 }
+
+// NoRateLimit, as ExecutorConfig.RateLimit or RateLimitPerKey, removes the executor's limit (sent
+// as a RateLimit of limit 0 alone, as REST's {"limit": 0} and the TypeScript SDK's null are). It
+// is told by its address, whatever it holds: any other RateLimit of Limit 0, such as
+// &RateLimit{}, is refused.
+var NoRateLimit = &RateLimit{}
 
 // DLQConfig is an executor's dead letter queue setting: Enabled is always sent, QueueName ""
 // keeps the executor's queue ("dlq" on creation).
@@ -697,8 +705,22 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 	if d := config.DLQ; d != nil {
 		message.DlqConfig = &pb.DlqConfig{Enabled: d.Enabled, QueueName: d.QueueName}
 	}
-	message.RateLimit = rateLimitMessage(config.RateLimit)
-	message.RateLimitPerKey = rateLimitMessage(config.RateLimitPerKey)
+	for _, rate := range []struct {
+		given   *RateLimit
+		message **pb.RateLimit
+		field   string
+	}{
+		{config.RateLimit, &message.RateLimit, "/config/rateLimit/limit"},
+		{config.RateLimitPerKey, &message.RateLimitPerKey, "/config/rateLimitPerKey/limit"},
+	} {
+		// &RateLimit{} is what a limit read as 0 (unset) gives too: sent as limit 0 alone, it
+		// removed the executor's limit, saying nothing.
+		if rate.given != nil && rate.given != NoRateLimit && rate.given.Limit == 0 {
+			return nil, invalidArgument(fmt.Sprintf("executor %q", name), rate.field,
+				"Must be a whole number between 1 and 1000000, not 0 (NoRateLimit removes the limit)")
+		}
+		*rate.message = rateLimitMessage(rate.given)
+	}
 	if config.MaxConcurrencyPerKey != nil {
 		k := wire32(*config.MaxConcurrencyPerKey)
 		message.MaxConcurrencyPerKey = &k
@@ -753,6 +775,9 @@ func checkWholeMilliseconds(name string, config ExecutorConfig) error {
 func rateLimitMessage(rate *RateLimit) *pb.RateLimit {
 	if rate == nil {
 		return nil
+	}
+	if rate == NoRateLimit {
+		return &pb.RateLimit{} // limit 0 alone: the manager removes the limit
 	}
 	return &pb.RateLimit{
 		Limit: wire32(rate.Limit), Period: durationOrNil(rate.Period), Burst: wire32(rate.Burst),

@@ -41,9 +41,10 @@
 // wait's ctx ran out, …), not errors.Is. The SDK's own refusals, before anything is sent
 // (NewWorker's checks, a duration finer than a millisecond, a task schema or task data that is
 // not JSON, a wait for more than MaxWaitIDs ids, text that is not UTF-8, a NaN or infinite
-// Multiplier or Jitter), are INVALID_ARGUMENT statuses naming the field, as the manager's are
-// ("taskexecutor: a task filter: /executorName: Must be …"): FieldViolations reads it. Ranges
-// (a priority, MaxAttempts, a page's Limit) are the manager's, whose refusal names the field too.
+// Multiplier or Jitter, a RateLimit of Limit 0 other than NoRateLimit), are INVALID_ARGUMENT
+// statuses naming the field, as the manager's are ("taskexecutor: a task filter: /executorName:
+// Must be …"): FieldViolations reads it. Ranges (a priority, MaxAttempts, a page's Limit) are the
+// manager's, whose refusal names the field too.
 //
 // Both connect with Connection: the gRPC address, TLS (a *tls.Config; plaintext when nil) and
 // an API key sent as "authorization: Bearer <key>" (default: TASKS_EXECUTOR_API_KEY).

@@ -48,6 +48,57 @@ func TestRegisterExecutorZeroMaxConcurrencyAndJitterRemoveThemNilKeepsThem(t *te
 	}
 }
 
+// &RateLimit{} (Limit 0) went as a limit of 0 alone, which removes the executor's limit: a limit
+// read as 0 from a setting left unset took it away, saying nothing, where the TypeScript SDK
+// refuses rateLimit: {}. It is refused naming the field, and NoRateLimit removes a limit.
+func TestRegisterExecutorRefusesARateLimitOfLimitZeroAndNoRateLimitRemovesIt(t *testing.T) {
+	ctx := context.Background()
+	client := newClient(t)
+	register := func(config taskexecutor.ExecutorConfig) error {
+		return client.RegisterExecutor(ctx, "go_no_rate_limit", config)
+	}
+	limits := func() (*pb.RateLimit, *pb.RateLimit) {
+		t.Helper()
+		answer, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_no_rate_limit"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return answer.GetExecutor().GetRateLimit(), answer.GetExecutor().GetRateLimitPerKey()
+	}
+	if err := register(taskexecutor.ExecutorConfig{RateLimit: &taskexecutor.RateLimit{Limit: 10},
+		RateLimitPerKey: &taskexecutor.RateLimit{Limit: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		config taskexecutor.ExecutorConfig
+		field  string
+	}{
+		{taskexecutor.ExecutorConfig{RateLimit: &taskexecutor.RateLimit{}}, "/config/rateLimit/limit"},
+		{taskexecutor.ExecutorConfig{RateLimitPerKey: &taskexecutor.RateLimit{Period: time.Second}}, "/config/rateLimitPerKey/limit"},
+	} {
+		err := register(c.config)
+		if v := taskexecutor.FieldViolations(err); status.Code(err) != codes.InvalidArgument || len(v) != 1 ||
+			v[0].Field != c.field || !strings.Contains(err.Error(), c.field+": Must be a whole number between 1 and 1000000") {
+			t.Errorf("a rate limit of limit 0 (%s): %v", c.field, err)
+		}
+	}
+	if rate, perKey := limits(); rate.GetLimit() != 10 || perKey.GetLimit() != 3 {
+		t.Fatalf("the limits after the refusals: %v, %v; want 10 and 3 kept", rate, perKey)
+	}
+	if err := register(taskexecutor.ExecutorConfig{RateLimit: taskexecutor.NoRateLimit}); err != nil {
+		t.Fatal(err)
+	}
+	if rate, perKey := limits(); rate != nil || perKey.GetLimit() != 3 {
+		t.Fatalf("the limits after NoRateLimit: %v, %v; want none and 3 kept", rate, perKey)
+	}
+	if err := register(taskexecutor.ExecutorConfig{RateLimitPerKey: taskexecutor.NoRateLimit}); err != nil {
+		t.Fatal(err)
+	}
+	if _, perKey := limits(); perKey != nil {
+		t.Fatalf("the limit per key after NoRateLimit: %v, want none", perKey)
+	}
+}
+
 // durationRef is d's address, for the durations of a RetryPolicy (nil keeps the executor's).
 func durationRef(d time.Duration) *time.Duration { return &d }
 

@@ -388,10 +388,10 @@ func TestRegisterExecutorAndCreateTaskCarryFlowControl(t *testing.T) {
 		t.Fatalf("group keys: %q, %q", given.GroupKey, fromData.GroupKey)
 	}
 
-	// Zero values take the limits away; fields left nil are kept.
+	// NoRateLimit and zero values take the limits away; fields left nil are kept.
 	zero, none := 0, ""
 	if err := client.RegisterExecutor(ctx, "go_flow", taskexecutor.ExecutorConfig{
-		RateLimit: &taskexecutor.RateLimit{}, MaxConcurrencyPerKey: &zero, GroupKeyPointer: &none,
+		RateLimit: taskexecutor.NoRateLimit, MaxConcurrencyPerKey: &zero, GroupKeyPointer: &none,
 	}); err != nil {
 		t.Fatal(err)
 	}
