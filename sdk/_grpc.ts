@@ -506,8 +506,9 @@ export function executorConfigToMessage(
   checkDurations(config);
   checkUnsetZeros(config);
   const message: ExecutorConfigMessage = { name };
-  // `null` is not given, as REST reads it, but for the fields whose `null` removes a setting
-  // (the task schema, the rate limits, the group key pointer).
+  // `null` is not given (the executor's value is kept), as REST's PUT reads it, for every field
+  // but the task schema, whose `null` is "no schema" over REST and gRPC alike. A rate limit is
+  // removed by `{ limit: 0 }` and the group key pointer by `""`, as over REST and gRPC.
   if (config.enabled != null) message.enabled = config.enabled;
   if (config.writeConcern != null) {
     message.writeConcern = typeof config.writeConcern === "string"
@@ -556,14 +557,14 @@ export function executorConfigToMessage(
   }
   if (config.timeout != null) message.timeout = durationFromMs(config.timeout);
   if (config.maxConcurrency != null) message.maxConcurrency = config.maxConcurrency;
-  if (config.rateLimit !== undefined) message.rateLimit = rateLimitToMessage(config.rateLimit);
-  if (config.rateLimitPerKey !== undefined) {
+  if (config.rateLimit != null) message.rateLimit = rateLimitToMessage(config.rateLimit);
+  if (config.rateLimitPerKey != null) {
     message.rateLimitPerKey = rateLimitToMessage(config.rateLimitPerKey);
   }
   if (config.maxConcurrencyPerKey != null) {
     message.maxConcurrencyPerKey = config.maxConcurrencyPerKey;
   }
-  if (config.groupKeyPointer !== undefined) message.groupKeyPointer = config.groupKeyPointer ?? "";
+  if (config.groupKeyPointer != null) message.groupKeyPointer = config.groupKeyPointer;
   return message;
 }
 
@@ -731,7 +732,7 @@ export const UNSET_ZERO_BOUNDS: {
  * limit without `limit` or with `limit` 0 beside other fields (sent as `limit` 0 alone, which
  * removed the limit), `burst` 0 (which became `limit`); and with them every other value of these
  * fields out of the manager's range (`UNSET_ZERO_BOUNDS`), and a `period` of `null`. A rate limit
- * of `limit` 0 alone removes the limit, as over REST and gRPC (so does `null`), and a `burst` of
+ * of `limit` 0 alone removes the limit, as over REST and gRPC (`null` keeps it), and a `burst` of
  * `null` is not given (the limit), as REST reads it. The one check of these four numbers (their
  * type too: `checkConfigFields` takes them as any value); run after it, which refuses a rate limit
  * or a retry policy that is no object.
@@ -782,10 +783,9 @@ function checkUnsetZeros(config: ExecutorConfig): void {
   refuseViolations("Invalid executor configuration", violations);
 }
 
-// `null` is sent as `limit` 0 alone, which the manager reads as "remove the limit" (and so is
-// `{ limit: 0 }`, as REST reads it); `checkUnsetZeros` refused every other 0.
-function rateLimitToMessage(rate: RateLimit | null): Partial<RateLimitMessage> {
-  if (rate === null) return { limit: 0 };
+// `{ limit: 0 }` is sent as `limit` 0 alone, which the manager reads as "remove the limit", as
+// REST does; `checkUnsetZeros` refused every other 0.
+function rateLimitToMessage(rate: RateLimit): Partial<RateLimitMessage> {
   return { limit: rate.limit, period: durationFromMs(rate.period), burst: rate.burst ?? 0 };
 }
 

@@ -206,15 +206,18 @@ export interface ExecutorConfig {
   writeConcern?: WriteConcernLevel | { level: WriteConcernLevel };
   /** A disabled executor keeps its tasks but hands none out. */
   enabled?: boolean;
-  /** Task starts of this executor as a whole; `null` removes the limit. */
+  /**
+   * Task starts of this executor as a whole; `{ limit: 0 }` removes the limit (`null`, as left
+   * out, keeps the executor's).
+   */
   rateLimit?: RateLimit | null;
-  /** Task starts per group key; `null` removes the limit. */
+  /** Task starts per group key; `{ limit: 0 }` removes the limit (`null` keeps it). */
   rateLimitPerKey?: RateLimit | null;
   /** Tasks of one group key running at once across all workers; 0 = no limit. */
   maxConcurrencyPerKey?: number;
   /**
    * JSON pointer into task data giving a task's group key when it was created without one
-   * (`"/customerId"`); `null` removes it.
+   * (`"/customerId"`); `""` removes it (`null`, as left out, keeps the executor's).
    */
   groupKeyPointer?: string | null;
 }

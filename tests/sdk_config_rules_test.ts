@@ -4,11 +4,12 @@
  * its words, instead of keeping (or removing) what the executor has.
  */
 import assert from "node:assert/strict";
-import { Client, type ExecutorConfig, InvalidArgumentError } from "../sdk/mod.ts";
+import { Client, type Executor, type ExecutorConfig, InvalidArgumentError } from "../sdk/mod.ts";
 import { UNSET_ZERO_BOUNDS } from "../sdk/_grpc.ts";
 import { EXECUTOR_BOUNDS, parseExecutorConfig } from "../server/domain/executor.ts";
 import { InvalidArgumentError as DomainInvalidArgument } from "../server/domain/errors.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
+import { startTestManager } from "./_manager.ts";
 
 /** The configuration the test registers first. */
 const FIRST = {
@@ -99,8 +100,8 @@ Deno.test("registerExecutor refuses the zeros REST refuses, naming the field, an
   assert.deepEqual(after.rateLimitPerKey, { limit: 2, period: 1000, burst: 3 });
   await assert.rejects(client.getExecutor("t_new"), /does not exist|not found/i);
 
-  // What REST takes, the SDK takes as REST reads it: `{ limit: 0 }` alone removes the limit, as
-  // `null` does; a burst left out is `limit`.
+  // What REST takes, the SDK takes as REST reads it: `{ limit: 0 }` alone removes the limit; a
+  // burst left out is `limit`.
   assert.deepEqual(restViolations({ rateLimit: { limit: 0 } }), []);
   const changed = await client.registerExecutor("t_zeros", {
     rateLimit: { limit: 9, burst: undefined },
@@ -114,5 +115,41 @@ Deno.test("registerExecutor refuses the zeros REST refuses, naming the field, an
   assert.deepEqual(restViolations(nullBurst), []);
   const burstNull = await client.registerExecutor("t_zeros", nullBurst);
   assert.deepEqual(burstNull.rateLimit, { limit: 6, period: 1000, burst: 6 });
-  assert.equal((await client.registerExecutor("t_zeros", { rateLimit: null })).rateLimit, null);
+  // null keeps the limit, as REST's PUT reads it.
+  assert.deepEqual(
+    (await client.registerExecutor("t_zeros", { rateLimit: null })).rateLimit,
+    burstNull.rateLimit,
+  );
+});
+
+Deno.test('registerExecutor reads null in rateLimit, rateLimitPerKey and groupKeyPointer as REST\'s PUT does: kept; { limit: 0 } and "" remove them', async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const flow = {
+    rateLimit: { limit: 5, period: 1000, burst: 7 },
+    rateLimitPerKey: { limit: 2, period: 1000, burst: 3 },
+    groupKeyPointer: "/customerId",
+  };
+  const pick = ({ rateLimit, rateLimitPerKey, groupKeyPointer }: Executor) => ({
+    rateLimit,
+    rateLimitPerKey,
+    groupKeyPointer,
+  });
+  const put = async (name: string, config: ExecutorConfig) => {
+    const response = await fetch(`${manager.httpUrl}/api/v1/executors/${name}`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(config),
+    });
+    assert.equal(response.status, 200);
+    const body = await response.json();
+    return pick(body.executor ?? body);
+  };
+  for (const name of ["t_rest", "t_sdk"]) await client.registerExecutor(name, flow);
+  const nulls = { rateLimit: null, rateLimitPerKey: null, groupKeyPointer: null };
+  assert.deepEqual(await put("t_rest", nulls), flow);
+  assert.deepEqual(pick(await client.registerExecutor("t_sdk", nulls)), flow);
+  const removal = { rateLimit: { limit: 0 }, rateLimitPerKey: { limit: 0 }, groupKeyPointer: "" };
+  assert.deepEqual(await put("t_rest", removal), nulls);
+  assert.deepEqual(pick(await client.registerExecutor("t_sdk", removal)), nulls);
 });

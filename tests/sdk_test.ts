@@ -681,10 +681,10 @@ Deno.test("Worker registers flow control and Client creates tasks with a group k
   assert.equal((await client.getTask(fromData.id)).groupKey, "c2");
   assert.equal((await client.waitForTask(given.id, { timeoutMs: 10_000 })).status, "completed");
 
-  // null takes a limit away, as the REST API's {"limit": 0} does.
+  // { limit: 0 } takes a limit away and "" the pointer, as over REST.
   const changed = await client.registerExecutor("per_customer", {
-    rateLimit: null,
-    groupKeyPointer: null,
+    rateLimit: { limit: 0 },
+    groupKeyPointer: "",
   });
   assert.equal(changed.rateLimit, null);
   assert.equal(changed.groupKeyPointer, null);
