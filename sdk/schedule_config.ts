@@ -65,7 +65,7 @@ export interface ScheduleConfig<TData = unknown> {
   overlapPolicy?: OverlapPolicy;
   /** Default `run_once`. */
   missedFirePolicy?: MissedFirePolicy;
-  /** Most tasks one catch-up makes under `run_each` (default 10). */
+  /** Most tasks one catch-up makes under `run_each`: 1 to 100 (default 10). */
   maxMissedFires?: number;
   /** Each fire's task runs up to this many ms after the fire time, at random (default 0). */
   jitter?: number;

@@ -93,23 +93,39 @@ export interface Schedule<TData = unknown> {
 }
 
 /**
- * A count of fire times to list as its request field, where 0 stands for "not given" (the default,
- * 5; so do `undefined` and `null`): a count of 0, below or not whole is refused here, as REST
- * refuses it, rather than sent as 0 and answered with 5 fire times.
- *
- * @throws {InvalidArgumentError} naming `field`
+ * The range of a count of fire times (`fires`, a preview's `count`) and of `maxMissedFires`: the
+ * manager's `limits.scheduleFires` (DEFAULT_LIMITS), which the SDK cannot import (it imports
+ * nothing but proto/); tests/sdk_config_rules_test.ts holds the two equal.
  */
-function fireCount(count: number | null | undefined, field: string): number {
+export const SCHEDULE_FIRES_BOUND: { min: number; max: number } = { min: 1, max: 100 };
+
+/** What the manager says of a count of fire times out of `SCHEDULE_FIRES_BOUND`. */
+const FIRES_MESSAGE =
+  `Must be a whole number from ${SCHEDULE_FIRES_BOUND.min} to ${SCHEDULE_FIRES_BOUND.max}`;
+
+/** Whether `value` is a whole number in `SCHEDULE_FIRES_BOUND`. */
+function inFiresBound(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) &&
+    value >= SCHEDULE_FIRES_BOUND.min && value <= SCHEDULE_FIRES_BOUND.max;
+}
+
+/**
+ * A count of fire times to list as its request field, where 0 stands for "not given" (the default,
+ * 5; so do `undefined` and `null`): a count that is not a whole number from 1 to 100 is refused
+ * here, with the manager's answer word for word (its check names `fires` as REST's query
+ * parameter, and its gRPC adapter adds the request field's pointer; a preview's count it names
+ * `/count`), rather than sent: 0 was answered with 5 fire times.
+ *
+ * @throws {InvalidArgumentError} naming `field` (nothing is sent)
+ */
+function fireCount(count: unknown, field: "/fires" | "/count"): number {
   if (count === undefined || count === null) return 0;
-  if (!Number.isSafeInteger(count) || count < 1) {
-    const message = "Must be a whole number from 1 (leave it out for 5)";
-    throw new InvalidArgumentError(
-      `Invalid ${field}: must be a whole number from 1 (leave it out for 5), not ${count}`,
-      3,
-      [{ field, message }],
-    );
-  }
-  return count;
+  if (inFiresBound(count)) return count;
+  const said = FIRES_MESSAGE.charAt(0).toLowerCase() + FIRES_MESSAGE.slice(1);
+  const message = field === "/fires"
+    ? `Invalid fires: ${said} (${field}: ${FIRES_MESSAGE})`
+    : `Invalid ${field}: ${said}`;
+  throw new InvalidArgumentError(message, 3, [{ field, message: FIRES_MESSAGE }]);
 }
 
 /** Which schedules `listPage` answers, and from where. */
@@ -149,7 +165,7 @@ const SCHEDULE_FIELDS: FieldSpec = {
   enabled: "boolean?null",
   overlapPolicy: "any",
   missedFirePolicy: "any",
-  maxMissedFires: "int32?null",
+  maxMissedFires: "any",
   jitter: "ms?null",
   startAt: "any",
   endAt: "any",
@@ -186,6 +202,12 @@ function configToMessage(
   const violations: FieldViolation[] = [];
   if (checkFields(config, SCHEDULE_FIELDS, "/config", violations) && config.task !== null) {
     checkFields(config.task, SCHEDULE_TASK_FIELDS, "/config/task", violations);
+  }
+  // Judged whole by the manager's one rule, in its words: a 0 would be sent as "not given" (the
+  // default, 10, on a create; kept on an update), where REST refuses it.
+  const { maxMissedFires } = config as Record<string, unknown>;
+  if (maxMissedFires !== undefined && maxMissedFires !== null && !inFiresBound(maxMissedFires)) {
+    violations.push({ field: "/config/maxMissedFires", message: FIRES_MESSAGE });
   }
   refuseViolations("Invalid schedule", violations);
   // `null` is not given, as REST reads it; but for `startAt` and `endAt`, whose `null` clears them.
@@ -391,7 +413,7 @@ export class ScheduleClient {
    * each: up to `limit` (default 50, at most 1000), fewer when they would take 2 MiB or more.
    *
    * @throws {InvalidArgumentError} naming `/limit` when it is not a whole number from 1 to 1000,
-   *   or `/fires` when it is not one from 1 (nothing is sent)
+   *   or `/fires` when it is not one from 1 to 100 (nothing is sent)
    *
    * @example Every schedule, a page at a time
    * ```ts
@@ -442,7 +464,7 @@ export class ScheduleClient {
   /**
    * Reads one schedule by name or id, with its next `fires` fire times (1 to 100; default 5).
    *
-   * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1)
+   * @throws {NotFoundError} {InvalidArgumentError} (`fires` not a whole number from 1 to 100)
    */
   async get(nameOrId: string, options: { fires?: number | null } = {}): Promise<Schedule> {
     scheduleRef(nameOrId);
@@ -499,7 +521,7 @@ export class ScheduleClient {
    * or `every`, `timezone`, `startAt`, `endAt`; intervals count from now).
    *
    * @throws {InvalidArgumentError} naming the bad field; `/count` for a count that is not a whole
-   *   number from 1 (refused before it is sent, as REST refuses it)
+   *   number from 1 to 100 (refused before it is sent, as REST refuses it)
    */
   async preview(
     timing: Pick<ScheduleConfig, "cron" | "every" | "timezone" | "startAt" | "endAt">,

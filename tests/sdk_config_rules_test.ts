@@ -5,11 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { Client, type Executor, type ExecutorConfig, InvalidArgumentError } from "../sdk/mod.ts";
-import { UNSET_ZERO_BOUNDS } from "../sdk/_grpc.ts";
+import { toSdkError, UNSET_ZERO_BOUNDS } from "../sdk/_grpc.ts";
+import { SCHEDULE_FIRES_BOUND } from "../sdk/schedules.ts";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { EXECUTOR_BOUNDS, parseExecutorConfig } from "../server/domain/executor.ts";
 import { InvalidArgumentError as DomainInvalidArgument } from "../server/domain/errors.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { startTestManager } from "./_manager.ts";
+import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
+import * as grpc from "@grpc/grpc-js";
 
 /** The configuration the test registers first. */
 const FIRST = {
@@ -44,6 +48,58 @@ Deno.test("the SDK's bounds of the numbers whose 0 is not given are the manager'
       burst: EXECUTOR_BOUNDS[key].burst,
     });
   }
+  // A schedule's fire counts (`fires`, a preview's `count`) and `maxMissedFires`, whose 0 is not
+  // given too.
+  assert.deepEqual(SCHEDULE_FIRES_BOUND, { min: 1, max: DEFAULT_LIMITS.scheduleFires });
+});
+
+Deno.test("schedules refuse fires, count and maxMissedFires out of 1 to 100 before sending, as the manager answers over gRPC, word for word", async () => {
+  await using stack = await startGrpcStack();
+  using client = new Client({ address: `127.0.0.1:${stack.server.port}` });
+  await client.registerExecutor("t_fires");
+  await client.schedules.create("nightly", { executorName: "t_fires", every: 60_000 });
+  const cron = { cron: "* * * * *" };
+  const cases: [string, unknown, (n: number) => Promise<unknown>][] = [
+    [
+      "GetSchedule",
+      { id: "nightly", fires: 101 },
+      (n) => client.schedules.get("nightly", { fires: n }),
+    ],
+    ["ListSchedules", { fires: 101 }, (n) => client.schedules.listPage({ fires: n })],
+    ["ListSchedules", { fires: 101 }, (n) => client.schedules.list({ fires: n })],
+    [
+      "PreviewSchedule",
+      { config: cron, count: 101 },
+      (n) => client.schedules.preview(cron, { count: n }),
+    ],
+    [
+      "UpdateSchedule",
+      { id: "nightly", config: { maxMissedFires: 101 } },
+      (n) => client.schedules.update("nightly", { maxMissedFires: n }),
+    ],
+    [
+      "CreateSchedule",
+      { config: { name: "other", executorName: "t_fires", ...cron, maxMissedFires: 101 } },
+      (n) =>
+        client.schedules.create("other", { executorName: "t_fires", ...cron, maxMissedFires: n }),
+    ],
+  ];
+  for (const [method, request, call] of cases) {
+    // What the manager answers past its bound: the words the SDK's own refusal must use.
+    const raw = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+    const said = toSdkError(raw, method) as InvalidArgumentError;
+    // 0 went out as "not given" (5 fire times, 10 missed fires or the one kept), 101 reached the
+    // manager; none is sent now.
+    for (const n of [0, -1, 2.5, 101, 2 ** 31]) {
+      const error = await call(n).catch((e) => e);
+      assert.ok(error instanceof InvalidArgumentError, `${method} ${n}: ${error}`);
+      assert.equal(error.message, said.message, `${method} ${n}`);
+      assert.deepEqual(error.violations, said.violations, `${method} ${n}`);
+    }
+    await call(100);
+  }
+  const stored = await client.schedules.get("nightly");
+  assert.equal(stored.maxMissedFires, 100);
 });
 
 Deno.test("registerExecutor refuses the zeros REST refuses, naming the field, and changes nothing", async () => {
