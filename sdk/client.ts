@@ -164,8 +164,14 @@ function stringsOf(
   ];
 }
 
-/** The options of a wait (`waitForTask`, `waitForTasks`); `timeoutMs` is checked apart. */
-const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "signal?null", onTask: "function?null" };
+/** The options of `waitForTask` (`WaitOptions`); `timeoutMs` is checked apart. */
+const WAIT_FIELDS: FieldSpec = { timeoutMs: "any", signal: "signal?null" };
+
+/**
+ * The options of `waitForTasks` (`WaitManyOptions`): a wait's, and `onTask`, which `waitForTask`
+ * has not (its one task is its answer): given to it, `onTask` was taken and called, undocumented.
+ */
+const WAIT_MANY_FIELDS: FieldSpec = { ...WAIT_FIELDS, onTask: "function?null" };
 
 /**
  * The options of `createTaskAndWait` besides those of a create (checked with the task) and
@@ -637,6 +643,7 @@ export class Client implements Disposable {
     options: WaitOptions = {},
   ): Promise<Task<TData, TResult>> {
     stringArgument(id, "/taskIds/0", "Cannot wait");
+    checkOptions(options, WAIT_FIELDS, "Cannot wait");
     const [task] = await this.waitForTasks<TData, TResult>([id], options);
     return task;
   }
@@ -681,7 +688,7 @@ export class Client implements Disposable {
     options: WaitManyOptions<TData, TResult> = {},
   ): Promise<Task<TData, TResult>[]> {
     arrayArgument(ids, "/taskIds", "Cannot wait", { strings: true });
-    checkOptions(options, WAIT_FIELDS, "Cannot wait");
+    checkOptions(options, WAIT_MANY_FIELDS, "Cannot wait");
     const timeoutMs = durationOption(options.timeoutMs, "timeoutMs", {
       fallback: 30_000,
       inSteps: true,

@@ -351,6 +351,7 @@ Deno.test("a wait's callbacks and signal, and getTask's options, are checked bef
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });
   await client.createExecutor("e2");
+  let told = 0;
   const cases: [string, () => Promise<unknown>, string, RegExp][] = [
     [
       "createTaskAndWait onCreated",
@@ -363,6 +364,20 @@ Deno.test("a wait's callbacks and signal, and getTask's options, are checked bef
       () => client.waitForTasks(["t1"], { onTask: "log" as Loose, timeoutMs: 500 }),
       "/onTask",
       /^Must be a function$/,
+    ],
+    [
+      // `onTask` is `waitForTasks`' (WaitManyOptions): `waitForTask`'s one task is its answer.
+      // It was taken and called, though `WaitOptions` has no such field.
+      "waitForTask onTask",
+      () => client.waitForTask("t1", { onTask: () => told++, timeoutMs: 500 } as Loose),
+      "/onTask",
+      /^Unknown field$/,
+    ],
+    [
+      "createTaskAndWait onTask",
+      () => client.createTaskAndWait("e2", {}, { onTask: () => told++, timeoutMs: 500 } as Loose),
+      "/task/onTask",
+      /^Unknown field$/,
     ],
     [
       "waitForTask signal",
@@ -390,6 +405,7 @@ Deno.test("a wait's callbacks and signal, and getTask's options, are checked bef
     ],
   ];
   for (const [what, call, field, message] of cases) await refused(what, call, field, message);
+  assert.equal(told, 0);
   // A bad onCreated was only found once the task was created (and then thrown from a stream
   // handler): nothing is created now.
   assert.equal((await client.listTasks({ executorName: "e2" })).tasks.length, 0);
