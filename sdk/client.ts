@@ -22,6 +22,7 @@ import {
   requiredDate,
 } from "./_grpc.ts";
 import { ClientChannel, PROBE_TIMEOUT_MS } from "./_client_channel.ts";
+import { CallerCallback } from "./_callback.ts";
 import { Backoff } from "./_backoff.ts";
 import { streamable } from "./_produce.ts";
 import { countOption, durationOption } from "./_options.ts";
@@ -453,6 +454,7 @@ export class Client implements Disposable {
     let created: Task<TData, TResult> | null = null;
     let final: Task<TData, TResult> | null = null;
     let lost: UnavailableError | undefined;
+    const told = new CallerCallback(onCreated);
     // A wait longer than a timer keeps watches for that long first, then on in `#waitUntil`.
     const step = timerDelay(timeoutMs);
     try {
@@ -465,12 +467,15 @@ export class Client implements Disposable {
           const task = taskFromMessage(message) as Task<TData, TResult>;
           if (created === null) {
             created = task;
-            onCreated?.(task);
+            told.call(task);
           }
           if (TERMINAL_STATUSES.includes(task.status)) final = task;
         },
       });
     } catch (error) {
+      // What `onCreated` threw ends the call as it is, whatever it is (an `UnavailableError` too,
+      // which would have been taken for the manager lost, the task waited for again).
+      told.rethrow();
       if (final !== null) return final;
       const id = (created as Task | null)?.id;
       if (signal?.aborted || id === undefined) throw error;
@@ -720,6 +725,8 @@ export class Client implements Disposable {
     const done = new Map<string, Task<TData, TResult>>();
     const backoff = new Backoff(WAIT_AGAIN);
     let lost: UnavailableError | null = options.lost ?? null;
+    const told = new CallerCallback(options.onTask);
+    const onTask = (task: Task<TData, TResult>) => told.call(task);
     for (;;) {
       const left = unique.filter((id) => !done.has(id));
       if (left.length === 0) return ids.map((id) => done.get(id)!);
@@ -731,9 +738,12 @@ export class Client implements Disposable {
       // A wait longer than a timer keeps (past it, a timer fires after 1 ms) watches in steps.
       const step = timerDelay(remaining);
       try {
-        await this.#watch(left, { ...options, timeoutMs: step }, done);
+        await this.#watch(left, { ...options, timeoutMs: step, onTask }, done);
         lost = null;
       } catch (error) {
+        // What `onTask` threw ends the wait as it is, whatever it is: an `UnavailableError` of its
+        // own is not the manager lost (which watched again, and answered the tasks).
+        told.rethrow();
         if (options.signal?.aborted) throw options.signal.reason;
         if (error instanceof UnavailableError && error.code === 4) {
           if (step < remaining) continue;

@@ -456,6 +456,39 @@ Deno.test("an onCreated or onTask that throws rejects its own call with that err
   }
 });
 
+Deno.test("an onCreated or onTask that throws an UnavailableError of its own ends its call with that very error: the wait is not taken for lost and watched again", async () => {
+  await using manager = await startTestManager();
+  using client = new Client({ address: manager.grpcAddress });
+  await client.registerExecutor("report");
+  // As a call the callback made to the manager (or to anything else) would fail: UNAVAILABLE (14)
+  // or a deadline (4). Both are what a wait answers by watching again, or by its own timeout.
+  for (const code of [14, 4]) {
+    const mine = new UnavailableError(`the callback's own (${code})`, code);
+    const started = performance.now();
+    const failed = await client.createTaskAndWait("report", {}, {
+      timeoutMs: 3000,
+      onCreated: () => {
+        throw mine;
+      },
+    }).catch((e) => e);
+    // It waited for the task again, until its timeout (then an UnavailableError of its own or a
+    // WaitTimeoutError), or answered the task had it been final.
+    assert.equal(failed, mine, `onCreated ${code}: ${failed}`);
+    assert.ok(performance.now() - started < 2500, `onCreated ${code}: at once`);
+
+    const task = await client.createTask("report", {});
+    const waited = client.waitForTasks([task.id], {
+      timeoutMs: 3000,
+      onTask: () => {
+        throw mine;
+      },
+    }).catch((e) => e);
+    await client.cancelTask(task.id);
+    // It answered the cancelled task, as if nothing had been thrown.
+    assert.equal(await waited, mine, `onTask ${code}`);
+  }
+});
+
 Deno.test("an onCreated or onTask that throws rejects its own call with that error when the call goes as its own call (a manager without Produce)", async () => {
   await using older = await olderManager(() => undefined);
   using client = new Client({ address: older.address });
