@@ -25,9 +25,11 @@ export interface Lease {
   deadline: number;
   nextHeartbeatAt: number;
   lastHeartbeatAt: number;
-  progress: unknown;
-  /** Progress reported since the last heartbeat sent (it goes with the next one). */
-  progressDirty: boolean;
+  /**
+   * JSON text of the latest progress reported since the last heartbeat sent (it goes with the
+   * next one), taken when it was reported; `undefined` when none waits.
+   */
+  progressJson: string | undefined;
   /** The manager said stop (cancelled or lease lost): no more heartbeats, refusal expected. */
   released: boolean;
 }
@@ -84,16 +86,18 @@ export class Heartbeats {
   }
 
   /**
-   * `ctx.heartbeat(progress)`: keeps the progress, gives the attempt another lease length and
-   * sends a heartbeat soon (at most one a second per attempt).
+   * `ctx.heartbeat(progress)`: keeps the progress (as JSON text, taken now: a value changed later
+   * is not what was reported), gives the attempt another lease length and sends a heartbeat soon
+   * (at most one a second per attempt). No progress (`undefined`) leaves one reported before and
+   * not sent yet to go.
    *
    * @throws {InvalidArgumentError} naming `progress` when the manager would not keep it
-   *   (`checkProgress`); nothing is kept, extended or sent then
+   *   (`checkProgress`, against the limits of the manager's latest welcome); nothing is kept,
+   *   extended or sent then
    */
   beat(lease: Lease, progress: unknown): void {
     checkProgress(progress, this.#limits().maxProgressBytes);
-    lease.progress = progress;
-    if (progress !== undefined) lease.progressDirty = true;
+    if (progress !== undefined) lease.progressJson = JSON.stringify(progress);
     if (lease.released || this.#leases.get(lease.taskId) !== lease) return;
     // The handler shows progress: its attempt may go on for another lease length.
     lease.deadline = Date.now() + lease.leaseMs;
@@ -134,6 +138,7 @@ export class Heartbeats {
     const now = Date.now();
     const due: string[] = [];
     const progressJson: Record<string, string> = {};
+    const carrying: Lease[] = [];
     let next = Infinity;
     for (const lease of this.#leases.values()) {
       if (lease.released) continue;
@@ -149,23 +154,43 @@ export class Heartbeats {
       }
       if (lease.nextHeartbeatAt <= now + 5) {
         due.push(lease.taskId);
-        if (lease.progressDirty) {
-          lease.progressDirty = false;
-          const json = progressJsonOf(lease.progress, this.#limits().maxProgressBytes);
-          if (json !== undefined) progressJson[lease.taskId] = json;
-          else {
-            this.#log.debug("Progress is not JSON or too large, not sent", {
-              taskId: lease.taskId,
-            });
-          }
+        const json = this.#progressToSend(lease);
+        if (json !== undefined) {
+          progressJson[lease.taskId] = json;
+          carrying.push(lease);
         }
         lease.lastHeartbeatAt = now;
         lease.nextHeartbeatAt = now + lease.heartbeatEveryMs;
       }
       next = Math.min(next, lease.nextHeartbeatAt, lease.deadline);
     }
-    if (due.length > 0) this.#outbox.write({ heartbeat: { taskIds: due, progressJson } });
+    if (due.length > 0) {
+      // Progress leaves its lease only once written: with no stream open it goes with the next.
+      if (this.#outbox.write({ heartbeat: { taskIds: due, progressJson } })) {
+        for (const lease of carrying) lease.progressJson = undefined;
+      }
+    }
     if (next !== Infinity) this.#schedule(next);
+  }
+
+  /**
+   * The progress `lease` has to send, within the limit of the manager's latest welcome. One taken
+   * under a larger limit than a later welcome names (a reconnect to another manager) cannot be
+   * sent, the manager would not keep it: it is dropped, and said so with a warning, for the
+   * handler's next `ctx.heartbeat(progress)` is refused against the new limit, not this one.
+   */
+  #progressToSend(lease: Lease): string | undefined {
+    const json = lease.progressJson;
+    if (json === undefined) return undefined;
+    const maxProgressBytes = this.#limits().maxProgressBytes;
+    const progressBytes = Buffer.byteLength(json);
+    if (progressBytes <= maxProgressBytes) return json;
+    lease.progressJson = undefined;
+    this.#log.warn(
+      "Progress reported before the manager lowered its maxProgressBytes is too large to send: dropped",
+      { taskId: lease.taskId, progressBytes, maxProgressBytes },
+    );
+    return undefined;
   }
 }
 
@@ -198,14 +223,4 @@ export function checkProgress(progress: unknown, maxBytes: number): void {
     3,
     violations,
   );
-}
-
-/** JSON text of a progress value within `maxBytes`, or `undefined` when it cannot be sent. */
-function progressJsonOf(progress: unknown, maxBytes: number): string | undefined {
-  try {
-    const json = JSON.stringify(progress ?? null);
-    return json !== undefined && Buffer.byteLength(json) <= maxBytes ? json : undefined;
-  } catch {
-    return undefined;
-  }
 }

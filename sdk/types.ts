@@ -74,11 +74,14 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /**
    * Keeps the lease alive now (the SDK already does so on its own every third of the lease) and
-   * records `progress`, the latest of which is kept on the worker.
+   * records `progress` as it is now (as JSON text: a value changed afterwards is not reported),
+   * the latest of which goes with the next heartbeat. Progress recorded before a reconnect to a
+   * manager whose `maxProgressBytes` is smaller, and too large for it, is dropped with a warning
+   * on the worker's logger.
    *
    * @throws {InvalidArgumentError} naming `/progress/…` when `progress` is one the manager would not
-   *   keep (not JSON, `NaN`, nested deeper than 64, larger than its `maxProgressBytes` as JSON
-   *   text); nothing is kept or sent then
+   *   keep (not JSON, `NaN`, nested deeper than 64, larger than the `maxProgressBytes` of the
+   *   manager's latest welcome as JSON text); nothing is kept or sent then
    */
   heartbeat(progress?: unknown): void;
   /**

@@ -9,7 +9,8 @@ import type { WorkRequest } from "@tasks-executor/proto";
 import { Backoff, STABLE_STREAM_MS } from "../sdk/_backoff.ts";
 import { limitsOfWelcome, type Outbox, UNSAID_LIMITS } from "../sdk/_connection.ts";
 import { Credits } from "../sdk/_credits.ts";
-import { leaseTiming } from "../sdk/_heartbeats.ts";
+import { Heartbeats, type Lease, leaseTiming } from "../sdk/_heartbeats.ts";
+import { InvalidArgumentError } from "../sdk/errors.ts";
 import { MAX_MESSAGE_BYTES, missingKeyHint } from "../sdk/_grpc.ts";
 import { ResultSender } from "../sdk/_results.ts";
 import { fitResult, type SendLimits } from "../sdk/_run.ts";
@@ -351,6 +352,70 @@ Deno.test("a lease runs to its expiry and beats every third of it; an expired on
   });
   assert.equal(leaseTiming(0, 5000, 1000).leaseMs, 5000);
   assert.equal(leaseTiming(1150, 5000, 1000).heartbeatEveryMs, 100, "at least 100 ms apart");
+});
+
+Deno.test("progress taken under a larger maxProgressBytes than a later welcome names is dropped with a warning, not a debug line; a heartbeat is judged by the latest welcome; progress waits for a stream to be sent on", async () => {
+  const outbox = new RecordingOutbox();
+  let limits: SendLimits = { ...UNSAID_LIMITS, maxProgressBytes: 1024 };
+  const warned: [string, Record<string, unknown> | undefined][] = [];
+  const debugged: string[] = [];
+  const log: Logger = {
+    ...SILENT,
+    debug: (message) => debugged.push(message),
+    warn: (message, fields) => warned.push([message, fields]),
+  };
+  const leases = new Map<string, Lease>();
+  const heartbeats = new Heartbeats({ leases, outbox, limits: () => limits, log, abort: () => {} });
+  const lease: Lease = {
+    taskId: "t1",
+    controller: new AbortController(),
+    ...leaseTiming(Date.now() + 600, 600, Date.now()),
+    progressJson: undefined,
+    released: false,
+  };
+  leases.set(lease.taskId, lease);
+  heartbeats.track(lease);
+  /** Waits for the next heartbeat written, and answers its progress of t1. */
+  const nextHeartbeat = async (): Promise<string | undefined> => {
+    const before = outbox.written.length;
+    const started = performance.now();
+    while (outbox.written.length === before) {
+      assert.ok(performance.now() - started < 5000, "a heartbeat within 5 s");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return outbox.written.at(-1)!.heartbeat!.progressJson?.t1;
+  };
+  try {
+    const large = { text: "x".repeat(500) };
+    heartbeats.beat(lease, large);
+    // A reconnect to a manager whose welcome names a smaller limit, before the heartbeat went.
+    limits = { ...limits, maxProgressBytes: 100 };
+    assert.equal(await nextHeartbeat(), undefined);
+    assert.equal(warned.length, 1, JSON.stringify(warned));
+    assert.match(warned[0][0], /maxProgressBytes/);
+    assert.deepEqual(warned[0][1], {
+      taskId: "t1",
+      progressBytes: JSON.stringify(large).length,
+      maxProgressBytes: 100,
+    });
+    assert.deepEqual(debugged, []);
+    // The same progress now is refused at once, against the latest welcome's limit.
+    assert.throws(() => heartbeats.beat(lease, large), InvalidArgumentError);
+    // Progress is the value as reported: changed afterwards, the report stands.
+    const small = { done: 1 };
+    heartbeats.beat(lease, small);
+    small.done = 2;
+    // No stream open when the heartbeat is due: the progress goes with the next one written.
+    outbox.isOpen = false;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    heartbeats.beat(lease, undefined);
+    outbox.isOpen = true;
+    assert.equal(await nextHeartbeat(), '{"done":1}');
+    assert.equal(await nextHeartbeat(), undefined, "sent once");
+    assert.equal(warned.length, 1);
+  } finally {
+    heartbeats.stop();
+  }
 });
 
 Deno.test("the welcome's limits replace the assumed ones, those it leaves unsaid (0) are kept", () => {
