@@ -83,23 +83,46 @@ const CONSOLE: CliOutput = {
 /** The words that ask for the overall help instead of a command. */
 const HELP_WORDS = ["help", "--help", "-h"];
 
+/** The options that ask for the help. */
+const HELP_OPTIONS = ["--help", "-h"];
+
 /**
- * `help COMMAND …` (or `--help`, `-h` first) as `COMMAND --help …`, for a group here or the
- * binary's `keys`: that command's help, the words after it checked as with `--help` anywhere
- * (`help tasks bogus` is refused as `tasks bogus --help` is); `help help COMMAND` too (the help of
- * help, `withoutHelpWords`). Any other command line as it is.
+ * `words` without the words that ask for the help before them, `help`, `-h` and `--help` alike
+ * (`help -h tasks` asks for the help of `tasks` as `help tasks` does).
+ */
+function afterHelpWords(words: readonly string[]): string[] {
+  let at = 0;
+  while (at < words.length && HELP_WORDS.includes(words[at])) at++;
+  return words.slice(at);
+}
+
+/**
+ * `help COMMAND …` (or `--help`, `-h` first, any of them repeated or mixed: `help -h COMMAND`,
+ * `-h help COMMAND`) as `COMMAND --help …`, for a group here or the binary's `keys`: that
+ * command's help, the words after it checked as with `--help` anywhere (`help tasks bogus` is
+ * refused as `tasks bogus --help` is). A command's `-h` or `--help` given more than once (`help
+ * tasks -h`, `tasks -h --help`) is one: asking for the help twice is no option given twice. Words
+ * after `--` are operands and stay. Any other command line as it is.
  *
  * @example
  * ```ts
  * import { helpAsOption } from "./mod.ts";
  * helpAsOption(["help", "tasks", "list"]); // ["tasks", "--help", "list"]
+ * helpAsOption(["help", "-h", "tasks", "-h"]); // ["tasks", "--help"]
  * ```
  */
 export function helpAsOption(args: readonly string[]): string[] {
-  const [first, ...after] = args;
-  const [word, ...more] = withoutHelpWords(after);
-  const named = word === "keys" || GROUPS.some((g) => g.name === word);
-  return HELP_WORDS.includes(first) && named ? [word, "--help", ...more] : [...args];
+  const isCommand = (word: string | undefined) =>
+    word === "keys" || GROUPS.some((g) => g.name === word);
+  const [word, ...more] = afterHelpWords(args);
+  const asked = HELP_WORDS.includes(args[0]) && isCommand(word);
+  const line = asked ? [word, "--help", ...more] : [...args];
+  if (!isCommand(line[0])) return line;
+  // The first help option stays where it is (it may be the forgotten value of the option before
+  // it, refused as such), the others go.
+  const end = line.includes("--") ? line.indexOf("--") : line.length;
+  const first = line.findIndex((arg) => HELP_OPTIONS.includes(arg));
+  return line.filter((arg, i) => i <= first || i >= end || !HELP_OPTIONS.includes(arg));
 }
 
 /**
@@ -159,7 +182,7 @@ export async function runCli(
     // said to be none, not answered with the help as if it were (`help healthcheck` is the
     // overall help, which is where healthcheck is described). `help help` is the help of help:
     // this overall help, as `git help help` is help's own page.
-    const word = withoutHelpWords(rest)[0];
+    const word = afterHelpWords(rest)[0];
     const asked = word === undefined || word.startsWith("-") || word === "healthcheck" ||
       HELP_WORDS.includes(word);
     if (name === undefined || (HELP_WORDS.includes(name) && asked)) {

@@ -1,0 +1,129 @@
+/**
+ * The command line's help, however it is asked for: `help`, `-h` and `--help`, in any order and
+ * number, before or after a command and its subcommand, give that command's help (never the
+ * overall help when a command is named); run as `main.ts` reads its arguments, and as a process.
+ */
+import assert from "node:assert/strict";
+import { helpAsOption, runCli } from "../cli/mod.ts";
+import { keysCommand } from "../server/cli.ts";
+import { type Finished, runToEnd } from "./fixtures/process.ts";
+
+/** The words that ask for the help. */
+const HELP = ["help", "-h", "--help"];
+
+/** Each command with one of its subcommands (`stats` has none). */
+const COMMANDS: [string, string | undefined][] = [
+  ["executors", "get"],
+  ["tasks", "list"],
+  ["schedules", "preview"],
+  ["dlq", "requeue"],
+  ["workers", "list"],
+  ["stats", undefined],
+  ["keys", "create"],
+];
+
+/** What `main.ts args` prints and answers, in this process (no manager is called for help). */
+async function run(args: readonly string[]): Promise<Finished> {
+  let stdout = "";
+  let stderr = "";
+  const output = { out: (text: string) => stdout += `${text}\n`, err: (t: string) => stderr += t };
+  const line = helpAsOption(args);
+  const code = line[0] === "keys"
+    ? await keysCommand(line.slice(1), () => {
+      throw new Error("the help reads no configuration");
+    }, output)
+    : await runCli(line, { MANAGER_URL: "http://127.0.0.1:9" }, output);
+  return { code, stdout, stderr };
+}
+
+/** The first line of a command's help. */
+function usageOf(command: string): RegExp {
+  return command === "keys"
+    ? /^Usage:\n {2}keys create/
+    : new RegExp(`^Usage: tasks-executor ${command}\\b`);
+}
+
+/**
+ * Every command line of at most four words made of `command` (once), its subcommand (at most
+ * once, after it) and help words, that asks for the help: a help word before the command, `-h` or
+ * `--help` anywhere, or `help` as the command's first word. (`help` after the subcommand is its
+ * operand, `executors get help` the executor named help.)
+ */
+function helpLines(command: string, sub: string | undefined): string[][] {
+  const words = [...HELP, command, ...(sub ? [sub] : [])];
+  const lines: string[][] = [];
+  const grow = (line: string[]) => {
+    if (line.length > 0) lines.push(line);
+    if (line.length < 4) { for (const word of words) grow([...line, word]); }
+  };
+  grow([]);
+  return lines.filter((line) => {
+    const at = line.indexOf(command);
+    if (at === -1 || line.lastIndexOf(command) !== at) return false;
+    const subAt = sub === undefined ? -1 : line.indexOf(sub);
+    if (subAt !== -1 && (subAt < at || line.lastIndexOf(sub!) !== subAt)) return false;
+    return at > 0 || line.includes("-h") || line.includes("--help") || line[1] === "help";
+  });
+}
+
+Deno.test("help, -h and --help, in any order and number before or after a command and its subcommand, print that command's help and exit 0", async () => {
+  for (const [command, sub] of COMMANDS) {
+    const lines = helpLines(command, sub);
+    assert.ok(lines.length > 100, `${command}: ${lines.length} lines`);
+    for (const line of lines) {
+      const what = line.join(" ");
+      const answer = await run(line);
+      assert.equal(answer.code, 0, `${what}: exit ${answer.code}\n${answer.stderr}`);
+      assert.match(answer.stdout, usageOf(command), what);
+      assert.equal(answer.stderr, "", what);
+    }
+  }
+});
+
+Deno.test("help words with no command print the overall help; with a word that is no command, exit 2", async () => {
+  for (
+    const line of [["help"], ["-h", "--help"], ["help", "-h", "help"], ["--help", "healthcheck"]]
+  ) {
+    const answer = await run(line);
+    assert.equal(answer.code, 0, line.join(" "));
+    assert.match(answer.stdout, /^Usage: tasks-executor <command>/, line.join(" "));
+  }
+  // A help option before the word once hid it: `help -h bogus` printed the overall help, exit 0.
+  for (const line of [["help", "-h", "bogus"], ["-h", "--help", "task"], ["--help", "help", "x"]]) {
+    const answer = await run(line);
+    assert.equal(answer.code, 2, line.join(" "));
+    assert.match(answer.stderr, /^Unknown command "\w+"\n\nUsage: tasks-executor <command>/);
+  }
+  // After `--`, `-h` is an operand (a task id), not a second help option to drop.
+  assert.deepEqual(helpAsOption(["tasks", "-h", "get", "--", "-h"]), [
+    "tasks",
+    "-h",
+    "get",
+    "--",
+    "-h",
+  ]);
+});
+
+Deno.test("the binary prints the most specific help however asked: help -h tasks, tasks -h help, help keys -h", async () => {
+  const binary = (args: string[]) =>
+    runToEnd(Deno.execPath(), ["run", "-A", "main.ts", ...args], {
+      MANAGER_URL: "http://127.0.0.1:9",
+      TASKS_EXECUTOR_API_KEY: "",
+    });
+  const cases: [string[], string][] = [
+    [["help", "-h", "tasks"], "tasks"],
+    [["help", "--help", "tasks", "list"], "tasks"],
+    [["tasks", "-h", "help"], "tasks"],
+    [["help", "tasks", "-h"], "tasks"],
+    [["tasks", "list", "-h", "--help"], "tasks"],
+    [["-h", "help", "stats", "--help"], "stats"],
+    [["help", "-h", "keys"], "keys"],
+    [["help", "keys", "-h"], "keys"],
+  ];
+  for (const [args, command] of cases) {
+    const answer = await binary(args);
+    const what = `${args.join(" ")}: exit ${answer.code}\n${answer.stderr}`;
+    assert.equal(answer.code, 0, what);
+    assert.match(answer.stdout, usageOf(command), what);
+  }
+});
