@@ -161,29 +161,18 @@ export function timeOf(values: Values, name: string): string | undefined {
 }
 
 /**
- * A choice option's text as given, or `undefined`; with `list`, several choices apart by commas
- * (`--status failed,dlq`).
+ * A choice option's text as given, or `undefined`.
  *
- * @throws {ValueError} naming the option and the choices when one is not of `choices`
+ * @throws {ValueError} naming the option and the choices when it is not one of `choices`
  */
 export function choiceOf(
   values: Values,
   name: string,
   choices: readonly string[],
-  list = false,
 ): string | undefined {
   const text = stringOf(values, name);
-  if (text === undefined) return undefined;
-  // As the manager reads a list: split at commas, empty parts dropped, nothing trimmed.
-  const given = list ? text.split(",").filter((word) => word !== "") : [text];
-  const unknown = given.find((word) => !choices.includes(word));
-  if (unknown !== undefined) {
-    throw new ValueError(
-      `--${name} must be ${list ? "one or more, apart by commas, " : "one "}of ` +
-        `${choices.join(", ")}, not ${quoted(unknown)}`,
-    );
-  }
-  return text;
+  if (text === undefined || choices.includes(text)) return text;
+  throw new ValueError(`--${name} must be one of ${choices.join(", ")}, not ${quoted(text)}`);
 }
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };

@@ -78,8 +78,10 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
             --created-before TIME, --finished-after TIME, --finished-before TIME
     --confirm                   needed when no filter but --status is given (every task)
 
-Statuses: pending, in_progress, completed, failed, dlq, cancelled. TIME is RFC 3339 with an
-offset (2026-12-02T14:00:00Z) or epoch milliseconds. --data-file - reads standard input.`;
+Statuses: pending, in_progress, completed, failed, dlq, cancelled, or the proto's names
+(TASK_STATUS_PENDING) or numbers (1 to 6), as REST takes them; the manager checks them. TIME is
+RFC 3339 with an offset (2026-12-02T14:00:00Z) or epoch milliseconds. --data-file - reads
+standard input.`;
 
 /** The option that sends each field of a create, for the manager's refusals that name it. */
 const CREATE_FLAGS: Record<string, string> = {

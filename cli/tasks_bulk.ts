@@ -4,15 +4,7 @@
  */
 import { AnswerError, count, CursorTrail, object, orNull, text } from "./answer.ts";
 import { routeOf } from "./client.ts";
-import {
-  choiceOf,
-  type CommandContext,
-  print,
-  queryOf,
-  stringOf,
-  timeOf,
-  type Values,
-} from "./command.ts";
+import { type CommandContext, print, queryOf, stringOf, timeOf, type Values } from "./command.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = any;
@@ -33,22 +25,20 @@ const FILTER_PARAMS = {
 /** The options of a task filter. */
 export const FILTER_OPTIONS = Object.keys(FILTER_PARAMS);
 
-/** A task's statuses, as `--status` takes them. */
-export const STATUSES = ["pending", "in_progress", "completed", "failed", "dlq", "cancelled"];
-
 /**
  * The query parameters of the task filter the options in `values` give (unset ones undefined),
- * the statuses and times checked.
+ * the times checked. `--status` goes as it is given: the manager has the one reader of a status,
+ * which takes our names (`failed`), the proto's (`TASK_STATUS_FAILED`) and their numbers (`4`),
+ * and its refusal names `--status` (`FILTER_FLAGS`). A list of the names here refused the other
+ * forms REST takes.
  *
- * @throws {ValueError} naming the option of a status or time that is not one
+ * @throws {ValueError} naming the option of a time that is not one
  */
 export function filterParams(values: Values): Record<string, string | undefined> {
   return Object.fromEntries(
     Object.entries(FILTER_PARAMS).map(([option, param]) => [
       param,
-      option === "status"
-        ? choiceOf(values, option, STATUSES, true)
-        : option === "executor"
+      option === "executor" || option === "status"
         ? stringOf(values, option)
         : timeOf(values, option),
     ]),
