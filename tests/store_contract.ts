@@ -19,7 +19,13 @@ import {
 import { newId } from "../server/domain/id.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import type { NewTask, Task, TaskError, TaskStatus } from "../server/domain/task.ts";
-import type { ApiKeyRecord, InsertOutcome, Settlement, Store } from "../server/store/store.ts";
+import type {
+  ApiKeyRecord,
+  InsertOutcome,
+  ServingFigures,
+  Settlement,
+  Store,
+} from "../server/store/store.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 /** A store the suite can use and dispose. */
@@ -1299,6 +1305,30 @@ export function storeContract(
     // m1 reports again (b is gone); then m2's report grows too old.
     assert.deepEqual(await report("m1", { a: 4 }, T0 + 2000), { a: 9 });
     assert.deepEqual(await report("m1", {}, T0 + 5000), {});
+  });
+
+  test("servingTotals() sums the workers and takes the newest poll of each manager's latest report at or after since, but the manager asking's", async (store) => {
+    const report = (managerId: string, executors: Record<string, ServingFigures>, now: number) =>
+      store.servingReport({ managerId, executors, now, since: now - 3000 });
+    const totals = (now: number, exceptManagerId?: string) =>
+      store.servingTotals({ since: now - 3000, exceptManagerId });
+    assert.deepEqual(await totals(T0), {});
+    await report("m1", { a: { workers: 2, polledAt: null }, b: { workers: 0, polledAt: T0 } }, T0);
+    await report("m2", { a: { workers: 1, polledAt: T0 - 500 } }, T0 + 1000);
+    assert.deepEqual(await totals(T0 + 1000), {
+      a: { workers: 3, polledAt: T0 - 500 },
+      b: { workers: 0, polledAt: T0 },
+    });
+    assert.deepEqual(await totals(T0 + 1000, "m1"), { a: { workers: 1, polledAt: T0 - 500 } });
+    // m1 reports again, replacing its report (b is gone); then m2's report grows too old, then m1's.
+    await report("m1", { a: { workers: 1, polledAt: T0 + 1500 } }, T0 + 2000);
+    assert.deepEqual(await totals(T0 + 2000), { a: { workers: 2, polledAt: T0 + 1500 } });
+    assert.deepEqual(await totals(T0 + 4500), { a: { workers: 1, polledAt: T0 + 1500 } });
+    assert.deepEqual(await totals(T0 + 5500), {});
+    // An empty report withdraws a manager's.
+    await report("m2", { c: { workers: 1, polledAt: null } }, T0 + 6000);
+    await report("m2", {}, T0 + 6001);
+    assert.deepEqual(await totals(T0 + 6001), {});
   });
 
   test("leaseCheck() tells held leases from lost ones, with what became of the task", async (store) => {

@@ -448,6 +448,27 @@ export interface DemandReport {
   since: number;
 }
 
+/**
+ * Who serves one executor through one manager, or through the managers together (see
+ * `servingReport`).
+ */
+export interface ServingFigures {
+  /** Workers connected with a stream that serve it (one per connection). */
+  workers: number;
+  /** When a worker without a stream (a unary `GetNextTask`) last polled it; `null`: not lately. */
+  polledAt: number | null;
+}
+
+/** Who serves each executor through one manager (see `servingReport`). */
+export interface ServingReport {
+  managerId: string;
+  /** By executor name; an executor it does not name is served by nobody through it. */
+  executors: Record<string, ServingFigures>;
+  now: number;
+  /** Reports older than this are deleted. */
+  since: number;
+}
+
 /** The stats of an executor with no tasks and no DLQ entries. */
 export function emptyTaskStats(executorName: string): ExecutorTaskStats {
   return {
@@ -790,6 +811,21 @@ export interface Store extends AsyncDisposable {
    * executor's `maxConcurrency`.
    */
   demandReport(report: DemandReport): Promise<Record<string, number>>;
+  /**
+   * Records who serves each executor through this manager, replacing its previous report (an
+   * empty one withdraws it), and deletes every manager's reports older than `since`. Managers
+   * sharing a store use it so that an executor served only through another manager is not taken
+   * as unserved (`noWorkers`).
+   */
+  servingReport(report: ServingReport): Promise<void>;
+  /**
+   * Who serves each executor through the managers whose report is at or after `since`, but for
+   * `exceptManagerId` (a manager knows its own better): workers summed, the newest poll. An
+   * executor no such report names is absent.
+   */
+  servingTotals(
+    options: { since: number; exceptManagerId?: string },
+  ): Promise<Record<string, ServingFigures>>;
   /**
    * Which of these leases are still held (`in_progress` under the same token); for the others,
    * the task's status now (`null`: the task is gone). In the order asked.

@@ -3,7 +3,7 @@
  * and the collections' indexes.
  *
  * Collections: `executors`, `tasks` (dead tasks included: dlq.ts), `keys` (keys.ts), `demand`,
- * `flow_rates` (flow.ts), `history` (history.ts), `schedules` (schedules.ts), and on FerretDB
+ * `serving` (serving.ts), `flow_rates` (flow.ts), `history` (history.ts), `schedules` (schedules.ts), and on FerretDB
  * `locks` (ferretdb.ts).
  *
  * The shapes suit every server the store runs on (FerretDB 1.24 implements no partial indexes and

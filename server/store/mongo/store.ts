@@ -3,7 +3,8 @@
  * transactions, so it runs on standalone servers, replica sets and FerretDB. This class holds the
  * executor verbs and the task verbs of a statement or two, and delegates the rest by concern:
  * documents.ts (shapes, mapping, indexes), claim.ts and flow.ts (the claim), settle.ts, leases.ts,
- * dlq.ts (and the migration of older databases), keys.ts, history.ts, schedules.ts, search.ts;
+ * dlq.ts (and the migration of older databases), keys.ts, history.ts, schedules.ts, search.ts,
+ * serving.ts;
  * errors.ts maps driver errors. What differs between servers is a `ServerCompat` (compat.ts;
  * ferretdb.ts for FerretDB) chosen once here, when the store opens.
  *
@@ -51,6 +52,8 @@ import type {
   Page,
   PageRequestBounds,
   RescuedTask,
+  ServingFigures,
+  ServingReport,
   SettleRequest,
   Store,
   StorePage,
@@ -111,6 +114,7 @@ import { MongoHistory } from "./history.ts";
 import { NamedInserts } from "./named_inserts.ts";
 import { MongoScheduleStore } from "./schedules.ts";
 import { MongoTaskSearch } from "./search.ts";
+import { MongoServing, type ServingDoc } from "./serving.ts";
 import { keepErrors, settleTasks } from "./settle.ts";
 import { MongoKeys } from "./keys.ts";
 import { checkLeases, extendLeases, rescueExpired } from "./leases.ts";
@@ -156,6 +160,7 @@ class MongoStore implements Store {
   readonly #executors: Collection<ExecutorDoc>;
   readonly #tasks: Collection<TaskDoc>;
   readonly #demand: Collection<DemandDoc>;
+  readonly #serving: MongoServing;
   readonly #keys: MongoKeys;
   readonly #claim: MongoTaskClaim;
   readonly #dlq: MongoDlq;
@@ -177,6 +182,7 @@ class MongoStore implements Store {
     });
     this.#tasks = db.collection<TaskDoc>("tasks");
     this.#demand = db.collection<DemandDoc>("demand");
+    this.#serving = new MongoServing(db.collection<ServingDoc>("serving"));
 
     this.#ctx = { db, tasks: this.#tasks, compat: this.#compat, errorsKept: options.errorsKept };
     this.#keys = new MongoKeys(db.collection("keys"), this.#compat);
@@ -614,6 +620,16 @@ class MongoStore implements Store {
       ]).toArray();
       return Object.fromEntries(totals.map((t) => [t._id, num(t.total)]));
     });
+  }
+
+  servingReport(report: ServingReport): Promise<void> {
+    return this.#serving.servingReport(report);
+  }
+
+  servingTotals(
+    options: { since: number; exceptManagerId?: string },
+  ): Promise<Record<string, ServingFigures>> {
+    return this.#serving.servingTotals(options);
   }
 
   taskTransition(id: string, change: TransitionChange): Promise<Task | null> {

@@ -94,6 +94,15 @@ CREATE TABLE IF NOT EXISTS demand (
   reported_at INTEGER NOT NULL,
   PRIMARY KEY (manager_id, executor_name)
 );
+-- Who serves each executor through each manager (see servingReport).
+CREATE TABLE IF NOT EXISTS serving (
+  manager_id TEXT NOT NULL,
+  executor_name TEXT NOT NULL,
+  workers INTEGER NOT NULL,
+  polled_at INTEGER,
+  reported_at INTEGER NOT NULL,
+  PRIMARY KEY (manager_id, executor_name)
+);
 -- API keys: the secret's SHA-256 only; scopes and executors as JSON arrays (executors may be null).
 CREATE TABLE IF NOT EXISTS api_keys (
   id TEXT PRIMARY KEY,

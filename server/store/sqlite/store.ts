@@ -30,7 +30,8 @@
  * unacknowledged writes), `schema.ts` (tables, indexes, migrations), `rows.ts` (row ↔ domain),
  * `tasks.ts`, `claim.ts`, `settle.ts`, `dlq.ts`, `executors.ts`, `owned.ts` (what an executor
  * owns, and the rule that ties it to the executor), `keys.ts`, `flow.ts` (flow control),
- * `history.ts`, `schedules.ts` and `search.ts`.
+ * `history.ts`, `schedules.ts`, `search.ts` and `serving.ts` (who serves each executor through
+ * each manager).
  */
 // node:sqlite is synchronous; the verbs are `async` all the same so that a thrown error reaches the
 // caller as a rejected promise, as the Store contract promises. Page reads hold the thread in one
@@ -60,6 +61,8 @@ import type {
   Page,
   PageRequestBounds,
   RescuedTask,
+  ServingFigures,
+  ServingReport,
   SettleRequest,
   Store,
   StorePage,
@@ -81,6 +84,7 @@ import { SqliteKeys } from "./keys.ts";
 import { prepareSchema } from "./schema.ts";
 import { SqliteScheduleStore } from "./schedules.ts";
 import { SqliteTaskSearch } from "./search.ts";
+import { SqliteServing } from "./serving.ts";
 import { SqliteSettlements } from "./settle.ts";
 import { SqliteTasks } from "./tasks.ts";
 import { rowToTask } from "./rows.ts";
@@ -118,6 +122,7 @@ export class SqliteStore implements Store {
   readonly #settlements: SqliteSettlements;
   readonly #dlq: SqliteDlq;
   readonly #keys: SqliteKeys;
+  readonly #serving: SqliteServing;
   readonly history: HistoryStore;
   readonly schedules: ScheduleStore;
   readonly search: TaskSearchStore;
@@ -145,6 +150,7 @@ export class SqliteStore implements Store {
     this.#executors = new SqliteExecutors(this.#db);
     this.#dlq = new SqliteDlq(this.#db);
     this.#keys = new SqliteKeys(this.#db);
+    this.#serving = new SqliteServing(this.#db);
     this.history = new SqliteHistory(this.#db);
     this.schedules = new SqliteScheduleStore(this.#db);
     this.search = new SqliteTaskSearch(this.#db, rowToTask);
@@ -257,6 +263,14 @@ export class SqliteStore implements Store {
   }
   demandReport(report: DemandReport): Promise<Record<string, number>> {
     return this.#tasks.demandReport(report);
+  }
+  servingReport(report: ServingReport): Promise<void> {
+    return this.#serving.servingReport(report);
+  }
+  servingTotals(
+    options: { since: number; exceptManagerId?: string },
+  ): Promise<Record<string, ServingFigures>> {
+    return this.#serving.servingTotals(options);
   }
   leaseCheck(leases: LeaseRef[]): Promise<LeaseCheck[]> {
     return this.#settlements.leaseCheck(leases);
