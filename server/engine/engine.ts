@@ -41,6 +41,7 @@ import {
   WorkerSession,
 } from "./worker_registry.ts";
 import type { WorkerDirectory } from "./workers.ts";
+import { ServingReports } from "./serving.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { LeaseCheck } from "./lease_check.ts";
 import { KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
@@ -94,6 +95,11 @@ export interface EngineOptions {
    * here, the result and message limits in the worker protocol adapter. Default `DEFAULT_LIMITS`.
    */
   limits?: Limits;
+  /**
+   * How often this manager writes who serves each executor through it to the store (ms; see
+   * `server/engine/serving.ts`). Default 10 000.
+   */
+  servingReportMs?: number;
   /**
    * How often, at least, a work stream whose worker speaks keepalive is written to, and must be
    * written to by its worker; silent for 3 intervals, it is dropped (ms). Default 10 000.
@@ -178,6 +184,8 @@ export class Engine implements AsyncDisposable {
   readonly #background = new Set<Promise<unknown>>();
   readonly #leaseCheck: LeaseCheck;
   readonly #liveness: Liveness;
+  readonly #serving: ServingReports;
+  readonly #directory: WorkerDirectory;
   readonly #log: Logger;
   readonly #events: ServiceEvents;
   #unsubscribe: (() => void) | undefined;
@@ -253,6 +261,20 @@ export class Engine implements AsyncDisposable {
       onFreed: () => this.#dispatcher.wake(),
       log,
     }, { intervalMs: options.leaseCheckMs });
+    this.#serving = new ServingReports({
+      store: this.store,
+      registry: this.#registry,
+      managerId: this.managerId,
+      now: this.now,
+      log,
+    }, { intervalMs: options.servingReportMs });
+    const registry = this.#registry;
+    this.#directory = {
+      list: () => registry.list(),
+      gone: () => registry.gone(),
+      polled: (now) => registry.polled(now),
+      elsewhere: (now) => this.#serving.elsewhere(now),
+    };
     this.#liveness = new Liveness({
       sessions: () => this.#registry.sessions(),
       drop: (session, silentMs) => this.#dropSilent(session, silentMs),
@@ -276,9 +298,12 @@ export class Engine implements AsyncDisposable {
     return this.#executors;
   }
 
-  /** Connected workers, for the APIs and metrics. */
+  /**
+   * Connected workers, for the APIs and metrics, and who serves each executor through the other
+   * managers sharing the store (`elsewhere`).
+   */
   get workers(): WorkerDirectory {
-    return this.#registry;
+    return this.#directory;
   }
 
   /** Loads executors and starts dispatching and rescuing. */
@@ -291,6 +316,7 @@ export class Engine implements AsyncDisposable {
     this.#rescuer.start();
     this.#leaseCheck.start();
     this.#liveness.start();
+    this.#serving.start();
   }
 
   /**
@@ -315,6 +341,7 @@ export class Engine implements AsyncDisposable {
       this.#rescuer.stop(),
       this.#leaseCheck.stop(),
       this.#liveness.stop(),
+      this.#serving.stop(),
       this.#executors.stop(),
     ]);
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
@@ -373,6 +400,7 @@ export class Engine implements AsyncDisposable {
       "worker streams (MAX_WORKER_STREAMS)",
     );
     this.#registry.add(session);
+    this.#serving.noteStreams(hello.executors);
     const names = hello.executors;
     this.#log.info("Worker connected", {
       workerId: hello.workerId,
@@ -391,6 +419,7 @@ export class Engine implements AsyncDisposable {
    */
   disconnect(session: WorkerSession): void {
     if (!this.#registry.remove(session, this.now())) return;
+    this.#serving.noteStreams(session.executors);
     this.#log.info("Worker disconnected", { workerId: session.workerId });
   }
 
@@ -401,6 +430,7 @@ export class Engine implements AsyncDisposable {
    */
   #dropSilent(session: WorkerSession, silentMs: number): void {
     if (!this.#registry.remove(session, this.now())) return;
+    this.#serving.noteStreams(session.executors);
     this.#log.warn("Worker stream went silent, dropping it", {
       workerId: session.workerId,
       silentMs,
@@ -670,8 +700,10 @@ export class Engine implements AsyncDisposable {
         { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
       ]);
     }
-    // Served, as far as stats tell (`noWorkers`): this worker is listed nowhere else.
+    // Served, as far as stats tell (`noWorkers`): this worker is listed nowhere else. Other
+    // managers learn it from the serving report, written off this path.
     this.#registry.notePoll(executorNames, this.now());
+    this.#serving.notePolled(executorNames);
     // After the last await of the checks; the leases claimed hold the id on after the call.
     return await this.#whileHolding(
       workerId,

@@ -282,6 +282,12 @@ export class WorkerRegistry implements WorkerDirectory {
     return new Set(this.#polls.keys());
   }
 
+  /** When a worker without a stream last polled each executor, since `now − POLL_SERVES_MS`. */
+  pollTimes(now: number): ReadonlyMap<string, number> {
+    this.#forgetPolls(now);
+    return new Map(this.#polls);
+  }
+
   #forgetPolls(now: number): void {
     for (const [name, at] of this.#polls) {
       if (at >= now - POLL_SERVES_MS) break;

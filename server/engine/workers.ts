@@ -40,6 +40,11 @@ export interface WorkerDirectory {
    * pollers, the v1 unary call) polled on this manager since `now − POLL_SERVES_MS`.
    */
   polled?(now: number): ReadonlySet<string>;
+  /**
+   * Who serves the executors through the other managers sharing the store, as they last reported
+   * it (see `server/engine/serving.ts`); absent: this manager is alone.
+   */
+  elsewhere?(now: number): Promise<Served>;
 }
 
 /**
@@ -76,7 +81,10 @@ export function workersServing(
   return counts;
 }
 
-/** Who serves the executors on this manager: see `workersServing` and `WorkerDirectory.polled`. */
+/**
+ * Who serves the executors: see `workersServing`, `WorkerDirectory.polled` and
+ * `WorkerDirectory.elsewhere`.
+ */
 export interface Served {
   /** Connected workers (work streams) serving each executor, by name. */
   workers: ReadonlyMap<string, number>;
@@ -84,19 +92,43 @@ export interface Served {
   polled: ReadonlySet<string>;
 }
 
-/** Who serves the executors on this manager at `now`. */
-export function servedBy(directory: WorkerDirectory, now: number): Served {
-  return {
+/**
+ * Who serves the executors at `now`, through this manager and the others sharing the store: the
+ * one reading of it that every API's stats use.
+ */
+export async function servedBy(directory: WorkerDirectory, now: number): Promise<Served> {
+  const here: Served = {
     workers: workersServing(directory.list()),
     polled: directory.polled?.(now) ?? new Set(),
   };
+  const elsewhere = await directory.elsewhere?.(now);
+  return elsewhere ? joinServed(here, elsewhere) : here;
+}
+
+/**
+ * Who serves the executors through two sets of managers together: their workers summed, their
+ * polls joined.
+ *
+ * @example
+ * ```ts
+ * import { joinServed } from "./workers.ts";
+ * const here = { workers: new Map([["a", 1]]), polled: new Set<string>() };
+ * const there = { workers: new Map([["a", 2]]), polled: new Set(["b"]) };
+ * const served = joinServed(here, there);
+ * console.log(served.workers.get("a"), served.polled.has("b")); // 3 true
+ * ```
+ */
+export function joinServed(a: Served, b: Served): Served {
+  const workers = new Map(a.workers);
+  for (const [name, count] of b.workers) workers.set(name, (workers.get(name) ?? 0) + count);
+  return { workers, polled: new Set([...a.polled, ...b.polled]) };
 }
 
 /**
  * Whether tasks of an executor wait with no worker of any kind serving it: some are pending, none
  * is in progress (a task in progress has a worker, on this manager or another sharing the store,
- * until its lease ends), no worker connected here serves it, and no worker without a stream polled
- * it here within `POLL_SERVES_MS`.
+ * until its lease ends), no worker connected to any manager serves it, and no worker without a
+ * stream polled it within `POLL_SERVES_MS` (`servedBy`).
  *
  * @example
  * ```ts

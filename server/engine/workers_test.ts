@@ -32,12 +32,12 @@ Deno.test("noWorkers() is true only when tasks wait and no worker of any kind se
   assert.equal(noWorkers(stats(2, 0), { ...nobody, polled: new Set(["a"]) }), false);
 });
 
-Deno.test("the registry keeps each executor's newest poll for POLL_SERVES_MS, then forgets it", () => {
+Deno.test("the registry keeps each executor's newest poll for POLL_SERVES_MS, then forgets it", async () => {
   const registry = new WorkerRegistry();
   registry.notePoll(["a", "b"], 1_000);
   registry.notePoll(["a"], 5_000);
   assert.deepEqual([...registry.polled(1_000 + POLL_SERVES_MS)].sort(), ["a", "b"]);
   assert.deepEqual([...registry.polled(1_001 + POLL_SERVES_MS)], ["a"]);
   assert.deepEqual([...registry.polled(5_001 + POLL_SERVES_MS)], []);
-  assert.deepEqual([...servedBy(registry, 5_000).polled], [], "forgotten, not kept");
+  assert.deepEqual([...(await servedBy(registry, 5_000)).polled], [], "forgotten, not kept");
 });

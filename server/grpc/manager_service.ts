@@ -11,7 +11,7 @@ import {
 } from "@tasks-executor/proto";
 import type { FieldViolation } from "../domain/errors.ts";
 import { ENDED_STATUSES } from "../domain/task.ts";
-import { type WorkerDirectory, workersServing } from "../engine/workers.ts";
+import { servedBy, type WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { workersPage } from "../service/workers.ts";
 import {
@@ -257,8 +257,8 @@ export function createManagerService(
     // Stats and workers ----------------------------------------------------------------------
     GetStats: unary(async (req) => {
       const stats = await service.taskStats({ executorName: req.executorName });
-      const serving = workersServing(workers.list());
       const now = service.now();
+      const serving = (await servedBy(workers, now)).workers;
       return { executors: stats.map((s) => statsToMessage(s, { now, workersServing: serving })) };
     }),
     ListWorkers: unary(async (req) => {

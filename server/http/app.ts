@@ -488,7 +488,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
   // Stats, workers, events ----------------------------------------------------------------------
   app.get("/api/v1/stats", async (c) => {
     const stats = await service.taskStats({ executorName: queryOf(c).executorName });
-    const served = servedBy(workers, service.now());
+    const served = await servedBy(workers, service.now());
     return c.json({ executors: stats.map((s) => presentStats(s, served)) });
   });
   app.get("/api/v1/history", async (c) => {

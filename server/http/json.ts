@@ -552,9 +552,9 @@ export function presentWorker(worker: WorkerSnapshot): JsonObject {
 }
 
 /**
- * One executor's figures as API JSON, with who serves it on this manager (`served`: `servedBy`):
- * `workers` counts its connected workers, `polled` says a worker without a stream (a unary
- * `GetNextTask`) polled it here within `POLL_SERVES_MS`, which `workers` does not count,
+ * One executor's figures as API JSON, with who serves it through the managers sharing the store
+ * (`served`: `servedBy`): `workers` counts its connected workers, `polled` says a worker without a
+ * stream (a unary `GetNextTask`) polled it within `POLL_SERVES_MS`, which `workers` does not count,
  * `noWorkers` flags tasks waiting with no worker of any kind serving it (see `noWorkers`), `paused`
  * an executor whose tasks wait until it is resumed.
  */

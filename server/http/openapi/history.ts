@@ -47,17 +47,17 @@ export const HISTORY_SCHEMAS: Record<string, Json> = {
       workers: {
         type: "integer",
         description:
-          "Connected workers serving this executor (a worker that polls is not counted: see polled)",
+          "Workers connected with a stream serving this executor, through this manager or another sharing the store (another's as of its last serving report, at most 10 s old); a worker that polls is not counted: see polled",
       },
       noWorkers: {
         type: "boolean",
         description:
-          "Tasks are pending, none is in progress, and no worker connected to this manager serves the executor nor polled it here (GetNextTask) in the last 60 s",
+          "Tasks are pending, none is in progress, and no worker serves the executor: none is connected to this manager or another sharing the store, and none polled it (GetNextTask) through any of them in the last 60 s",
       },
       polled: {
         type: "boolean",
         description:
-          "A worker without a stream polled the executor on this manager (a unary GetNextTask: the original interface's, or v1's) in the last 60 s: it serves the executor, and workers does not count it",
+          "A worker without a stream polled the executor (a unary GetNextTask: the original interface's, or v1's), through this manager or another sharing the store, in the last 60 s: it serves the executor, and workers does not count it",
       },
       paused: {
         type: "boolean",

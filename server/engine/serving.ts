@@ -1,0 +1,185 @@
+/**
+ * Who serves each executor through the other managers sharing the store, so that stats
+ * (`noWorkers`, `workers`, `polled`) count a worker whichever manager it works through: each manager
+ * reports its own (workers connected with a stream, the newest poll of a worker without one) to
+ * the store, and reads the others' reports when asked for stats.
+ *
+ * A poll is a hot path: it only looks up, in memory, whether the executor was in the last report.
+ * The report is written every `SERVING_REPORT_MS` (carrying the newest polls), and sooner, at most
+ * once per `SERVING_KICK_GAP_MS` and off the caller's path, when an executor starts or stops being
+ * served here (a first poll, a first or last worker).
+ */
+import type { Logger } from "../log.ts";
+import { Periodic } from "../periodic.ts";
+import type { ServingFigures, Store } from "../store/store.ts";
+import type { WorkerRegistry } from "./worker_registry.ts";
+import { POLL_SERVES_MS, type Served } from "./workers.ts";
+
+/** How often a manager writes its report (10 s, in ms). */
+export const SERVING_REPORT_MS = 10_000;
+/** A report older than this (3 reports missed: the manager is gone) is left out, and deleted. */
+export const SERVING_STALE_MS = 3 * SERVING_REPORT_MS;
+/** Least time between two reports written because an executor's service changed (1 s, in ms). */
+export const SERVING_KICK_GAP_MS = 1000;
+
+/** What the serving report works with. */
+export interface ServingDeps {
+  store: Store;
+  registry: WorkerRegistry;
+  managerId: string;
+  /** Clock for stored times. */
+  now: () => number;
+  log: Logger;
+}
+
+/**
+ * Who serves each executor on this manager, as reported: connected workers by executor, and the
+ * newest poll of each executor polled within `POLL_SERVES_MS`.
+ *
+ * @example
+ * ```ts
+ * import { servingOf } from "./serving.ts";
+ * const report = servingOf(new Map([["a", 2]]), new Map([["b", 1_000]]));
+ * console.log(report); // { a: { workers: 2, polledAt: null }, b: { workers: 0, polledAt: 1000 } }
+ * ```
+ */
+export function servingOf(
+  workers: ReadonlyMap<string, number>,
+  polls: ReadonlyMap<string, number>,
+): Record<string, ServingFigures> {
+  const report: Record<string, ServingFigures> = {};
+  for (const [name, count] of workers) {
+    if (count > 0) report[name] = { workers: count, polledAt: null };
+  }
+  for (const [name, at] of polls) (report[name] ??= { workers: 0, polledAt: null }).polledAt = at;
+  return report;
+}
+
+/**
+ * Who serves each executor through the other managers, from the totals of their reports: their
+ * workers, and the executors one polled within `POLL_SERVES_MS` of `now`.
+ *
+ * @example
+ * ```ts
+ * import { servedFrom } from "./serving.ts";
+ * const served = servedFrom({ a: { workers: 0, polledAt: 1_000 } }, 2_000);
+ * console.log(served.polled.has("a")); // true
+ * ```
+ */
+export function servedFrom(totals: Record<string, ServingFigures>, now: number): Served {
+  const workers = new Map<string, number>();
+  const polled = new Set<string>();
+  for (const [name, figures] of Object.entries(totals)) {
+    if (figures.workers > 0) workers.set(name, figures.workers);
+    if (figures.polledAt !== null && figures.polledAt >= now - POLL_SERVES_MS) polled.add(name);
+  }
+  return { workers, polled };
+}
+
+/** This manager's serving report to the store, and the other managers' read from it. */
+export class ServingReports {
+  readonly #deps: ServingDeps;
+  readonly #loop: Periodic;
+  readonly #kickGapMs: number;
+  #kick: number | undefined;
+  /** When the last report started (`performance.now()`), for the gap between kicked ones. */
+  #lastRun = -Infinity;
+  /** Executors the last report named as polled, and as served by a worker with a stream. */
+  #polled = new Set<string>();
+  #streamed = new Set<string>();
+  #hasReport = false;
+
+  constructor(deps: ServingDeps, options: { intervalMs?: number; kickGapMs?: number } = {}) {
+    this.#deps = deps;
+    this.#kickGapMs = options.kickGapMs ?? SERVING_KICK_GAP_MS;
+    this.#loop = new Periodic({
+      name: "Serving report",
+      intervalMs: options.intervalMs ?? SERVING_REPORT_MS,
+      run: () => this.#report(),
+      log: deps.log,
+    });
+  }
+
+  /** Starts reporting. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /**
+   * Stops reporting and waits for a report in flight. Safe to call twice. The last report is left
+   * to grow stale (`SERVING_STALE_MS`): withdrawing it would hold the stop on a store that may be
+   * gone.
+   */
+  stop(): Promise<void> {
+    if (this.#kick !== undefined) clearTimeout(this.#kick);
+    this.#kick = undefined;
+    return this.#loop.stop();
+  }
+
+  /**
+   * After a poll of these executors by a worker without a stream: a report soon when one of them
+   * was not reported as polled. Only memory is read here; the write is the loop's.
+   */
+  notePolled(executorNames: readonly string[]): void {
+    for (const name of executorNames) {
+      if (!this.#polled.has(name)) return this.#soon();
+    }
+  }
+
+  /** After a worker with a stream came or went: a report soon when an executor's service changed. */
+  noteStreams(executorNames: readonly string[]): void {
+    for (const name of executorNames) {
+      const served = this.#deps.registry.sessionsFor(name).length > 0;
+      if (served !== this.#streamed.has(name)) return this.#soon();
+    }
+  }
+
+  /** Who serves each executor through the other managers sharing the store, at `now`. */
+  async elsewhere(now: number): Promise<Served> {
+    const totals = await this.#deps.store.servingTotals({
+      since: now - SERVING_STALE_MS,
+      exceptManagerId: this.#deps.managerId,
+    });
+    return servedFrom(totals, now);
+  }
+
+  /** Writes the report now (and resolves once written); no-op once stopped. */
+  flush(): Promise<void> {
+    return this.#loop.runNow();
+  }
+
+  #soon(): void {
+    if (this.#kick !== undefined || !this.#loop.running) return;
+    const wait = Math.max(0, this.#lastRun + this.#kickGapMs - performance.now());
+    this.#kick = setTimeout(() => {
+      this.#kick = undefined;
+      this.#loop.runNow();
+    }, wait);
+  }
+
+  async #report(): Promise<void> {
+    const { registry, store, managerId } = this.#deps;
+    this.#lastRun = performance.now();
+    const now = this.#deps.now();
+    const streams = new Map<string, number>();
+    for (const name of registry.executorNames()) {
+      streams.set(name, registry.sessionsFor(name).length);
+    }
+    const executors = servingOf(streams, registry.pollTimes(now));
+    const names = Object.keys(executors);
+    // Nothing served now, nor before: no report to write, none to take back.
+    if (names.length === 0 && !this.#hasReport) return;
+    // Taken before the write: a poll meanwhile finds its executor reported and asks for no other.
+    this.#polled = new Set(names.filter((name) => executors[name].polledAt !== null));
+    this.#streamed = new Set(names.filter((name) => executors[name].workers > 0));
+    try {
+      await store.servingReport({ managerId, executors, now, since: now - SERVING_STALE_MS });
+      this.#hasReport = names.length > 0;
+    } catch (error) {
+      // Not written: the next poll or worker asks again, and the loop retries.
+      this.#polled = new Set();
+      this.#streamed = new Set();
+      throw error;
+    }
+  }
+}
