@@ -127,7 +127,8 @@ type NewTask struct {
 
 // TaskFilter selects tasks to list; zero fields select everything. A status in Statuses that is
 // not a TaskStatus the protocol has ("bogus", "Completed", "") is refused before anything is
-// sent, as INVALID_ARGUMENT naming it ("/status/1").
+// sent, as INVALID_ARGUMENT naming it ("/status/1"). Its times are sent as NewTask.RunAt is, as
+// the millisecond they fall in.
 type TaskFilter struct {
 	ExecutorName  string
 	Statuses      []TaskStatus
@@ -285,10 +286,10 @@ func (c *Client) ListTasks(ctx context.Context, filter TaskFilter) ([]*Task, str
 		}
 		request.Status = append(request.Status, pb.TaskStatus(value))
 	}
-	request.CreatedAfter = timestampOrNil(filter.CreatedAfter)
-	request.CreatedBefore = timestampOrNil(filter.CreatedBefore)
-	request.FinishedAfter = timestampOrNil(filter.FinishedAfter)
-	request.FinishedBefore = timestampOrNil(filter.FinishedBefore)
+	request.CreatedAfter = managerTime(filter.CreatedAfter)
+	request.CreatedBefore = managerTime(filter.CreatedBefore)
+	request.FinishedAfter = managerTime(filter.FinishedAfter)
+	request.FinishedBefore = managerTime(filter.FinishedBefore)
 	if err := checkText("a task filter", request, ""); err != nil {
 		return nil, "", err
 	}
@@ -796,7 +797,7 @@ func newTaskMessage(task NewTask, field string) (*pb.NewTask, error) {
 		Data:           data,
 		Metadata:       task.Metadata,
 		Priority:       wire32(task.Priority),
-		RunAt:          timestampOrNil(task.RunAt.Truncate(time.Millisecond)),
+		RunAt:          managerTime(task.RunAt),
 		IdempotencyKey: task.IdempotencyKey,
 		GroupKey:       task.GroupKey,
 	}
@@ -926,11 +927,14 @@ func timeOrZero(t *timestamppb.Timestamp) time.Time {
 	return t.AsTime()
 }
 
-func timestampOrNil(t time.Time) *timestamppb.Timestamp {
+// managerTime is t as the manager keeps a time, every time the Client sends (a task's RunAt, a
+// filter's bounds): the millisecond it falls in, its finer part dropped (the manager drops it
+// itself, and a TypeScript Date holds none); nil for the zero time (not given).
+func managerTime(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
 	}
-	return timestamppb.New(t)
+	return timestamppb.New(t.Truncate(time.Millisecond))
 }
 
 // wire32 is n as an int32 field carries it: past its range, its nearest end, which the manager

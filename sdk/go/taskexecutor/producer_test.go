@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"tasks-executor/sdk/go/taskexecutor"
 	pb "tasks-executor/sdk/go/taskexecutorv1"
@@ -209,6 +210,7 @@ type managerRelay struct {
 	kinds   []string       // of the requests sent on Produce
 	trace   []string       // the traceparent of each request sent on Produce that had one
 	runAts  []time.Time    // the runAt of each create sent, on Produce or as its own call
+	bounds  []time.Time    // the four times of each ListTasks filter sent (unset: the epoch)
 }
 
 // note records a request sent on Produce.
@@ -372,6 +374,15 @@ func (m *managerRelay) CreateTask(ctx context.Context, r *pb.CreateTaskRequest) 
 	m.runAts = append(m.runAts, r.GetTask().GetRunAt().AsTime())
 	m.mu.Unlock()
 	return m.real.CreateTask(ctx, r)
+}
+func (m *managerRelay) ListTasks(ctx context.Context, r *pb.ListTasksRequest) (*pb.ListTasksResponse, error) {
+	m.count("ListTasks")
+	m.mu.Lock()
+	for _, t := range []*timestamppb.Timestamp{r.GetCreatedAfter(), r.GetCreatedBefore(), r.GetFinishedAfter(), r.GetFinishedBefore()} {
+		m.bounds = append(m.bounds, t.AsTime())
+	}
+	m.mu.Unlock()
+	return m.real.ListTasks(ctx, r)
 }
 func (m *managerRelay) GetTask(ctx context.Context, r *pb.GetTaskRequest) (*pb.GetTaskResponse, error) {
 	m.count("GetTask")

@@ -39,3 +39,30 @@ func TestARunAtFinerThanAMillisecondIsSentAsTheMillisecondTheManagerKeeps(t *tes
 		t.Fatalf("runAt sent: %v, want %v twice", relay.runAts, want)
 	}
 }
+
+// A TaskFilter's times are sent as a RunAt is, as the millisecond they fall in: they went with
+// their nanoseconds, finer than the manager reads them, while a RunAt was cut to its millisecond.
+func TestAFilterTimeIsSentAsTheMillisecondTheManagerKeepsAsARunAtIs(t *testing.T) {
+	relay := &managerRelay{}
+	client := relayedClient(t, relay, "go_filter_ms")
+	at := func(nanos int) time.Time { return time.Date(2030, 1, 2, 3, 4, 5, nanos, time.UTC) }
+	filter := taskexecutor.TaskFilter{
+		ExecutorName: "go_filter_ms", CreatedAfter: at(1_999_999), CreatedBefore: at(2_000_001),
+		FinishedAfter: at(123_456_789), FinishedBefore: at(987_654_321),
+	}
+	if _, _, err := client.ListTasks(context.Background(), filter); err != nil {
+		t.Fatal(err)
+	}
+	want := []time.Time{at(1_000_000), at(2_000_000), at(123_000_000), at(987_000_000)}
+	relay.mu.Lock()
+	defer relay.mu.Unlock()
+	if len(relay.bounds) != len(want) {
+		t.Fatalf("times sent: %v, want %v", relay.bounds, want)
+	}
+	for i, sent := range relay.bounds {
+		if !sent.Equal(want[i]) {
+			t.Errorf("times sent: %v, want %v", relay.bounds, want)
+			break
+		}
+	}
+}
