@@ -113,8 +113,9 @@ type NewTask struct {
 	Metadata map[string]string
 	// Priority: higher runs first among ready tasks of an executor.
 	Priority int
-	// RunAt delays the first attempt; zero = now. It is sent as the millisecond it falls in (a
-	// finer part is dropped), the time the manager keeps, as the TypeScript SDK's runAt holds.
+	// RunAt delays the first attempt; zero (or the epoch) = now. It is sent as the millisecond it
+	// falls in (a finer part is dropped), the time the manager keeps, as the TypeScript SDK's runAt
+	// holds. A time before 1970 is refused with INVALID_ARGUMENT naming the field ("/task/runAt").
 	RunAt time.Time
 	// IdempotencyKey, when set, makes a second create with the same key make no second task:
 	// CreateTask and CreateAndWait fail with codes.AlreadyExists, and ExistingTaskID(err) names
@@ -128,7 +129,7 @@ type NewTask struct {
 // TaskFilter selects tasks to list; zero fields select everything. A status in Statuses that is
 // not a TaskStatus the protocol has ("bogus", "Completed", "") is refused before anything is
 // sent, as INVALID_ARGUMENT naming it ("/status/1"). Its times are sent as NewTask.RunAt is, as
-// the millisecond they fall in.
+// the millisecond they fall in; one before 1970 is refused naming it ("/createdAfter").
 type TaskFilter struct {
 	ExecutorName  string
 	Statuses      []TaskStatus

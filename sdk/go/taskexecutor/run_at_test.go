@@ -2,10 +2,13 @@ package taskexecutor_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"tasks-executor/sdk/go/taskexecutor"
 )
@@ -64,5 +67,56 @@ func TestAFilterTimeIsSentAsTheMillisecondTheManagerKeepsAsARunAtIs(t *testing.T
 			t.Errorf("times sent: %v, want %v", relay.bounds, want)
 			break
 		}
+	}
+}
+
+// A time before 1970 is refused naming its field, whichever way it goes, as the TypeScript SDK
+// refuses a runAt or filter time below 0 and REST one before 1970: it is none the manager keeps.
+// The epoch itself is a RunAt of now, as the TypeScript SDK's runAt 0 and gRPC's zero timestamp.
+func TestATimeBefore1970IsRefusedNamingItsFieldAndTheEpochIsARunAtOfNow(t *testing.T) {
+	client := newClient(t)
+	ctx := context.Background()
+	if err := client.RegisterExecutor(ctx, "go_before_1970", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	// Half a millisecond before the epoch is its millisecond, the one before the epoch.
+	before := time.Unix(0, -500_000)
+	refused := func(what string, err error, field string) {
+		t.Helper()
+		v := taskexecutor.FieldViolations(err)
+		if status.Code(err) != codes.InvalidArgument || len(v) != 1 || v[0].Field != field ||
+			!strings.Contains(v[0].Description, "from 1970") {
+			t.Errorf("%s: %v (%v), want INVALID_ARGUMENT naming %s: from 1970", what, err, v, field)
+		}
+	}
+	task := taskexecutor.NewTask{ExecutorName: "go_before_1970", RunAt: before}
+	own := metadata.AppendToOutgoingContext(ctx, "x-request-source", "test")
+	_, err := client.CreateTask(ctx, task)
+	refused("CreateTask on the Produce stream", err, "/task/runAt")
+	_, err = client.CreateTask(own, task)
+	refused("CreateTask as its own call", err, "/task/runAt")
+	_, err = client.CreateAndWait(ctx, task)
+	refused("CreateAndWait", err, "/task/runAt")
+	_, err = client.CreateTasks(ctx, []taskexecutor.NewTask{{ExecutorName: "go_before_1970"}, task})
+	refused("CreateTasks", err, "/tasks/1/runAt")
+	for field, filter := range map[string]taskexecutor.TaskFilter{
+		"/createdAfter":   {CreatedAfter: before},
+		"/createdBefore":  {CreatedBefore: before},
+		"/finishedAfter":  {FinishedAfter: before},
+		"/finishedBefore": {FinishedBefore: before},
+	} {
+		_, _, err := client.ListTasks(ctx, filter)
+		refused("ListTasks", err, field)
+	}
+	sent := time.Now().Truncate(time.Millisecond)
+	created, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_before_1970", RunAt: time.Unix(0, 0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if created.RunAt.Before(sent) || created.RunAt.After(time.Now()) {
+		t.Errorf("a RunAt of the epoch made a task to run at %v, want now (%v)", created.RunAt, sent)
+	}
+	if _, err := client.CancelTask(ctx, created.ID); err != nil {
+		t.Fatal(err)
 	}
 }
