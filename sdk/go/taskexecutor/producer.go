@@ -112,8 +112,9 @@ type outgoing struct {
 // is made all the same.
 //
 // It returns errOwnCall when the request must go as its own call, the request's own call's status
-// when the manager refused it (or refused the stream as it opened: nothing ran) or it cannot be
-// encoded, ctx's status when ctx ended first, CANCELLED when the Client was closed, and
+// when the manager refused it (or refused the stream as it opened: nothing ran), INTERNAL when it
+// cannot be encoded (none the Client makes: its text and ctx's trace context, checkTrace, are
+// checked before), ctx's status when ctx ended first, CANCELLED when the Client was closed, and
 // UNAVAILABLE when the stream ended before the request's last answer (a create may have been
 // made; one the stream ended before it was sent goes as its own call).
 func (p *producer) send(ctx context.Context, kind produceKind, request *pb.ProduceRequest, maxAnswers int, onTask func(*pb.Task)) error {
@@ -189,9 +190,10 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 	}
 }
 
-// carryTrace puts the W3C trace context of ctx's outgoing metadata (`traceparent`, `tracestate`)
-// in request, as its own call would have sent it (the manager reads a header's first value);
-// false when ctx carries other metadata, which only a call of its own can send.
+// carryTrace puts the W3C trace context of ctx's outgoing metadata (`traceparent`, `tracestate`,
+// checked by checkTrace) in request, as its own call would have sent it (the manager reads a
+// header's first value); false when ctx carries other metadata, which only a call of its own can
+// send.
 func carryTrace(ctx context.Context, request *pb.ProduceRequest) bool {
 	md, _ := metadata.FromOutgoingContext(ctx)
 	for key, values := range md {

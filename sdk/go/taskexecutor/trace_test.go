@@ -1,0 +1,80 @@
+package taskexecutor_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"tasks-executor/sdk/go/taskexecutor"
+)
+
+// A malformed trace context in ctx's outgoing metadata is refused before anything is sent, naming
+// it, whichever way the call goes, as the TypeScript SDK refuses a malformed traceparent option:
+// the manager ignored a malformed traceparent (the task started a trace of its own), and one that
+// was not printable ASCII failed as INTERNAL (grpc-go's marshaling on the stream, its header check
+// as its own call). The traceparents the manager reads go as they are.
+func TestAMalformedTraceContextIsRefusedNamingItBeforeAnythingIsSent(t *testing.T) {
+	relay := &managerRelay{}
+	client := relayedClient(t, relay, "go_trace_checked")
+	task := taskexecutor.NewTask{ExecutorName: "go_trace_checked"}
+	const ids = "4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"
+	refused := func(what, field string, err error) {
+		t.Helper()
+		v := taskexecutor.FieldViolations(err)
+		if status.Code(err) != codes.InvalidArgument || len(v) != 1 || v[0].Field != field ||
+			!strings.Contains(status.Convert(err).Message(), field+": Must be ") {
+			t.Errorf("%s: %v, want INVALID_ARGUMENT naming %s", what, err, field)
+		}
+	}
+	for _, traceparent := range []string{
+		"", "00-\xff", "not a traceparent", "00-" + strings.ToUpper(ids) + "-01",
+		"00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+		"00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+		"ff-" + ids + "-01", "00-" + ids + "-01-more", "00-" + ids + "-1", "00-" + ids + "-01\t",
+		"01-" + ids + "-01-" + strings.Repeat("x", 201), // 257 characters
+	} {
+		ctx := metadata.AppendToOutgoingContext(context.Background(), "traceparent", traceparent)
+		_, err := client.CreateTask(ctx, task)
+		refused("CreateTask with traceparent "+traceparent, "/traceparent", err)
+	}
+	bad := metadata.AppendToOutgoingContext(context.Background(), "traceparent", "00-\xff")
+	own := metadata.AppendToOutgoingContext(bad, "x-request-source", "test")
+	_, err := client.CreateTask(own, task)
+	refused("CreateTask as its own call", "/traceparent", err)
+	_, err = client.CreateAndWait(bad, task)
+	refused("CreateAndWait", "/traceparent", err)
+	_, err = client.CreateTasks(bad, []taskexecutor.NewTask{task})
+	refused("CreateTasks", "/traceparent", err)
+	_, err = client.Wait(bad, "some-task")
+	refused("Wait", "/traceparent", err)
+	// A second traceparent, which a call of its own would send too.
+	second := metadata.AppendToOutgoingContext(context.Background(), "traceparent", "00-"+ids+"-01", "traceparent", "bad")
+	_, err = client.CreateTask(second, task)
+	refused("CreateTask with a second traceparent", "/traceparent", err)
+	state := metadata.AppendToOutgoingContext(context.Background(), "traceparent", "00-"+ids+"-01", "tracestate", "a=\x01")
+	_, err = client.CreateTask(state, task)
+	refused("CreateTask with tracestate a=\\x01", "/tracestate", err)
+	for _, method := range []string{"Produce", "CreateTask", "CreateTasks", "CreateAndWatchTask", "WatchTasks"} {
+		if calls := relay.callsTo(method); calls != 0 {
+			t.Errorf("%d %s calls, want none", calls, method)
+		}
+	}
+	// Those the manager reads go as they are: spaces around, a later version with more after it.
+	for _, traceparent := range []string{" 00-" + ids + "-01 ", "01-" + ids + "-00-more", "00-" + ids + "-ff"} {
+		ctx := metadata.AppendToOutgoingContext(context.Background(), "traceparent", traceparent, "tracestate", "a=1, b=2")
+		created, err := client.CreateTask(ctx, task)
+		if err != nil {
+			t.Fatalf("CreateTask with traceparent %q: %v", traceparent, err)
+		}
+		if _, err := client.CancelTask(context.Background(), created.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, trace := relay.sent(); len(trace) != 3 || trace[0] != " 00-"+ids+"-01 " || trace[1] != "01-"+ids+"-00-more" {
+		t.Errorf("traceparents sent on the stream: %q", trace)
+	}
+}
