@@ -191,9 +191,9 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 }
 
 // carryTrace puts the W3C trace context of ctx's outgoing metadata (`traceparent`, `tracestate`,
-// checked by checkTrace) in request, as its own call would have sent it (the manager reads a
-// header's first value); false when ctx carries other metadata, which only a call of its own can
-// send.
+// checked by checkTrace) in request as the manager reads it from a call of its own: the first
+// traceparent, and every tracestate joined with commas (W3C's one list in many headers); false
+// when ctx carries other metadata, which only a call of its own can send.
 func carryTrace(ctx context.Context, request *pb.ProduceRequest) bool {
 	md, _ := metadata.FromOutgoingContext(ctx)
 	for key, values := range md {
@@ -202,7 +202,7 @@ func carryTrace(ctx context.Context, request *pb.ProduceRequest) bool {
 		case key == "traceparent":
 			request.Traceparent = values[0]
 		case key == "tracestate":
-			request.Tracestate = values[0]
+			request.Tracestate = strings.Join(values, ",")
 		default:
 			return false
 		}

@@ -209,6 +209,7 @@ type managerRelay struct {
 	calls   map[string]int // by method
 	kinds   []string       // of the requests sent on Produce
 	trace   []string       // the traceparent of each request sent on Produce that had one
+	states  []string       // the tracestate of each request sent on Produce that had one
 	runAts  []time.Time    // the runAt of each create sent, on Produce or as its own call
 	bounds  []time.Time    // the four times of each ListTasks filter sent (unset: the epoch)
 }
@@ -230,6 +231,9 @@ func (m *managerRelay) note(request *pb.ProduceRequest) {
 	}
 	if request.GetTraceparent() != "" {
 		m.trace = append(m.trace, request.GetTraceparent())
+	}
+	if request.GetTracestate() != "" {
+		m.states = append(m.states, request.GetTracestate())
 	}
 }
 

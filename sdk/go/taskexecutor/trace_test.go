@@ -78,3 +78,26 @@ func TestAMalformedTraceContextIsRefusedNamingItBeforeAnythingIsSent(t *testing.
 		t.Errorf("traceparents sent on the stream: %q", trace)
 	}
 }
+
+// A tracestate given in many values is one list (W3C), which the manager joins with commas from
+// the headers of a call of its own: on the Produce stream it goes joined too, not its first value
+// alone.
+func TestATracestateOfManyValuesGoesOnTheStreamAsTheOneListTheManagerReadsFromACallOfItsOwn(t *testing.T) {
+	relay := &managerRelay{}
+	client := relayedClient(t, relay, "go_trace_states")
+	ctx := metadata.AppendToOutgoingContext(context.Background(),
+		"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+		"tracestate", "a=1", "tracestate", "b=2,c=3")
+	created, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_trace_states"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.CancelTask(context.Background(), created.ID); err != nil {
+		t.Fatal(err)
+	}
+	relay.mu.Lock()
+	defer relay.mu.Unlock()
+	if len(relay.states) != 1 || relay.states[0] != "a=1,b=2,c=3" {
+		t.Errorf("tracestate sent on the stream: %q, want a=1,b=2,c=3", relay.states)
+	}
+}
