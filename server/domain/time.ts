@@ -1,5 +1,6 @@
 /**
- * The one reader of times the API takes (`runAt`, `createdAfter`, `createdBefore`, `deadBefore`):
+ * The one reader of times the API takes (a task's `runAt`, the list filters' bounds, `deadBefore`, a
+ * schedule's `startAt` and `endAt`, history's `from` and `to`):
  * RFC 3339 with an offset, or epoch milliseconds — nothing that depends on the manager's zone.
  */
 import { MAX_TIME_MS } from "./limits.ts";
