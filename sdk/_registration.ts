@@ -2,24 +2,38 @@
  * Executor registration, on start and before each reconnect: each served executor's
  * configuration created or updated (or, served without one, the executor made sure of), then its
  * schedules declared. On start it is retried with backoff while the manager is unreachable.
+ * Everything the SDK checks of those configurations and schedules is checked of them all before
+ * the first call: one it refuses leaves the manager as it was, not the executors before it
+ * applied.
  */
 import type { Backoff } from "./_backoff.ts";
+import { executorConfigToMessage } from "./_grpc.ts";
 import type { Served } from "./_served.ts";
 import type { Client } from "./client.ts";
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from "./errors.ts";
+import { scheduleCreateMessage } from "./schedules.ts";
 import type { Logger } from "./types.ts";
 
 /**
- * Registers every served executor and its schedules.
+ * How deep the registration client lets JSON nest (its `limits.jsonDepth`, left at the default,
+ * the manager's).
+ */
+const JSON_DEPTH = 64;
+
+/**
+ * Registers every served executor and its schedules, once `checkRegistration` has found nothing
+ * to refuse in any of them.
  *
- * @throws the `Client` call's error (`InvalidArgumentError`, `UnavailableError`, …); an
- *   `InvalidArgumentError` says which executor's configuration, or which schedule, it refuses
+ * @throws {InvalidArgumentError} from `checkRegistration` (nothing sent), or the manager's
+ *   refusal, saying which executor's configuration, or which schedule, it refuses; the `Client`
+ *   call's other errors (`UnavailableError`, …)
  */
 export async function registerExecutors(
   manager: Client,
   served: ReadonlyMap<string, Served>,
   log: Logger,
 ): Promise<void> {
+  checkRegistration(served);
   for (const executor of served.values()) {
     await naming(
       `Executor "${executor.name}"`,
@@ -39,6 +53,31 @@ export async function registerExecutors(
 }
 
 /**
+ * Checks every served executor's configuration and each schedule it declares by the conversions
+ * their registration sends them through (`executorConfigToMessage`, `scheduleCreateMessage`),
+ * sending nothing: a worker whose second executor's configuration has a field the SDK refuses
+ * had created or updated the first before it stopped.
+ *
+ * @throws {InvalidArgumentError} naming the executor or schedule, as the manager's refusal is
+ */
+export function checkRegistration(served: ReadonlyMap<string, Served>): void {
+  for (const executor of served.values()) {
+    if (executor.config) {
+      namingNow(
+        `Executor "${executor.name}"`,
+        () => executorConfigToMessage(executor.name, executor.config!, JSON_DEPTH),
+      );
+    }
+    for (const { name, ...declared } of executor.schedules) {
+      namingNow(
+        `Schedule "${name}" of executor "${executor.name}"`,
+        () => scheduleCreateMessage(name, { ...declared, executorName: executor.name }, JSON_DEPTH),
+      );
+    }
+  }
+}
+
+/**
  * Runs `call`, its refusal of a field (`InvalidArgumentError`, whose pointer alone, such as
  * `/config/retryPolicy/type`, does not say which of a worker's executors it is about) said of
  * `subject`; any other error as it is.
@@ -47,11 +86,25 @@ async function naming(subject: string, call: () => Promise<unknown>): Promise<vo
   try {
     await call();
   } catch (error) {
-    if (!(error instanceof InvalidArgumentError)) throw error;
-    throw new InvalidArgumentError(`${subject}: ${error.message}`, error.code, error.violations, {
-      cause: error,
-    });
+    throw said(subject, error);
   }
+}
+
+/** `naming`, of a call that returns at once. */
+function namingNow(subject: string, call: () => unknown): void {
+  try {
+    call();
+  } catch (error) {
+    throw said(subject, error);
+  }
+}
+
+/** `error`, an `InvalidArgumentError` said of `subject`; any other as it is. */
+function said(subject: string, error: unknown): unknown {
+  if (!(error instanceof InvalidArgumentError)) return error;
+  return new InvalidArgumentError(`${subject}: ${error.message}`, error.code, error.violations, {
+    cause: error,
+  });
 }
 
 /**

@@ -253,6 +253,21 @@ function configToMessage(
   return message;
 }
 
+/**
+ * The `ScheduleConfig` message that creates schedule `name`: what `create` and `register` send
+ * first, and what a worker checks of each schedule it declares before registering anything.
+ *
+ * @throws {InvalidArgumentError} as `configToMessage`, or for a name that is not a string
+ */
+export function scheduleCreateMessage(
+  name: string,
+  config: Partial<ScheduleConfig>,
+  maxDepth: number,
+): Message {
+  stringArgument(name, "/config/name", "Invalid schedule");
+  return configToMessage(name, config, maxDepth);
+}
+
 function fireFromMessage(message: Message): ScheduleFire {
   return {
     fireAt: requiredDate(message.fireAt),
@@ -403,8 +418,7 @@ export class ScheduleClient {
    * @throws {InvalidArgumentError} for a bad field, or task data that breaks the schema
    */
   async create<TData>(name: string, config: ScheduleConfig<TData>): Promise<Schedule<TData>> {
-    stringArgument(name, "/config/name", "Invalid schedule");
-    const message = configToMessage(name, config, this.#maxDepth);
+    const message = scheduleCreateMessage(name, config, this.#maxDepth);
     return await this.#one("CreateSchedule", { config: message }) as Schedule<TData>;
   }
 

@@ -304,7 +304,9 @@ export class Worker implements AsyncDisposable {
    * opened; the manager's welcome (logged as `Connected to the manager`) follows a moment later,
    * and tasks created meanwhile wait in the store until the stream is up.
    *
-   * @throws {InvalidArgumentError} when the manager refuses a configuration, or when `workerId` is
+   * @throws {InvalidArgumentError} when the SDK refuses an executor's configuration or a declared
+   *   schedule (every executor's are checked before any is sent: nothing is registered), or the
+   *   manager refuses one (those before it stay registered), or when `workerId` is
    *   one it refuses (empty, starting with `legacy:`, past 256 characters, holding U+0000 or a
    *   lone surrogate), naming `/hello/workerId` (nothing connects)
    * @throws {UnauthenticatedError} when the manager refuses the API key (none, unknown, revoked)
