@@ -4,10 +4,14 @@
 // Run registers each processor's executor with its JSON Schema (the executor is created when
 // missing through the original gRPC interface's RegisterExecutor; the schema is set through the
 // REST API, PUT /api/v1/executors/{name}, since the original interface has no schema field), then
-// serves it: it polls GetNextTask, calls ProcessTask, and reports UpdateTaskStatus COMPLETED, or
-// FAILED with the error's text (the manager retries by the executor's policy, then dead-letters).
-// SIGINT or SIGTERM stops polling; tasks being processed finish and are reported before Run
-// returns.
+// serves it. Every schema is checked to be JSON text before anything is sent. What only the
+// manager judges (a schema that does not compile, a name it does not take) is refused as Run goes,
+// executors in name order, each created when missing and then given its schema: those before the
+// refused one stay registered, a refused schema leaves its executor created but with the schema it
+// had (none, when new), and Run returns the refusal. Serving, it polls GetNextTask, calls
+// ProcessTask, and reports UpdateTaskStatus COMPLETED, or FAILED with the error's text (the
+// manager retries by the executor's policy, then dead-letters). SIGINT or SIGTERM stops polling;
+// tasks being processed finish and are reported before Run returns.
 //
 // Configuration comes from the environment unless Runner.Run is given Options: MANAGER_ADDRESS
 // (gRPC, default localhost:50051), MANAGER_URL (REST, default http://localhost:8080) and
@@ -213,6 +217,16 @@ func (r *Runner) Run(ctx context.Context, options Options) error {
 		return errors.New("sdk: no processor is registered")
 	}
 	sort.Strings(names)
+	// Every schema is read before anything is sent: one that is not JSON text stopped Run with
+	// the executors before it registered, and left so.
+	schemas := make(map[string]json.RawMessage, len(names))
+	for _, name := range names {
+		schema, err := taskSchemaOf(name, processors[name].GetTaskSchema())
+		if err != nil {
+			return err
+		}
+		schemas[name] = schema
+	}
 
 	conn, err := grpc.NewClient(options.GRPCAddress,
 		grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -222,7 +236,7 @@ func (r *Runner) Run(ctx context.Context, options Options) error {
 	defer conn.Close()
 	w := &worker{client: pb.NewTaskExecutorManagerClient(conn), options: options}
 	for _, name := range names {
-		if err := w.register(ctx, name, processors[name].GetTaskSchema()); err != nil {
+		if err := w.register(ctx, name, schemas[name]); err != nil {
 			return err
 		}
 	}
@@ -255,8 +269,21 @@ func (w *worker) call() (context.Context, context.CancelFunc) {
 	return ctx, cancel
 }
 
-// register creates the executor when missing and sets its task schema.
-func (w *worker) register(ctx context.Context, name, schema string) error {
+// taskSchemaOf is the taskSchema a processor's schema sets: null for a blank one (blank as the
+// manager's trim has it: a schema of U+FEFF alone, a byte order mark, is none, one of U+0085 is
+// text that is not JSON).
+func taskSchemaOf(name, schema string) (json.RawMessage, error) {
+	if jstrim.Trim(schema) == "" {
+		return json.RawMessage("null"), nil
+	}
+	if !json.Valid([]byte(schema)) {
+		return nil, fmt.Errorf("sdk: the task schema of %q is not JSON text", name)
+	}
+	return json.RawMessage(schema), nil
+}
+
+// register creates the executor when missing and sets its task schema (taskSchemaOf's).
+func (w *worker) register(ctx context.Context, name string, taskSchema json.RawMessage) error {
 	callCtx, cancel := w.call()
 	defer cancel()
 	if _, err := w.client.RegisterExecutor(callCtx, &pb.RegisterExecutorRequest{ExecutorName: name}); err != nil {
@@ -265,15 +292,6 @@ func (w *worker) register(ctx context.Context, name, schema string) error {
 			hint = " (no API key given: set Options.APIKey, which OptionsFromEnv and Run read from TASKS_EXECUTOR_API_KEY)"
 		}
 		return fmt.Errorf("sdk: cannot register executor %q: %w%s", name, err, hint)
-	}
-	taskSchema := json.RawMessage("null")
-	// Blank is none, blank as the manager's trim has it: a schema of U+FEFF alone (a byte order
-	// mark) is none, one of U+0085 is text that is not JSON.
-	if jstrim.Trim(schema) != "" {
-		if !json.Valid([]byte(schema)) {
-			return fmt.Errorf("sdk: the task schema of %q is not JSON text", name)
-		}
-		taskSchema = json.RawMessage(schema)
 	}
 	body, err := json.Marshal(map[string]json.RawMessage{"taskSchema": taskSchema})
 	if err != nil {
