@@ -140,7 +140,9 @@ var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
 const defaultMinAbandoned = 16
 
 // NewWorker checks the options (executor names, handlers, concurrency, schemas) and returns a
-// Worker; nothing connects before Run.
+// Worker; nothing connects before Run. Each executor's Config is checked by the conversion Run
+// sends it through, so one the SDK refuses (a retry type the protocol does not have, a duration
+// finer than a millisecond) is refused here, naming the executor, before any is registered.
 func NewWorker(options WorkerOptions) (*Worker, error) {
 	if len(options.Executors) == 0 {
 		return nil, invalidArgument("a worker", "/executors", "Must hold at least one executor")
@@ -342,7 +344,9 @@ const (
 // until ctx is done or SIGINT/SIGTERM arrives, and drains: it takes no more tasks, waits up to
 // ShutdownGrace for running handlers, cancels the rest (ErrShutdown; reported as retryable
 // failures), delivers the results and returns nil. It returns an error only when the manager
-// refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …), when it refuses the worker's
+// refuses a registration (INVALID_ARGUMENT, PERMISSION_DENIED, …: executors are registered in the
+// order given, and those before the refused one stay registered, e.g. when the manager cannot
+// compile the second's TaskSchema, which the SDK does not compile), when it refuses the worker's
 // key or its reach later (UNAUTHENTICATED or PERMISSION_DENIED on the work stream, or on a
 // registration before a reconnect: the worker drains first, but with no grace, as no result can
 // be delivered any more: running handlers' contexts are cancelled at once with ErrShutdown, and
