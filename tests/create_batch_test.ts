@@ -3,7 +3,7 @@
  * all, wherever another manager's delete of one of its executors falls.
  */
 import assert from "node:assert/strict";
-import { InvalidArgumentError } from "../server/domain/errors.ts";
+import { ExecutorNotFoundError } from "../server/domain/errors.ts";
 import type { WriteConcernLevel } from "../server/domain/executor.ts";
 import type { NewTask } from "../server/domain/task.ts";
 import { Service } from "../server/service/service.ts";
@@ -67,12 +67,11 @@ for (const when of ["before", "after"] as const) {
       }
       if (when === "before") {
         // The insert finds "wb" gone: the request is refused, each of wb's tasks named.
-        assert.ok(answer.error instanceof InvalidArgumentError, String(answer.error));
-        assert.deepEqual(answer.error.violations.map((v) => v.field), [
-          "/tasks/3/executorName",
-          "/tasks/4/executorName",
-          "/tasks/5/executorName",
-        ]);
+        assert.ok(answer.error instanceof ExecutorNotFoundError, String(answer.error));
+        assert.deepEqual(
+          [...answer.error.message.matchAll(/\/tasks\/\d+\/executorName/g)].map(([m]) => m),
+          ["/tasks/3/executorName", "/tasks/4/executorName", "/tasks/5/executorName"],
+        );
       } else {
         // Stored whole before the delete: answered created; wb's tasks went with wb.
         assert.equal(answer.error, null);
@@ -128,23 +127,20 @@ storeTests(
     }));
     reads = 0;
     const error = await service.createTasks(batch).catch((e) => e);
-    assert.ok(error instanceof InvalidArgumentError, String(error));
-    // The first ones are listed (MAX_VIOLATIONS), the message says how many more.
-    assert.ok(error.violations.length > 1);
-    assert.deepEqual(error.violations[1], {
-      field: "/tasks/2/executorName",
-      message: 'Executor "gone" does not exist',
-    });
+    assert.ok(error instanceof ExecutorNotFoundError, String(error));
+    assert.equal(error.executor, "gone");
+    // The first ones are named (MAX_VIOLATIONS), the message says how many more.
+    assert.match(
+      error.message,
+      /^Cannot create task: \/tasks\/0\/executorName: Executor "gone" does not exist; \/tasks\/2\/executorName: .*; and 450 more$/,
+    );
     assert.ok(reads <= 2, `${reads} store reads of executors`);
     // As many missing executors as tasks: still one read.
     reads = 0;
     const distinct = batch.map((task, i) => ({ ...task, executorName: `gone${i}` }));
     const refused = await service.createTasks(distinct).catch((e) => e);
-    assert.ok(refused instanceof InvalidArgumentError, String(refused));
-    assert.deepEqual(refused.violations[1], {
-      field: "/tasks/1/executorName",
-      message: 'Executor "gone1" does not exist',
-    });
+    assert.ok(refused instanceof ExecutorNotFoundError, String(refused));
+    assert.match(refused.message, /; \/tasks\/1\/executorName: Executor "gone1" does not exist;/);
     assert.ok(reads <= 2, `${reads} store reads of executors for 1,000 missing names`);
     assert.equal((await store.taskList({}, { limit: 10 })).items.length, 0, "nothing stored");
   },

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   ExecutorChangedError,
+  ExecutorNotFoundError,
   InvalidArgumentError,
   NotFoundError,
   UnavailableError,
@@ -22,9 +23,9 @@ import { storeTests } from "./fixtures/store_backends.ts";
 import { newId } from "../server/domain/id.ts";
 import { hooked, type Verb } from "./fixtures/hooked.ts";
 
-/** Whether `error` refuses a request for a violation of `field` (`InvalidArgumentError`). */
+/** Whether `error` refuses a batch for a task's missing executor, naming its `field` (404). */
 const refusedNaming = (field: string) => (error: unknown) =>
-  error instanceof InvalidArgumentError && error.violations.some((v) => v.field === field);
+  error instanceof ExecutorNotFoundError && error.message.includes(`${field}: Executor "`);
 
 Deno.test("ExecutorCache reloads only the executors new or changed since its last reload, and reports the deleted", async () => {
   await using store = await openSqliteStore({ path: ":memory:" });

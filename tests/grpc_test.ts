@@ -634,19 +634,24 @@ Deno.test("CreateTasks inserts a batch, or none when one task is bad", async () 
   assert.deepEqual(violationsFromMetadata(json.metadata).map((v) => v.field), [
     "/tasks/1/data/n",
   ]);
+  // A task naming a missing executor: NOT_FOUND with the EXECUTOR_NOT_FOUND detail, as
+  // CreateTask answers, whatever else is wrong, the message naming the task by its pointer.
   const mixed = await rejectsWith(
     stack.call("CreateTasks", {
       tasks: [
         { executorName: "send_email", data: valueFromJson({}) },
         { executorName: "missing", data: valueFromJson({}) },
+        { executorName: "send_email", data: valueFromJson({ to: "x" }) },
+        { executorName: "missing", data: valueFromJson({ to: "x" }) },
       ],
     }),
-    grpc.status.INVALID_ARGUMENT,
+    grpc.status.NOT_FOUND,
   );
-  assert.deepEqual(violationsFromMetadata(mixed.metadata).map((v) => v.field), [
-    "/tasks/0/data/to",
-    "/tasks/1/executorName",
-  ]);
+  assert.equal(
+    mixed.details,
+    'Cannot create task: /tasks/1/executorName: Executor "missing" does not exist; /tasks/3/executorName: Executor "missing" does not exist',
+  );
+  assert.equal(executorNotFoundFromMetadata(mixed.metadata), "missing");
   const { tasks: all } = await stack.call<Msg>("ListTasks", {});
   assert.equal(all.length, 3, "the bad batches inserted nothing");
 });

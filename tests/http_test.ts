@@ -344,14 +344,25 @@ Deno.test("a schema violation lists every failing field by JSON pointer and stor
     tasks: [
       { executorName: "mail", data: { to: "a@example.com", subject: "s", count: 1 } },
       { executorName: "mail", data: { to: "a@example.com", subject: 1, count: 1 } },
-      { executorName: "ghost" },
     ],
   });
   assertProblem(batch, 400);
   assert.deepEqual(batch.body.errors.map((e: { field: string }) => e.field).sort(), [
     "/tasks/1/data/subject",
-    "/tasks/2/executorName",
   ]);
+  // A task naming a missing executor: 404, as a single create, whatever else is wrong, the
+  // detail naming the task by its pointer.
+  const ghost = await app.call("POST", "/api/v1/tasks/batch", {
+    tasks: [
+      { executorName: "mail", data: { to: "a@example.com", subject: 1, count: 1 } },
+      { executorName: "ghost" },
+    ],
+  });
+  assertProblem(ghost, 404);
+  assert.equal(
+    ghost.body.detail,
+    'Cannot create task: /tasks/1/executorName: Executor "ghost" does not exist',
+  );
   assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, []);
 });
 

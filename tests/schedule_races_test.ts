@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  ExecutorNotFoundError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -295,14 +296,14 @@ eachBackend(
         error instanceof NotFoundError &&
         error.message === 'Cannot create task: executor "a" does not exist',
     );
-    // A batch is told as when the read finds the executor missing: each task of it named.
+    // A batch is told as when the read finds the executor missing: each task of it named, 404.
     interleaveOn(s.store, "taskInsert", () => s.service.deleteExecutor("b"));
     await assert.rejects(
       () => s.service.createTasks([{ executorName: "b", data: 1 }, { executorName: "b" }]),
       (error) =>
-        error instanceof InvalidArgumentError &&
-        error.violations.map((v) => v.field).join() ===
-          "/tasks/0/executorName,/tasks/1/executorName",
+        error instanceof ExecutorNotFoundError &&
+        error.message ===
+          'Cannot create task: /tasks/0/executorName: Executor "b" does not exist; /tasks/1/executorName: Executor "b" does not exist',
     );
     assert.deepEqual((await s.store.taskList({}, { limit: 10 })).items, []);
   },

@@ -31,9 +31,11 @@
 import {
   ConflictError,
   ExecutorChangedError,
+  ExecutorNotFoundError,
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
+  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import {
@@ -100,9 +102,24 @@ export type { PageRequest } from "./paging.ts";
 /** Most tasks one batch create may hold. */
 export const MAX_BATCH = 10_000;
 
-/** The violation naming the task at `at` (its pointer) whose executor `name` does not exist. */
-function executorMissingViolation(at: string, name: string): FieldViolation {
-  return { field: `${at}/executorName`, message: `Executor "${name}" does not exist` };
+/**
+ * What a batch with tasks whose executors do not exist (`missing`: each task's pointer, `at`, and
+ * its executor's name; one at least) is told: NOT_FOUND (404), as a single create is, carrying
+ * the first such executor (gRPC's `EXECUTOR_NOT_FOUND` detail), its message naming each such
+ * task's `executorName` by its pointer: `Cannot create task: /tasks/3/executorName: Executor "x"
+ * does not exist`. Nothing of the batch is stored.
+ */
+function executorsMissingError(
+  missing: readonly { at: string; name: string }[],
+): ExecutorNotFoundError {
+  const violations = missing.map(({ at, name }) => ({
+    field: `${at}/executorName`,
+    message: `Executor "${name}" does not exist`,
+  }));
+  return new ExecutorNotFoundError(
+    missing[0].name,
+    `Cannot create task: ${listViolations(violations)}`,
+  );
 }
 
 /** Who creates a task, and what a repeated idempotency key gives (see `Service.createTask`). */
@@ -343,6 +360,8 @@ export class Service {
   /**
    * Validates every task first and inserts none unless all are valid; then inserts them at once.
    *
+   * @throws {ExecutorNotFoundError} naming each task whose executor does not exist by its pointer
+   *   (`executorsMissingError`)
    * @throws {InvalidArgumentError} listing every bad field of every task
    * @throws {PermissionDeniedError} for an executor the caller may not create tasks for
    * @throws {ExecutorChangedError} when an executor of the tasks changed during each of
@@ -460,8 +479,9 @@ export class Service {
       if (input && !copies?.peek(input.executorName)) unread.add(input.executorName);
     }
     const stored = await executorsNamed(this.store, [...unread]);
-    // Per task, in order: its executor's absence, or its data checked against the schema.
-    const perTask: (FieldViolation | DataCheck)[] = [];
+    // Per task, in order, its data to check against the schema; the tasks of missing executors.
+    const perTask: DataCheck[] = [];
+    const missing: { at: string; name: string }[] = [];
     for (const [i, input] of parsed.entries()) {
       if (!input) continue;
       const at = single ? pointer : `${pointer}/${i}`;
@@ -475,7 +495,7 @@ export class Service {
         const found = copy ?? stored.get(input.executorName);
         if (!found) {
           if (single) throw executorMissingError("create task", input.executorName);
-          perTask.push(executorMissingViolation(at, input.executorName));
+          missing.push({ at, name: input.executorName });
           continue;
         }
         executor = found;
@@ -483,9 +503,11 @@ export class Service {
       }
       perTask.push({ executor, data: input.data, pointer: `${at}/data` });
     }
-    const checks = perTask.filter((p): p is DataCheck => "executor" in p);
-    const checked = (await this.schemas.violations(checks, options.signal)).values();
-    for (const p of perTask) violations.push(...("executor" in p ? checked.next().value! : [p]));
+    // A missing executor is NOT_FOUND whatever else is wrong, as for a single create.
+    if (missing.length > 0) throw executorsMissingError(missing);
+    for (const found of await this.schemas.violations(perTask, options.signal)) {
+      violations.push(...found);
+    }
     if (violations.length > 0) {
       throw InvalidArgumentError.listing("Cannot create task", violations);
     }
@@ -521,14 +543,12 @@ export class Service {
   ): Promise<Error> {
     const names = [...new Set(parsed.map((input) => input.executorName))];
     const found = await executorsNamed(this.store, names);
-    const missing = new Set(names.filter((name) => !found.has(name)));
-    const violations = parsed.flatMap((input, i) =>
-      missing.has(input.executorName)
-        ? [executorMissingViolation(`${pointer}/${i}`, input.executorName)]
-        : []
+    const gone = new Set(names.filter((name) => !found.has(name)));
+    const missing = parsed.flatMap((input, i) =>
+      gone.has(input.executorName) ? [{ at: `${pointer}/${i}`, name: input.executorName }] : []
     );
-    if (violations.length === 0) return refusal;
-    return InvalidArgumentError.listing("Cannot create task", violations);
+    if (missing.length === 0) return refusal;
+    return executorsMissingError(missing);
   }
 
   /**

@@ -260,6 +260,9 @@ export const TASK_PATHS: Record<string, Json> = {
           },
         }),
         ...withBody,
+        "404": problem(
+          "A task's executor does not exist: nothing is stored, `detail` names each such task by its pointer (`/tasks/3/executorName`)",
+        ),
         "503": busyWithBody(EXECUTOR_KEPT_CHANGING),
       },
     },
