@@ -6,7 +6,11 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
+import {
+  executorNotFoundFromMetadata,
+  valueFromJson,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
 import { rejectsWith, startGrpcStack } from "./fixtures/grpc_stack.ts";
 import { createEmailExecutor } from "./fixtures/email_executor.ts";
 import {
@@ -133,7 +137,6 @@ Deno.test("the schedule calls name a field of the config under /config, as Creat
     // Found by the service, which names REST's bare body from its root (`/cron`).
     ["CreateSchedule", { config: { ...valid, cron: "not a cron" } }, ["/config/cron"]],
     ["CreateSchedule", { config: { ...valid, name: "Not A Name" } }, ["/config/name"]],
-    ["CreateSchedule", { config: { ...valid, executorName: "nope" } }, ["/config/executorName"]],
     ["CreateSchedule", { config: { ...valid, maxMissedFires: 1000 } }, ["/config/maxMissedFires"]],
     ["CreateSchedule", { config: { name: "s", cron: "0 3 * * *" } }, ["/config/executorName"]],
     // The executor's schema, checked against the task's data.
@@ -173,6 +176,18 @@ Deno.test("the schedule calls name a field of the config under /config, as Creat
     grpc.status.INVALID_ARGUMENT,
   );
   assert.match(bad.details, /^Invalid schedule: \/config\/cron: /);
+  // A missing executor is no bad field: NOT_FOUND with the EXECUTOR_NOT_FOUND detail, as a task's
+  // create for one answers.
+  for (
+    const [method, request, what] of [
+      ["CreateSchedule", { config: { ...valid, executorName: "nope" } }, "create"],
+      ["UpdateSchedule", { id: "nightly", config: { executorName: "nope" } }, "change"],
+    ] as const
+  ) {
+    const missing = await rejectsWith(stack.call(method, request), grpc.status.NOT_FOUND);
+    assert.equal(missing.details, `Cannot ${what} schedule: executor "nope" does not exist`);
+    assert.equal(executorNotFoundFromMetadata(missing.metadata), "nope");
+  }
 });
 
 Deno.test("a key limited to other executors is refused a schedule naming /config/executorName", async () => {

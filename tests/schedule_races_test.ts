@@ -7,7 +7,6 @@ import assert from "node:assert/strict";
 import {
   ExecutorNotFoundError,
   FailedPreconditionError,
-  InvalidArgumentError,
   NotFoundError,
 } from "../server/domain/errors.ts";
 import type { Limits } from "../server/domain/limits.ts";
@@ -238,9 +237,8 @@ eachBackend(
     await assert.rejects(
       () => s.service.schedules.create({ name: "every", executorName: "a", every: "1s" }),
       (error) =>
-        error instanceof InvalidArgumentError &&
-        error.violations.some((v) => v.field === "/executorName") &&
-        /executor "a" does not exist/.test(error.message),
+        error instanceof ExecutorNotFoundError &&
+        error.message === 'Cannot create schedule: executor "a" does not exist',
     );
     assert.equal(await s.store.executorGet("a"), null);
     assert.equal(await s.store.schedules.scheduleCount(), 0);
@@ -275,8 +273,8 @@ eachBackend(
     await assert.rejects(
       () => s.service.schedules.update("every", { executorName: "b", task: { data: 1 } }),
       (error) =>
-        error instanceof InvalidArgumentError &&
-        error.violations.some((v) => v.field === "/executorName"),
+        error instanceof ExecutorNotFoundError &&
+        error.message === 'Cannot change schedule: executor "b" does not exist',
     );
     const after = await s.service.schedules.get("every");
     assert.equal(after.executorName, "a");

@@ -802,7 +802,10 @@ for (const backend of BACKENDS) {
       await refused({ ...valid, maxMissedFires: 101 }, "/maxMissedFires");
       await refused({ ...valid, jitter: "2d" }, "/jitter");
       await refused({ ...valid, startAt: "tomorrow" }, "/startAt");
-      await refused({ ...valid, executorName: "nope" }, "/executorName");
+      // A missing executor is not a bad field: 404, as a task's create for one answers.
+      const missing = await rest(m, "POST", "/schedules", { ...valid, executorName: "nope" });
+      assert.equal(missing.status, 404, JSON.stringify(missing.body));
+      assert.equal(missing.body.detail, 'Cannot create schedule: executor "nope" does not exist');
       await refused({ ...valid, task: { data: {} } }, "/task/data/to");
       await refused({ ...valid, task: { data: { to: "x" }, runAt: 1 } }, "/task/runAt");
       await refused({ ...valid, extra: 1 }, "/extra");

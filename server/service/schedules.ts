@@ -16,7 +16,12 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { type Executor, EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
+import {
+  type Executor,
+  EXECUTOR_NAME_PATTERN,
+  executorMissingError,
+  NAME_MESSAGE,
+} from "../domain/executor.ts";
 import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import { MAX_TIME_MS } from "../domain/limits.ts";
@@ -507,9 +512,14 @@ export class ScheduleService {
     return count;
   }
 
-  async #executor(name: string): Promise<Executor> {
+  /**
+   * The executor named `name`, which a schedule's write (`what`: `create schedule`, `change
+   * schedule`) names: NOT_FOUND when it does not exist (`executorMissingError`), as the store
+   * refuses one deleted between this read and the write, and as a task's create is refused.
+   */
+  async #executor(name: string, what: string): Promise<Executor> {
     const executor = await executorNamed(this.#deps.store, name);
-    if (!executor) throw executorMissing(name);
+    if (!executor) throw executorMissingError(what, name);
     return executor;
   }
 
@@ -528,6 +538,7 @@ export class ScheduleService {
    * Creates a schedule; its task data is checked against the executor's schema now.
    *
    * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
+   * @throws {ExecutorNotFoundError} when its executor does not exist
    * @throws {FailedPreconditionError} when the store holds `limits.schedules` already
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<ScheduleView> {
@@ -535,7 +546,7 @@ export class ScheduleService {
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", spec.executorName, {
       pointer: "/executorName",
     });
-    const executor = await this.#executor(spec.executorName);
+    const executor = await this.#executor(spec.executorName, "create schedule");
     await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
     const now = this.#deps.now();
     const schedule: Schedule = {
@@ -553,10 +564,9 @@ export class ScheduleService {
     // 60 creates at once past 9,990 schedules store 10,033. The store also refuses it when the
     // executor was deleted since it was read above (a schedule stored then fired into
     // `executor_missing` for ever).
-    const created = await refusedAsMissing(
-      this.#store.scheduleCreate(schedule, { max: this.#deps.limits.schedules }),
-      spec.executorName,
-    );
+    const created = await this.#store.scheduleCreate(schedule, {
+      max: this.#deps.limits.schedules,
+    });
     this.#deps.onChange();
     return this.#view(created);
   }
@@ -689,7 +699,7 @@ export class ScheduleService {
       if (spec.executorName !== current.executorName) {
         assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
       }
-      const executor = await this.#executor(spec.executorName);
+      const executor = await this.#executor(spec.executorName, "change schedule");
       await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
       const now = this.#deps.now();
       const resumed = spec.enabled && !current.enabled;
@@ -738,7 +748,7 @@ export class ScheduleService {
       const next = await change(current);
       // `change` found nothing to write.
       if (next === current) return current;
-      const written = await refusedAsMissing(this.#store.scheduleUpdate(next), next.executorName);
+      const written = await this.#store.scheduleUpdate(next);
       if (written) return written;
     }
     throw busyError(`change schedule "${idOrName}"`);
@@ -989,27 +999,6 @@ export class ScheduleService {
     if (await this.#recordFires(schedule, outcome) === "written") return report;
     // Another manager recorded this fire (or the schedule is gone): only our tasks are ours.
     return { fired: report.fired, skipped: [] };
-  }
-}
-
-/** What a schedule naming executor `name`, which does not exist, is told: 400 naming the field. */
-function executorMissing(name: string): InvalidArgumentError {
-  return new InvalidArgumentError(`Invalid schedule: executor "${name}" does not exist`, [
-    { field: "/executorName", message: `Executor "${name}" does not exist` },
-  ]);
-}
-
-/**
- * `write`, a store's write of a schedule, with its refusal for an executor deleted since the
- * service read it (`NotFoundError`) answered as a read that found it missing is (`executorMissing`):
- * a client is told the same whichever step saw it gone.
- */
-async function refusedAsMissing<T>(write: Promise<T>, executorName: string): Promise<T> {
-  try {
-    return await write;
-  } catch (error) {
-    if (error instanceof NotFoundError) throw executorMissing(executorName);
-    throw error;
   }
 }
 

@@ -49,7 +49,8 @@
 //   `leases`.
 // - An executor that does not exist (or that the caller's key does not reach), on the calls that
 //   read, change or serve one, and a task created for one (CreateTask, CreateAndWatchTask, a
-//   Produce create, CreateTasks): NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
+//   Produce create, CreateTasks), and a schedule made or moved for one (CreateSchedule,
+//   UpdateSchedule): NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
 //   `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata `executor` = the name or id asked for).
 //   A CreateTasks batch with such a task is refused whole, the message naming each such task by
 //   its pointer (`/tasks/3/executorName: Executor "x" does not exist`), the detail the first.

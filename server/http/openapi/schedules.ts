@@ -174,6 +174,7 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
       responses: {
         "201": ok("Created", answer),
         ...withBody,
+        "404": problem("The executor does not exist"),
         "409": problem("The name is taken, or the store holds the most schedules it may"),
       },
     },
@@ -227,7 +228,9 @@ export const SCHEDULE_PATHS: Record<string, Json> = {
       responses: {
         "200": ok("The schedule now", answer),
         ...withBody,
-        "404": SCHEDULE_NOT_FOUND,
+        "404": problem(
+          "No such schedule (or one of an executor the key may not reach), or the executor it is moved to does not exist",
+        ),
         "409": problem("The new name is taken"),
       },
     },
