@@ -14,6 +14,7 @@ import { INTERRUPTED_BY_HAND } from "../server/domain/task.ts";
 import { runToEnd } from "./fixtures/process.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { legacyCall, type LegacyClient, legacyClient } from "./fixtures/legacy_grpc.ts";
+import { grpcClients } from "./fixtures/secured_manager.ts";
 
 const GRPCURL = Deno.env.get("GRPCURL_BIN") ??
   fileURLToPath(new URL("../.tools/grpcurl", import.meta.url));
@@ -454,13 +455,24 @@ Deno.test("the original interface names a bad field as taskexecutor.v1 does: its
   }
 });
 
-Deno.test("REST stats take an executor served only by pollers (original and v1 GetNextTask) as served: noWorkers is false while one polls or runs its task", async () => {
+Deno.test("REST stats and gRPC GetStats take an executor served only by pollers (original and v1 GetNextTask) as served: noWorkers is false while one polls or runs its task, polled says a poller serves it", async () => {
   await using manager = await startTestManager();
   using client = legacyClient(manager.grpcAddress);
+  using v1 = grpcClients(manager.grpcAddress);
+  // REST's figures, each checked against GetStats' over gRPC: the same by one rule.
   const stats = async (): Promise<Record<string, Json>> => {
     const response = await fetch(`${manager.httpUrl}/api/v1/stats`);
     assert.equal(response.status, 200);
     const body = await response.json();
+    const overGrpc = await new Promise<Json>((resolve, reject) =>
+      (v1.manager as unknown as Record<string, (...args: unknown[]) => void>).GetStats(
+        {},
+        (error: grpc.ServiceError | null, value: Json) => error ? reject(error) : resolve(value),
+      )
+    );
+    const said = (list: Json[]) =>
+      list.map((s) => [s.executorName, s.workers, s.noWorkers, s.polled]);
+    assert.deepEqual(said(overGrpc.executors), said(body.executors), "GetStats as REST's stats");
     return Object.fromEntries(body.executors.map((s: Json) => [s.executorName, s]));
   };
   const figures = (s: Json) => [s.workers, s.byStatus.pending, s.byStatus.in_progress, s.noWorkers];
@@ -491,7 +503,9 @@ Deno.test("REST stats take an executor served only by pollers (original and v1 G
   // The v1 unary GetNextTask polls too, even when nothing of the executor is ready yet.
   assert.deepEqual(figures(now.later), [0, 1, 0, true]);
   assert.deepEqual(await manager.engine.claim("w1", ["later"], 1), []);
-  assert.deepEqual(figures((await stats()).later), [0, 1, 0, false]);
+  now = await stats();
+  assert.deepEqual(figures(now.later), [0, 1, 0, false]);
+  assert.deepEqual([now.polled.polled, now.later.polled, now.orphan.polled], [true, true, false]);
 });
 
 Deno.test("a dlq_config that leaves enabled out turns the DLQ off, as the original did, and the log says so; one left out keeps the DLQ", async () => {

@@ -31,7 +31,7 @@ import type { Executor } from "../domain/executor.ts";
 import type { RateLimit } from "../domain/flow.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import type { Task } from "../domain/task.ts";
-import type { WorkerSnapshot } from "../engine/workers.ts";
+import { noWorkers, type Served, type WorkerSnapshot } from "../engine/workers.ts";
 import type { ExecutorTaskStats } from "../store/store.ts";
 
 type Obj = Record<string, unknown>;
@@ -432,18 +432,28 @@ export interface ExecutorStatsMessage {
   oldestPendingAge: TimeMessage | null;
   /** `enabled: false`: no task of it is handed out until it is resumed. */
   paused: boolean;
+  /** Tasks wait with no worker of any kind serving it (`noWorkers`). */
+  noWorkers: boolean;
+  /** A worker without a stream polled it here within `POLL_SERVES_MS`. */
+  polled: boolean;
 }
 
-/** Stats of one executor as a proto message. */
+/**
+ * Stats of one executor as a proto message, with who serves it on this manager (`served`:
+ * `servedBy`), by the rules REST's stats follow (`presentStats`).
+ */
 export function statsToMessage(
   stats: ExecutorTaskStats & { paused: boolean },
-  options: { now: number; workersServing: ReadonlyMap<string, number> },
+  options: { now: number; served: Served },
 ): ExecutorStatsMessage {
+  const { served } = options;
   return {
     executorName: stats.executorName,
     byStatus: { ...stats.byStatus },
     dlqSize: stats.dlqSize,
-    workers: options.workersServing.get(stats.executorName) ?? 0,
+    workers: served.workers.get(stats.executorName) ?? 0,
+    noWorkers: noWorkers(stats, served),
+    polled: served.polled.has(stats.executorName),
     oldestPendingAge: stats.oldestPendingRunAt === null
       ? null
       : durationFromMs(Math.max(0, options.now - stats.oldestPendingRunAt)),

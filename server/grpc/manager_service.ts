@@ -258,8 +258,8 @@ export function createManagerService(
     GetStats: unary(async (req) => {
       const stats = await service.taskStats({ executorName: req.executorName });
       const now = service.now();
-      const serving = (await servedBy(workers, now)).workers;
-      return { executors: stats.map((s) => statsToMessage(s, { now, workersServing: serving })) };
+      const served = await servedBy(workers, now);
+      return { executors: stats.map((s) => statsToMessage(s, { now, served })) };
     }),
     ListWorkers: unary(async (req) => {
       const page = await workersPage(workers, { cursor: req.cursor, limit: req.limit }, {

@@ -3660,11 +3660,18 @@ type ExecutorStats struct {
 	ExecutorName     string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
 	ByStatus         map[string]int64       `protobuf:"bytes,2,rep,name=by_status,json=byStatus,proto3" json:"by_status,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	DlqSize          int64                  `protobuf:"varint,3,opt,name=dlq_size,json=dlqSize,proto3" json:"dlq_size,omitempty"`
-	Workers          int32                  `protobuf:"varint,4,opt,name=workers,proto3" json:"workers,omitempty"`
+	Workers          int32                  `protobuf:"varint,4,opt,name=workers,proto3" json:"workers,omitempty"` // connected workers (work streams) serving it; a worker that polls is not
 	OldestPendingAge *durationpb.Duration   `protobuf:"bytes,5,opt,name=oldest_pending_age,json=oldestPendingAge,proto3" json:"oldest_pending_age,omitempty"`
 	// 6 was completed_last_minute, never filled (throughput comes from the /metrics counters). Not
 	// declared `reserved`: protobufjs writes reserved ranges that strict reflection clients refuse.
-	Paused        bool `protobuf:"varint,7,opt,name=paused,proto3" json:"paused,omitempty"` // enabled is false: none of its tasks is handed out until it is resumed
+	Paused bool `protobuf:"varint,7,opt,name=paused,proto3" json:"paused,omitempty"` // enabled is false: none of its tasks is handed out until it is resumed
+	// Tasks are pending, none is in progress, and no worker connected to this manager serves the
+	// executor nor polled it here (a unary GetNextTask) in the last 60 s (REST's `noWorkers`).
+	NoWorkers bool `protobuf:"varint,8,opt,name=no_workers,json=noWorkers,proto3" json:"no_workers,omitempty"`
+	// A worker without a stream polled the executor on this manager (a unary GetNextTask: the
+	// original interface's, or v1's) in the last 60 s: it serves the executor, and `workers` does
+	// not count it (REST's `polled`).
+	Polled        bool `protobuf:"varint,9,opt,name=polled,proto3" json:"polled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3737,6 +3744,20 @@ func (x *ExecutorStats) GetOldestPendingAge() *durationpb.Duration {
 func (x *ExecutorStats) GetPaused() bool {
 	if x != nil {
 		return x.Paused
+	}
+	return false
+}
+
+func (x *ExecutorStats) GetNoWorkers() bool {
+	if x != nil {
+		return x.NoWorkers
+	}
+	return false
+}
+
+func (x *ExecutorStats) GetPolled() bool {
+	if x != nil {
+		return x.Polled
 	}
 	return false
 }
@@ -8735,14 +8756,17 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\vnext_cursor\x18\x03 \x01(\tR\n" +
 	"nextCursor\"6\n" +
 	"\x0fGetStatsRequest\x12#\n" +
-	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\xd2\x02\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\x89\x03\n" +
 	"\rExecutorStats\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12I\n" +
 	"\tby_status\x18\x02 \x03(\v2,.taskexecutor.v1.ExecutorStats.ByStatusEntryR\bbyStatus\x12\x19\n" +
 	"\bdlq_size\x18\x03 \x01(\x03R\adlqSize\x12\x18\n" +
 	"\aworkers\x18\x04 \x01(\x05R\aworkers\x12G\n" +
 	"\x12oldest_pending_age\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x10oldestPendingAge\x12\x16\n" +
-	"\x06paused\x18\a \x01(\bR\x06paused\x1a;\n" +
+	"\x06paused\x18\a \x01(\bR\x06paused\x12\x1d\n" +
+	"\n" +
+	"no_workers\x18\b \x01(\bR\tnoWorkers\x12\x16\n" +
+	"\x06polled\x18\t \x01(\bR\x06polled\x1a;\n" +
 	"\rByStatusEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"P\n" +
