@@ -153,10 +153,15 @@ Deno.test("sqlite: stopping the Resumer while it sweeps a deletion stops the swe
     assert.deepEqual(await again.resumeOnce(), { deletions: ["victim"], keyings: [] });
     assert.equal(left(), 0);
     assert.equal(deletions(), 0);
-    // Live views are told, as of any other deleted task; a look that finishes none tells none.
-    assert.deepEqual(events, [{ type: "tasks_changed", executorNames: ["victim"] }]);
+    // Told as of a deletion through the API: the executor (lists, the engine's copies), its
+    // schedules and its tasks; a look that finishes none tells none.
+    assert.deepEqual(events, [
+      { type: "executors_changed" },
+      { type: "schedules_changed" },
+      { type: "tasks_changed", executorNames: ["victim"] },
+    ]);
     assert.deepEqual(await again.resumeOnce(), { deletions: [], keyings: [] });
-    assert.equal(events.length, 1);
+    assert.equal(events.length, 3);
   } finally {
     raw.close();
   }

@@ -7,7 +7,7 @@
 import { EXECUTOR_DELETION_LEASE_MS } from "../domain/executor.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
-import type { ServiceEvents } from "../service/events.ts";
+import { announceExecutorsDeleted, type ServiceEvents } from "../service/events.ts";
 import type { Store } from "../store/store.ts";
 
 /** Looks for changes left half-way once at start, then every `intervalMs`; `stop()` is idempotent. */
@@ -31,8 +31,8 @@ export class Resumer {
       now?: () => number;
       log: Logger;
       /**
-       * Told of the deletions it finished (`tasks_changed`, naming their executors: their tasks
-       * went), as live views are of any other deleted task.
+       * Told of the deletions it finished, as of a deletion through the API
+       * (`announceExecutorsDeleted`: `executors_changed`, `schedules_changed`, `tasks_changed`).
        */
       events?: Pick<ServiceEvents, "emit">;
     },
@@ -64,7 +64,7 @@ export class Resumer {
     const keyings = await settle(this.#store.executorKeyingsResume({ now, signal }));
     if (deletions.names.length > 0) {
       this.#log.info("Finished executor deletions left half-way", { names: deletions.names });
-      this.#events?.emit({ type: "tasks_changed", executorNames: deletions.names });
+      if (this.#events) announceExecutorsDeleted(this.#events, deletions.names);
     }
     if (keyings.names.length > 0) {
       this.#log.info("Finished keying the tasks of executors left half-way", {

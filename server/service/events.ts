@@ -52,6 +52,29 @@ export function countsByExecutor(
   return Object.fromEntries(counts);
 }
 
+/**
+ * Announces that executors `executorNames` were deleted, whoever finished the deletion (an API
+ * delete, or the resumer finishing one a manager left half-way): `executors_changed` (executor
+ * lists and the engine's copies), `schedules_changed` (their schedules went with them) and
+ * `tasks_changed` naming them (their tasks went, as live views are told of any deleted task).
+ *
+ * @example
+ * ```ts
+ * import { announceExecutorsDeleted, type ServiceEvent } from "./events.ts";
+ * const seen: ServiceEvent[] = [];
+ * announceExecutorsDeleted({ emit: (event) => seen.push(event) }, ["a"]);
+ * console.log(seen.map((event) => event.type)); // ["executors_changed", "schedules_changed", "tasks_changed"]
+ * ```
+ */
+export function announceExecutorsDeleted(
+  events: Pick<ServiceEvents, "emit">,
+  executorNames: string[],
+): void {
+  events.emit({ type: "executors_changed" });
+  events.emit({ type: "schedules_changed" });
+  events.emit({ type: "tasks_changed", executorNames });
+}
+
 /** A tiny synchronous event hub. */
 export class ServiceEvents {
   #listeners = new Set<(event: ServiceEvent) => void>();

@@ -29,7 +29,7 @@ import {
 } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
-import type { ServiceEvents } from "./events.ts";
+import { announceExecutorsDeleted, type ServiceEvents } from "./events.ts";
 import type { ScheduleService } from "./schedules.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { assertNoViolations, executorFilter } from "./violations.ts";
@@ -304,11 +304,8 @@ export class ExecutorService {
       throw executorNotFound(idOrName);
     }
     this.#schemas.forget(executor.id);
-    this.#events.emit({ type: "executors_changed" });
-    this.#events.emit({ type: "schedules_changed" });
-    // Its finished tasks and DLQ entries went with it (with `force`, every task): live task and
-    // DLQ views are told as of any other deleted task.
-    this.#events.emit({ type: "tasks_changed", executorNames: [executor.name] });
+    // Its schedules, finished tasks and DLQ entries went with it (with `force`, every task).
+    announceExecutorsDeleted(this.#events, [executor.name]);
   }
 
   /**
