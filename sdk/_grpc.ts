@@ -552,7 +552,7 @@ export function executorConfigToMessage(
     message.taskSchema = checkedValueBytes(config.taskSchema, {
       pointer: "/config/taskSchema",
       maxDepth,
-      describe: ({ field, message }) => `Invalid JSON Schema at ${field}: ${message}`,
+      describe: ({ field, message }) => `Invalid JSON Schema: ${field}: ${message}`,
     });
   }
   if (config.timeout != null) message.timeout = durationFromMs(config.timeout);

@@ -132,7 +132,7 @@ Deno.test({
         await page.getByText("No tasks match this search.").waitFor();
 
         await search(page, "/orderId =");
-        await page.getByText(/dataValue: Is required \(not empty\) with dataPointer/).waitFor();
+        await page.getByText(/dataValue: Is required \(not empty\) with \/dataPointer/).waitFor();
 
         await page.goto("/#/dlq");
         await page.locator("main table td.id").first().waitFor();

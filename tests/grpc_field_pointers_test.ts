@@ -28,18 +28,20 @@ const NOW = Math.floor(Date.now() / 1000);
 
 /**
  * Asserts that `error` names exactly `fields` in its `BadRequest`, and names each of them in its
- * message before what is wrong with it (`/limit: Must be …`).
+ * message before what is wrong with it, in the one form (`Invalid page: /limit: Must be …`):
+ * not a message of its own words with the violation added after it in brackets ("Invalid
+ * fires: must be … (/fires: Must be …)"), and another field named by its pointer (`/to`).
  */
 function assertNames(error: grpc.ServiceError, fields: string[], what: string): void {
   assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${what}: ${error.details}`);
   const violations = violationsFromMetadata(error.metadata);
   assert.deepEqual(violations.map((v) => v.field), fields, `${what}: ${error.details}`);
   for (const v of violations) {
-    // Some messages of their own begin the words with a small letter ("Invalid /count: must …").
     assert.ok(
-      error.details.toLowerCase().includes(`${v.field}: ${v.message}`.toLowerCase()),
+      error.details.includes(`: ${v.field}: ${v.message}`),
       `${what}: "${error.details}" names ${v.field}: ${v.message}`,
     );
+    assert.ok(!error.details.includes(`(${v.field}: `), `${what}: "${error.details}"`);
   }
 }
 
@@ -98,11 +100,44 @@ Deno.test("the other lists, the search, the bulk calls, history and schedules na
     ["ListSchedules", { limit: 5000 }, ["/limit"]],
     ["GetSchedule", { id: "nightly", fires: 100_000 }, ["/fires"]],
     ["PreviewSchedule", { config: { cron: "0 3 * * *" }, count: 100_000 }, ["/count"]],
+    ["CreateTasks", { tasks: [], view: 9 }, ["/view"]],
+    ["UpdateExecutor", { id: "job", config: { name: "other" } }, ["/config/name"]],
+    ["CreateExecutor", {
+      config: { name: "bad", taskSchema: valueFromJson({ properties: { n: { pattern: "(" } } }) },
+    }, ["/config/taskSchema/properties/n/pattern"]],
   ];
   for (const [method, request, fields] of cases) {
     const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
     assertNames(error, fields, `${method} ${JSON.stringify(request)}`);
   }
+  // Another field is named by its pointer in the request, as the field itself is.
+  const named = async (method: string, request: Msg) =>
+    violationsFromMetadata(
+      (await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT)).metadata,
+    )[0].message;
+  const history = { from: { seconds: NOW }, to: { seconds: NOW - HOUR } };
+  assert.equal(await named("GetHistory", history), "Must be before /to");
+  assert.equal(
+    await named("SearchTasks", { dataValue: valueFromJson("x") }),
+    "Must be given with /dataValue",
+  );
+  const inverted = { createdAfter: { seconds: NOW }, createdBefore: { seconds: NOW - HOUR } };
+  assert.equal(await named("ListTasks", inverted), "Must be before /createdBefore");
+  const both = { name: "s", executorName: "job", cron: "0 3 * * *", every: { seconds: 60 } };
+  assert.equal(
+    await named("CreateSchedule", { config: both }),
+    "Give either /config/cron or /config/every, not both",
+  );
+  const ends = {
+    ...both,
+    every: undefined,
+    startAt: { seconds: NOW + HOUR },
+    endAt: { seconds: NOW },
+  };
+  assert.equal(
+    await named("CreateSchedule", { config: ends }),
+    "Must not be before /config/startAt",
+  );
 });
 
 Deno.test("the service keeps naming a query parameter by its name, as REST answers it", async () => {

@@ -136,11 +136,11 @@ for (const backend of BACKENDS) {
             const refused = await rest(manager, method, `${path}?${after}=${a}&${before}=${b}`);
             assert.equal(refused.status, 400, `${method} ${path} ${after}`);
             assert.deepEqual(refused.body.errors, [
-              { field: after, message: `Must be before ${before}` },
+              { field: after, message: `Must be before /${before}` },
             ]);
             assert.equal(
               refused.body.detail,
-              `Invalid task filter: ${after}: Must be before ${before}`,
+              `Invalid task filter: ${after}: Must be before /${before}`,
             );
           }
         }
@@ -160,11 +160,11 @@ for (const backend of BACKENDS) {
           );
           // Named by its pointer in the request, in the detail and the message.
           assert.deepEqual(violationsFromMetadata(refused.metadata), [
-            { field: "/createdAfter", message: "Must be before createdBefore" },
+            { field: "/createdAfter", message: "Must be before /createdBefore" },
           ], rpc);
           assert.equal(
             refused.details,
-            "Invalid task filter: /createdAfter: Must be before createdBefore",
+            "Invalid task filter: /createdAfter: Must be before /createdBefore",
             rpc,
           );
         }

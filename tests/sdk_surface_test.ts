@@ -412,7 +412,7 @@ Deno.test("a schema or schedule data the manager would not keep exactly is refus
   const refused = (field: string) => (error: unknown) =>
     error instanceof InvalidArgumentError &&
     error.violations.length === 1 && error.violations[0].field === field &&
-    (error.message.startsWith(`Invalid JSON Schema at ${field}: `) ||
+    (error.message.startsWith(`Invalid JSON Schema: ${field}: `) ||
       error.message.startsWith(`Invalid schedule: ${field}: `));
   // A lone surrogate went out as U+FFFD before, and was stored so.
   await assert.rejects(

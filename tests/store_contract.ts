@@ -1811,7 +1811,8 @@ export function storeContract(
     await assert.rejects(
       () => store.keyListPage({ limit: 10, cursor: "1:x' OR 1=1" }),
       (error: Error) =>
-        error instanceof InvalidArgumentError && /Invalid cursor/.test(error.message),
+        error instanceof InvalidArgumentError &&
+        /^Invalid page: cursor: Must be a cursor from a previous page/.test(error.message),
     );
   });
 

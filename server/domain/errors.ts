@@ -12,6 +12,13 @@ export interface FieldViolation {
   message: string;
 }
 
+/**
+ * Another field of the request named in a violation's message, by its pointer: a top-level
+ * lowerCamelCase name (`/startAt`, `/createdBefore`) after the start, a space or "(", before the
+ * end, a space or punctuation. A quoted example (`"/customerId"`) is no reference.
+ */
+const FIELD_REFERENCE = /(^|[\s(])(\/[a-z][A-Za-z0-9]*)(?=$|[\s,;:.)])/g;
+
 /** Most violations an error names; the others are counted in one more, last entry. */
 export const MAX_VIOLATIONS = 50;
 /** Longest message an error keeps, in characters; a longer one is cut, marked. */
@@ -88,8 +95,11 @@ export class InvalidArgumentError extends Error {
   /**
    * This error with each violation's field as `rename` names it: a transport that names fields
    * its own way (gRPC: a JSON pointer into its request message) renames them once, in its one
-   * mapping of errors. A message `listing` made names the new fields as it named the old ones
-   * (`what: <field>: <message>; …`); a message of the thrower's own is kept as it is.
+   * mapping of errors. A violation's message that names another field of the request by its
+   * pointer (`Must not be before /startAt`: a top-level name after a space or "(", see
+   * `FIELD_REFERENCE`) names it as `rename` does too. A message `listing` made names the new
+   * fields as it named the old ones (`what: <field>: <message>; …`); a message of the thrower's
+   * own is kept as it is.
    *
    * @example
    * ```ts
@@ -101,7 +111,11 @@ export class InvalidArgumentError extends Error {
   renamed(rename: (field: string) => string): InvalidArgumentError {
     const violations = this.violations.map((v) => {
       const field = rename(v.field);
-      return field === v.field ? v : { ...v, field };
+      const message = v.message.replace(
+        FIELD_REFERENCE,
+        (_, before: string, pointer: string) => `${before}${rename(pointer)}`,
+      );
+      return field === v.field && message === v.message ? v : { field, message };
     });
     if (violations.every((v, i) => v === this.violations[i])) return this;
     if (this.listed === undefined) return new InvalidArgumentError(this.message, violations);

@@ -10,9 +10,9 @@ Deno.test('listViolations names each field before its message one way, and the w
   assert.equal(listViolations([{ field: "", message: "Must be an object" }]), "Must be an object");
   assert.equal(
     listViolations(
-      [{ field: "from", message: "Must be before to" }, { field: "", message: "X" }],
+      [{ field: "from", message: "Must be before /to" }, { field: "", message: "X" }],
     ),
-    "from: Must be before to; X",
+    "from: Must be before /to; X",
   );
 });
 
@@ -65,4 +65,25 @@ Deno.test("renamed names the new fields in the message listing made, keeps a mes
   assert.match(many.message, /\/a49: Is wrong; and 5 more$/);
   assert.equal(many.violations.length, MAX_VIOLATIONS + 1);
   assert.equal(many.violations[MAX_VIOLATIONS].message, "And 5 more violations, not listed");
+});
+
+Deno.test("renamed names another field a violation's message names by its pointer as it names the field, and leaves a quoted example alone", () => {
+  const nest = (field: string) => field.startsWith("/") ? `/config${field}` : field;
+  const error = InvalidArgumentError.listing("Invalid schedule", [
+    { field: "/endAt", message: "Must not be before /startAt" },
+    { field: "/every", message: "Give either /cron or /every, not both" },
+    { field: "/groupKeyPointer", message: 'Must be a JSON pointer such as "/customerId"' },
+  ]).renamed(nest);
+  assert.deepEqual(error.violations, [
+    { field: "/config/endAt", message: "Must not be before /config/startAt" },
+    { field: "/config/every", message: "Give either /config/cron or /config/every, not both" },
+    {
+      field: "/config/groupKeyPointer",
+      message: 'Must be a JSON pointer such as "/customerId"',
+    },
+  ]);
+  assert.equal(
+    error.message,
+    'Invalid schedule: /config/endAt: Must not be before /config/startAt; /config/every: Give either /config/cron or /config/every, not both; /config/groupKeyPointer: Must be a JSON pointer such as "/customerId"',
+  );
 });

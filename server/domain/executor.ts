@@ -399,7 +399,7 @@ export function parseExecutorConfig(
   const base: ExecutorConfig = options.base ?? { name: "", ...DEFAULT_EXECUTOR_CONFIG };
   const violations: FieldViolation[] = [];
   if (!isObject(input)) {
-    throw new InvalidArgumentError("Executor configuration must be an object", [
+    throw InvalidArgumentError.listing("Invalid executor", [
       { field: pointer, message: "Must be an object" },
     ]);
   }

@@ -450,13 +450,13 @@ export class Engine implements AsyncDisposable {
    */
   addCredit(session: WorkerSession, executorName: string, credits: number): void {
     if (!session.credits.has(executorName)) {
-      throw new InvalidArgumentError(
-        `Credit names executor "${executorName}" that this worker did not announce in hello`,
-        [{ field: "/credit/executorName", message: "Must be one of the hello's executors" }],
-      );
+      throw InvalidArgumentError.listing("Invalid credit", [{
+        field: "/credit/executorName",
+        message: `Must be one of the hello's executors, not "${executorName}"`,
+      }]);
     }
     if (!Number.isSafeInteger(credits) || credits < 0) {
-      throw new InvalidArgumentError("Credit must be a whole number of 0 or more", [
+      throw InvalidArgumentError.listing("Invalid credit", [
         { field: "/credit/credits", message: "Must be a whole number of 0 or more" },
       ]);
     }
@@ -696,7 +696,7 @@ export class Engine implements AsyncDisposable {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     await this.#checkWorker(workerId, executorNames, { ...options, pointer: "", caller });
     if (!Number.isInteger(max) || max < 0 || max > MAX_UNARY_TASKS) {
-      throw new InvalidArgumentError(`maxTasks must be from 1 to ${MAX_UNARY_TASKS}`, [
+      throw InvalidArgumentError.listing("Invalid claim", [
         { field: "/maxTasks", message: `Must be from 1 to ${MAX_UNARY_TASKS}` },
       ]);
     }
@@ -756,24 +756,21 @@ export class Engine implements AsyncDisposable {
    */
   #checkWorkerId(workerId: string, pointer: string, options: WorkerCallOptions = {}): void {
     if (typeof workerId !== "string" || workerId.trim() === "") {
-      throw new InvalidArgumentError("Worker id is required", [
+      throw InvalidArgumentError.listing("Invalid worker", [
         { field: `${pointer}/workerId`, message: "Is required" },
       ]);
     }
     const own = `${LEGACY_WORKER_PREFIX}${(options.caller ?? ANONYMOUS_ADMIN).keyId}`;
     if (workerId.startsWith(LEGACY_WORKER_PREFIX) && !(options.legacy && workerId === own)) {
       const message = LEGACY_WORKER_ID_MESSAGE;
-      throw new InvalidArgumentError(`Worker id "${workerId.slice(0, 256)}": ${message}`, [
+      throw InvalidArgumentError.listing(`Invalid worker "${workerId.slice(0, 256)}"`, [
         { field: `${pointer}/workerId`, message },
       ]);
     }
     const violations: FieldViolation[] = [];
     const check = { pointer: `${pointer}/workerId`, maxChars: this.limits.idChars, noNul: true };
     if (!checkString(workerId, check, violations)) {
-      throw new InvalidArgumentError(
-        `Worker id is not usable: ${violations[0].message}`,
-        violations,
-      );
+      throw InvalidArgumentError.listing("Invalid worker", violations);
     }
   }
 
@@ -785,7 +782,7 @@ export class Engine implements AsyncDisposable {
     const { pointer, caller } = options;
     this.#checkWorkerId(workerId, pointer, options);
     if (!Array.isArray(executorNames) || executorNames.length === 0) {
-      throw new InvalidArgumentError("A worker must name at least one executor", [
+      throw InvalidArgumentError.listing("Invalid worker", [
         { field: `${pointer}/executors`, message: "Must name at least one executor" },
       ]);
     }
@@ -793,14 +790,14 @@ export class Engine implements AsyncDisposable {
     if (executorNames.length > this.limits.executors) {
       const message = `Names ${executorNames.length} executors, more than the ` +
         `${this.limits.executors} a store may hold (MAX_EXECUTORS)`;
-      throw new InvalidArgumentError(`A worker ${message}`, [
+      throw InvalidArgumentError.listing("Invalid worker", [
         { field: `${pointer}/executors`, message },
       ]);
     }
     const seen = new Set<string>();
     executorNames.forEach((name, i) => {
       if (seen.has(name)) {
-        throw new InvalidArgumentError(`A worker names executor "${name}" twice`, [
+        throw InvalidArgumentError.listing("Invalid worker", [
           { field: `${pointer}/executors/${i}`, message: `Names "${name}" again` },
         ]);
       }

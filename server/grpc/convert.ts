@@ -355,8 +355,8 @@ export function oneNewTaskFromMessage(
 export function taskViewOf(view: string | number | null | undefined): "basic" | "full" {
   const name = fromEnum(ENUM_PREFIX.taskView, view) ?? "full";
   if (name === "basic" || name === "full") return name;
-  throw new InvalidArgumentError(`Invalid view: ${name} is not a task view`, [
-    { field: "/view", message: "Must be one of TASK_VIEW_BASIC, TASK_VIEW_FULL" },
+  throw InvalidArgumentError.listing("Invalid view", [
+    { field: "/view", message: `Must be one of TASK_VIEW_BASIC, TASK_VIEW_FULL, not ${name}` },
   ]);
 }
 

@@ -541,7 +541,7 @@ export function serveProduce(
     if (id === 0 || open.has(id)) {
       releaseRequestBytes(message);
       return fail(
-        new InvalidArgumentError(`Request id ${id} cannot be used`, [{
+        InvalidArgumentError.listing(`Request id ${id} cannot be used`, [{
           field: "/requestId",
           message: id === 0
             ? "Must be 1 or more"

@@ -107,8 +107,9 @@ function chunked(assignments: AssignmentMessage[]): AssignmentMessage[][] {
   return chunks;
 }
 
-function invalid(message: string, field: string, detail: string): InvalidArgumentError {
-  return new InvalidArgumentError(message, [{ field, message: detail }]);
+/** The refusal of a worker's message: `what: field: detail` (`InvalidArgumentError.listing`). */
+function invalid(what: string, field: string, detail: string): InvalidArgumentError {
+  return InvalidArgumentError.listing(what, [{ field, message: detail }]);
 }
 
 /** A batch of results as read: those to settle, and acks for the items refused outright. */

@@ -337,7 +337,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const input = await body(c, true);
     assertKnownKeys(input, ["tasks"]);
     if (!Array.isArray(input.tasks)) {
-      throw new InvalidArgumentError("Request body must hold an array of tasks", [
+      throw InvalidArgumentError.listing("Cannot create tasks", [
         { field: "/tasks", message: "Must be an array" },
       ]);
     }

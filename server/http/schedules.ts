@@ -53,7 +53,7 @@ function firesOf(c: Context): number | undefined {
   const text = queryOf(c).fires;
   if (text === undefined || text === "") return undefined;
   if (!/^\d{1,6}$/.test(text)) {
-    throw new InvalidArgumentError(`Invalid query parameter fires: must be a whole number`, [
+    throw new InvalidArgumentError("Invalid query parameter fires: Must be a whole number", [
       { field: "fires", message: "Must be a whole number" },
     ]);
   }
@@ -90,7 +90,7 @@ export function mountScheduleRoutes(
     const input = await deps.body(c, true);
     const count = input.count;
     if (count !== undefined && typeof count !== "number") {
-      throw new InvalidArgumentError("Invalid preview: /count must be a number", [
+      throw InvalidArgumentError.listing("Invalid preview", [
         { field: "/count", message: "Must be a whole number" },
       ]);
     }

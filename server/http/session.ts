@@ -316,7 +316,7 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
     });
     assertKnownKeys(body, ["key"]);
     if (typeof body.key !== "string" || body.key === "") {
-      throw new InvalidArgumentError("Invalid request body: /key must be an API key", [
+      throw InvalidArgumentError.listing("Invalid request body", [
         { field: "/key", message: "Must be an API key (a non-empty string)" },
       ]);
     }

@@ -124,7 +124,7 @@ export class DlqService {
     const data = options.data === undefined ? entry.task.data : options.data;
     const violations: FieldViolation[] = [];
     if (!checkTaskData(data, { pointer: "/data", limits: this.#limits }, violations)) {
-      throw new InvalidArgumentError(`Cannot requeue: /data ${violations[0].message}`, violations);
+      throw InvalidArgumentError.listing("Cannot requeue", violations);
     }
     await this.#schemas.assertValid(executor, data, "/data");
     const task = await this.#store.dlqRequeue(id, {

@@ -272,8 +272,11 @@ export class ExecutorService {
       maxDepth: this.#limits.jsonDepth,
     });
     if (config.name !== current.name) {
-      throw new InvalidArgumentError("Cannot rename an executor: tasks refer to it by name", [
-        { field: "/config/name", message: `Must stay "${current.name}"` },
+      throw InvalidArgumentError.listing("Cannot rename an executor", [
+        {
+          field: "/config/name",
+          message: `Must stay "${current.name}": tasks refer to it by name`,
+        },
       ]);
     }
     await this.#schemas.compile(config.taskSchema, "/config/taskSchema", config.name);

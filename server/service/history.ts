@@ -102,14 +102,14 @@ export class HistoryService {
       // The hour before `to` by default, from 1970 at the earliest (a time given is never before).
       const from = Math.floor((fromGiven ?? Math.max(0, to - HOUR_MS)) / step) * step;
       const count = (to - from) / step;
-      if (from >= to) violations.push({ field: "from", message: "Must be before to" });
+      if (from >= to) violations.push({ field: "from", message: "Must be before /to" });
       else if (to > MAX_TIME_MS) {
         // The answer gives `to`: past year 9999 it is no RFC 3339 time, nor a protobuf Timestamp.
         violations.push({
           field: "to",
           message: `Moved up to the end of its step, it passes ${
             new Date(MAX_TIME_MS).toISOString()
-          }: give an earlier to or a shorter step`,
+          }: give an earlier /to or a shorter /step`,
         });
       } else if (count > this.#limits.historyPoints) {
         violations.push({

@@ -264,7 +264,7 @@ function parseTimes(
   const hasCron = body.cron !== undefined;
   const hasEvery = body.every !== undefined;
   if (hasCron && hasEvery) {
-    violations.push({ field: "/every", message: "Give either cron or every, not both" });
+    violations.push({ field: "/every", message: "Give either /cron or /every, not both" });
   } else if (hasCron) {
     if (typeof body.cron !== "string" || body.cron.length > maxChars) {
       violations.push({
@@ -310,7 +310,7 @@ function parseTimes(
     else times[key] = ms;
   }
   if (times.startAt !== null && times.endAt !== null && times.endAt < times.startAt) {
-    violations.push({ field: "/endAt", message: "Must not be before startAt" });
+    violations.push({ field: "/endAt", message: "Must not be before /startAt" });
   }
   return times;
 }
@@ -505,7 +505,7 @@ export class ScheduleService {
     if (count === undefined) return DEFAULT_NEXT_FIRES;
     const max = this.#deps.limits.scheduleFires;
     if (!Number.isInteger(count) || count < 1 || count > max) {
-      throw new InvalidArgumentError(`Invalid ${field}: must be a whole number from 1 to ${max}`, [
+      throw InvalidArgumentError.listing("Invalid fire times", [
         { field, message: `Must be a whole number from 1 to ${max}` },
       ]);
     }
@@ -907,15 +907,13 @@ export class ScheduleService {
     }
     if (bad.length === 0) return;
     const names = bad.slice(0, 10).map((b) => `"${b.schedule.name}"`).join(", ");
-    throw new InvalidArgumentError(
-      `Cannot change the schema of executor "${executor.name}": the task data of schedule ${names} would not match it (change or delete the schedules first)`,
-      [{
-        field: "/config/taskSchema",
-        message: `Must accept the task data of schedule ${names}: ${bad[0].first.field}: ${
-          bad[0].first.message
-        }`,
-      }],
-    );
+    throw InvalidArgumentError.listing(`Cannot change the schema of executor "${executor.name}"`, [{
+      field: "/config/taskSchema",
+      message:
+        `Must accept the task data of schedule ${names} (change or delete the schedules first): ${
+          bad[0].first.field
+        }: ${bad[0].first.message}`,
+    }]);
   }
 
   /** Up to `limit` enabled schedules due at `now`, earliest first. */

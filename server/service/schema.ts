@@ -198,8 +198,5 @@ function stopped(error: ValidationTimeoutError | ValidationCrashError, executor:
 }
 
 function invalidSchema(violation: FieldViolation): InvalidArgumentError {
-  return new InvalidArgumentError(
-    `Invalid JSON Schema at ${violation.field}: ${violation.message}`,
-    [violation],
-  );
+  return InvalidArgumentError.listing("Invalid JSON Schema", [violation]);
 }

@@ -369,8 +369,8 @@ export class Service {
    */
   createTasks(inputs: unknown[], options: CreateOptions = {}): Promise<CreatedTask[]> {
     if (inputs.length > MAX_BATCH) {
-      throw new InvalidArgumentError(`Cannot create more than ${MAX_BATCH} tasks at once`, [
-        { field: "/tasks", message: `Must hold at most ${MAX_BATCH} tasks` },
+      throw InvalidArgumentError.listing("Cannot create tasks", [
+        { field: "/tasks", message: `Must hold at most ${MAX_BATCH} tasks, not ${inputs.length}` },
       ]);
     }
     return this.#create(inputs, "/tasks", options);
@@ -622,15 +622,12 @@ export class Service {
     let bytes = 0;
     for (const task of tasks) bytes += jsonBytes(echoOf(task, answer));
     if (bytes <= max) return;
-    throw new InvalidArgumentError(
-      `Cannot create tasks: their answer would be ${bytes} bytes of tasks, more than the limit of ${max}; send fewer at once`,
-      [{
-        field: "/tasks",
-        message: `Must hold at most ${max} bytes of tasks as JSON (the answer echoes them${
-          answer === "basic" ? ", without their data and metadata" : ""
-        }), not ${bytes}`,
-      }],
-    );
+    throw InvalidArgumentError.listing("Cannot create tasks", [{
+      field: "/tasks",
+      message: `Must hold at most ${max} bytes of tasks as JSON (the answer echoes them${
+        answer === "basic" ? ", without their data and metadata" : ""
+      }), not ${bytes}: send fewer at once`,
+    }]);
   }
 
   /**

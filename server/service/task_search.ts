@@ -108,7 +108,7 @@ export class TaskSearchService {
       const data = this.#dataTerm(request.dataPointer, request.dataValue, violations);
       if (data) search.data = data;
     } else if (given(request.dataValue)) {
-      violations.push({ field: "dataPointer", message: "Must be given with dataValue" });
+      violations.push({ field: "dataPointer", message: "Must be given with /dataValue" });
     }
     if (given(request.id) && !isId(request.id)) {
       violations.push({ field: "id", message: "Must be a task id" });
@@ -116,7 +116,8 @@ export class TaskSearchService {
     if (!given(request.id) && !search.data && !search.metadata && violations.length === 0) {
       violations.push({
         field: "id",
-        message: "Must search by id, metadataKey and metadataValue, or dataPointer and dataValue",
+        message:
+          "Must search by /id, /metadataKey and /metadataValue, or /dataPointer and /dataValue",
       });
     }
     const listed = Array.isArray(request.status)
@@ -209,7 +210,7 @@ export class TaskSearchService {
     if (problem !== null) violations.push({ field: "dataPointer", message: problem });
     const value = text === undefined ? undefined : dataValueOf(text);
     if (!given(text)) {
-      violations.push({ field: "dataValue", message: "Is required (not empty) with dataPointer" });
+      violations.push({ field: "dataValue", message: "Is required (not empty) with /dataPointer" });
     } else if (text.length > limits.searchTermChars) {
       violations.push({
         field: "dataValue",

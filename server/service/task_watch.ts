@@ -232,7 +232,7 @@ export class TaskWatcher {
   #check(taskIds: readonly unknown[], pointer: string): string[] {
     const max = this.#limits.watchTaskIds;
     if (!Array.isArray(taskIds) || taskIds.length === 0 || taskIds.length > max) {
-      throw new InvalidArgumentError(`Name from 1 to ${max} task ids to wait for`, [
+      throw InvalidArgumentError.listing("Invalid wait", [
         { field: pointer, message: `Must hold from 1 to ${max} task ids` },
       ]);
     }

@@ -130,7 +130,9 @@ export function rangeViolation(
   violations: FieldViolation[],
 ): void {
   if (after === undefined || before === undefined || after < before) return;
-  violations.push({ field: fields[0], message: `Must be before ${fields[1]}` });
+  // The other field by its pointer: a query parameter's bare name is the top of the request.
+  const other = fields[1].startsWith("/") ? fields[1] : `/${fields[1]}`;
+  violations.push({ field: fields[0], message: `Must be before ${other}` });
 }
 
 /**

@@ -567,9 +567,10 @@ export function keyCursor(cursor: string | undefined): { at: number; id: string 
   if (cursor === undefined || cursor === "") return null;
   const match = KEY_CURSOR.exec(cursor);
   if (!match) {
-    throw new InvalidArgumentError(`Invalid cursor "${cursor.slice(0, 100)}"`, [
-      { field: "cursor", message: "Must be a cursor from a previous page" },
-    ]);
+    throw InvalidArgumentError.listing("Invalid page", [{
+      field: "cursor",
+      message: `Must be a cursor from a previous page, not "${cursor.slice(0, 100)}"`,
+    }]);
   }
   return { at: Number(match[1]), id: match[2] };
 }
@@ -594,9 +595,10 @@ export function dlqCursor(cursor: string | undefined): { deadAt: number; id: str
   if (cursor === undefined || cursor === "") return null;
   const match = /^(\d{1,16})[:_](.+)$/s.exec(cursor);
   if (!match) {
-    throw new InvalidArgumentError(`Invalid cursor "${cursor.slice(0, 100)}"`, [
-      { field: "cursor", message: "Must be a cursor from a previous page" },
-    ]);
+    throw InvalidArgumentError.listing("Invalid page", [{
+      field: "cursor",
+      message: `Must be a cursor from a previous page, not "${cursor.slice(0, 100)}"`,
+    }]);
   }
   return { deadAt: Number(match[1]), id: match[2] };
 }
