@@ -202,7 +202,16 @@ Deno.test("a manual status update with a result or error over the limits is refu
     result: dataOf(DEFAULT_LIMITS.resultBytes + 1),
   });
   assert.equal(result.status, 400);
-  assert.equal(result.body.errors[0].field, "/result");
+  // In the one wording of a result too large, a worker's included (`resultTooLarge`).
+  const limit = DEFAULT_LIMITS.resultBytes;
+  const tooLarge = `/result: Must be at most ${limit} bytes of JSON (the manager's limit), not ${
+    limit + 1
+  }`;
+  assert.deepEqual(result.body.errors, [{
+    field: "/result",
+    message: tooLarge.slice("/result: ".length),
+  }]);
+  assert.equal(result.body.detail, `Cannot update task status: ${tooLarge}`);
   const error = await rest(manager, "PUT", `/api/v1/tasks/${id}/status`, {
     status: "failed",
     error: "e".repeat(DEFAULT_LIMITS.errorMessageChars + 1),
@@ -220,6 +229,15 @@ Deno.test("a manual status update with a result or error over the limits is refu
       grpc.status.INVALID_ARGUMENT,
     );
     assert.match(over.details, /\/result/);
+    const large = await rejectsWith(
+      unary(client, "UpdateTaskStatus", {
+        id,
+        status: "TASK_STATUS_PENDING",
+        result: valueFromJson(dataOf(DEFAULT_LIMITS.resultBytes + 1)),
+      }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    assert.equal(large.details, `Cannot update task status: ${tooLarge}`);
   } finally {
     client.close();
   }

@@ -17,7 +17,12 @@ import {
   transitionRefusal,
 } from "../domain/task.ts";
 import type { Page, Store, TaskFilter, TaskRef } from "../store/store.ts";
-import { checkJsonValue, checkString } from "@tasks-executor/proto/json-value";
+import {
+  checkJsonValue,
+  checkString,
+  resultTooLarge,
+  utf8Length,
+} from "@tasks-executor/proto/json-value";
 import { assertExecutor, assertFound, executorsWithin } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import type { CallerOptions, ReadOptions, UseCaseContext } from "./caller.ts";
@@ -190,11 +195,17 @@ export class TaskService {
     const violations: FieldViolation[] = [];
     const status = taskStatusField(change.status, "/status", violations);
     if (change.result !== undefined) {
-      checkJsonValue(change.result, {
-        pointer: "/result",
-        maxDepth: this.#limits.jsonDepth,
-        maxBytes: this.#limits.resultBytes,
-      }, violations);
+      const pointer = "/result";
+      if (
+        checkJsonValue(change.result, { pointer, maxDepth: this.#limits.jsonDepth }, violations)
+      ) {
+        // Too large, in the one wording a worker's result gets (`resultTooLarge`). The value came
+        // in a request bounded by MAX_REQUEST_BYTES: written out whole, it costs no more.
+        const bytes = utf8Length(JSON.stringify(change.result) ?? "null");
+        if (bytes > this.#limits.resultBytes) {
+          violations.push(resultTooLarge(bytes, this.#limits.resultBytes));
+        }
+      }
     }
     if (change.error !== undefined && change.error !== null) {
       if (typeof change.error !== "string") {
