@@ -220,8 +220,8 @@ Deno.test("results without a usable task id or lease token are refused by ack an
   const refused = acks.filter((ack) => !ack.accepted);
   assert.equal(refused.length, 2);
   assert.ok(refused.every((ack) => ack.taskId.length <= SMALL.idChars));
-  assert.ok(refused.some((ack) => /\/0\/taskId must be at most 256 characters/.test(ack.error)));
-  assert.ok(refused.some((ack) => /\/1\/leaseToken is required/.test(ack.error)));
+  assert.ok(refused.some((ack) => /\/0\/taskId: Must be at most 256 characters/.test(ack.error)));
+  assert.ok(refused.some((ack) => /\/1\/leaseToken: Is required/.test(ack.error)));
   assert.equal((await stack.waitForTask(id, (t) => t.status === "completed")).result, "done");
 });
 
@@ -557,7 +557,7 @@ Deno.test("parseResults fails the attempt of a result past MAX_REQUEST_JSON_VALU
   assert.deepEqual(results[6].outcome, {
     ok: false,
     retryable: false,
-    error: `Result not kept: /result/0/p ${MEMBER_GIVEN_TWICE}`,
+    error: `Result not kept: /result/0/p: ${MEMBER_GIVEN_TWICE}`,
   });
 });
 
@@ -769,5 +769,5 @@ Deno.test("ReportResults: a result holding a member name twice in an object fail
   const failed = (await restOk(manager, "GET", `/tasks/${task.id}`)).task;
   assert.equal(failed.status, "failed");
   assert.equal(failed.result, null);
-  assert.equal(failed.errors[0].message, `Result not kept: /result/total ${MEMBER_GIVEN_TWICE}`);
+  assert.equal(failed.errors[0].message, `Result not kept: /result/total: ${MEMBER_GIVEN_TWICE}`);
 });

@@ -204,10 +204,10 @@ function withDetail(outcome: AttemptOutcome, raw: ResultMessage, limits: ResultL
   return { ...detailed, stack: cutErrorMessage(raw.stack, limits.errorStackChars) };
 }
 
-/** Why a task id or lease token cannot be used (`null` when it can). */
+/** Why a task id or lease token cannot be used, as `field: Problem` (`null` when it can). */
 function idProblem(value: unknown, field: string, maxChars: number): string | null {
-  if (typeof value !== "string" || value === "") return `${field} is required`;
-  if (value.length > maxChars) return `${field} must be at most ${maxChars} characters`;
+  if (typeof value !== "string" || value === "") return `${field}: Is required`;
+  if (value.length > maxChars) return `${field}: Must be at most ${maxChars} characters`;
   return null;
 }
 
@@ -232,7 +232,7 @@ function successOf(resultJson: string, limits: ResultLimits): AttemptOutcome {
   if (shapes.past) return fail(`Result not kept: ${tooManyShapes("it holds", shapes.most)}`);
   if (shapes.nameEndingInBackslash) return fail(`Result not kept: ${backslashNameRefused("it")}`);
   if (shapes.memberGivenTwice !== null) {
-    return fail(`Result not kept: /result${shapes.memberGivenTwice} ${MEMBER_GIVEN_TWICE}`);
+    return fail(`Result not kept: /result${shapes.memberGivenTwice}: ${MEMBER_GIVEN_TWICE}`);
   }
   let result: unknown;
   try {
