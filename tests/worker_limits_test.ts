@@ -163,7 +163,7 @@ Deno.test("a failure with an out-of-range field fails its attempt without retry,
   const task = await stack.waitForTask(id, (t) => t.status === "dlq");
   assert.match(
     task.errors[0].message,
-    /\/failureReason must be unspecified or DLQ_REASON_VALIDATION.*boom/,
+    /\/failureReason: Must be unspecified or DLQ_REASON_VALIDATION.*boom/,
   );
 });
 
@@ -189,7 +189,7 @@ Deno.test("a failure with a negative or malformed retry_after Duration fails its
     [a, b].map((x) => stack.waitForTask(x.taskId, (t) => t.status === "dlq")),
   );
   assert.deepEqual([a.taskId, b.taskId].sort(), [...ids].sort());
-  assert.match(first.errors[0].message, /\/retryAfter must be zero or more.*boom/);
+  assert.match(first.errors[0].message, /\/retryAfter: Must be zero or more.*boom/);
   assert.match(
     second.errors[0].message,
     /\/retryAfter: nanos must be -999999999 to 999999999.*boom/,

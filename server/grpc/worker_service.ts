@@ -257,9 +257,9 @@ function failureOf(raw: ResultMessage, at: string, limits: ResultLimits): Attemp
   const bad = retryAfterProblem
     ? `${at}/retryAfter: ${retryAfterProblem}`
     : retryAfterMs < 0
-    ? `${at}/retryAfter must be zero or more`
+    ? `${at}/retryAfter: Must be zero or more`
     : failureReason !== undefined && failureReason !== "validation"
-    ? `${at}/failureReason must be unspecified or DLQ_REASON_VALIDATION`
+    ? `${at}/failureReason: Must be unspecified or DLQ_REASON_VALIDATION`
     : null;
   if (bad) {
     return {
