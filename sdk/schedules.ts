@@ -112,8 +112,7 @@ function inFiresBound(value: unknown): value is number {
 /**
  * A count of fire times to list as its request field, where 0 stands for "not given" (the default,
  * 5; so do `undefined` and `null`): a count that is not a whole number from 1 to 100 is refused
- * here, with the manager's answer word for word (its check names `fires` as REST's query
- * parameter, and its gRPC adapter adds the request field's pointer; a preview's count it names
+ * here, with the manager's answer word for word (`Invalid fire times: /fires: …`, a preview's
  * `/count`), rather than sent: 0 was answered with 5 fire times.
  *
  * @throws {InvalidArgumentError} naming `field` (nothing is sent)
@@ -121,11 +120,9 @@ function inFiresBound(value: unknown): value is number {
 function fireCount(count: unknown, field: "/fires" | "/count"): number {
   if (count === undefined || count === null) return 0;
   if (inFiresBound(count)) return count;
-  const said = FIRES_MESSAGE.charAt(0).toLowerCase() + FIRES_MESSAGE.slice(1);
-  const message = field === "/fires"
-    ? `Invalid fires: ${said} (${field}: ${FIRES_MESSAGE})`
-    : `Invalid ${field}: ${said}`;
-  throw new InvalidArgumentError(message, 3, [{ field, message: FIRES_MESSAGE }]);
+  throw new InvalidArgumentError(`Invalid fire times: ${field}: ${FIRES_MESSAGE}`, 3, [
+    { field, message: FIRES_MESSAGE },
+  ]);
 }
 
 /** Which schedules `listPage` answers, and from where. */
