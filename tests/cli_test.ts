@@ -551,7 +551,7 @@ Deno.test("a manager's refusal prints its message on stderr and exits 1", async 
     key,
   );
   assert.equal(count.code, 1, describe(count));
-  assert.match(count.stderr, /^Invalid \/count: .*\n\(options: --count for count\)\n$/);
+  assert.match(count.stderr, /^Invalid fire times: \/count: .*\n\(options: --count for count\)\n$/);
   // A cron expression or interval is the manager's to read (the command line imports none of its
   // code): refused there, exit 1, naming the option, as the README says.
   for (const [flag, value] of [["--every", "abc"], ["--every", "0s"], ["--cron", "x"]]) {
