@@ -19,7 +19,7 @@ export type DataValidator = (data: unknown) => FieldViolation[];
  * its regular expressions (RE2 syntax) run in time linear in the length of the data.
  *
  * @throws {TypeError} when the schema does not compile, naming the bad spot, e.g.
- *   `Invalid JSON Schema at /properties/name/pattern: …`.
+ *   `Invalid JSON Schema: /properties/name/pattern: …`, as the manager words its refusal.
  *
  * @example
  * ```ts
@@ -38,7 +38,7 @@ export function compileTaskSchema(schema: JsonSchema): DataValidator {
     check = compileJsonSchema(schema);
   } catch (error) {
     if (!(error instanceof JsonSchemaError)) throw error;
-    throw new TypeError(`Invalid JSON Schema at ${error.pointer || "/"}: ${error.message}`, {
+    throw new TypeError(`Invalid JSON Schema: ${error.pointer || "/"}: ${error.message}`, {
       cause: error,
     });
   }

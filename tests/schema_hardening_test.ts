@@ -141,7 +141,7 @@ Deno.test("SDK: compileTaskSchema() checks the backtracking input at once", asyn
 Deno.test("SDK: compileTaskSchema() refuses a pattern RE2 cannot express, naming it", () => {
   assert.throws(
     () => compileTaskSchema({ properties: { name: { pattern: "^(a)\\1$" } } }),
-    /Invalid JSON Schema at \/properties\/name\/pattern: Must be a regular expression in RE2 syntax/,
+    /Invalid JSON Schema: \/properties\/name\/pattern: Must be a regular expression in RE2 syntax/,
   );
 });
 
