@@ -577,9 +577,22 @@ for (const backend of BACKENDS) {
     async ({ manager }) => {
       for (
         const [method, path, allowed] of [
-          ["POST", "/tasks/retry?status=pending", "failed, dlq"],
-          ["POST", "/tasks/cancel?status=failed", "pending"],
-          ["DELETE", "/tasks?status=pending", "completed, failed, cancelled"],
+          [
+            "POST",
+            "/tasks/retry?status=pending",
+            "failed, dlq, or one by the proto's name (TASK_STATUS_FAILED, …) or number (4, 5)",
+          ],
+          [
+            "POST",
+            "/tasks/cancel?status=failed",
+            "pending, or one by the proto's name (TASK_STATUS_PENDING, …) or number (1)",
+          ],
+          [
+            "DELETE",
+            "/tasks?status=pending",
+            "completed, failed, cancelled, or one by the proto's name (TASK_STATUS_COMPLETED, …) " +
+            "or number (3, 4, 6)",
+          ],
         ]
       ) {
         const refused = await rest(manager, method, path);

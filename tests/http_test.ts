@@ -544,7 +544,8 @@ Deno.test("task status changes go through the allowed transitions only", async (
   assert.equal(unknown.body.errors[0].field, "/status");
   // The field is named with what is wrong, never the raw value alone (`{}` once answered
   // `Unknown status "undefined"`, `{"status":["pending"]}` `Unknown status "pending"`).
-  const STATUSES = "pending, in_progress, completed, failed, dlq, cancelled";
+  const STATUSES = "pending, in_progress, completed, failed, dlq, cancelled, or one by the " +
+    "proto's name (TASK_STATUS_PENDING, …) or number (1, 2, 3, 4, 5, 6)";
   for (
     const [input, message] of [
       [{}, "Is required"],

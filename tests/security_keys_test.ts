@@ -185,7 +185,8 @@ Deno.test("keys command line: a key spec or id written wrong exits 2 naming the 
   assert.equal(badScope.code, 2);
   assert.equal(
     badScope.stderr,
-    'Invalid key: --scope "root": Must be one of admin, producer, worker, read, metrics\n',
+    'Invalid key: --scope "root": Must be one of admin, producer, worker, read, metrics, or one by ' +
+      'the proto\'s name (SCOPE_ADMIN, …) or number (1, 2, 3, 4, 5), not "root"\n',
   );
   // Known without the store: refused before one is opened, or made.
   await using empty = await tempDir("security-keys-scope-");

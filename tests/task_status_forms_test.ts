@@ -84,7 +84,8 @@ Deno.test("REST reads a task status as our name, the proto's name or its number,
   }
   const pending = await call(base, "GET", "/api/v1/tasks?executorName=s1&status=1");
   assert.deepEqual(pending.body.tasks.map((t: { id: string }) => t.id), [ids[3]]);
-  const STATUSES = TASK_STATUSES.join(", ");
+  const STATUSES = `${TASK_STATUSES.join(", ")}, or one by the proto's name ` +
+    "(TASK_STATUS_PENDING, …) or number (1, 2, 3, 4, 5, 6)";
   for (
     const [status, message] of [
       ["cancelled,TASK_STATUS_CANCELLED", 'Must not repeat "cancelled"'],
@@ -122,7 +123,8 @@ Deno.test("REST reads a task status as our name, the proto's name or its number,
   );
   assert.equal(retry.status, 400);
   assert.deepEqual(fields(retry), [
-    'status: Must be one of failed, dlq, not "TASK_STATUS_CANCELLED"',
+    "status: Must be one of failed, dlq, or one by the proto's name (TASK_STATUS_FAILED, …) or " +
+    'number (4, 5), not "TASK_STATUS_CANCELLED"',
   ]);
   const retried = await call(
     base,

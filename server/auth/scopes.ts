@@ -2,6 +2,7 @@
  * Who may do what: the scopes an API key carries, the permissions each scope grants, and the
  * caller (`Principal`) that every transport resolves a request to before the service acts.
  */
+import type { ProtoEnum } from "../domain/proto_enum.ts";
 import { type AuthAttempt, hostOfPeer } from "./failures.ts";
 
 /** What an API key may be for. */
@@ -9,6 +10,13 @@ export type Scope = "admin" | "producer" | "worker" | "read" | "metrics";
 
 /** Every scope, most powerful first. */
 export const SCOPES: readonly Scope[] = ["admin", "producer", "worker", "read", "metrics"];
+
+/** `Scope` of `taskexecutor.v1`, as REST reads it (`protoEnumOf`). */
+export const SCOPE_ENUM: ProtoEnum<Scope> = {
+  names: SCOPES,
+  prefix: "SCOPE_",
+  numbers: { admin: 1, producer: 2, worker: 3, read: 4, metrics: 5 },
+};
 
 /** The caller of one request, as authentication found it. */
 export interface Principal {

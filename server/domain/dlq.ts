@@ -1,4 +1,5 @@
 /** Dead letter queue entries: tasks that ran out of chances, kept with why. */
+import type { ProtoEnum } from "./proto_enum.ts";
 import type { Task } from "./task.ts";
 
 /** Why a task was dead-lettered. */
@@ -12,6 +13,13 @@ export const DLQ_REASONS: readonly DlqReason[] = [
   "lease_lost",
   "validation",
 ];
+
+/** `DlqReason` of `taskexecutor.v1`, as REST reads it (`protoEnumOf`). */
+export const DLQ_REASON_ENUM: ProtoEnum<DlqReason> = {
+  names: DLQ_REASONS,
+  prefix: "DLQ_REASON_",
+  numbers: { max_attempts: 1, non_retryable: 2, timeout: 3, lease_lost: 4, validation: 5 },
+};
 
 /** A dead-lettered task. Its id is the task's id. */
 export interface DlqEntry {

@@ -3,6 +3,7 @@
  * decides which fire times are due, which are skipped and when the next one is (`decideFires`).
  */
 import { FailedPreconditionError } from "./errors.ts";
+import type { ProtoEnum } from "./proto_enum.ts";
 
 /** Whether a fire may start while the task of the previous fire is still pending or running. */
 export const OVERLAP_POLICIES = ["skip", "allow"] as const;
@@ -15,6 +16,20 @@ export type OverlapPolicy = typeof OVERLAP_POLICIES[number];
  */
 export const MISSED_FIRE_POLICIES = ["skip", "run_once", "run_each"] as const;
 export type MissedFirePolicy = typeof MISSED_FIRE_POLICIES[number];
+
+/** `OverlapPolicy` of `taskexecutor.v1`, as REST reads it (`protoEnumOf`). */
+export const OVERLAP_POLICY_ENUM: ProtoEnum<OverlapPolicy> = {
+  names: OVERLAP_POLICIES,
+  prefix: "OVERLAP_POLICY_",
+  numbers: { skip: 1, allow: 2 },
+};
+
+/** `MissedFirePolicy` of `taskexecutor.v1`, as REST reads it (`protoEnumOf`). */
+export const MISSED_FIRE_POLICY_ENUM: ProtoEnum<MissedFirePolicy> = {
+  names: MISSED_FIRE_POLICIES,
+  prefix: "MISSED_FIRE_POLICY_",
+  numbers: { skip: 1, run_once: 2, run_each: 3 },
+};
 
 /**
  * Why a fire made no task: `overlap` (the previous task still runs), `missed` (downtime, policy

@@ -1,5 +1,5 @@
 /** Tasks: their shape, statuses and the transitions allowed between them. */
-import { jsonInteger } from "./json_integer.ts";
+import { type ProtoEnum, protoEnumOf } from "./proto_enum.ts";
 
 /** Where a task stands. */
 export type TaskStatus =
@@ -34,13 +34,18 @@ export const TASK_STATUS_NUMBERS: Readonly<Record<TaskStatus, number>> = {
   cancelled: 6,
 };
 
-/** The proto's value-name prefix of `TaskStatus`. */
-const STATUS_PREFIX = "TASK_STATUS_";
+/** `TaskStatus` as REST reads it (`protoEnumOf`). */
+export const TASK_STATUS_ENUM: ProtoEnum<TaskStatus> = {
+  names: TASK_STATUSES,
+  prefix: "TASK_STATUS_",
+  numbers: TASK_STATUS_NUMBERS,
+};
 
 /**
  * The status a client names, in any form REST takes: ours (`in_progress`), the proto's value
  * name (`TASK_STATUS_IN_PROGRESS`) or its number (`2`, or `"2"` as a query string carries it,
  * `jsonInteger`'s forms); `undefined` for anything else, 0 and `TASK_STATUS_UNSPECIFIED` included.
+ * `protoEnumOf`'s rule, the one every enum REST reads goes by.
  *
  * @example
  * ```ts
@@ -52,13 +57,7 @@ const STATUS_PREFIX = "TASK_STATUS_";
  * ```
  */
 export function taskStatusOf(value: unknown): TaskStatus | undefined {
-  const number = jsonInteger(value);
-  if (number !== undefined) return TASK_STATUSES.find((s) => TASK_STATUS_NUMBERS[s] === number);
-  if (typeof value !== "string") return undefined;
-  const name = value.startsWith(STATUS_PREFIX) && value === value.toUpperCase()
-    ? value.slice(STATUS_PREFIX.length).toLowerCase()
-    : value;
-  return TASK_STATUSES.find((s) => s === name);
+  return protoEnumOf(TASK_STATUS_ENUM, value) ?? undefined;
 }
 
 /** Statuses that end a task's run: a task moving to one gets its `completedAt`. */

@@ -13,7 +13,8 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { TASK_STATUSES, type TaskStatus, taskStatusOf } from "../domain/task.ts";
+import { protoEnumMessage } from "../domain/proto_enum.ts";
+import { TASK_STATUS_ENUM, TASK_STATUSES, type TaskStatus, taskStatusOf } from "../domain/task.ts";
 import { executorNamed, type TaskRef } from "../store/store.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import type { CallerOptions, Service } from "./service.ts";
@@ -94,7 +95,7 @@ function statusViolations(
     .filter((given) => !allowed.includes(taskStatusOf(given)!))
     .map((given) => ({
       field: "status",
-      message: `Must be one of ${allowed.join(", ")}, not "${given}"`,
+      message: protoEnumMessage(TASK_STATUS_ENUM, `"${given}"`, allowed),
     }));
 }
 

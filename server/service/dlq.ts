@@ -8,7 +8,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../domain/errors.ts";
-import { DLQ_REASONS, type DlqEntry, type DlqReason } from "../domain/dlq.ts";
+import { DLQ_REASON_ENUM, type DlqEntry } from "../domain/dlq.ts";
 import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
@@ -25,7 +25,7 @@ import type { ServiceEvents } from "./events.ts";
 import { collectPage, pageBounds, pageCursorCheck, pageLimit, type PageRequest } from "./paging.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import { checkTaskData } from "./task_input.ts";
-import { assertNoViolations, executorFilter, timeFilter } from "./violations.ts";
+import { assertNoViolations, executorFilter, protoEnumField, timeFilter } from "./violations.ts";
 
 /**
  * A DLQ entry's task changed between its read and a write fenced on it (requeued since: running
@@ -198,12 +198,11 @@ export function readDlqFilter(
   const executorName = executorFilter(filter.executorName, violations, name("executorName"));
   if (executorName !== undefined) parsed.executorName = executorName;
   if (filter.reason !== undefined && filter.reason !== "") {
-    if (!(DLQ_REASONS as readonly unknown[]).includes(filter.reason)) {
-      violations.push({
-        field: name("reason"),
-        message: `Must be one of ${DLQ_REASONS.join(", ")}`,
-      });
-    } else parsed.reason = filter.reason as DlqReason;
+    // Any form `protoEnumOf` reads (`timeout`, `DLQ_REASON_TIMEOUT`, 3). The proto's "not set"
+    // (0, `DLQ_REASON_UNSPECIFIED`) is refused, as `TASK_STATUS_UNSPECIFIED` is: a bulk call
+    // counts a given field as a filter for `confirm`, and this one would filter nothing.
+    const reason = protoEnumField(DLQ_REASON_ENUM, filter.reason, name("reason"), violations);
+    if (reason !== undefined) parsed.reason = reason;
   }
   const deadBefore = timeFilter(filter.deadBefore, violations, name("deadBefore"));
   if (deadBefore !== undefined) parsed.deadBefore = deadBefore;

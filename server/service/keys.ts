@@ -3,7 +3,7 @@
  * revoke, and the keys a manager makes sure of at start (BOOTSTRAP_ADMIN_KEY, the first admin).
  */
 import { type ApiKey, toApiKey } from "../auth/keys.ts";
-import { type Scope, SCOPES } from "../auth/scopes.ts";
+import { type Scope, SCOPE_ENUM, SCOPES } from "../auth/scopes.ts";
 import { hashSecret, newToken, parseToken } from "../auth/token.ts";
 import { ConflictError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
 import { checkedRef } from "../domain/refs.ts";
@@ -12,7 +12,7 @@ import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { ApiKeyRecord, Page, Store } from "../store/store.ts";
 import { collectPage, MAX_PAGE, pageBounds, pageLimit, type PageRequest } from "./paging.ts";
 import type { ReadOptions } from "./caller.ts";
-import { assertNoViolations } from "./violations.ts";
+import { assertNoViolations, protoEnumField } from "./violations.ts";
 
 /** A key just made, with its token: the only time the token is shown. */
 export interface CreatedKey {
@@ -98,12 +98,13 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
       message: `Must name each scope at most once: at most ${SCOPES.length}, not ${scopes.length}`,
     });
   } else {
-    scopes.forEach((scope, i) => {
-      if (!(SCOPES as readonly unknown[]).includes(scope)) {
-        violations.push({ field: `/scopes/${i}`, message: `Must be one of ${SCOPES.join(", ")}` });
-      } else if (granted.includes(scope as Scope)) {
+    scopes.forEach((given, i) => {
+      // Any form `protoEnumOf` reads: `producer`, `SCOPE_PRODUCER` and 2 are one scope.
+      const scope = protoEnumField(SCOPE_ENUM, given, `/scopes/${i}`, violations);
+      if (scope === undefined) return;
+      if (granted.includes(scope)) {
         violations.push({ field: `/scopes/${i}`, message: `Must not repeat "${scope}"` });
-      } else granted.push(scope as Scope);
+      } else granted.push(scope);
     });
   }
 

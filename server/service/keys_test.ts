@@ -29,7 +29,8 @@ Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
   ]);
   assert.deepEqual(violations({ name: "a\nb", scopes: ["root", "read", "read"] }), [
     "/name Must be well-formed text without control or text-direction characters",
-    "/scopes/0 Must be one of admin, producer, worker, read, metrics",
+    "/scopes/0 Must be one of admin, producer, worker, read, metrics, or one by the proto's name " +
+    '(SCOPE_ADMIN, …) or number (1, 2, 3, 4, 5), not "root"',
     '/scopes/2 Must not repeat "read"',
   ]);
   for (const name of ["admin\u202Eyek", "a\u2066b", "a\u200Fb", "a\u2028b"]) {

@@ -32,8 +32,8 @@ import {
   type FireOutcome,
   lastScheduledFireAt,
   mergeFireState,
-  MISSED_FIRE_POLICIES,
-  OVERLAP_POLICIES,
+  MISSED_FIRE_POLICY_ENUM,
+  OVERLAP_POLICY_ENUM,
   parseInterval,
   type Schedule,
   type ScheduleFire,
@@ -62,7 +62,8 @@ import {
   type PageRequest,
 } from "./paging.ts";
 import { parseTaskInput } from "./task_input.ts";
-import { assertNoViolations, executorFilter } from "./violations.ts";
+import type { ProtoEnum } from "../domain/proto_enum.ts";
+import { assertNoViolations, executorFilter, protoEnumField } from "./violations.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 
 /** A schedule as the APIs answer it: with its next fire times. */
@@ -408,19 +409,18 @@ export function parseScheduleSpec(
     }
   }
 
-  const pick = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
+  // Any form `protoEnumOf` reads (`run_each`, `MISSED_FIRE_POLICY_RUN_EACH`, 3); the proto's "not
+  // set" keeps the policy in force, as a field left out does (a new schedule's default).
+  const pick = <T extends string>(key: string, spec: ProtoEnum<T>, fallback: T): T => {
     const value = body[key];
     if (value === undefined) return fallback;
-    if (!(allowed as readonly unknown[]).includes(value)) {
-      violations.push({ field: `/${key}`, message: `Must be one of ${allowed.join(", ")}` });
-      return fallback;
-    }
-    return value as T;
+    return protoEnumField(spec, value, `/${key}`, violations, { unspecified: "unset" }) ??
+      fallback;
   };
-  const overlapPolicy = pick("overlapPolicy", OVERLAP_POLICIES, base?.overlapPolicy ?? "skip");
+  const overlapPolicy = pick("overlapPolicy", OVERLAP_POLICY_ENUM, base?.overlapPolicy ?? "skip");
   const missedFirePolicy = pick(
     "missedFirePolicy",
-    MISSED_FIRE_POLICIES,
+    MISSED_FIRE_POLICY_ENUM,
     base?.missedFirePolicy ?? "run_once",
   );
   let maxMissedFires = base?.maxMissedFires ?? 10;

@@ -1,7 +1,8 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
-import { TASK_STATUSES, type TaskStatus, taskStatusOf } from "../domain/task.ts";
+import { type ProtoEnum, protoEnumMessage, protoEnumOf } from "../domain/proto_enum.ts";
+import { TASK_STATUS_ENUM, TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
 /**
@@ -87,11 +88,50 @@ export function booleanField(
   return undefined;
 }
 
-/** What a task status that is neither a name nor a number is told. */
-const STATUS_TYPE_MESSAGE = "Must be a string or a number";
+/** What an enum value that is neither a name nor a number is told. */
+const ENUM_TYPE_MESSAGE = "Must be a string or a number";
 
 /**
- * A task status a client sends in `field`, read by `taskStatusOf` (our name, the proto's
+ * The one reader of an enum value a client sends in `field` (a body's pointer or a query
+ * parameter's name) of an enum the proto declares too: `protoEnumOf`'s three forms (our name, the
+ * proto's value name, its number). A value that is neither a string nor a number, or none of
+ * `allowed` (every value of `spec` unless told), adds a violation naming `field` that lists our
+ * names and says the proto's are taken (`protoEnumMessage`); so does the proto's "not set" (0,
+ * `<PREFIX>UNSPECIFIED`) unless `unspecified: "unset"`, which reads it as not given. The caller
+ * decides what is not given (absent, `null`, `""`): this reads a value given.
+ *
+ * @example
+ * ```ts
+ * import { DLQ_REASON_ENUM } from "../domain/dlq.ts";
+ * import { protoEnumField } from "./violations.ts";
+ * const violations: { field: string; message: string }[] = [];
+ * console.log(protoEnumField(DLQ_REASON_ENUM, "DLQ_REASON_TIMEOUT", "reason", violations)); // timeout
+ * console.log(protoEnumField(DLQ_REASON_ENUM, "late", "reason", violations), violations.length);
+ * // undefined 1
+ * ```
+ */
+export function protoEnumField<T extends string>(
+  spec: ProtoEnum<T>,
+  value: unknown,
+  field: string,
+  violations: FieldViolation[],
+  options: { allowed?: readonly T[]; unspecified?: "refused" | "unset" } = {},
+): T | undefined {
+  if (typeof value !== "string" && typeof value !== "number") {
+    violations.push({ field, message: ENUM_TYPE_MESSAGE });
+    return undefined;
+  }
+  const known = protoEnumOf(spec, value);
+  if (known === null && options.unspecified === "unset") return undefined;
+  const allowed = options.allowed ?? spec.names;
+  if (known !== null && known !== undefined && allowed.includes(known)) return known;
+  const shown = typeof value === "string" ? `"${value.slice(0, 100)}"` : String(value);
+  violations.push({ field, message: protoEnumMessage(spec, shown, allowed) });
+  return undefined;
+}
+
+/**
+ * A task status a client sends in `field`, read by `protoEnumField` (our name, the proto's
  * `TASK_STATUS_…` name or its number): a violation naming the field when it is not given
  * (`required`: absent or `null`), neither a string nor a number, or no status. The one reader of
  * a status a request gives, a filter's or a change's.
@@ -106,15 +146,7 @@ export function taskStatusField(
     if (options.required ?? true) violations.push({ field, message: "Is required" });
     return undefined;
   }
-  if (typeof value !== "string" && typeof value !== "number") {
-    violations.push({ field, message: STATUS_TYPE_MESSAGE });
-    return undefined;
-  }
-  const status = taskStatusOf(value);
-  if (status !== undefined) return status;
-  const shown = typeof value === "string" ? `"${value.slice(0, 100)}"` : String(value);
-  violations.push({ field, message: `Must be one of ${TASK_STATUSES.join(", ")}, not ${shown}` });
-  return undefined;
+  return protoEnumField(TASK_STATUS_ENUM, value, field, violations);
 }
 
 /**
@@ -168,7 +200,7 @@ export function assertNoViolations(
  * checkStatusList(["failed", "failed", "done"], "/from", (i) => `/from/${i}`, violations);
  * console.log(violations);
  * // [{ field: "/from/1", message: 'Must not repeat "failed"' },
- * //  { field: "/from/2", message: 'Must be one of pending, …, cancelled, not "done"' }]
+ * //  { field: "/from/2", message: 'Must be one of pending, …, cancelled, or the proto's …, not "done"' }]
  * ```
  */
 export function checkStatusList(
@@ -189,7 +221,7 @@ export function checkStatusList(
   list.forEach((entry, i) => {
     // An entry is a status or wrong: `null` is no status here, not one left out.
     if (entry === null) {
-      violations.push({ field: at(i), message: STATUS_TYPE_MESSAGE });
+      violations.push({ field: at(i), message: ENUM_TYPE_MESSAGE });
       return;
     }
     // Any form `taskStatusOf` reads: `pending`, `TASK_STATUS_PENDING` and 1 are one status.

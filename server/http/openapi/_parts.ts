@@ -6,7 +6,8 @@
 import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS, MAX_TIME_MS } from "../../domain/limits.ts";
 import { ID_MAX_CHARS } from "../../domain/refs.ts";
-import { TASK_STATUS_NUMBERS, TASK_STATUSES, type TaskStatus } from "../../domain/task.ts";
+import type { ProtoEnum } from "../../domain/proto_enum.ts";
+import { TASK_STATUS_ENUM, TASK_STATUSES, type TaskStatus } from "../../domain/task.ts";
 
 /** A JSON object of the document. */
 export type Json = Record<string, unknown>;
@@ -144,14 +145,35 @@ export const limit = queryParam(
   { type: "integer", minimum: 1, maximum: 1000 },
 );
 /**
- * Every spelling of `statuses` a request may give (`taskStatusOf`): our name (`dlq`), the proto's
- * value name (`TASK_STATUS_DLQ`) and its number as text (`"5"`).
+ * Every spelling of `names` (all of `spec`'s unless told) a request may give (`protoEnumOf`, the
+ * rule of every enum REST reads that the proto declares too): our name (`dlq`), the proto's value
+ * name (`TASK_STATUS_DLQ`) and its number as text (`"5"`, as a query string carries it).
  */
-export const statusSpellings = (statuses: readonly TaskStatus[]) => [
-  ...statuses,
-  ...statuses.map((s) => `TASK_STATUS_${s.toUpperCase()}`),
-  ...statuses.map((s) => String(TASK_STATUS_NUMBERS[s])),
+export const protoEnumSpellings = <T extends string>(
+  spec: ProtoEnum<T>,
+  names: readonly T[] = spec.names,
+) => [
+  ...names,
+  ...names.map((name) => `${spec.prefix}${name.toUpperCase()}`),
+  ...names.map((name) => String(spec.numbers[name])),
 ];
+/**
+ * A value of `spec` as a request body gives it, said for people too: any of `protoEnumSpellings`, or
+ * the number as a JSON number. Answers give our names.
+ */
+export const protoEnumInput = <T extends string>(spec: ProtoEnum<T>, description: string) => ({
+  description: `${description}: our name (\`${spec.names[0]}\`), the proto's value name ` +
+    `(\`${spec.prefix}${spec.names[0].toUpperCase()}\`) or its number (${
+      spec.names.map((name) => `${name} ${spec.numbers[name]}`).join(", ")
+    }); answers give our names`,
+  anyOf: [
+    { type: "string", enum: protoEnumSpellings(spec) },
+    { type: "integer", enum: spec.names.map((name) => spec.numbers[name]) },
+  ],
+});
+/** Every spelling of `statuses` a request may give (`protoEnumSpellings` of `TaskStatus`). */
+export const statusSpellings = (statuses: readonly TaskStatus[]) =>
+  protoEnumSpellings(TASK_STATUS_ENUM, statuses);
 /** What a request's task status may be, said for people. */
 export const STATUS_FORMS = "our name (`dlq`), the proto's value name (`TASK_STATUS_DLQ`) or " +
   "its number (5: pending 1, in_progress 2, completed 3, failed 4, dlq 5, cancelled 6, as both " +

@@ -15,6 +15,8 @@ import {
   ok,
   pageOf,
   problem,
+  protoEnumInput,
+  protoEnumSpellings,
   queryParam,
   READS_WAITING,
   ref,
@@ -24,13 +26,16 @@ import {
   timeQuery,
   withBody,
 } from "./_parts.ts";
+import { DLQ_REASON_ENUM } from "../../domain/dlq.ts";
 import { BULK_CURSOR, bulkCursor } from "./bulk.ts";
 import { taskAnswer } from "./tasks.ts";
 
 /** The `reason` query parameter of a DLQ filter. */
-export const reason = queryParam("reason", "Only entries dead for this reason", {
-  anyOf: [ref("DlqReason"), { const: "" }],
-});
+export const reason = queryParam(
+  "reason",
+  "Only entries dead for this reason: our name (`timeout`), the proto's value name (`DLQ_REASON_TIMEOUT`) or its number (`3`)",
+  { type: "string", enum: [...protoEnumSpellings(DLQ_REASON_ENUM), ""] },
+);
 const dlqId = refParam("id", "DLQ entry id (the id of the dead task)", false);
 /** A page of DLQ entries. */
 export const entriesPage = pageOf("entries", "DlqEntry");
@@ -43,6 +48,7 @@ export const DLQ_SCHEMAS: Record<string, Json> = {
     type: "string",
     enum: ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"],
   },
+  DlqReasonInput: protoEnumInput(DLQ_REASON_ENUM, "A DLQ reason as a request gives it"),
   DlqEntry: {
     type: "object",
     required: ["id", "queueName", "executorName", "reason", "deadAt", "task"],
@@ -97,7 +103,7 @@ export const DLQ_PATHS: Record<string, Json> = {
           additionalProperties: false,
           properties: {
             executorName: { type: "string" },
-            reason: ref("DlqReason"),
+            reason: ref("DlqReasonInput"),
             deadBefore: TIME_IN_BODY,
             confirm: {
               type: "boolean",

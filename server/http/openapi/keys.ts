@@ -3,7 +3,7 @@
  * admin page's session (`/api/v1/session`).
  */
 import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
-import { SCOPES } from "../../auth/scopes.ts";
+import { SCOPE_ENUM, SCOPES } from "../../auth/scopes.ts";
 import { KEY_ID } from "../../domain/key_id.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
 import {
@@ -15,6 +15,7 @@ import {
   ok,
   pageOf,
   problem,
+  protoEnumInput,
   queryParam,
   READS_WAITING,
   ref,
@@ -74,7 +75,7 @@ export const KEY_SCHEMAS: Record<string, Json> = {
         minItems: 1,
         maxItems: SCOPES.length,
         uniqueItems: true,
-        items: { type: "string", enum: [...SCOPES] },
+        items: protoEnumInput(SCOPE_ENUM, "A scope as a request gives it"),
       },
       executors: {
         type: ["array", "null"],

@@ -4,7 +4,13 @@
  */
 import { EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
 import { DEFAULT_LIMITS } from "../../domain/limits.ts";
-import { MISSED_FIRE_POLICIES, OVERLAP_POLICIES, SKIP_REASONS } from "../../domain/schedule.ts";
+import {
+  MISSED_FIRE_POLICIES,
+  MISSED_FIRE_POLICY_ENUM,
+  OVERLAP_POLICIES,
+  OVERLAP_POLICY_ENUM,
+  SKIP_REASONS,
+} from "../../domain/schedule.ts";
 import {
   cursor,
   type Json,
@@ -14,6 +20,7 @@ import {
   ok,
   pageOf,
   problem,
+  protoEnumInput,
   queryParam,
   READS_WAITING,
   ref,
@@ -67,8 +74,18 @@ export const SCHEDULE_SCHEMAS: Record<string, Json> = {
         },
       },
       enabled: { type: ["boolean", "null"] },
-      overlapPolicy: { type: ["string", "null"], enum: [...OVERLAP_POLICIES, null] },
-      missedFirePolicy: { type: ["string", "null"], enum: [...MISSED_FIRE_POLICIES, null] },
+      overlapPolicy: {
+        anyOf: [
+          protoEnumInput(OVERLAP_POLICY_ENUM, "An overlap policy as a request gives it"),
+          { type: "null" },
+        ],
+      },
+      missedFirePolicy: {
+        anyOf: [
+          protoEnumInput(MISSED_FIRE_POLICY_ENUM, "A missed-fire policy as a request gives it"),
+          { type: "null" },
+        ],
+      },
       maxMissedFires: {
         type: ["integer", "null"],
         minimum: 1,

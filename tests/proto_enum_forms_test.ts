@@ -1,0 +1,195 @@
+/**
+ * Over REST every enum `taskexecutor.v1` declares is taken in the three forms a task status is
+ * (`task_status_forms_test.ts`): our name (`timeout`), the proto's value name
+ * (`DLQ_REASON_TIMEOUT`) or its number (3, or "3" in a query string): a DLQ filter's `reason`, an
+ * API key's `scopes`, a schedule's `overlapPolicy` and `missedFirePolicy`. A refusal names the
+ * field and lists our names, saying the proto's are taken too; answers keep our names.
+ */
+import assert from "node:assert/strict";
+import protobuf from "protobufjs";
+import { PROTO_FILES } from "@tasks-executor/proto";
+import { SCOPE_ENUM } from "../server/auth/scopes.ts";
+import { DLQ_REASON_ENUM, type DlqReason } from "../server/domain/dlq.ts";
+import type { ProtoEnum } from "../server/domain/proto_enum.ts";
+import { MISSED_FIRE_POLICY_ENUM, OVERLAP_POLICY_ENUM } from "../server/domain/schedule.ts";
+import { TASK_STATUS_ENUM } from "../server/domain/task.ts";
+import { startTestManager, type TestManager } from "./_manager.ts";
+import { type Answer, rest, restOk } from "./fixtures/rest.ts";
+
+const fields = (answer: Answer) =>
+  answer.body.errors?.map((e: { field: string; message: string }) => `${e.field}: ${e.message}`);
+
+Deno.test("each enum REST reads numbers and names its values as taskexecutor.v1 declares them", () => {
+  const root = protobuf.parse(PROTO_FILES["taskexecutor/v1/task_executor.proto"]).root;
+  const specs: [string, ProtoEnum<string>][] = [
+    ["TaskStatus", TASK_STATUS_ENUM],
+    ["DlqReason", DLQ_REASON_ENUM],
+    ["Scope", SCOPE_ENUM],
+    ["OverlapPolicy", OVERLAP_POLICY_ENUM],
+    ["MissedFirePolicy", MISSED_FIRE_POLICY_ENUM],
+  ];
+  for (const [name, spec] of specs) {
+    const { values } = root.lookupEnum(`taskexecutor.v1.${name}`);
+    assert.deepEqual(
+      values,
+      Object.fromEntries([
+        [`${spec.prefix}UNSPECIFIED`, 0],
+        ...spec.names.map((n) => [`${spec.prefix}${n.toUpperCase()}`, spec.numbers[n]]),
+      ]),
+      name,
+    );
+  }
+});
+
+/** Dead-letters a new task of `executorName` for `reason`, as a worker's last failure would. */
+async function deadLetter(manager: TestManager, executorName: string, reason: DlqReason) {
+  const { task } = await restOk(manager, "POST", "/tasks", { task: { executorName, data: {} } });
+  const now = Date.now();
+  const [claimed] = await manager.store.taskClaim({
+    executorName,
+    limit: 1,
+    leaseMs: 60_000,
+    owner: "w1",
+    now,
+    maxConcurrency: 0,
+  });
+  assert.equal(claimed.id, task.id);
+  const [applied] = await manager.store.taskSettle([{
+    taskId: claimed.id,
+    leaseToken: claimed.leaseToken!,
+    settlement: {
+      kind: "dlq",
+      error: { attempt: 1, message: "Boom", at: now, workerId: "w1" },
+      reason,
+      queueName: "dlq",
+    },
+  }], { now });
+  assert.equal(applied, true);
+  return task.id as string;
+}
+
+const REASONS = "max_attempts, non_retryable, timeout, lease_lost, validation, or one by the " +
+  "proto's name (DLQ_REASON_MAX_ATTEMPTS, …) or number (1, 2, 3, 4, 5)";
+
+Deno.test("REST reads a DLQ reason as our name, the proto's name or its number, in every DLQ filter", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "d1" });
+  const ids = (entries: { id: string }[]) => entries.map((e) => e.id).sort();
+  const [timedOut, exhausted, other] = [
+    await deadLetter(manager, "d1", "timeout"),
+    await deadLetter(manager, "d1", "max_attempts"),
+    await deadLetter(manager, "d1", "timeout"),
+  ];
+
+  // The lists: the DLQ's and an executor's own.
+  for (const reason of ["timeout", "DLQ_REASON_TIMEOUT", "3"]) {
+    for (const path of [`/dlq?reason=${reason}`, `/executors/d1/dlq?reason=${reason}`]) {
+      const listed = await rest(manager, "GET", path);
+      assert.equal(listed.status, 200, `${path}: ${JSON.stringify(listed.body)}`);
+      assert.deepEqual(ids(listed.body.entries), [timedOut, other].sort(), path);
+      assert.ok(listed.body.entries.every((e: { reason: string }) => e.reason === "timeout"));
+    }
+  }
+  for (
+    const reason of ["late", "DLQ_REASON_LATE", "DLQ_REASON_UNSPECIFIED", "0", "6", "TIMEOUT"]
+  ) {
+    for (const path of [`/dlq?reason=${reason}`, `/executors/d1/dlq?reason=${reason}`]) {
+      const refused = await rest(manager, "GET", path);
+      assert.equal(refused.status, 400, path);
+      assert.deepEqual(fields(refused), [`reason: Must be one of ${REASONS}, not "${reason}"`]);
+    }
+  }
+
+  // A requeue's filter, in its body (named by pointer; a JSON number is a number) or its query.
+  const bad = await rest(manager, "POST", "/dlq/requeue", { reason: "DLQ_REASON_LATE" });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(fields(bad), [`/reason: Must be one of ${REASONS}, not "DLQ_REASON_LATE"`]);
+  const byNumber = await rest(manager, "POST", "/dlq/requeue", { reason: 2 });
+  assert.equal(byNumber.status, 200, JSON.stringify(byNumber.body));
+  assert.equal(byNumber.body.requeued, 0, "no entry is non_retryable");
+  const byName = await rest(manager, "POST", "/dlq/requeue", { reason: "DLQ_REASON_MAX_ATTEMPTS" });
+  assert.equal(byName.status, 200, JSON.stringify(byName.body));
+  assert.equal(byName.body.requeued, 1);
+  assert.equal((await restOk(manager, "GET", `/tasks/${exhausted}`)).task.status, "pending");
+  const byQuery = await rest(manager, "POST", "/dlq/requeue?reason=DLQ_REASON_TIMEOUT", {});
+  assert.equal(byQuery.status, 200, JSON.stringify(byQuery.body));
+  assert.equal(byQuery.body.requeued, 2);
+
+  // A purge's.
+  await restOk(manager, "POST", "/executors", { name: "d2" });
+  const again = await deadLetter(manager, "d2", "validation");
+  const refused = await rest(manager, "DELETE", "/dlq?reason=5x");
+  assert.deepEqual(fields(refused), [`reason: Must be one of ${REASONS}, not "5x"`]);
+  const purged = await rest(manager, "DELETE", "/dlq?reason=DLQ_REASON_VALIDATION");
+  assert.equal(purged.status, 200, JSON.stringify(purged.body));
+  assert.equal(purged.body.deleted, 1);
+  assert.equal((await rest(manager, "GET", `/dlq/${again}`)).status, 404);
+});
+
+Deno.test("REST reads an API key's scopes as our names, the proto's names or their numbers", async () => {
+  await using manager = await startTestManager();
+  const created = await rest(manager, "POST", "/keys", {
+    name: "k",
+    scopes: ["SCOPE_PRODUCER", 4, "metrics"],
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.deepEqual(created.body.key.scopes, ["producer", "read", "metrics"]);
+  const SCOPES = "admin, producer, worker, read, metrics, or one by the proto's name " +
+    "(SCOPE_ADMIN, …) or number (1, 2, 3, 4, 5)";
+  const refused = await rest(manager, "POST", "/keys", {
+    name: "k2",
+    scopes: ["SCOPE_ROOT", "SCOPE_UNSPECIFIED", 0, "2", "SCOPE_PRODUCER"],
+  });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(fields(refused), [
+    `/scopes/0: Must be one of ${SCOPES}, not "SCOPE_ROOT"`,
+    `/scopes/1: Must be one of ${SCOPES}, not "SCOPE_UNSPECIFIED"`,
+    `/scopes/2: Must be one of ${SCOPES}, not 0`,
+    '/scopes/4: Must not repeat "producer"',
+  ]);
+});
+
+Deno.test("REST reads a schedule's overlap and missed-fire policies as our names, the proto's names or their numbers", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "e1" });
+  const made = await rest(manager, "POST", "/schedules", {
+    name: "s1",
+    executorName: "e1",
+    every: "1h",
+    overlapPolicy: "OVERLAP_POLICY_ALLOW",
+    missedFirePolicy: 3,
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal(made.body.schedule.overlapPolicy, "allow");
+  assert.equal(made.body.schedule.missedFirePolicy, "run_each");
+  // The proto's "not set" keeps the policy in force, as a field left out does.
+  const kept = await rest(manager, "PUT", "/schedules/s1", {
+    overlapPolicy: "OVERLAP_POLICY_UNSPECIFIED",
+    missedFirePolicy: "MISSED_FIRE_POLICY_SKIP",
+  });
+  assert.equal(kept.status, 200, JSON.stringify(kept.body));
+  assert.equal(kept.body.schedule.overlapPolicy, "allow");
+  assert.equal(kept.body.schedule.missedFirePolicy, "skip");
+  const changed = await rest(manager, "PUT", "/schedules/s1", {
+    overlapPolicy: "1",
+    missedFirePolicy: "run_once",
+  });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  assert.equal(changed.body.schedule.overlapPolicy, "skip");
+  assert.equal(changed.body.schedule.missedFirePolicy, "run_once");
+
+  const refused = await rest(manager, "POST", "/schedules", {
+    name: "s2",
+    executorName: "e1",
+    every: "1h",
+    overlapPolicy: "OVERLAP_POLICY_QUEUE",
+    missedFirePolicy: 4,
+  });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(fields(refused), [
+    "/overlapPolicy: Must be one of skip, allow, or one by the proto's name " +
+    '(OVERLAP_POLICY_SKIP, …) or number (1, 2), not "OVERLAP_POLICY_QUEUE"',
+    "/missedFirePolicy: Must be one of skip, run_once, run_each, or one by the proto's name " +
+    "(MISSED_FIRE_POLICY_SKIP, …) or number (1, 2, 3), not 4",
+  ]);
+});
