@@ -2,14 +2,16 @@
  * Over REST every enum `taskexecutor.v1` declares is taken in the three forms a task status is
  * (`task_status_forms_test.ts`): our name (`timeout`), the proto's value name
  * (`DLQ_REASON_TIMEOUT`) or its number (3, or "3" in a query string): a DLQ filter's `reason`, an
- * API key's `scopes`, a schedule's `overlapPolicy` and `missedFirePolicy`. A refusal names the
- * field and lists our names, saying the proto's are taken too; answers keep our names.
+ * API key's `scopes`, a schedule's `overlapPolicy` and `missedFirePolicy`, an executor's retry
+ * `type` and write concern `level`. A refusal names the field and lists our names, saying the
+ * proto's are taken too; answers keep our names.
  */
 import assert from "node:assert/strict";
 import protobuf from "protobufjs";
 import { PROTO_FILES } from "@tasks-executor/proto";
 import { SCOPE_ENUM } from "../server/auth/scopes.ts";
 import { DLQ_REASON_ENUM, type DlqReason } from "../server/domain/dlq.ts";
+import { RETRY_POLICY_TYPE_ENUM, WRITE_CONCERN_LEVEL_ENUM } from "../server/domain/executor.ts";
 import type { ProtoEnum } from "../server/domain/proto_enum.ts";
 import { MISSED_FIRE_POLICY_ENUM, OVERLAP_POLICY_ENUM } from "../server/domain/schedule.ts";
 import { TASK_STATUS_ENUM } from "../server/domain/task.ts";
@@ -20,16 +22,22 @@ const fields = (answer: Answer) =>
   answer.body.errors?.map((e: { field: string; message: string }) => `${e.field}: ${e.message}`);
 
 Deno.test("each enum REST reads numbers and names its values as taskexecutor.v1 declares them", () => {
-  const root = protobuf.parse(PROTO_FILES["taskexecutor/v1/task_executor.proto"]).root;
-  const specs: [string, ProtoEnum<string>][] = [
-    ["TaskStatus", TASK_STATUS_ENUM],
-    ["DlqReason", DLQ_REASON_ENUM],
-    ["Scope", SCOPE_ENUM],
-    ["OverlapPolicy", OVERLAP_POLICY_ENUM],
-    ["MissedFirePolicy", MISSED_FIRE_POLICY_ENUM],
+  const v1 = protobuf.parse(PROTO_FILES["taskexecutor/v1/task_executor.proto"]).root;
+  const original = protobuf.parse(PROTO_FILES["taskexecutor/taskexecutor.proto"]).root;
+  const specs: [protobuf.Root, string, ProtoEnum<string>][] = [
+    [v1, "taskexecutor.v1.TaskStatus", TASK_STATUS_ENUM],
+    [v1, "taskexecutor.v1.DlqReason", DLQ_REASON_ENUM],
+    [v1, "taskexecutor.v1.Scope", SCOPE_ENUM],
+    [v1, "taskexecutor.v1.OverlapPolicy", OVERLAP_POLICY_ENUM],
+    [v1, "taskexecutor.v1.MissedFirePolicy", MISSED_FIRE_POLICY_ENUM],
+    [v1, "taskexecutor.v1.RetryPolicyType", RETRY_POLICY_TYPE_ENUM],
+    [v1, "taskexecutor.v1.WriteConcernLevel", WRITE_CONCERN_LEVEL_ENUM],
+    // The original interface's, which an executor config file of the earlier system names.
+    [original, "taskexecutor.RetryPolicyType", RETRY_POLICY_TYPE_ENUM],
+    [original, "taskexecutor.WriteConcernLevel", WRITE_CONCERN_LEVEL_ENUM],
   ];
-  for (const [name, spec] of specs) {
-    const { values } = root.lookupEnum(`taskexecutor.v1.${name}`);
+  for (const [root, name, spec] of specs) {
+    const { values } = root.lookupEnum(name);
     assert.deepEqual(
       values,
       Object.fromEntries([
@@ -191,5 +199,39 @@ Deno.test("REST reads a schedule's overlap and missed-fire policies as our names
     '(OVERLAP_POLICY_SKIP, …) or number (1, 2), not "OVERLAP_POLICY_QUEUE"',
     "/missedFirePolicy: Must be one of skip, run_once, run_each, or one by the proto's name " +
     "(MISSED_FIRE_POLICY_SKIP, …) or number (1, 2, 3), not 4",
+  ]);
+});
+
+Deno.test("REST reads an executor's retry type and write concern level as every such enum, and refuses them alike", async () => {
+  await using manager = await startTestManager();
+  const made = await rest(manager, "POST", "/executors", {
+    name: "x1",
+    retryPolicy: { type: "1" },
+    writeConcern: { level: "WRITE_CONCERN_LEVEL_MAJORITY" },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  assert.equal(made.body.executor.retryPolicy.type, "constant");
+  assert.equal(made.body.executor.writeConcern.level, "majority");
+  // The earlier system's config files' spellings still hold.
+  const changed = await rest(manager, "PUT", "/executors/x1", {
+    retryPolicy: { type: "RETRY_POLICY_LINEAR" },
+    writeConcern: { level: 4 },
+  });
+  assert.equal(changed.status, 200, JSON.stringify(changed.body));
+  assert.equal(changed.body.executor.retryPolicy.type, "linear");
+  assert.equal(changed.body.executor.writeConcern.level, "journaled");
+
+  const refused = await rest(manager, "POST", "/executors", {
+    name: "x2",
+    retryPolicy: { type: "fibonacci" },
+    writeConcern: { level: "5" },
+  });
+  assert.equal(refused.status, 400);
+  assert.deepEqual(fields(refused)?.sort(), [
+    "/retryPolicy/type: Must be one of constant, linear, exponential, or one by the " +
+    'proto\'s name (RETRY_POLICY_TYPE_CONSTANT, …) or number (1, 2, 3), not "fibonacci"',
+    "/writeConcern/level: Must be one of unacknowledged, replica_acknowledged, journaled, " +
+    "majority, or one by the proto's name (WRITE_CONCERN_LEVEL_UNACKNOWLEDGED, …) or number " +
+    '(3, 1, 4, 2), not "5"',
   ]);
 });

@@ -21,6 +21,12 @@ import {
 import { INTEGER_TEXT_MESSAGE, jsonInteger } from "./json_integer.ts";
 import { pointerToken } from "./json_pointer.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
+import {
+  PROTO_ENUM_TYPE_MESSAGE,
+  type ProtoEnum,
+  protoEnumMessage,
+  protoEnumOf,
+} from "./proto_enum.ts";
 
 /** How the delay between attempts grows. */
 export type RetryType = "constant" | "linear" | "exponential";
@@ -164,22 +170,28 @@ export function strictestWriteConcern(levels: Iterable<WriteConcernLevel>): Writ
 }
 
 /**
- * The earlier system's enum numbers and name prefixes (its proto's `RetryPolicyType` and
- * `WriteConcernLevel`), which its clients and config files still send. 0 and `…_UNSPECIFIED`
- * mean "not set".
+ * `RetryPolicyType` as both protos (the earlier system's and `taskexecutor.v1`) name and number
+ * it, which their clients and config files send; read by `protoEnumOf`, as every enum REST reads.
  */
-const RETRY_TYPE_ENUM = {
-  prefixes: ["RETRY_POLICY_TYPE_", "RETRY_POLICY_"],
-  numbers: { 1: "constant", 2: "linear", 3: "exponential" } as Record<number, RetryType>,
+export const RETRY_POLICY_TYPE_ENUM: ProtoEnum<RetryType> = {
+  names: RETRY_TYPES,
+  prefix: "RETRY_POLICY_TYPE_",
+  numbers: { constant: 1, linear: 2, exponential: 3 },
 };
-const WRITE_CONCERN_ENUM = {
-  prefixes: ["WRITE_CONCERN_LEVEL_", "WRITE_CONCERN_"],
-  numbers: {
-    1: "replica_acknowledged",
-    2: "majority",
-    3: "unacknowledged",
-    4: "journaled",
-  } as Record<number, WriteConcernLevel>,
+/** `WriteConcernLevel` as both protos name and number it (see `RETRY_POLICY_TYPE_ENUM`). */
+export const WRITE_CONCERN_LEVEL_ENUM: ProtoEnum<WriteConcernLevel> = {
+  names: WRITE_CONCERN_LEVELS,
+  prefix: "WRITE_CONCERN_LEVEL_",
+  numbers: { replica_acknowledged: 1, majority: 2, unacknowledged: 3, journaled: 4 },
+};
+/**
+ * The shorter prefix the earlier system's config files also wrote a value name with
+ * (`RETRY_POLICY_EXPONENTIAL`, `WRITE_CONCERN_MAJORITY`); a value name without a prefix
+ * (`EXPONENTIAL`) is taken too.
+ */
+const SHORT_PREFIXES: Readonly<Record<string, string>> = {
+  RETRY_POLICY_TYPE_: "RETRY_POLICY_",
+  WRITE_CONCERN_LEVEL_: "WRITE_CONCERN_",
 };
 
 const DURATION_TEXT = /^(\d{1,12})(?:\.(\d{1,9}))?s$/;
@@ -308,44 +320,31 @@ class Reader {
     return value;
   }
 
-  oneOf<T extends string>(input: Obj, key: string, allowed: readonly T[], fallback: T): T {
+  /**
+   * An enum given in any form `protoEnumOf` reads (our name `exponential`, the proto's value name
+   * `RETRY_POLICY_TYPE_EXPONENTIAL`, its number 3 or "3"), or by a value name with the shorter
+   * prefix of the earlier system's config files or none (`RETRY_POLICY_EXPONENTIAL`,
+   * `EXPONENTIAL`); absent, `null`, `""`, 0 and `…_UNSPECIFIED` keep `fallback`. Anything else is
+   * refused as every such enum is (`protoEnumMessage`).
+   */
+  enumValue<T extends string>(input: Obj, key: string, spec: ProtoEnum<T>, fallback: T): T {
     const value = input[key];
     if (value === undefined || value === null || value === "") return fallback;
-    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
-      this.fail(key, `Must be one of ${allowed.join(", ")}`);
+    if (typeof value !== "string" && typeof value !== "number") {
+      this.fail(key, PROTO_ENUM_TYPE_MESSAGE);
       return fallback;
     }
-    return value as T;
-  }
-
-  /**
-   * An enum given by our name (`exponential`), by its proto name with or without the enum's
-   * prefix (`RETRY_POLICY_EXPONENTIAL`), or by the earlier system's number; 0 and
-   * `…_UNSPECIFIED` keep `fallback`.
-   */
-  enumValue<T extends string>(
-    input: Obj,
-    key: string,
-    allowed: readonly T[],
-    spelling: { prefixes: readonly string[]; numbers: Record<number, T> },
-    fallback: T,
-  ): T {
-    const value = input[key];
-    if (value === 0) return fallback;
-    if (typeof value === "number") {
-      const named = spelling.numbers[value];
-      if (named) return named;
-      const numbers = Object.entries(spelling.numbers).map(([n, name]) => `${n} (${name})`);
-      this.fail(key, `Must be one of ${allowed.join(", ")}, or a number: ${numbers.join(", ")}`);
-      return fallback;
+    let given: string | number = value;
+    if (typeof value === "string" && /^[A-Z_]+$/.test(value) && !value.startsWith(spec.prefix)) {
+      const short = SHORT_PREFIXES[spec.prefix];
+      given = spec.prefix + (value.startsWith(short) ? value.slice(short.length) : value);
     }
-    if (typeof value !== "string" || !/^[A-Z_]+$/.test(value)) {
-      return this.oneOf(input, key, allowed, fallback);
-    }
-    const prefix = spelling.prefixes.find((p) => value.startsWith(p)) ?? "";
-    const name = value.slice(prefix.length).toLowerCase();
-    if (name === "unspecified") return fallback;
-    return this.oneOf({ [key]: name }, key, allowed, fallback);
+    const known = protoEnumOf(spec, given);
+    if (known === null) return fallback;
+    if (known !== undefined) return known;
+    const shown = typeof value === "string" ? `"${value.slice(0, 100)}"` : String(value);
+    this.fail(key, protoEnumMessage(spec, shown));
+    return fallback;
   }
 
   /**
@@ -444,8 +443,7 @@ export function parseExecutorConfig(
     retryPolicy.type = r.enumValue(
       retryInput,
       "type",
-      RETRY_TYPES,
-      RETRY_TYPE_ENUM,
+      RETRY_POLICY_TYPE_ENUM,
       base.retryPolicy.type,
     );
     const bounds = EXECUTOR_BOUNDS.retryPolicy;
@@ -512,13 +510,7 @@ export function parseExecutorConfig(
     const w = root.child("writeConcern");
     w.unknownKeys(wcInput, ["level"]);
     writeConcern = {
-      level: w.enumValue(
-        wcInput,
-        "level",
-        WRITE_CONCERN_LEVELS,
-        WRITE_CONCERN_ENUM,
-        base.writeConcern.level,
-      ),
+      level: w.enumValue(wcInput, "level", WRITE_CONCERN_LEVEL_ENUM, base.writeConcern.level),
     };
   }
 

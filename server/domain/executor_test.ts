@@ -29,6 +29,12 @@ function violations(input: unknown, options?: Parameters<typeof parseExecutorCon
   assert.fail("the configuration was accepted");
 }
 
+/** What a refused retry type and write concern level are told to be (`protoEnumMessage`). */
+const RETRY_TYPES = "constant, linear, exponential, or one by the proto's name " +
+  "(RETRY_POLICY_TYPE_CONSTANT, …) or number (1, 2, 3)";
+const LEVELS = "unacknowledged, replica_acknowledged, journaled, majority, or one by the " +
+  "proto's name (WRITE_CONCERN_LEVEL_UNACKNOWLEDGED, …) or number (3, 1, 4, 2)";
+
 Deno.test("parseExecutorConfig() fills every field left out with the defaults", () => {
   const config = parseExecutorConfig({ name: "send_email" });
   assert.deepEqual(config, { name: "send_email", ...DEFAULT_EXECUTOR_CONFIG });
@@ -186,10 +192,10 @@ Deno.test("parseExecutorConfig() refuses unknown choices and wrong types", () =>
       taskSchema: "string",
     }),
     [
-      "/config/retryPolicy/type: Must be one of constant, linear, exponential",
+      `/config/retryPolicy/type: Must be one of ${RETRY_TYPES}, not "fibonacci"`,
       "/config/dlqConfig/enabled: Must be true or false",
       `/config/dlqConfig/queueName: ${NAME_MESSAGE}`,
-      "/config/writeConcern/level: Must be one of unacknowledged, replica_acknowledged, journaled, majority",
+      `/config/writeConcern/level: Must be one of ${LEVELS}, not "quorum"`,
       "/config/taskSchema: Must be a JSON Schema object, a boolean or null",
       "/config/enabled: Must be true or false",
     ],
@@ -353,6 +359,9 @@ Deno.test("parseExecutorConfig() reads enums by name, proto name and the earlier
   assert.deepEqual(read(2, 2), ["linear", "majority"]);
   assert.deepEqual(read(3, 3), ["exponential", "unacknowledged"]);
   assert.deepEqual(read(3, 4), ["exponential", "journaled"]);
+  // A number as text too, as a task status takes it (`protoEnumOf`).
+  assert.deepEqual(read("2", "4"), ["linear", "journaled"]);
+  assert.deepEqual(read("EXPONENTIAL", "MAJORITY"), ["exponential", "majority"]);
   // 0 and UNSPECIFIED are "not set": the defaults stay.
   assert.deepEqual(read(0, "WRITE_CONCERN_UNSPECIFIED"), ["exponential", "journaled"]);
   assert.deepEqual(
@@ -362,8 +371,8 @@ Deno.test("parseExecutorConfig() reads enums by name, proto name and the earlier
       writeConcern: { level: "WRITE_CONCERN_FAST" },
     }),
     [
-      "/config/retryPolicy/type: Must be one of constant, linear, exponential, or a number: 1 (constant), 2 (linear), 3 (exponential)",
-      "/config/writeConcern/level: Must be one of unacknowledged, replica_acknowledged, journaled, majority",
+      `/config/retryPolicy/type: Must be one of ${RETRY_TYPES}, not 7`,
+      `/config/writeConcern/level: Must be one of ${LEVELS}, not "WRITE_CONCERN_FAST"`,
     ],
   );
 });

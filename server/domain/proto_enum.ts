@@ -9,6 +9,9 @@
  */
 import { jsonInteger } from "./json_integer.ts";
 
+/** What an enum value that is neither a name nor a number is told. */
+export const PROTO_ENUM_TYPE_MESSAGE = "Must be a string or a number";
+
 /** One enum as REST reads it: its names, and how the proto names and numbers them. */
 export interface ProtoEnum<T extends string> {
   /** Our names, in the order a refusal lists them. */

@@ -1,7 +1,12 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
-import { type ProtoEnum, protoEnumMessage, protoEnumOf } from "../domain/proto_enum.ts";
+import {
+  PROTO_ENUM_TYPE_MESSAGE,
+  type ProtoEnum,
+  protoEnumMessage,
+  protoEnumOf,
+} from "../domain/proto_enum.ts";
 import { TASK_STATUS_ENUM, TASK_STATUSES, type TaskStatus } from "../domain/task.ts";
 import { parseTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 
@@ -88,9 +93,6 @@ export function booleanField(
   return undefined;
 }
 
-/** What an enum value that is neither a name nor a number is told. */
-const ENUM_TYPE_MESSAGE = "Must be a string or a number";
-
 /**
  * The one reader of an enum value a client sends in `field` (a body's pointer or a query
  * parameter's name) of an enum the proto declares too: `protoEnumOf`'s three forms (our name, the
@@ -118,7 +120,7 @@ export function protoEnumField<T extends string>(
   options: { allowed?: readonly T[]; unspecified?: "refused" | "unset" } = {},
 ): T | undefined {
   if (typeof value !== "string" && typeof value !== "number") {
-    violations.push({ field, message: ENUM_TYPE_MESSAGE });
+    violations.push({ field, message: PROTO_ENUM_TYPE_MESSAGE });
     return undefined;
   }
   const known = protoEnumOf(spec, value);
@@ -221,7 +223,7 @@ export function checkStatusList(
   list.forEach((entry, i) => {
     // An entry is a status or wrong: `null` is no status here, not one left out.
     if (entry === null) {
-      violations.push({ field: at(i), message: ENUM_TYPE_MESSAGE });
+      violations.push({ field: at(i), message: PROTO_ENUM_TYPE_MESSAGE });
       return;
     }
     // Any form `taskStatusOf` reads: `pending`, `TASK_STATUS_PENDING` and 1 are one status.

@@ -261,15 +261,33 @@ export const durationInput = (description: string, minimum: number) => ({
     { type: "null" },
   ],
 });
-/** An enum as the API takes it: our name, the proto name, or the earlier system's number. */
-export const enumInput = (names: string[], protoNames: string[], numbers: number[]) => ({
-  description: `Answers give the lowercase name; the proto name (${protoNames.join(", ")}) and ` +
-    `the earlier system's number (${
-      names.map((n, i) => `${numbers[i]} = ${n}`).join(", ")
-    }; 0 = not set) are also taken`,
+/**
+ * An executor setting's enum as a configuration takes it (`Reader.enumValue`): any of
+ * `protoEnumSpellings`, a value name with the earlier system's config files' shorter prefix
+ * (`shortPrefix`) or none, the number as a JSON number; 0, `<PREFIX>UNSPECIFIED`, `""` and null
+ * are "not set".
+ */
+export const configEnumInput = <T extends string>(spec: ProtoEnum<T>, shortPrefix: string) => ({
+  description:
+    `Answers give the lowercase name; the proto's value name (${
+      spec.names.map((name) => spec.prefix + name.toUpperCase()).join(", ")
+    }, also as ${shortPrefix}… or without a prefix, as the earlier system's config files wrote it) ` +
+    `and number (${
+      spec.names.map((name) => `${spec.numbers[name]} = ${name}`).join(", ")
+    }, also as text; 0 = not set) are also taken`,
   anyOf: [
-    { enum: [...names, ...protoNames, "", null] },
-    { type: "integer", enum: [0, ...numbers] },
+    {
+      enum: [
+        ...protoEnumSpellings(spec),
+        ...spec.names.map((name) => shortPrefix + name.toUpperCase()),
+        ...spec.names.map((name) => name.toUpperCase()),
+        `${spec.prefix}UNSPECIFIED`,
+        "0",
+        "",
+        null,
+      ],
+    },
+    { type: "integer", enum: [0, ...spec.names.map((name) => spec.numbers[name])] },
   ],
 });
 

@@ -2,14 +2,19 @@
  * The OpenAPI description of executors: their configuration and answer schemas (retry policy, DLQ
  * config, write concern) and the `/api/v1/executors` paths, the executor's own DLQ included.
  */
-import { EXECUTOR_BOUNDS, EXECUTOR_NAME_PATTERN } from "../../domain/executor.ts";
+import {
+  EXECUTOR_BOUNDS,
+  EXECUTOR_NAME_PATTERN,
+  RETRY_POLICY_TYPE_ENUM,
+  WRITE_CONCERN_LEVEL_ENUM,
+} from "../../domain/executor.ts";
 import {
   BAD,
   BOOLEAN_QUERY,
   busyWithBody,
+  configEnumInput,
   cursor,
   durationInput,
-  enumInput,
   integerInput,
   type Json,
   json,
@@ -35,11 +40,7 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
     type: "object",
     additionalProperties: false,
     properties: {
-      type: enumInput(
-        ["constant", "linear", "exponential"],
-        ["RETRY_POLICY_CONSTANT", "RETRY_POLICY_LINEAR", "RETRY_POLICY_EXPONENTIAL"],
-        [1, 2, 3],
-      ),
+      type: configEnumInput(RETRY_POLICY_TYPE_ENUM, "RETRY_POLICY_"),
       maxAttempts: integerInput({
         minimum: EXECUTOR_BOUNDS.retryPolicy.maxAttempts.min,
         maximum: EXECUTOR_BOUNDS.retryPolicy.maxAttempts.max,
@@ -73,16 +74,7 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
   WriteConcern: {
     type: "object",
     properties: {
-      level: enumInput(
-        ["replica_acknowledged", "majority", "unacknowledged", "journaled"],
-        [
-          "WRITE_CONCERN_REPLICA_ACKNOWLEDGED",
-          "WRITE_CONCERN_MAJORITY",
-          "WRITE_CONCERN_UNACKNOWLEDGED",
-          "WRITE_CONCERN_JOURNALED",
-        ],
-        [1, 2, 3, 4],
-      ),
+      level: configEnumInput(WRITE_CONCERN_LEVEL_ENUM, "WRITE_CONCERN_"),
     },
     additionalProperties: false,
   },
