@@ -3,6 +3,7 @@
  * view, and keeps the view live with the manager's server-sent events (closed while the tab is
  * hidden, debounced re-fetches). Sections and live updates the key may not read are left out.
  */
+import { api, ApiError } from "./api.js";
 import { h, notice, replace } from "./dom.js";
 import { current, match } from "./router.js";
 import {
@@ -176,20 +177,78 @@ async function refreshView(events) {
   if (next) await refreshView(next);
 }
 
+/** Whether the event stream failed since it was last live (the manager may have been away). */
+let lost = false;
+/** Whether the manager was found unreachable since the stream was last live. */
+let unreachable = false;
+let probing = false;
+let reopenTimer = 0;
+/** Wait before opening a stream the browser gave up on again, ms: doubles to 30 s. */
+let reopenDelay = 1000;
+
 function openEvents() {
   if (source || !can("events.read")) return;
-  source = new EventSource("/api/v1/events");
+  const stream = new EventSource("/api/v1/events");
+  source = stream;
   setLive("connecting", "Connecting…");
-  source.addEventListener("open", () => setLive("live", "Live"));
-  source.addEventListener("error", () => setLive("down", "Reconnecting…"));
-  source.addEventListener("tasks", (e) => onServerEvent("tasks", e));
-  source.addEventListener("executors", (e) => onServerEvent("executors", e));
-  source.addEventListener("schedules", (e) => onServerEvent("schedules", e));
+  stream.addEventListener("open", () => {
+    if (source !== stream) return;
+    setLive("live", "Live");
+    reopenDelay = 1000;
+    unreachable = false;
+    // Changes made while the stream was down were told to no one: read everything again.
+    if (lost) refreshView([{ type: "resume", executorNames: null }]);
+    lost = false;
+  });
+  stream.addEventListener("error", () => {
+    if (source !== stream) return;
+    lost = true;
+    setLive("down", "Reconnecting…");
+    checkSession(stream);
+  });
+  stream.addEventListener("tasks", (e) => onServerEvent("tasks", e));
+  stream.addEventListener("executors", (e) => onServerEvent("executors", e));
+  stream.addEventListener("schedules", (e) => onServerEvent("schedules", e));
+}
+
+/**
+ * The event stream failed, and an EventSource does not say why: a manager away (the browser
+ * opens it again by itself), or an answer other than 200 — a 401 for a session that ended (a
+ * revoked key, a restart), a 503 — after which it gives up for good. One fetch of the session
+ * tells: a 401 raises `unauthenticated` (the login form, as for any call); a session answered
+ * while the stream is given up opens it again after a wait; a manager away leaves the browser's
+ * own retries, or opens a given-up stream again after a wait, each failure checking once more.
+ */
+async function checkSession(stream) {
+  if (probing) return;
+  probing = true;
+  let ended = false;
+  try {
+    ended = (await api("GET", "/session")).session === null;
+  } catch (error) {
+    // 401: `api` has raised `unauthenticated` already.
+    if (error instanceof ApiError && error.status === 0) unreachable = true;
+  } finally {
+    probing = false;
+  }
+  if (source !== stream) return; // left, hidden, or opened again meanwhile
+  // No session cookie at all (logged out in another tab): ended as well.
+  if (ended) globalThis.dispatchEvent(new Event("unauthenticated"));
+  else if (stream.readyState === EventSource.CLOSED) {
+    clearTimeout(reopenTimer);
+    reopenTimer = setTimeout(() => {
+      if (source !== stream) return;
+      source = null;
+      openEvents();
+    }, reopenDelay);
+    reopenDelay = Math.min(reopenDelay * 2, 30_000);
+  }
 }
 
 function closeEvents() {
   source?.close();
   source = null;
+  clearTimeout(reopenTimer);
   setLive("paused", "Paused");
 }
 
@@ -218,6 +277,9 @@ function enter() {
   logoutButton.hidden = !on;
   account.hidden = false;
   liveState.hidden = !can("events.read");
+  lost = false;
+  unreachable = false;
+  reopenDelay = 1000;
   if (!document.hidden) openEvents();
   show();
 }
@@ -242,11 +304,19 @@ logoutButton.addEventListener("click", async () => {
   }
 });
 
-// Any call refused for want of a valid session: the key was revoked or the session ended.
+// Any call refused for want of a valid session. The manager keeps sessions in memory only and
+// cannot tell an ended one from one it never made, so the reason names every way a session ends;
+// a manager found unreachable just before is said first, a restart being the likely one.
 globalThis.addEventListener("unauthenticated", () => {
   if (!currentSession()) return;
   sessionEnded();
-  leave({ reason: "Your session ended (it expired, or its key was revoked): log in again" });
+  leave({
+    reason: unreachable
+      ? "The manager was unreachable, and on its return no longer knows this session, as after " +
+        "a restart (it keeps sessions in memory only): log in again"
+      : "Your session ended: it expired, was logged out, its key was revoked, or the manager " +
+        "restarted (it keeps sessions in memory only): log in again",
+  });
 });
 
 async function start() {

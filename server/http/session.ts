@@ -222,7 +222,9 @@ export function whyUnauthenticated(credential: Credential): string {
     case "none":
       return "Not logged in: send Authorization: Bearer <key>, or log in with POST /api/v1/session";
     case "session":
-      return "Session ended: it expired, was logged out, or its key was revoked";
+      // Sessions live in memory: one from before a restart is unknown, as an ended one is.
+      return "Session ended: it expired, was logged out, its key was revoked, or the manager " +
+        "restarted";
     case "bearer":
       return "The API key is unknown or revoked";
     case "malformed":
