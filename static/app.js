@@ -17,6 +17,7 @@ import {
   takeKeyFromAddress,
   takesKey,
 } from "./session.js";
+import { localZoneName, setTimeMode, timeMode } from "./times.js";
 import { loginView } from "./views/login.js";
 import { dashboardView } from "./views/dashboard.js";
 import { executorFormView, executorsView } from "./views/executors.js";
@@ -49,6 +50,7 @@ const nav = document.querySelector("nav");
 const liveState = document.getElementById("live-state");
 const account = document.getElementById("account");
 const logoutButton = document.getElementById("logout");
+const timePicker = document.getElementById("time-mode");
 let active = null; // { controller, handle, loaded }
 
 async function show() {
@@ -295,6 +297,15 @@ function leave(options = {}) {
   document.title = "Log in · Tasks Executor";
   loginView({ main, onLoggedIn: enter, ...options });
 }
+
+// Times in UTC (as the command line gives them) or in local time: the view is drawn again.
+timePicker.querySelector("option[value=local]").textContent = `Local (${localZoneName()})`;
+timePicker.value = timeMode();
+timePicker.addEventListener("change", () => setTimeMode(timePicker.value));
+globalThis.addEventListener("timemodechange", () => {
+  timePicker.value = timeMode();
+  if (currentSession()) show();
+});
 
 logoutButton.addEventListener("click", async () => {
   try {

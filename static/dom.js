@@ -3,6 +3,7 @@
  * `textContent`, time and duration formatting, tables that stack as cards, and error display.
  */
 import { ApiError } from "./api.js";
+import { fmtTime, timeMode, zoneName } from "./times.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -61,19 +62,20 @@ export function link(href, text, props = {}) {
   return h("a", { href, ...props }, text);
 }
 
-/** An RFC 3339 time as a `<time>` element in the local zone, or a dash. */
+/**
+ * An RFC 3339 time as a `<time>` element in the zone shown (see times.js: `…Z` for UTC, or the
+ * local offset), its tooltip the same instant in the other zone; a dash for none.
+ */
 export function time(value) {
   if (!value) return h("span", { class: "muted" }, "—");
   const date = new Date(value);
   if (Number.isNaN(date.getTime())) return h("span", {}, String(value));
-  return h("time", { datetime: date.toISOString(), title: date.toISOString() }, fmtDate(date));
-}
-
-/** Formats a date compactly in the local zone. */
-export function fmtDate(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+  const other = timeMode() === "utc" ? "local" : "utc";
+  return h(
+    "time",
+    { datetime: date.toISOString(), title: `${fmtTime(date, other)} (${zoneName(other)})` },
+    fmtTime(date),
+  );
 }
 
 /** Milliseconds as a short human duration (`250 ms`, `1.5 s`, `2 min 5 s`, `3 h 10 min`). */
@@ -292,21 +294,4 @@ export async function busy(btn, work) {
     btn.disabled = false;
     btn.removeAttribute("aria-busy");
   }
-}
-
-/** Makes a datetime-local value into RFC 3339 (local zone), or `undefined` when empty. */
-export function localToIso(value) {
-  if (!value) return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-/** Makes an RFC 3339 time into a datetime-local value. */
-export function isoToLocal(value) {
-  if (!value) return "";
-  const date = new Date(value);
-  if (Number.isNaN(date.getTime())) return "";
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }

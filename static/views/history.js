@@ -4,6 +4,7 @@
  */
 import { get } from "../api.js";
 import { button, fmtMs, h, replace, select, showError } from "../dom.js";
+import { fmtAxisTicks, fmtTime, timeMode, zoneName } from "../times.js";
 
 /** The window current rates are counted over. */
 export const RATE_WINDOW_MS = 5 * 60_000;
@@ -81,9 +82,16 @@ function chart(container, { title, series, points, stepMs, unit }) {
     width,
     height: 200,
     scales: { x: { time: true } },
+    // Ticks fall on whole hours and days of the zone shown (times.js), not the browser's.
+    tzDate: timeMode() === "utc"
+      ? (ts) => globalThis.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC")
+      : (ts) => new Date(ts * 1000),
     legend: { live: true },
     series: [
-      {},
+      {
+        label: "Time",
+        value: (_u, v) => (v === null || v === undefined ? "—" : fmtTime(v * 1000)),
+      },
       ...series.map((s) => ({
         label: s.label,
         stroke: s.color,
@@ -92,7 +100,27 @@ function chart(container, { title, series, points, stepMs, unit }) {
         value: (_u, v) => (v === null || v === undefined ? "—" : unit(v)),
       })),
     ],
-    axes: [{}, { values: (_u, ticks) => ticks.map(unit), size: 60 }],
+    axes: [
+      {
+        label: `Time (${zoneName()})`,
+        labelSize: 20,
+        size: 44,
+        values: (_u, splits, _axis, _space, incr) => {
+          const ticks = fmtAxisTicks(splits, incr);
+          // What the canvas shows, as text: for readers of the page and for its tests.
+          container.dataset.xTicks = ticks.filter(Boolean).join(" | ");
+          return ticks;
+        },
+      },
+      {
+        size: 60,
+        values: (_u, splits) => {
+          const ticks = splits.map(unit);
+          container.dataset.yTicks = ticks.join(" | ");
+          return ticks;
+        },
+      },
+    ],
   };
   const plot = new globalThis.uPlot(options, data, container);
   container.dataset.points = String(points.length);
@@ -187,10 +215,6 @@ export function historyPanel({ executors, signal }) {
           `Tasks ${perStep}, ${range.label.toLowerCase()}, ${who}: ` +
             COUNT_SERIES.map(([key, label]) => `${label.toLowerCase()} ${t[key]}`).join(", "),
         );
-        latency.setAttribute(
-          "aria-label",
-          `Queue wait and run time percentiles ${perStep}, ${range.label.toLowerCase()}, ${who}`,
-        );
         plots.push(chart(counts, {
           title: `Tasks ${perStep}`,
           points: history.points,
@@ -202,6 +226,10 @@ export function historyPanel({ executors, signal }) {
             value: (p) => p[key],
           })),
         }));
+        latency.setAttribute(
+          "aria-label",
+          `Queue wait and run time percentiles ${perStep}, ${range.label.toLowerCase()}, ${who}`,
+        );
         plots.push(chart(latency, {
           title: "Queue wait and run time",
           points: history.points,

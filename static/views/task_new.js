@@ -11,7 +11,6 @@ import {
   clearFieldErrors,
   field,
   h,
-  localToIso,
   notice,
   replace,
   select,
@@ -19,6 +18,7 @@ import {
   showError,
 } from "../dom.js";
 import { href, navigate } from "../router.js";
+import { inputToIso, zoneName } from "../times.js";
 import { can } from "../session.js";
 import { loadExecutors } from "./shared.js";
 
@@ -263,7 +263,7 @@ export async function taskNewView({ main, query, signal }) {
           pointer: "/task/priority",
           hint: "Higher runs first; not part of the data",
         }),
-        field("Run at (empty = now)", runAt, { pointer: "/task/runAt" }),
+        field(`Run at, ${zoneName()} (empty = now)`, runAt, { pointer: "/task/runAt" }),
         field("Idempotency key", idem, { pointer: "/task/idempotencyKey" }),
       ),
     ),
@@ -325,7 +325,7 @@ export async function taskNewView({ main, query, signal }) {
       metadata: meta,
       priority: priority.value === "" ? 0 : Number(priority.value),
     };
-    if (runAt.value) task.runAt = localToIso(runAt.value);
+    if (runAt.value) task.runAt = inputToIso(runAt.value);
     if (idem.value.trim()) task.idempotencyKey = idem.value.trim();
     await busy(form.querySelector('button[type="submit"]'), async () => {
       try {

@@ -3,19 +3,9 @@
  * previous pages, and live re-fetches when tasks of the shown executors change.
  */
 import { get, newestLoads } from "../api.js";
-import {
-  badge,
-  field,
-  h,
-  isoToLocal,
-  localToIso,
-  replace,
-  select,
-  showError,
-  table,
-  time,
-} from "../dom.js";
+import { badge, field, h, replace, select, showError, table, time } from "../dom.js";
 import { cursorPages } from "../pager.js";
+import { inputToIso, isoToInput, zoneName } from "../times.js";
 import { href, navigate } from "../router.js";
 import { can } from "../session.js";
 import { loadExecutors, loadFacts, taskIdColumn } from "./shared.js";
@@ -72,8 +62,8 @@ export async function tasksView({ main, query, signal }) {
     ),
     TIME_FILTERS.map(([name, label]) =>
       field(
-        label,
-        h("input", { type: "datetime-local", name, value: isoToLocal(filters[name]) }),
+        `${label} (${zoneName()})`,
+        h("input", { type: "datetime-local", name, value: isoToInput(filters[name]) }),
       )
     ),
     field("Per page", select("limit", [["", "50"], "20", "100", "200"], filters.limit)),
@@ -107,7 +97,7 @@ export async function tasksView({ main, query, signal }) {
       executorName: data.get("executorName"),
       status: data.getAll("status").join(","),
       ...Object.fromEntries(
-        TIME_FILTERS.map(([name]) => [name, localToIso(data.get(name))]),
+        TIME_FILTERS.map(([name]) => [name, inputToIso(data.get(name))]),
       ),
       limit: data.get("limit"),
       q,
