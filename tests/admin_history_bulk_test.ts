@@ -192,6 +192,54 @@ Deno.test({
 
 Deno.test({
   ...skipUnless(
+    "queue wait and run time are drawn on scales of their own: a 75 ms run time is readable beside a 30 s wait",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    await restOk(manager, "POST", "/executors", { config: { name: "slowq", enabled: false } });
+    // Ten minutes of tasks that waited 30 s and ran 75 ms. On one axis the run time was a flat
+    // line at zero, its scale the queue wait's 0 to 30 s.
+    const current = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS;
+    await manager.store.history.historyAdd(
+      Array.from({ length: 10 }, (_, i) => {
+        const slot = emptySlot();
+        Object.assign(slot.counts, { created: 4, started: 4, completed: 4 });
+        slot.queueWaitMs[bucketOf(30_000)] += 4;
+        slot.runTimeMs[bucketOf(75)] += 4;
+        return { executorName: "slowq", minute: current - (i + 1) * MINUTE_MS, ...slot };
+      }),
+    );
+    const browser = await launchChromium();
+    try {
+      for (const width of [1280, 390]) {
+        await using view = await openPage(browser, manager, width);
+        const { page } = view;
+        await page.goto("/#/");
+        const ticksOf = async (chart: string) => {
+          const figure = page.locator(`[data-chart='${chart}'][data-y-ticks]`);
+          await figure.waitFor({ state: "attached", timeout: WAIT_MS });
+          return (await figure.getAttribute("data-y-ticks"))!.split(" | ");
+        };
+        // Run time: a scale around 75 ms, in ms; queue wait: one in seconds.
+        const run = await ticksOf("run-time");
+        assert.ok(run.length >= 2, run.join(", "));
+        for (const tick of run) assert.match(tick, /^\d+(\.\d+)? ms$/, run.join(", "));
+        assert.ok(run.some((tick) => parseFloat(tick) >= 50), run.join(", "));
+        const wait = await ticksOf("queue-wait");
+        assert.ok(wait.some((tick) => /^\d+(\.\d+)? s$/.test(tick)), wait.join(", "));
+        assert.ok(await fitsWidth(page), `no horizontal scrolling at ${width} px`);
+        await screenshot(page, "dashboard_latency");
+        assert.deepEqual(view.errors, []);
+      }
+    } finally {
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
     "bulk actions on the tasks and DLQ views state the count in their confirm and report what they did",
     chromiumMissing(),
   ),

@@ -25,11 +25,23 @@ const COUNT_SERIES = [
   ["deadLettered", "Dead-lettered", "#6f42c1"],
   ["cancelled", "Cancelled", "#57606a"],
 ];
-const LATENCY_SERIES = [
-  ["queueWaitMs", "p50", "Queue wait p50", "#0b5cad"],
-  ["queueWaitMs", "p95", "Queue wait p95", "#6ea8e0"],
-  ["runTimeMs", "p50", "Run time p50", "#1a7f37"],
-  ["runTimeMs", "p95", "Run time p95", "#7cc48f"],
+/**
+ * The latency charts, one per measure: queue wait and run time differ by orders of magnitude (30 s
+ * against 75 ms), and on one axis the smaller was a flat line at zero. Each has its own scale.
+ */
+const LATENCY_CHARTS = [
+  {
+    id: "queue-wait",
+    key: "queueWaitMs",
+    title: "Queue wait",
+    colors: ["#0b5cad", "#6ea8e0"],
+  },
+  {
+    id: "run-time",
+    key: "runTimeMs",
+    title: "Run time",
+    colors: ["#1a7f37", "#7cc48f"],
+  },
 ];
 
 /**
@@ -129,8 +141,8 @@ function chart(container, { title, series, points, stepMs, unit }) {
 }
 
 /**
- * The history panel: range and executor pickers, totals and current rates, and two charts (tasks
- * per step; queue wait and run time percentiles). `refresh()` reloads what is shown.
+ * The history panel: range and executor pickers, totals and current rates, and three charts (tasks
+ * per step; queue wait percentiles; run time percentiles, each on its own scale). `refresh()` reloads what is shown.
  *
  * @param {{executors: string[], signal: AbortSignal}} options
  */
@@ -139,7 +151,9 @@ export function historyPanel({ executors, signal }) {
   const box = h("div");
   const totals = h("dl", { class: "totals", "aria-live": "polite" });
   const counts = h("figure", { class: "chart", dataset: { chart: "counts" } });
-  const latency = h("figure", { class: "chart", dataset: { chart: "latency" } });
+  const latency = LATENCY_CHARTS.map((c) =>
+    h("figure", { class: "chart", dataset: { chart: c.id } })
+  );
   const plots = [];
   const rangeButtons = RANGES.map((range) =>
     button(range.label, () => {
@@ -209,7 +223,7 @@ export function historyPanel({ executors, signal }) {
         const perStep = range.stepMs === MINUTE_MS ? "per minute" : `per ${range.step}`;
         const who = executorName || "all executors";
         counts.replaceChildren();
-        latency.replaceChildren();
+        for (const figure of latency) figure.replaceChildren();
         counts.setAttribute(
           "aria-label",
           `Tasks ${perStep}, ${range.label.toLowerCase()}, ${who}: ` +
@@ -226,21 +240,23 @@ export function historyPanel({ executors, signal }) {
             value: (p) => p[key],
           })),
         }));
-        latency.setAttribute(
-          "aria-label",
-          `Queue wait and run time percentiles ${perStep}, ${range.label.toLowerCase()}, ${who}`,
-        );
-        plots.push(chart(latency, {
-          title: "Queue wait and run time",
-          points: history.points,
-          stepMs: range.stepMs,
-          unit: (v) => fmtMs(v),
-          series: LATENCY_SERIES.map(([key, q, label, color]) => ({
-            label,
-            color,
-            value: (p) => p[key][q],
-          })),
-        }));
+        LATENCY_CHARTS.forEach((c, i) => {
+          latency[i].setAttribute(
+            "aria-label",
+            `${c.title} p50 and p95 ${perStep}, ${range.label.toLowerCase()}, ${who}`,
+          );
+          plots.push(chart(latency[i], {
+            title: `${c.title} p50 and p95`,
+            points: history.points,
+            stepMs: range.stepMs,
+            unit: (v) => fmtMs(v),
+            series: ["p50", "p95"].map((q, j) => ({
+              label: `${c.title} ${q}`,
+              color: c.colors[j],
+              value: (p) => p[c.key][q],
+            })),
+          }));
+        });
       } catch (error) {
         if (!signal.aborted) showError(box, error);
       } finally {
