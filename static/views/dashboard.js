@@ -1,11 +1,13 @@
 /**
  * Dashboard: the history panel (charts, totals, current rates), then per executor its counts by
  * status, its completion rate over a fixed window, connected workers and the oldest waiting task;
- * executors with waiting work and no worker, and paused ones, stand out.
+ * executors with waiting work and no worker, and paused ones, stand out. With many executors the
+ * cards are filtered: by a part of the name, and to those needing attention (kept in the address:
+ * `#/?executor=mail&attention=1`).
  */
 import { get } from "../api.js";
-import { ago, h, link, replace, showError, svg } from "../dom.js";
-import { href } from "../router.js";
+import { ago, button, field, h, link, replace, showError, svg } from "../dom.js";
+import { current, href } from "../router.js";
 import { can } from "../session.js";
 import { serverFacts } from "../meta.js";
 import { fmtRate, historyPanel, RATE_WINDOW_MS, rateHistory, ratePerMinute } from "./history.js";
@@ -111,13 +113,109 @@ function executorCard(stat, recent, { now, statuses }) {
   );
 }
 
+/**
+ * Whether an executor needs attention: tasks wait and no worker serves it, it is paused, or it
+ * holds dead letters.
+ */
+export function needsAttention(stat) {
+  const waiting = (stat.byStatus?.pending ?? 0) > 0;
+  return (waiting && stat.noWorkers === true) || stat.paused === true || (stat.dlqSize ?? 0) > 0;
+}
+
+/**
+ * The executor filter above the cards: a part of the name, and "only those needing attention".
+ * Calls `onChange()` as it changes; the filter is kept in the address (replaced, not a new
+ * history entry), so a reload or a shared link shows the same cards.
+ */
+function executorFilter(query, onChange) {
+  const state = {
+    name: query.get("executor") ?? "",
+    attention: query.get("attention") === "1",
+  };
+  const name = h("input", {
+    type: "search",
+    name: "executor",
+    value: state.name,
+    autocomplete: "off",
+    spellcheck: "false",
+    placeholder: "Part of a name",
+  });
+  const attention = h("input", { type: "checkbox", name: "attention", checked: state.attention });
+  const shown = h("p", { class: "filter-count", role: "status" });
+  const update = () => {
+    state.name = name.value.trim();
+    state.attention = attention.checked;
+    const { path } = current();
+    const address = href(path, { executor: state.name, attention: state.attention ? "1" : "" });
+    history.replaceState(null, "", `${location.pathname}${location.search}${address}`);
+    onChange();
+  };
+  name.addEventListener("input", update);
+  attention.addEventListener("change", update);
+  const form = h(
+    "form",
+    { class: "panel executor-filter", role: "search", "aria-label": "Filter executors" },
+    field("Executor", name),
+    field("Only executors needing attention", attention, {
+      hint: "Tasks waiting with no worker, paused, or holding dead letters",
+    }),
+    shown,
+  );
+  form.addEventListener("submit", (event) => event.preventDefault());
+  return {
+    form,
+    /** The executors the filter lets through. */
+    pick(executors) {
+      const part = state.name.toLowerCase();
+      return executors.filter((stat) =>
+        (!part || stat.executorName.toLowerCase().includes(part)) &&
+        (!state.attention || needsAttention(stat))
+      );
+    },
+    /** Says how many are shown. */
+    count(shownCount, total) {
+      shown.textContent = shownCount === total
+        ? `${total} executor${total === 1 ? "" : "s"}`
+        : `Showing ${shownCount} of ${total} executors`;
+    },
+    /** Lets every executor through. */
+    clear() {
+      name.value = "";
+      attention.checked = false;
+      update();
+    },
+  };
+}
+
 /** Renders the dashboard and keeps it fresh (polling plus live events). */
-export async function dashboardView({ main, signal }) {
+export async function dashboardView({ main, query, signal }) {
   const box = h("div");
   const body = h("div", { class: "grid", "aria-live": "polite" });
   let history = null;
   const head = h("div", { class: "head" }, h("h1", {}, "Dashboard"));
-  replace(main, head, box, body);
+  /** What the last load read, drawn again as the filter changes. */
+  let last = null;
+  const filter = executorFilter(query, () => draw());
+  filter.form.hidden = true;
+  replace(main, head, box, filter.form, body);
+
+  function draw() {
+    if (!last) return;
+    const { executors, recent, card } = last;
+    const shown = filter.pick(executors);
+    filter.count(shown.length, executors.length);
+    if (shown.length === 0) {
+      replace(
+        body,
+        h(
+          "p",
+          { class: "empty" },
+          "No executor matches this filter. ",
+          button("Show all executors", () => filter.clear(), { class: "btn btn-small" }),
+        ),
+      );
+    } else replace(body, shown.map((stat) => executorCard(stat, recent, card)));
+  }
 
   let inFlight = null;
   function load() {
@@ -142,7 +240,9 @@ export async function dashboardView({ main, signal }) {
         );
         if (signal.aborted) return;
         box.replaceChildren();
+        filter.form.hidden = executors.length === 0;
         if (executors.length === 0) {
+          last = null;
           replace(
             body,
             h(
@@ -154,8 +254,8 @@ export async function dashboardView({ main, signal }) {
             ),
           );
         } else {
-          const card = { now: Date.now(), statuses: facts.taskStatuses };
-          replace(body, executors.map((stat) => executorCard(stat, recent, card)));
+          last = { executors, recent, card: { now: Date.now(), statuses: facts.taskStatuses } };
+          draw();
         }
         await history?.refresh();
       } catch (error) {
