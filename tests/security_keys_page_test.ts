@@ -127,6 +127,17 @@ Deno.test({
         assert.ok(!(await page.content()).includes(token));
       });
 
+      await t.step("a key's last use tells its time as every time on the page does", async () => {
+        // The key this page logged in with has been used: its "Last used" is a while ago, and its
+        // tooltip the time itself, in UTC marked Z (it was the raw API text, milliseconds and all).
+        const used = page.locator("main tbody td[data-label='Last used'] span[title]").first();
+        await used.waitFor();
+        assert.match(
+          await used.getAttribute("title") ?? "",
+          /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/,
+        );
+      });
+
       await t.step("revoking through the page names the key and refuses its token", async () => {
         const row = page.locator("main tbody tr", { hasText: "mailer <b>x</b>" });
         await row.getByRole("button", { name: "Revoke key mailer <b>x</b>" }).click();

@@ -4,6 +4,7 @@
  * `keys.manage`; the manager keeps no token, so a token shown here cannot be shown again.
  */
 import { del, get, newestLoads, post, seg } from "../api.js";
+import { fmtTime } from "../times.js";
 import {
   ago,
   busy,
@@ -112,7 +113,8 @@ function keysTable(keys, box, load) {
       { label: "Created", cell: (k) => time(k.createdAt) },
       {
         label: "Last used",
-        cell: (k) => k.lastUsedAt ? h("span", { title: k.lastUsedAt }, ago(k.lastUsedAt)) : "never",
+        cell: (k) =>
+          k.lastUsedAt ? h("span", { title: fmtTime(k.lastUsedAt) }, ago(k.lastUsedAt)) : "never",
       },
       {
         label: "Revoked",
