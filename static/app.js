@@ -184,6 +184,7 @@ let lost = false;
 /** Whether the manager was found unreachable since the stream was last live. */
 let unreachable = false;
 let probing = false;
+let probeAgain = false;
 let reopenTimer = 0;
 /** Wait before opening a stream the browser gave up on again, ms: doubles to 30 s. */
 let reopenDelay = 1000;
@@ -206,7 +207,7 @@ function openEvents() {
     if (source !== stream) return;
     lost = true;
     setLive("down", "Reconnecting…");
-    checkSession(stream);
+    checkSession();
   });
   stream.addEventListener("tasks", (e) => onServerEvent("tasks", e));
   stream.addEventListener("executors", (e) => onServerEvent("executors", e));
@@ -221,8 +222,12 @@ function openEvents() {
  * while the stream is given up opens it again after a wait; a manager away leaves the browser's
  * own retries, or opens a given-up stream again after a wait, each failure checking once more.
  */
-async function checkSession(stream) {
-  if (probing) return;
+async function checkSession() {
+  // One probe at a time; a failure told meanwhile (a stream opened since) is checked after it.
+  if (probing) {
+    probeAgain = true;
+    return;
+  }
   probing = true;
   let ended = false;
   try {
@@ -233,7 +238,12 @@ async function checkSession(stream) {
   } finally {
     probing = false;
   }
-  if (source !== stream) return; // left, hidden, or opened again meanwhile
+  if (probeAgain) {
+    probeAgain = false;
+    if (source) return checkSession();
+  }
+  const stream = source;
+  if (!stream) return; // left or hidden meanwhile
   // No session cookie at all (logged out in another tab): ended as well.
   if (ended) globalThis.dispatchEvent(new Event("unauthenticated"));
   else if (stream.readyState === EventSource.CLOSED) {
