@@ -400,6 +400,16 @@ Deno.test("--status takes what REST takes, the proto's names and numbers too, in
   assert.match(outside.stderr, /--status for status/);
 });
 
+Deno.test("stats --executor naming a missing executor exits 1 with the manager's 404, as executors get does", async () => {
+  await using manager = await startTestManager();
+  for (const args of [["stats", "--executor", "nosuch"], ["executors", "get", "nosuch"]]) {
+    const run = await cli(manager, args);
+    assert.equal(run.code, 1, describe(run));
+    assert.match(run.stderr, /Executor "nosuch" does not exist/, args.join(" "));
+    assert.equal(run.stdout, "", args.join(" "));
+  }
+});
+
 Deno.test("dlq, workers and stats: dead tasks from a real worker are listed, shown, requeued, deleted and purged", async () => {
   await using manager = await startTestManager();
   await using worker = spawnDenoWorker(manager.grpcAddress, { SDK_WORKER_ID: "cli-worker" });

@@ -250,6 +250,8 @@ Deno.test("schedule rpcs create, read, change, pause, resume, trigger, preview a
 
 Deno.test("GetHistory answers the stored minutes per step with totals, and refuses a bad step naming it", async () => {
   await using stack = await startGrpcStack();
+  // A read of one executor's history names one that exists (a name none has is NOT_FOUND).
+  await createEmailExecutor(stack);
   const minute = Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS - 10 * MINUTE_MS;
   const slot = emptySlot();
   slot.counts.created = 4;

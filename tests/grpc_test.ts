@@ -559,6 +559,23 @@ Deno.test("CreateTask refuses data that breaks the schema, is not JSON and unkno
   assert.equal(executorNotFoundFromMetadata(watchError.metadata), "nope");
 });
 
+Deno.test("GetStats and GetHistory of a missing executor answer NOT_FOUND with its ErrorInfo", async () => {
+  await using stack = await startGrpcStack();
+  await createEmailExecutor(stack);
+  for (const method of ["GetStats", "GetHistory"]) {
+    const error = await rejectsWith(
+      stack.call(method, { executorName: "nosuch" }),
+      grpc.status.NOT_FOUND,
+    );
+    assert.match(error.details, /Executor "nosuch" does not exist/, method);
+    assert.equal(executorNotFoundFromMetadata(error.metadata), "nosuch", method);
+  }
+  const stats = await stack.call("GetStats", { executorName: "send_email" }) as {
+    executors: unknown[];
+  };
+  assert.equal(stats.executors.length, 1);
+});
+
 Deno.test("CreateTask with a used idempotency key answers ALREADY_EXISTS naming the task", async () => {
   await using stack = await startGrpcStack();
   await createEmailExecutor(stack);

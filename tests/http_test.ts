@@ -1443,6 +1443,32 @@ Deno.test("a filter naming an executor that cannot exist is refused naming execu
   assert.equal((await app.call("GET", `/api/v1/tasks/${task.id}`)).body.task.status, "pending");
 });
 
+Deno.test("a read of one executor's figures naming a missing executor is 404 EXECUTOR_NOT_FOUND; a filter over a collection naming one lists nothing", async () => {
+  await using app = await startApp();
+  await createExecutor(app, { name: "a" });
+  // Stats and history are figures OF the executor named: a name none has is refused, as
+  // GET /executors/nosuch is, where they once answered 200 with no figures.
+  for (const path of ["/api/v1/stats?executorName=nosuch", "/api/v1/history?executorName=nosuch"]) {
+    const answer = await app.call("GET", path);
+    assertProblem(answer, 404);
+    assert.match(answer.body.detail, /Executor "nosuch" does not exist/, path);
+  }
+  assert.equal((await app.call("GET", "/api/v1/stats?executorName=a")).body.executors.length, 1);
+  assert.equal((await app.call("GET", "/api/v1/history?executorName=a")).status, 200);
+  // Lists filtered by executor are filters over a collection (AIP-160): none match, none listed.
+  for (
+    const [path, field] of [
+      ["/api/v1/tasks?executorName=nosuch", "tasks"],
+      ["/api/v1/dlq?executorName=nosuch", "entries"],
+      ["/api/v1/schedules?executorName=nosuch", "schedules"],
+    ]
+  ) {
+    const answer = await app.call("GET", path);
+    assert.equal(answer.status, 200, path);
+    assert.deepEqual(answer.body[field], [], path);
+  }
+});
+
 Deno.test("POST /dlq/requeue takes each filter field in the query or the body, not both", async () => {
   await using app = await startApp();
   for (

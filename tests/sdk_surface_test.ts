@@ -361,6 +361,8 @@ Deno.test("bulk calls answer their counts, go on by cursor, and refuse an unfilt
 Deno.test("getHistory answers the stored minutes, summed per step, with their percentiles", async () => {
   await using manager = await startSdkManager();
   using client = new Client({ address: manager.grpcAddress });
+  // A read of one executor's history names one that exists (a name none has is NOT_FOUND).
+  await client.createExecutor("a");
   const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
   const slot = emptySlot();
   slot.counts.created = 5;

@@ -116,6 +116,8 @@ Deno.test("past MAX_SEARCHES running and MAX_SEARCHES_QUEUED waiting, any key's 
 Deno.test("history reads take their turn with the searches: one waits while the places are held, then is refused past the queue (503 / RESOURCE_EXHAUSTED), and runs once a place frees; one of a single executor's last hour runs at once", async () => {
   await using secured = await startSecuredManager(ONE_PLACE_EACH);
   const { manager, admin } = secured;
+  // A read of one executor's history names one that exists (a name none has is a 404).
+  await manager.service.createExecutor({ name: "exa" });
   const { searches } = manager.service;
   const running = await searches.take(adminPrincipal(secured));
   const queued = secured.rest("GET", "/history", admin.token);

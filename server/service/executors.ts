@@ -313,10 +313,13 @@ export class ExecutorService {
 
   /**
    * Task figures per executor, by name; every executor appears, with zeros when it has no tasks.
-   * `filter.executorName` (empty = every executor) keeps that executor's figures only. Counts
-   * that were slow to read may be reused for a while (`COUNTS_SLOW_MS`).
+   * `filter.executorName` (empty = every executor) keeps that executor's figures only: a read of
+   * one executor's figures, so a name no executor has is refused as every read of a named executor
+   * is, not answered with no figures. Counts that were slow to read may be reused for a while
+   * (`COUNTS_SLOW_MS`).
    *
    * @throws {InvalidArgumentError} for an `executorName` that cannot be a name
+   * @throws {ExecutorNotFoundError} for an `executorName` no executor has
    */
   async stats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
     const violations: FieldViolation[] = [];
@@ -326,6 +329,9 @@ export class ExecutorService {
       this.#store.executorVersions(),
       this.#taskCounts(),
     ]);
+    if (executorName !== undefined && !executors.some((e) => e.name === executorName)) {
+      throw executorNotFound(executorName);
+    }
     const byName = new Map(stats.map((s) => [s.executorName, s]));
     for (const executor of executors) {
       if (!byName.has(executor.name)) {

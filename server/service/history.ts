@@ -2,7 +2,7 @@
  * Reading task history: the query a caller may ask for (executor, window, step), bounded and
  * aligned, answered as one point per step (zeros where nothing happened) with totals.
  */
-import { InvalidArgumentError } from "../domain/errors.ts";
+import { ExecutorNotFoundError, InvalidArgumentError } from "../domain/errors.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import {
   addSlot,
@@ -46,12 +46,20 @@ export class HistoryService {
   readonly #now: () => number;
   readonly #limits: Readonly<Limits>;
   readonly #slots: SearchSlots;
+  readonly #executorExists: (name: string) => Promise<boolean>;
 
+  /** `executorExists`: whether an executor of that name is stored now. */
   constructor(
     history: HistoryStore,
-    options: { now: () => number; limits: Readonly<Limits>; slots: SearchSlots },
+    options: {
+      now: () => number;
+      limits: Readonly<Limits>;
+      slots: SearchSlots;
+      executorExists: (name: string) => Promise<boolean>;
+    },
   ) {
     this.#history = history;
+    this.#executorExists = options.executorExists;
     this.#now = options.now;
     this.#limits = options.limits;
     this.#slots = options.slots;
@@ -62,7 +70,9 @@ export class HistoryService {
    * = every executor summed), `from` and `to` (RFC 3339 or epoch ms; default the last hour up to
    * the end of the current minute), `step` (a duration such as `1m`, `5m`, `1h`, or ms; a whole
    * number of minutes; default 1 minute). `from` is moved back to a multiple of `step`, `to` up to
-   * the end of its step.
+   * the end of its step. A read of one executor is of an executor that exists: a name none has
+   * is refused as every read of a named executor is (a deleted executor's rows stay in the
+   * every-executor sums until retention removes them).
    *
    * A read takes a place among the searches (`SearchSlots`: MAX_SEARCHES run, MAX_SEARCHES_QUEUED
    * wait), unless it is of one executor over at most `SMALL_READ_MINUTES`; it leaves the queue, or
@@ -71,6 +81,7 @@ export class HistoryService {
    * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, `to`
    *   moved up past `MAX_TIME_MS`, or more than `limits.historyPoints` points
    * @throws {ResourceExhaustedError} when the read can neither run nor wait (see `SearchSlots`)
+   * @throws {ExecutorNotFoundError} for an `executorName` no executor has
    */
   async read(
     query: Record<string, unknown>,
@@ -118,6 +129,9 @@ export class HistoryService {
             `Gives ${count} points, more than ${this.#limits.historyPoints}: use a longer step or a shorter window`,
         });
       } else {
+        if (executorName !== null && !(await this.#executorExists(executorName))) {
+          throw new ExecutorNotFoundError(executorName);
+        }
         const read = () => this.#read({ executorName, from, to, step, signal: options.signal });
         if (executorName !== null && to - from <= SMALL_READ_MINUTES * MINUTE_MS) {
           return await read();

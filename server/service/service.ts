@@ -49,6 +49,7 @@ import { newId as defaultNewId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
 import type { NewTask, Task } from "../domain/task.ts";
 import {
+  executorNamed,
   executorsNamed,
   type ExecutorTaskStats,
   type ExecutorVersionRef,
@@ -253,6 +254,7 @@ export class Service {
       now: this.now,
       limits: this.limits,
       slots: this.searches,
+      executorExists: async (name) => (await executorNamed(store, name)) !== null,
     });
     const context: UseCaseContext = {
       store,

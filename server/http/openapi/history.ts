@@ -68,18 +68,22 @@ export const HISTORY_SCHEMAS: Record<string, Json> = {
   },
 };
 
+/** A read of one executor's figures naming one that does not exist (a list's filter lists none). */
+const NAMED_EXECUTOR_NOT_FOUND = problem("No executor has the executorName given");
+
 /** The stats and history paths. */
 export const HISTORY_PATHS: Record<string, Json> = {
   "/api/v1/stats": {
     get: {
       operationId: "getStats",
       summary: "Task figures per executor",
-      parameters: [queryParam("executorName", "Only this executor")],
+      parameters: [queryParam("executorName", "Only this executor: one that exists")],
       responses: {
         "200": ok("Figures", {
           type: "object",
           properties: { executors: { type: "array", items: ref("ExecutorStats") } },
         }),
+        "404": NAMED_EXECUTOR_NOT_FOUND,
       },
     },
   },
@@ -90,7 +94,10 @@ export const HISTORY_PATHS: Record<string, Json> = {
       description:
         "Kept per executor and minute for HISTORY_TTL. Each point covers [at, at + stepMs); percentiles come from a fixed histogram per minute (bounds 1 ms … 300 s), interpolated inside a bucket",
       parameters: [
-        queryParam("executorName", "One executor (default: every executor summed)"),
+        queryParam(
+          "executorName",
+          "One executor, one that exists (default: every executor summed, deleted ones' rows too)",
+        ),
         timeQuery("from", "Start (default: one hour before to); moved back to a multiple of step"),
         timeQuery("to", "End (default: the end of the current minute)"),
         queryParam("step", "Length of a point: 1m, 5m, 1h … or ms, whole minutes (default 1m)", {
@@ -110,6 +117,7 @@ export const HISTORY_PATHS: Record<string, Json> = {
           },
         }),
         "400": BAD,
+        "404": NAMED_EXECUTOR_NOT_FOUND,
         "503": problem(
           "History reads take their turn with the searches that scan (MAX_SEARCHES, MAX_SEARCHES_QUEUED; half of them for a key that is not an admin key): too many run and wait already; retry after Retry-After",
         ),
