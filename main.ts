@@ -12,7 +12,7 @@ import "./server/node_timers.ts";
 import { helpAsOption, runCli } from "./cli/mod.ts";
 import { keysCommand } from "./server/cli.ts";
 import { type Config, ConfigError, loadConfig } from "./server/config.ts";
-import { healthcheck } from "./server/healthcheck.ts";
+import { healthcheckCommand } from "./server/healthcheck.ts";
 import { createLogger } from "./server/log.ts";
 import { startManager, StartupError } from "./server/manager.ts";
 
@@ -20,17 +20,12 @@ import { startManager, StartupError } from "./server/manager.ts";
 // an operator command, which needs no manager configuration (a bad one must not stop it); a word
 // that is no command (`schedule`, `--json`) is refused there with the usage, exit 2, not taken
 // for a start of the manager.
-// `help keys …` is `keys --help …` (cli/mod.ts's helpAsOption; it reads the groups' the same way).
+// `help keys …` is `keys --help …`, `help healthcheck` is `healthcheck --help` (cli/mod.ts's
+// helpAsOption; it reads the groups' the same way).
 const args = helpAsOption(Deno.args);
 const command = args[0];
 if (command !== undefined && command !== "healthcheck" && command !== "keys") {
   Deno.exit(await runCli(args, Deno.env.toObject()));
-}
-
-// `healthcheck` reads nothing more: a word after it is a command line written wrong, not ignored.
-if (command === "healthcheck" && args.length > 1) {
-  console.error(`healthcheck takes no arguments, not ${JSON.stringify(args[1])}`);
-  Deno.exit(2);
 }
 
 /** The configuration from the environment; a bad one ends the process with exit 2, said. */
@@ -46,15 +41,16 @@ function configOrExit(): Config {
 
 // `keys --help` and a `keys` command written wrong need no valid configuration either.
 if (command === "keys") Deno.exit(await keysCommand(args.slice(1), configOrExit));
-const config = configOrExit();
+// `healthcheck --help` and a word after `healthcheck` need no valid configuration either.
 if (command === "healthcheck") {
   Deno.exit(
-    await healthcheck(config.httpPort, {
-      tls: config.tls !== null,
-      managerUrl: Deno.env.get("MANAGER_URL") || undefined,
-    }),
+    await healthcheckCommand(args.slice(1), () => {
+      const config = configOrExit();
+      return { port: config.httpPort, tls: config.tls !== null };
+    }, { managerUrl: Deno.env.get("MANAGER_URL") || undefined }),
   );
 }
+const config = configOrExit();
 
 const log = createLogger({ level: config.logLevel, format: config.logFormat });
 let manager;

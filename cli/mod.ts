@@ -62,6 +62,7 @@ ${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
   keys       create, list and revoke API keys in the store (see: keys --help)
   healthcheck  exits 0 when the manager of this machine (127.0.0.1, MANAGER_PORT; not
              MANAGER_URL) is ready, 1 otherwise, saying in one line what it asked and why
+             (see: healthcheck --help)
 
 Without any argument the manager starts; a first word that is no command above exits 2.
 "tasks-executor <command> --help" (or "help <command>", "<command> help") shows a command's
@@ -98,7 +99,8 @@ function afterHelpWords(words: readonly string[]): string[] {
 
 /**
  * `help COMMAND …` (or `--help`, `-h` first, any of them repeated or mixed: `help -h COMMAND`,
- * `-h help COMMAND`) as `COMMAND --help …`, for a group here or the binary's `keys`: that
+ * `-h help COMMAND`) as `COMMAND --help …`, for a group here or the binary's `keys` and
+ * `healthcheck`: that
  * command's help, the words after it checked as with `--help` anywhere (`help tasks bogus` is
  * refused as `tasks bogus --help` is). A command's `-h` or `--help` given more than once (`help
  * tasks -h`, `tasks -h --help`) is one: asking for the help twice is no option given twice. Words
@@ -113,7 +115,7 @@ function afterHelpWords(words: readonly string[]): string[] {
  */
 export function helpAsOption(args: readonly string[]): string[] {
   const isCommand = (word: string | undefined) =>
-    word === "keys" || GROUPS.some((g) => g.name === word);
+    word === "keys" || word === "healthcheck" || GROUPS.some((g) => g.name === word);
   const [word, ...more] = afterHelpWords(args);
   const asked = HELP_WORDS.includes(args[0]) && isCommand(word);
   const line = asked ? [word, "--help", ...more] : [...args];
@@ -179,12 +181,10 @@ export async function runCli(
   const group = GROUPS.find((g) => g.name === name);
   if (!group) {
     // `help WORD`: WORD is no command (a group's is that group's help, see helpAsOption), and is
-    // said to be none, not answered with the help as if it were (`help healthcheck` is the
-    // overall help, which is where healthcheck is described). `help help` is the help of help:
+    // said to be none, not answered with the help as if it were. `help help` is the help of help:
     // this overall help, as `git help help` is help's own page.
     const word = afterHelpWords(rest)[0];
-    const asked = word === undefined || word.startsWith("-") || word === "healthcheck" ||
-      HELP_WORDS.includes(word);
+    const asked = word === undefined || word.startsWith("-") || HELP_WORDS.includes(word);
     if (name === undefined || (HELP_WORDS.includes(name) && asked)) {
       output.out(CLI_USAGE);
       return 0;

@@ -5,6 +5,53 @@
  */
 import { get } from "node:https";
 
+/** How to use the command, printed for `healthcheck --help` (`-h`, `help healthcheck`). */
+export const HEALTHCHECK_USAGE = `Usage: tasks-executor healthcheck
+
+  Exits 0 when the manager of this machine is ready: asks /readyz on 127.0.0.1 at MANAGER_PORT
+  (HTTPS when the manager's TLS is set), read from the manager's configuration as a start reads
+  it, not MANAGER_URL, which names the manager the other commands talk to. Otherwise exits 1,
+  saying in one line what it asked and why. It takes no arguments; it is the container's check
+  of its own manager.
+
+Exit codes: 0 ready; 1 not ready or not reached; 2 the command was written wrong (an argument
+given, said in one line before this help) or the configuration is invalid.`;
+
+/** The words that ask for the help (after `healthcheck`, alone or repeated). */
+const HELP_WORDS = ["help", "--help", "-h"];
+
+/**
+ * Runs `healthcheck …` (`args` without the leading word): with only help words, prints the help
+ * (exit 0); with any other word, exit 2 naming it, before the configuration is read; else checks
+ * the manager of the configuration `readConfig` gives (`healthcheck`).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await healthcheckCommand([], () => ({ port: 8080, tls: false })));
+ * ```
+ */
+export async function healthcheckCommand(
+  args: readonly string[],
+  readConfig: () => { port: number; tls: boolean },
+  options: { managerUrl?: string; out?: (text: string) => void; err?: (text: string) => void } = {},
+): Promise<number> {
+  const out = options.out ?? ((text: string) => console.log(text));
+  const err = options.err ?? ((text: string) => console.error(text));
+  const other = args.find((arg) => !HELP_WORDS.includes(arg));
+  if (other !== undefined) {
+    // A word after it is a command line written wrong, not ignored, --help or not (as git
+    // refuses `git remote bogus --help`).
+    err(`healthcheck takes no arguments, not ${JSON.stringify(other)}\n\n${HEALTHCHECK_USAGE}`);
+    return 2;
+  }
+  if (args.length > 0) {
+    out(HEALTHCHECK_USAGE);
+    return 0;
+  }
+  const { port, tls } = readConfig();
+  return await healthcheck(port, { tls, managerUrl: options.managerUrl });
+}
+
 /** Options of `healthcheck`. */
 export interface HealthcheckOptions {
   /** The manager serves HTTPS on its REST port. */

@@ -5,13 +5,15 @@
  */
 import assert from "node:assert/strict";
 import { helpAsOption, runCli } from "../cli/mod.ts";
+import { CLI_USAGE } from "../cli/mod.ts";
 import { keysCommand } from "../server/cli.ts";
+import { healthcheckCommand } from "../server/healthcheck.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
 
 /** The words that ask for the help. */
 const HELP = ["help", "-h", "--help"];
 
-/** Each command with one of its subcommands (`stats` has none). */
+/** Each command with one of its subcommands (`stats` and `healthcheck` have none). */
 const COMMANDS: [string, string | undefined][] = [
   ["executors", "get"],
   ["tasks", "list"],
@@ -20,6 +22,7 @@ const COMMANDS: [string, string | undefined][] = [
   ["workers", "list"],
   ["stats", undefined],
   ["keys", "create"],
+  ["healthcheck", undefined],
 ];
 
 /** What `main.ts args` prints and answers, in this process (no manager is called for help). */
@@ -28,10 +31,13 @@ async function run(args: readonly string[]): Promise<Finished> {
   let stderr = "";
   const output = { out: (text: string) => stdout += `${text}\n`, err: (t: string) => stderr += t };
   const line = helpAsOption(args);
+  const noConfig = () => {
+    throw new Error("the help reads no configuration");
+  };
   const code = line[0] === "keys"
-    ? await keysCommand(line.slice(1), () => {
-      throw new Error("the help reads no configuration");
-    }, output)
+    ? await keysCommand(line.slice(1), noConfig, output)
+    : line[0] === "healthcheck"
+    ? await healthcheckCommand(line.slice(1), noConfig, output)
     : await runCli(line, { MANAGER_URL: "http://127.0.0.1:9" }, output);
   return { code, stdout, stderr };
 }
@@ -82,7 +88,7 @@ Deno.test("help, -h and --help, in any order and number before or after a comman
 
 Deno.test("help words with no command print the overall help; with a word that is no command, exit 2", async () => {
   for (
-    const line of [["help"], ["-h", "--help"], ["help", "-h", "help"], ["--help", "healthcheck"]]
+    const line of [["help"], ["-h", "--help"], ["help", "-h", "help"]]
   ) {
     const answer = await run(line);
     assert.equal(answer.code, 0, line.join(" "));
@@ -125,5 +131,35 @@ Deno.test("the binary prints the most specific help however asked: help -h tasks
     const what = `${args.join(" ")}: exit ${answer.code}\n${answer.stderr}`;
     assert.equal(answer.code, 0, what);
     assert.match(answer.stdout, usageOf(command), what);
+  }
+});
+
+Deno.test("every top-level command the overall help names answers --help, -h and help COMMAND with its own help, and refuses a word that is no subcommand with exit 2", async () => {
+  const named = [...CLI_USAGE.matchAll(/^ {2}([a-z]+) /gm)].map((m) => m[1]);
+  assert.deepEqual(named, [...COMMANDS.map(([command]) => command)], "COMMANDS is every command");
+  const binary = (args: string[]) =>
+    runToEnd(Deno.execPath(), ["run", "-A", "main.ts", ...args], {
+      MANAGER_URL: "http://127.0.0.1:9",
+      TASKS_EXECUTOR_API_KEY: "",
+      MANAGER_PORT: "9",
+    });
+  for (const command of named) {
+    for (const args of [[command, "--help"], [command, "-h"], ["help", command]]) {
+      const answer = await binary(args);
+      const what = `${args.join(" ")}: exit ${answer.code}\n${answer.stderr}`;
+      assert.equal(answer.code, 0, what);
+      assert.match(answer.stdout, usageOf(command), what);
+      assert.equal(answer.stderr, "", what);
+    }
+  }
+  // healthcheck has no subcommand: a word after it is refused, --help or not, with its help.
+  for (const args of [["healthcheck", "bogus", "--help"], ["help", "healthcheck", "bogus"]]) {
+    const answer = await run(args);
+    assert.equal(answer.code, 2, args.join(" "));
+    assert.match(
+      answer.stderr,
+      /^healthcheck takes no arguments, not "bogus"\n\nUsage: tasks-executor healthcheck/,
+    );
+    assert.equal(answer.stdout, "", args.join(" "));
   }
 });
