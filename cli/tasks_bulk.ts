@@ -3,7 +3,7 @@
  * `nextCursor` until the manager has looked at every matching task, then the summed counts.
  */
 import { AnswerError, count, CursorTrail, object, orNull, text } from "./answer.ts";
-import { routeOf } from "./client.ts";
+import { routeOf, UsageError } from "./client.ts";
 import { type CommandContext, print, queryOf, stringOf, timeOf, type Values } from "./command.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -58,10 +58,37 @@ export const FILTER_FLAGS: Record<string, string> = Object.fromEntries([
 export const BULK_OPTIONS = [...FILTER_OPTIONS, "confirm"];
 
 const BULK = {
-  delete: { method: "DELETE", path: "/tasks", count: "deleted", done: "Deleted" },
-  cancel: { method: "POST", path: "/tasks/cancel", count: "cancelled", done: "Cancelled" },
-  retry: { method: "POST", path: "/tasks/retry", count: "retried", done: "Ran again" },
+  delete: {
+    method: "DELETE",
+    path: "/tasks",
+    count: "deleted",
+    done: "Deleted",
+    every: "every finished task",
+  },
+  cancel: {
+    method: "POST",
+    path: "/tasks/cancel",
+    count: "cancelled",
+    done: "Cancelled",
+    every: "every pending task",
+  },
+  retry: {
+    method: "POST",
+    path: "/tasks/retry",
+    count: "retried",
+    done: "Ran again",
+    every: "every failed and dead task",
+  },
 } as const;
+
+/** The filter options that narrow a bulk call (a status alone does not: the manager's rule). */
+const NARROWING = [
+  "executor",
+  "created-after",
+  "created-before",
+  "finished-after",
+  "finished-before",
+];
 
 /**
  * The most calls one command makes (each looks at up to `BULK_MAX_TASKS` matching tasks): a guard
@@ -72,8 +99,10 @@ const MAX_CALLS = 100_000;
 /**
  * Runs the bulk `verb` over every task matching the filter options and prints the counts:
  * `{"deleted": N}` (`retry`: `{"retried": N, "invalid": N}`) with `--json`, a sentence otherwise.
- * The manager refuses a call without a filter unless `--confirm` is given.
+ * With no filter but `--status` it needs `--confirm`, checked here as `dlq purge`'s is: a usage
+ * error (exit 2) before anything is sent, where the manager's refusal once made it exit 1.
  *
+ * @throws {UsageError} with no narrowing filter and no `--confirm`
  * @throws {ManagerError} when the manager refuses a call (counts of the calls before it are lost)
  * @throws {AnswerError} when an answer is not of the bulk shape (a count that is not a whole
  *   number), or its cursors go round in circles (the counts so far in the message)
@@ -88,6 +117,13 @@ export async function runBulk(
     ...filterParams(values),
     confirm: values.confirm === true ? "true" : undefined,
   };
+  // An empty value is no filter: the manager reads `--executor ""` as none.
+  if (values.confirm !== true && !NARROWING.some((option) => values[option])) {
+    throw new UsageError(
+      `tasks ${verb} with no filter but --status acts on ${bulk.every}: add --confirm ` +
+        `(or filter by ${NARROWING.map((option) => `--${option}`).join(", ")})`,
+    );
+  }
   const shape = object({
     [bulk.count]: count,
     ...(verb === "retry" ? { invalid: count } : {}),
