@@ -8,6 +8,7 @@ import { time } from "../cli/format.ts";
 import type { ApiKey } from "./auth/keys.ts";
 import type { Config } from "./config.ts";
 import {
+  ConflictError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -28,8 +29,9 @@ export const KEYS_USAGE = `Usage:
   keys [COMMAND] --help         (or keys help [COMMAND]: this help)
 
 Scopes: admin, producer, worker, read, metrics. --executor limits a producer or worker key to
-an executor (required for worker keys). The last valid admin key is not revoked: create another
-admin key first. The store is the one DATA_DIR or MONGO_URI names (run with the manager's);
+an executor (required for worker keys). A name is one key's among those not revoked (create
+refuses another, exit 1; a revoked key's name is free again). The last valid admin key is not
+revoked: create another admin key first. The store is the one DATA_DIR or MONGO_URI names (run with the manager's);
 create makes the store when there is none (a manager makes no admin key on a store that holds
 keys: create says when the store has no valid admin key), list and revoke refuse one that is not
 there; each command says which store it used.
@@ -257,6 +259,10 @@ export async function keysCommand(
     }
     if (error instanceof NotFoundError) {
       output.err(`${error.message} in the store ${storeLocation(config)}`);
+      return 1;
+    }
+    if (error instanceof ConflictError) {
+      output.err(`${error.message} (in the store ${storeLocation(config)})`);
       return 1;
     }
     if (error instanceof FailedPreconditionError) {

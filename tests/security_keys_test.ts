@@ -480,6 +480,60 @@ Deno.test("keys over REST and gRPC: create answers the token once, list shows la
   }
 });
 
+Deno.test("a key name used by a key not revoked is refused over REST (409), gRPC (ALREADY_EXISTS) and keys create (exit 1), naming /name; a revoked key's name is free", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
+  });
+  const create = (name: string) =>
+    rest(manager.httpUrl, "/api/v1/keys", {
+      token: admin,
+      method: "POST",
+      body: { name, scopes: ["read"] },
+    });
+  const first = await create("oncall");
+  assert.equal(first.status, 201);
+  const again = await create("oncall");
+  assert.equal(again.status, 409, JSON.stringify(again.body));
+  assert.match(again.body.detail, /\/name: key [0-9a-f]{16} is named "oncall" and not revoked/);
+  const client = managerClient(Number(manager.grpcAddress.split(":").pop()));
+  try {
+    await assert.rejects(
+      grpcCall(client, "CreateKey", { name: "oncall", scopes: ["SCOPE_READ"] }, admin),
+      (error: grpc.ServiceError) =>
+        error.code === grpc.status.ALREADY_EXISTS && /\/name: key /.test(error.details),
+    );
+    // The bootstrap key's name is a name like another.
+    await assert.rejects(
+      grpcCall(client, "CreateKey", { name: "bootstrap-admin", scopes: ["SCOPE_READ"] }, admin),
+      (error: grpc.ServiceError) => error.code === grpc.status.ALREADY_EXISTS,
+    );
+  } finally {
+    client.close();
+  }
+  const names = (await manager.service.store.keyList()).map((k) => k.name);
+  assert.deepEqual(names, ["bootstrap-admin", "oncall"], "nothing more was made");
+  // Rotating: revoke, then create under the same name.
+  assert.equal(
+    (await rest(manager.httpUrl, `/api/v1/keys/${first.body.key.id}`, {
+      token: admin,
+      method: "DELETE",
+    })).status,
+    200,
+  );
+  assert.equal((await create("oncall")).status, 201);
+
+  await using dir = await tempDir("security-keys-");
+  assert.equal((await keysCli(dir.path, "create", "--name", "oncall", "--scope", "admin")).code, 0);
+  const twice = await keysCli(dir.path, "create", "--name", "oncall", "--scope", "read");
+  assert.equal(twice.code, 1, twice.stderr);
+  assert.match(
+    twice.stderr,
+    /^Cannot create key: \/name: key [0-9a-f]{16} is named "oncall" and not revoked: choose another name, or revoke that key first \(in the store /,
+  );
+  assert.equal(twice.stdout, "");
+});
+
 Deno.test("the last valid admin key is not revoked over REST or gRPC, even by itself: 409 / FAILED_PRECONDITION", async () => {
   const admin = newToken().token;
   const adminId = admin.split("_")[1];

@@ -177,12 +177,25 @@ export class KeyService {
   }
 
   /**
-   * Makes a key from untrusted input (see `parseKeySpec`).
+   * Makes a key from untrusted input (see `parseKeySpec`). Its name must not be that of a key not
+   * revoked: a name is how an operator tells keys apart (in `keys list`, the admin page, the logs'
+   * `key`), and two valid keys named `oncall` cannot be told apart, nor the right one revoked. A
+   * revoked key's name may be used again (rotating a key: revoke, then create under its name).
+   * The check reads the keys before the insert, so two creates of one name at the same instant (on
+   * two managers, or a manager and `keys create`) may both succeed.
    *
    * @throws {InvalidArgumentError} naming each bad field
+   * @throws {ConflictError} naming `/name` when a key not revoked has the name
    */
   async create(input: unknown): Promise<CreatedKey> {
     const spec = parseKeySpec(input, this.#limits);
+    const taken = (await this.#store.keyList({ valid: true })).find((k) => k.name === spec.name);
+    if (taken) {
+      throw new ConflictError(
+        `Cannot create key: /name: key ${taken.id} is named "${spec.name}" and not revoked: ` +
+          "choose another name, or revoke that key first",
+      );
+    }
     return await this.#insert(spec, newToken());
   }
 

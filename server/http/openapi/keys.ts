@@ -120,6 +120,9 @@ export const KEY_PATHS: Record<string, Json> = {
           properties: { key: ref("ApiKey"), token: { type: "string" } },
         }),
         ...withBody,
+        "409": problem(
+          "A key not revoked has the name already (the detail names /name and that key's id): choose another name, or revoke that key first",
+        ),
       },
     },
   },
