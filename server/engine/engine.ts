@@ -345,6 +345,8 @@ export class Engine implements AsyncDisposable {
       this.#executors.stop(),
     ]);
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+    // The per-task lines left out are counted in the log before the manager goes.
+    this.#settler.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -19,6 +19,7 @@ import type { StatsRecorder } from "./stats.ts";
 import type { TaskSpans } from "../service/task_spans.ts";
 import type { HeldLease } from "./worker_registry.ts";
 import { log } from "../log.ts";
+import { BurstLog } from "../log_throttle.ts";
 
 /**
  * The shortest wait (ms) of a task whose handler said it was rate limited: such a postponement
@@ -252,6 +253,18 @@ export class Settler {
   readonly #stats: StatsRecorder;
   readonly #onApplied: (executorNames: string[], finished: FinishedTasks) => void;
   readonly #spans: TaskSpans | null;
+  /**
+   * The per-task lines a burst of failures writes once each, a few per executor a minute, then a
+   * count (10,000 failing tasks once wrote 10,000 lines).
+   */
+  readonly #lines = {
+    deadLettered: new BurstLog("warn", "Task dead-lettered"),
+    failed: new BurstLog("warn", "Task failed for good"),
+    resultRefused: new BurstLog(
+      "error",
+      "Store refused a task's result; its attempt fails instead",
+    ),
+  };
 
   /**
    * `onApplied` hears, after each batch that changed any task, which executors' tasks changed
@@ -363,9 +376,8 @@ export class Settler {
       const settlement = item.settlement;
       if (error instanceof UnavailableError || settlement.kind !== "completed") throw error;
       const bytes = utf8Length(JSON.stringify(settlement.result ?? null));
-      log.error("Store refused a task's result; its attempt fails instead", {
+      this.#lines.resultRefused.write(item.lease.executorName, {
         taskId: item.lease.taskId,
-        executor: item.lease.executorName,
         error,
       });
       item.settlement = decideSettlement(
@@ -381,6 +393,11 @@ export class Settler {
       const [ok] = await this.#store.taskSettle([requestOf(item)], options);
       return ok;
     }
+  }
+
+  /** Writes the counts of per-task lines left out (at the engine's stop). */
+  close(): void {
+    for (const lines of Object.values(this.#lines)) lines.close();
   }
 
   #count(item: SettleItem, now: number): void {
@@ -403,9 +420,8 @@ export class Settler {
       case "dlq":
         counters.failedAttempts++;
         counters.deadLettered++;
-        log.warn("Task dead-lettered", {
+        this.#lines.deadLettered.write(item.lease.executorName, {
           taskId: item.lease.taskId,
-          executor: item.lease.executorName,
           attempt: item.lease.attempt,
           reason: item.settlement.reason,
         });
@@ -413,9 +429,8 @@ export class Settler {
       case "failed":
         counters.failedAttempts++;
         counters.failed++;
-        log.warn("Task failed for good", {
+        this.#lines.failed.write(item.lease.executorName, {
           taskId: item.lease.taskId,
-          executor: item.lease.executorName,
           attempt: item.lease.attempt,
         });
         break;
