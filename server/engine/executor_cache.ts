@@ -8,12 +8,19 @@ import { executorNamed, sameVersion, type Store } from "../store/store.ts";
 import type { Logger } from "../log.ts";
 import { Periodic } from "../periodic.ts";
 
+/**
+ * The pause between two reloads of the executors (ms), from the end of one to the start of the
+ * next: how long a change made through another manager sharing the store (a rate limit, say) may
+ * take to reach this one's claims. README's Rate limits states it.
+ */
+export const EXECUTOR_RELOAD_MS = 3000;
+
 /** How many changed executors a reload reads from the store in one list. */
 const RELOAD_READS_AT_ONCE = 50;
 
 /** How the cache is kept fresh. */
 export interface ExecutorCacheOptions {
-  /** Reload everything this often (ms). Default 3000. */
+  /** Reload everything this often (ms). Default `EXECUTOR_RELOAD_MS`. */
   refreshMs?: number;
   /** Called after a reload that changed anything. */
   onChange?: () => void;
@@ -42,7 +49,7 @@ export class ExecutorCache {
     this.#onDeleted = options.onDeleted ?? (() => {});
     this.#loop = new Periodic({
       name: "Executor reload",
-      intervalMs: options.refreshMs ?? 3000,
+      intervalMs: options.refreshMs ?? EXECUTOR_RELOAD_MS,
       run: () => this.#reload(),
       log: options.log,
     });

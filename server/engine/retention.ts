@@ -8,6 +8,12 @@ import type { Store } from "../store/store.ts";
 import { Periodic } from "../periodic.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 
+/**
+ * The pause between two retention sweeps (ms), from the end of one to the start of the next; the
+ * first comes one pause after the start. README's Operations states it.
+ */
+export const RETENTION_SWEEP_MS = 60_000;
+
 /** Periodically purges finished tasks; `stop()` is safe to call twice. */
 export class RetentionCleaner {
   readonly #loop: Periodic;
@@ -18,7 +24,7 @@ export class RetentionCleaner {
     readonly options: {
       /** Finished tasks older than this (ms) are deleted; 0 keeps them for ever. */
       ttlMs: number;
-      /** Pause between sweeps (ms). Default 60000. */
+      /** Pause between sweeps (ms). Default `RETENTION_SWEEP_MS`. */
       intervalMs?: number;
       /** Most tasks deleted per store call. Default 1000. */
       batch?: number;
@@ -33,7 +39,7 @@ export class RetentionCleaner {
   ) {
     this.#loop = new Periodic({
       name: "Retention sweep",
-      intervalMs: options.intervalMs ?? 60_000,
+      intervalMs: options.intervalMs ?? RETENTION_SWEEP_MS,
       run: () => this.sweep(),
       log: options.log,
     });
