@@ -71,9 +71,35 @@ async function listen<T>(
   }
 }
 
+/**
+ * Refuses a start whose ports are taken before the store is opened, or made: a start refused for
+ * a taken port once left a new, empty tasks.db (and, with AUTH on, a first admin key) in a new
+ * DATA_DIR. Each port is bound and let go at once; a port taken between this check and the
+ * servers' bind is still refused there, as before (the store made by then).
+ */
+async function checkPorts(config: Config): Promise<void> {
+  const held: Deno.Listener[] = [];
+  try {
+    for (
+      const [what, variable, port] of [
+        ["gRPC", "MANAGER_GRPC_PORT", config.grpcPort],
+        ["REST", "MANAGER_PORT", config.httpPort],
+      ] as const
+    ) {
+      if (port === 0) continue;
+      held.push(
+        await listen(what, variable, port, () => Deno.listen({ hostname: config.host, port })),
+      );
+    }
+  } finally {
+    for (const listener of held) listener.close();
+  }
+}
+
 /** Starts a manager with `config`. */
 export async function startManager(config: Config, log: Logger): Promise<Manager> {
   setLogger(log);
+  await checkPorts(config);
   let store: Store;
   try {
     store = await openStore(config);

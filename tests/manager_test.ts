@@ -7,7 +7,7 @@ import { startManager, StartupError } from "../server/manager.ts";
 const quiet = createLogger({ level: "error", format: "json", write: () => {} });
 
 for (const [variable, what] of [["MANAGER_PORT", "REST"], ["MANAGER_GRPC_PORT", "gRPC"]]) {
-  Deno.test(`a taken ${variable} stops the start with a message naming it, leaving nothing open`, async () => {
+  Deno.test(`a taken ${variable} stops the start with a message naming it, leaving nothing open and no store made`, async () => {
     const dataDir = await Deno.makeTempDir();
     using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     try {
@@ -15,7 +15,9 @@ for (const [variable, what] of [["MANAGER_PORT", "REST"], ["MANAGER_GRPC_PORT", 
         MANAGER_HOST: "127.0.0.1",
         MANAGER_PORT: "0",
         MANAGER_GRPC_PORT: "0",
-        DATA_DIR: dataDir,
+        // A DATA_DIR not made yet: a start refused for its port once made it, with a tasks.db.
+        DATA_DIR: `${dataDir}/new`,
+        AUTH: "on",
         [variable]: String(taken.addr.port),
       });
       await assert.rejects(startManager(config, quiet), (error: Error) => {
@@ -26,6 +28,7 @@ for (const [variable, what] of [["MANAGER_PORT", "REST"], ["MANAGER_GRPC_PORT", 
         );
         return true;
       });
+      assert.deepEqual(await Array.fromAsync(Deno.readDir(dataDir)), [], "no DATA_DIR made");
     } finally {
       await Deno.remove(dataDir, { recursive: true });
     }
