@@ -12,6 +12,7 @@ import type { ExecutorTaskStats } from "../store/store.ts";
 import { escapePointer } from "@tasks-executor/proto/json-value";
 import { echoed, HttpError } from "./http_error.ts";
 import type { ConnectionRequestBytes } from "../request_bytes.ts";
+import { ReceivedBytes } from "../received_bytes.ts";
 import {
   backslashNameRefused,
   countJsonValues,
@@ -317,8 +318,15 @@ async function readBounded(
   if (request.body === null) return new Uint8Array();
   const { maxBytes } = options;
   const held = options.held ?? null;
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+  // Read into one buffer of ours: a read of Deno's own is a view into 64 KiB allocated for it,
+  // however few bytes it brings (kept, it keeps them all; dropped, they wait for a collection).
+  const byob = byobReaderOf(request.body);
+  const plain = byob ? null : request.body.getReader();
+  const reader = byob ?? plain!;
+  const received = new ReceivedBytes({
+    max: maxBytes,
+    declared: Number(request.headers.get("content-length") ?? Number.NaN),
+  });
   let size = 0;
   let taken = 0;
   let timer: number | undefined;
@@ -354,7 +362,7 @@ async function readBounded(
   let ended = false;
   try {
     while (true) {
-      const read = reader.read().catch(() => {
+      const read = (byob ? byob.read(received.room()) : plain!.read()).catch(() => {
         // The client closed the connection before its body ended: a bad request, not ours.
         const message = `Ended after ${size} bytes: the connection closed`;
         throw new InvalidArgumentError(`Request body cut short: ${message}`, [
@@ -363,6 +371,7 @@ async function readBounded(
       });
       const { done, value } = await Promise.race([read, stopped]);
       if (done) {
+        if (byob && value) received.filled(value);
         ended = true;
         break;
       }
@@ -381,7 +390,8 @@ async function readBounded(
         }
         taken += value.byteLength;
       }
-      chunks.push(value);
+      if (byob) received.filled(value);
+      else received.add(value);
     }
   } finally {
     clearTimeout(timer);
@@ -402,13 +412,16 @@ async function readBounded(
     } else held?.give(taken);
     arriving?.done();
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
+  return received.bytes();
+}
+
+/** A BYOB reader of `body`, or `null` when it is not a byte stream. */
+function byobReaderOf(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | null {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return null;
   }
-  return bytes;
 }
 
 /**
