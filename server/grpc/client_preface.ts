@@ -7,6 +7,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { Duplex } from "node:stream";
+import { keptBytes } from "../received_bytes.ts";
 
 /** What every HTTP/2 client sends first, over TLS or not (RFC 9113 §3.4). */
 export const CLIENT_PREFACE: Uint8Array = new TextEncoder().encode(
@@ -41,7 +42,8 @@ export function afterClientPreface(socket: Duplex, ms: number, handOver: () => v
     socket.off("close", stop);
   };
   const onData = (chunk: Uint8Array) => {
-    chunks.push(chunk);
+    // A preface sent a byte at a time is 24 chunks, each maybe a view into a larger buffer.
+    chunks.push(keptBytes(chunk));
     const sent = chunks.length === 1 ? chunk : Buffer.concat(chunks);
     const seen = prefaceSoFar(sent);
     if (seen === "so far") return;
