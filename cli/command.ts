@@ -160,21 +160,6 @@ export function timeOf(values: Values, name: string): string | undefined {
   );
 }
 
-/**
- * A choice option's text as given, or `undefined`.
- *
- * @throws {ValueError} naming the option and the choices when it is not one of `choices`
- */
-export function choiceOf(
-  values: Values,
-  name: string,
-  choices: readonly string[],
-): string | undefined {
-  const text = stringOf(values, name);
-  if (text === undefined || choices.includes(text)) return text;
-  throw new ValueError(`--${name} must be one of ${choices.join(", ")}, not ${quoted(text)}`);
-}
-
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /**

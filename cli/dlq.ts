@@ -3,7 +3,6 @@ import { count, object, pageOf, type Shape, TASK, TASK_ANSWER, text } from "./an
 import { ManagerError, UsageError } from "./client.ts";
 import {
   assertOptions,
-  choiceOf,
   type CommandGroup,
   jsonInput,
   operands,
@@ -40,11 +39,9 @@ const USAGE = `Usage: tasks-executor dlq <command> [options]
   purge --confirm [--executor NAME] [--reason REASON] [--dead-before TIME]
                                 delete every dead task the filter matches (all without a filter)
 
-Reasons: max_attempts, non_retryable, timeout, lease_lost, validation. TIME is RFC 3339 with an
-offset (2026-12-02T14:00:00Z) or epoch milliseconds.`;
-
-/** Why a task died, as `--reason` takes it. */
-const REASONS = ["max_attempts", "non_retryable", "timeout", "lease_lost", "validation"];
+Reasons: max_attempts, non_retryable, timeout, lease_lost, validation, or the proto's names
+(DLQ_REASON_TIMEOUT) or numbers (1 to 5), as REST takes them; the manager checks them. TIME is
+RFC 3339 with an offset (2026-12-02T14:00:00Z) or epoch milliseconds.`;
 
 /** The option that sends each query parameter, for the manager's refusals that name it. */
 const FLAGS: Record<string, string> = {
@@ -71,7 +68,11 @@ export const DLQ: CommandGroup = {
   usage: USAGE,
   options: {
     executor: { type: "string" },
-    reason: { type: "string" },
+    // Goes as it is given, as `tasks --status` does: the manager has the one reader of a reason
+    // (our names, the proto's `DLQ_REASON_TIMEOUT`, numbers), and its refusal names --reason
+    // (`FLAGS`). `--reason ""` it would read as no filter (a purge of every dead task): refused
+    // here, as a list of our names once refused it.
+    reason: { type: "string", notEmpty: true },
     ...PAGE_OPTIONS,
     data: { type: "string" },
     "data-file": { type: "string" },
@@ -94,7 +95,7 @@ export const DLQ: CommandGroup = {
         operands("dlq list", rest, []);
         const query = queryOf({
           executorName: stringOf(values, "executor"),
-          reason: choiceOf(values, "reason", REASONS),
+          reason: stringOf(values, "reason"),
           ...pageParams(values),
         });
         const body = await client.call("GET", `/dlq${query}`, undefined, {
@@ -163,7 +164,7 @@ export const DLQ: CommandGroup = {
         }
         const query = queryOf({
           executorName: stringOf(values, "executor"),
-          reason: choiceOf(values, "reason", REASONS),
+          reason: stringOf(values, "reason"),
           deadBefore: timeOf(values, "dead-before"),
           confirm: "true",
         });
