@@ -3,7 +3,7 @@
  * address) per window, so that a flood of them cannot fill the log; the next line says how many
  * were left out. A per-task line (`BurstLog`) a few times per executor per window, then a count.
  */
-import { log, type LogFields } from "./log.ts";
+import { log as defaultLog, type LogFields, type Logger } from "./log.ts";
 
 /** Most keys remembered; past it the oldest is forgotten (its next line is let through). */
 const MAX_KEYS = 1024;
@@ -55,10 +55,11 @@ export const BURST_LINES = 10;
 export const BURST_WINDOW_MS = 60_000;
 
 /**
- * A per-task log line of one kind (`Task dead-lettered`) that a burst of tasks writes once each:
- * the first `burst` lines per key (an executor) in each window are written, the others counted,
- * and the count written as one summary line when the window ends (or at `close`), so that 10,000
- * failing tasks write a few lines a minute, not 10,000, and no line is lost without being counted.
+ * A per-task log line of one kind (`Task dead-lettered`, `Expired lease rescued`) that a burst of
+ * tasks writes once each: the first `burst` lines per key (an executor) in each window are
+ * written, the others counted, and the count written as one summary line of the same level when
+ * the window ends (or at `close`), so that 10,000 failing tasks, or a worker killed holding 1,000,
+ * write a few lines a minute, not one per task, and no line is lost without being counted.
  *
  * @example
  * ```ts
@@ -69,8 +70,9 @@ export const BURST_WINDOW_MS = 60_000;
  * ```
  */
 export class BurstLog {
-  readonly #level: "warn" | "error";
+  readonly #level: "info" | "warn" | "error";
   readonly #message: string;
+  readonly #log: Logger;
   readonly #burst: number;
   readonly #windowMs: number;
   readonly #now: () => number;
@@ -78,13 +80,15 @@ export class BurstLog {
   readonly #keys = new Map<string, { start: number; written: number; leftOut: number }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
+  /** `options.log`: where the lines go (the manager's logger by default). */
   constructor(
-    level: "warn" | "error",
+    level: "info" | "warn" | "error",
     message: string,
-    options: { burst?: number; windowMs?: number; now?: () => number } = {},
+    options: { burst?: number; windowMs?: number; now?: () => number; log?: Logger } = {},
   ) {
     this.#level = level;
     this.#message = message;
+    this.#log = options.log ?? defaultLog;
     this.#burst = options.burst ?? BURST_LINES;
     this.#windowMs = options.windowMs ?? BURST_WINDOW_MS;
     this.#now = options.now ?? Date.now;
@@ -110,7 +114,7 @@ export class BurstLog {
     }
     if (seen.written < this.#burst) {
       seen.written++;
-      log[this.#level](this.#message, { executor: key, ...fields });
+      this.#log[this.#level](this.#message, { executor: key, ...fields });
       return;
     }
     seen.leftOut++;
@@ -153,7 +157,7 @@ export class BurstLog {
 
   #summarise(key: string, seen: { start: number; leftOut: number }): void {
     if (seen.leftOut === 0) return;
-    log[this.#level](
+    this.#log[this.#level](
       `${this.#message}: ${seen.leftOut} more within ${this.#windowMs / 1000} s, not logged one ` +
         `by one (the first ${this.#burst} of each executor in that time are)`,
       { executor: key, count: seen.leftOut, since: new Date(seen.start).toISOString() },

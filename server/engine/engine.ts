@@ -347,6 +347,7 @@ export class Engine implements AsyncDisposable {
     while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
     // The per-task lines left out are counted in the log before the manager goes.
     this.#settler.close();
+    this.#rescuer.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
