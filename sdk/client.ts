@@ -1057,6 +1057,9 @@ export class Client implements Disposable {
    *
    * @throws {InvalidArgumentError} naming `/step`, `/from` or `/to` (a `step` that is not a positive
    *   whole number of ms before anything is sent)
+   * @throws {NotFoundError} for an `executorName` no executor has, its `missingExecutor` naming it,
+   *   as every read of a named executor is refused (a manager older than 2026-12-07 answered an
+   *   hour of zeros)
    *
    * @example Completed tasks per hour over the last day
    * ```ts

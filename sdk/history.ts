@@ -57,7 +57,10 @@ export interface History {
 
 /** What `getHistory` reads: all optional (`null`: not given). */
 export interface HistoryQuery {
-  /** One executor (default: every executor summed). */
+  /**
+   * One executor (default: every executor summed). One that does not exist is refused with a
+   * `NotFoundError` whose `missingExecutor` names it, not answered with zeros.
+   */
   executorName?: string | null;
   /** Start (default: an hour before `to`). */
   from?: Date | number | null;

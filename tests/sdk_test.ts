@@ -499,6 +499,10 @@ Deno.test("Client turns manager refusals into NotFoundError and InvalidArgumentE
     assert.ok(missing instanceof NotFoundError, String(missing));
     assert.equal(missing.missingExecutor, "no_such_executor");
   }
+  // A read of one executor's history too, as getHistory's docs say (not an hour of zeros).
+  const history = await client.getHistory({ executorName: "no_such_executor" }).catch((e) => e);
+  assert.ok(history instanceof NotFoundError, String(history));
+  assert.equal(history.missingExecutor, "no_such_executor");
   await client.registerExecutor("signup", { taskSchema: SCHEMA });
   const error = await client.createTask("signup", { email: "x", age: 1 }).then(
     () => assert.fail("expected a refusal"),

@@ -198,7 +198,9 @@ func (c *Client) Close() error {
 }
 
 // Manager is the generated client of the whole management API, on the same connection, for the
-// calls this type does not wrap (DLQ, stats, keys, …).
+// calls this type does not wrap (DLQ, stats, keys, …). Its errors are the manager's statuses as
+// they are: GetStats and GetHistory naming an executor that does not exist answer codes.NotFound,
+// which MissingExecutor reads the name from.
 func (c *Client) Manager() pb.TaskExecutorManagerServiceClient { return c.manager }
 
 // CreateTask creates one task. Data that does not match the executor's schema is refused with

@@ -128,10 +128,11 @@ func ExistingTaskID(err error) string {
 }
 
 // MissingExecutor reads the name (or id, as asked) of the executor that does not exist from a
-// codes.NotFound error: CreateTask or CreateAndWait for it, or a read or change of it (the
-// manager's google.rpc.ErrorInfo detail, reason EXECUTOR_NOT_FOUND, domain tasks-executor,
-// metadata executor); "" when err carries none (a missing task, another error, or a manager older
-// than 2026-12-07):
+// codes.NotFound error: CreateTask or CreateAndWait for it, or a read or change of it, GetStats and
+// GetHistory through Manager() naming it included (the manager's google.rpc.ErrorInfo detail,
+// reason EXECUTOR_NOT_FOUND, domain tasks-executor, metadata executor); "" when err carries none (a
+// missing task, another error, or a manager older than 2026-12-07, whose GetStats and GetHistory
+// answered no figures and zeros for such a name):
 //
 //	task, err := client.CreateTask(ctx, newTask)
 //	if name := taskexecutor.MissingExecutor(err); name != "" {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"tasks-executor/sdk/go/taskexecutor"
+	pb "tasks-executor/sdk/go/taskexecutorv1"
 )
 
 // A task's create for an executor that does not exist answers NOT_FOUND, as a missing task's read
@@ -39,5 +40,22 @@ func TestMissingExecutorNamesTheExecutorAMissingTaskNone(t *testing.T) {
 		if name := taskexecutor.MissingExecutor(other); name != "" {
 			t.Fatalf("MissingExecutor(%v) = %q", other, name)
 		}
+	}
+}
+
+// GetStats and GetHistory through Manager() naming an executor that does not exist answer
+// NOT_FOUND with the EXECUTOR_NOT_FOUND detail, as Manager's and MissingExecutor's docs say, not
+// an empty list or an hour of zeros.
+func TestMissingExecutorNamesTheExecutorOfAStatsOrHistoryRead(t *testing.T) {
+	client := newClient(t)
+	ctx := context.Background()
+	name := "go_missing_executor_figures"
+	_, err := client.Manager().GetStats(ctx, &pb.GetStatsRequest{ExecutorName: name})
+	if status.Code(err) != codes.NotFound || taskexecutor.MissingExecutor(err) != name {
+		t.Fatalf("GetStats: %v, MissingExecutor = %q; want NOT_FOUND naming %s", err, taskexecutor.MissingExecutor(err), name)
+	}
+	_, err = client.Manager().GetHistory(ctx, &pb.GetHistoryRequest{ExecutorName: name})
+	if status.Code(err) != codes.NotFound || taskexecutor.MissingExecutor(err) != name {
+		t.Fatalf("GetHistory: %v, MissingExecutor = %q; want NOT_FOUND naming %s", err, taskexecutor.MissingExecutor(err), name)
 	}
 }
