@@ -416,6 +416,120 @@ Deno.test("a key logs in to an HttpOnly SameSite=Strict session; logout and revo
   await relogin.body?.cancel();
 });
 
+/** Logs `token` in; answers the `Cookie` header of its session. */
+async function loginCookie(base: string, token: string): Promise<{ cookie: string }> {
+  const response = await fetch(`${base}/api/v1/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ key: token }),
+  });
+  assert.equal(response.status, 201);
+  await response.body?.cancel();
+  return { cookie: `${SESSION_COOKIE}=${sessionCookie(response).value}` };
+}
+
+/** An event stream opened with `headers`, its first bytes read (the server holds it live). */
+async function openEvents(
+  base: string,
+  headers: Record<string, string>,
+  client: Deno.HttpClient,
+  signal: AbortSignal,
+) {
+  const response = await fetch(`${base}/api/v1/events`, { headers, client, signal });
+  assert.equal(response.status, 200);
+  const reader = response.body!.getReader();
+  await reader.read();
+  return reader;
+}
+
+/** Reads `reader` to its end; fails when it has not ended within `ms`. */
+async function endsWithin(reader: ReadableStreamDefaultReader<Uint8Array>, ms: number) {
+  let timer: number | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the stream was still open after ${ms} ms`)), ms);
+  });
+  try {
+    const ended = (async () => {
+      while (!(await reader.read()).done);
+    })();
+    ended.catch(() => {}); // a stream aborted after a failure
+    await Promise.race([ended, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads `reader` until its text holds `text`. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, text: string) {
+  let seen = "";
+  const decoder = new TextDecoder();
+  while (!seen.includes(text)) {
+    const { done, value } = await reader.read();
+    assert.ok(!done, `the stream ended before ${text}`);
+    seen += decoder.decode(value, { stream: true });
+  }
+}
+
+Deno.test("logout, expiry and revocation end what a session holds open: its event streams and waits end at once, another session's stay", async () => {
+  await using app = await startAuthApp({ SESSION_TTL_MS: "6000" });
+  const admin = await app.keys.create({ name: "admin", scopes: ["admin"] });
+  const bearer = { authorization: `Bearer ${admin.token}` };
+  const page = await app.keys.create({ name: "page", scopes: ["read"] });
+  await fetch(`${app.base}/api/v1/executors`, {
+    method: "POST",
+    headers: { ...bearer, "content-type": "application/json" },
+    body: JSON.stringify({ name: "send_email" }),
+  }).then((r) => r.body?.cancel());
+  const createTask = async () => {
+    const response = await fetch(`${app.base}/api/v1/tasks`, {
+      method: "POST",
+      headers: { ...bearer, "content-type": "application/json" },
+      body: JSON.stringify({ executorName: "send_email", data: {} }),
+    });
+    assert.equal(response.status, 201);
+    return (await response.json()).task.id as string;
+  };
+  using client = Deno.createHttpClient({});
+  using other = Deno.createHttpClient({});
+  // On a failure, what is still open is closed, so that the server can stop.
+  const open = new AbortController();
+  try {
+    // Logout: the session's stream and its wait end; the key's other session keeps its stream.
+    const tab = await loginCookie(app.base, page.token);
+    const otherTab = await loginCookie(app.base, page.token);
+    const events = await openEvents(app.base, tab, client, open.signal);
+    const kept = await openEvents(app.base, otherTab, other, open.signal);
+    const id = await createTask();
+    await readUntil(kept, "event: tasks");
+    const started = Date.now();
+    const wait = fetch(`${app.base}/api/v1/tasks/${id}?wait=15s`, {
+      headers: tab,
+      signal: open.signal,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the wait is under way
+    const logout = await fetch(`${app.base}/api/v1/session`, { method: "DELETE", headers: tab });
+    assert.equal(logout.status, 204);
+    await endsWithin(events, 2_000);
+    const waited = await wait;
+    assert.equal(waited.status, 401);
+    assert.match((await waited.json()).detail, /Session ended/);
+    assert.ok(Date.now() - started < 5_000, "the wait ended with the session, not at its 15 s");
+    await createTask();
+    await readUntil(kept, "event: tasks");
+
+    // Expiry (SESSION_TTL_MS 6 s) ends the other session's stream, though no request comes.
+    await endsWithin(kept, 10_000);
+
+    // Revocation of its key ends a session's stream.
+    const third = await loginCookie(app.base, page.token);
+    const revoked = await openEvents(app.base, third, client, open.signal);
+    await app.keys.revoke(page.key.id);
+    await endsWithin(revoked, 2_000);
+  } finally {
+    open.abort();
+  }
+});
+
 Deno.test("one key holds at most 100 sessions, and a revoked key's sessions give their places back", async () => {
   await using app = await startAuthApp({ MAX_SESSIONS: "150" });
   const login = async (token: string) => {

@@ -17,7 +17,7 @@ import { assertNoViolations, booleanField } from "../service/violations.ts";
 import { previewRetryDelays, serverFacts } from "../service/meta.ts";
 import { bodyReadingOf } from "./serve.ts";
 import { ASSETS } from "./_assets.ts";
-import { authentication, callerOf } from "./auth.ts";
+import { authentication, authorityOf, callerOf } from "./auth.ts";
 import { browserGuard, type BrowserPolicy, jsonPostGuard } from "./browser_guard.ts";
 import { eventStreams } from "./events.ts";
 import {
@@ -327,7 +327,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
             waitMs,
             caller,
             trace,
-            signals: [c.req.raw.signal, deps.stopping],
+            signals: [c.req.raw.signal, deps.stopping, authorityOf(c)],
           })
           : (await service.createTask(t, { caller, trace, signal: c.req.raw.signal })).task,
     );
@@ -377,7 +377,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
       ? await waitForTask(service, id, {
         waitMs,
         caller: callerOf(c),
-        signals: [c.req.raw.signal, deps.stopping],
+        signals: [c.req.raw.signal, deps.stopping, authorityOf(c)],
       })
       : await service.getTask(id, { caller: callerOf(c) });
     return c.json({ task: presentTask(task) });

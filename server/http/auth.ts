@@ -1,6 +1,7 @@
 /**
  * The REST check, in one middleware: finds the caller of each request, checks the route's
- * operation in the permission table, audits state changes and ends event streams of revoked keys.
+ * operation in the permission table, audits state changes and ends what a request holds open
+ * (event streams, waits) when its key is revoked or its session ends.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
@@ -16,6 +17,7 @@ import { echoed } from "./http_error.ts";
 import { resolveCaller, type SessionTable, whyUnauthenticated } from "./session.ts";
 
 const callers = new WeakMap<Context, Principal>();
+const authorities = new WeakMap<Context, AbortSignal>();
 
 /**
  * The caller of a request to a guarded route, as the middleware found it.
@@ -61,6 +63,7 @@ export function authentication(
     if (OPERATIONS[operation].open) return await next();
     const peer = peerOf(c.env);
     let caller: Principal;
+    let session: string | undefined;
     if (auth) {
       const resolved = await resolveCaller(c.req.raw, { ...auth, peer });
       if (!resolved.principal) {
@@ -69,6 +72,7 @@ export function authentication(
         throw new UnauthenticatedError(whyUnauthenticated(resolved.credential));
       }
       caller = resolved.principal;
+      session = resolved.session;
     } else caller = anonymousFrom(peer);
     const call = echoed(`${c.req.method} ${c.req.path}`);
     try {
@@ -79,20 +83,28 @@ export function authentication(
       throw error;
     }
     callers.set(c, caller);
-    // A read that waits (`?wait=`) answers nothing to a key revoked meanwhile: the task it waited
-    // for reached the caller 0.35–0.5 s after the revocation.
-    let revoked = false;
-    const forget = streams && c.req.method === "GET"
-      ? streams.track(caller, () => revoked = true)
-      : () => {};
+    // What the request holds open on its caller's authority ends with it: an event stream ends, a
+    // wait (`?wait=`) ends at once, and a read answers nothing (the task it waited for reached the
+    // caller 0.35–0.5 s after a revocation). The authority ends when the key is revoked, or, for
+    // an admin page session, when the session ends (logout, expiry, revocation).
+    const authority = new AbortController();
+    authorities.set(c, authority.signal);
+    const track = trackerOf(caller, session, streams, auth?.sessions);
+    const forget = track(() => authority.abort());
     try {
       await next();
     } finally {
       forget();
     }
-    if (revoked && !isEventStream(c)) {
+    const ended = authority.signal.aborted;
+    if (ended && c.req.method === "GET" && !isEventStream(c)) {
       c.res = problemResponse(
-        new UnauthenticatedError("The API key was revoked while the request ran"),
+        new UnauthenticatedError(
+          session === undefined
+            ? "The API key was revoked while the request ran"
+            : "Session ended while the request ran: it was logged out, expired, or its key was " +
+              "revoked",
+        ),
       );
     }
     audit(caller, operation, {
@@ -101,8 +113,43 @@ export function authentication(
       outcome: c.res.status,
       reason: c.error?.message,
     });
-    if (streams && isEventStream(c)) c.res = endOnRevocation(c.res, caller, streams);
+    if (isEventStream(c)) c.res = endWithAuthority(c.res, track);
   };
+}
+
+/** Calls `close` once when the caller's authority ends; answers the function that forgets it. */
+type Tracker = (close: () => void) => () => void;
+
+/** The tracker of a caller: its key's revocation, and its session's end when it came by one. */
+function trackerOf(
+  caller: Principal,
+  session: string | undefined,
+  streams: OpenStreams | null,
+  sessions: SessionTable | undefined,
+): Tracker {
+  return (close) => {
+    let closed = false;
+    const once = () => {
+      if (!closed) close();
+      closed = true;
+    };
+    const forgetKey = streams ? streams.track(caller, once) : () => {};
+    const forgetSession = session !== undefined && sessions
+      ? sessions.track(session, once)
+      : () => {};
+    return () => {
+      forgetKey();
+      forgetSession();
+    };
+  };
+}
+
+/**
+ * The signal that aborts when the authority a request was let in on ends (its key revoked, its
+ * session ended): a wait given it ends at once. Never aborted with authentication off.
+ */
+export function authorityOf(c: Context): AbortSignal | undefined {
+  return authorities.get(c);
 }
 
 function operationOf(route: string): Operation {
@@ -117,18 +164,18 @@ function isEventStream(c: Context): boolean {
     (c.res.headers.get("content-type") ?? "").startsWith("text/event-stream");
 }
 
-/** The same response, its body ended (and the stream behind it cancelled) if the key is revoked. */
-function endOnRevocation(response: Response, caller: Principal, streams: OpenStreams): Response {
+/** The same response, its body ended (and the stream behind it cancelled) when its authority ends. */
+function endWithAuthority(response: Response, track: Tracker): Response {
   const reader = response.body!.getReader();
   let ended = false;
   let forget = () => {};
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      forget = streams.track(caller, () => {
+      forget = track(() => {
         if (ended) return;
         ended = true;
         controller.close();
-        reader.cancel("API key was revoked").catch(() => {});
+        reader.cancel("The caller's key was revoked or its session ended").catch(() => {});
       });
     },
     async pull(controller) {

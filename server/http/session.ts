@@ -30,6 +30,8 @@ export interface Caller {
   credential: Credential;
   /** For a session: when it ends, epoch ms. */
   expiresAt?: number;
+  /** For a session: its handle for `SessionTable.track` (a hash of its id, never the id). */
+  session?: string;
 }
 
 /** Options of a `SessionTable`. */
@@ -84,6 +86,8 @@ export class SessionTable {
   readonly #options: SessionOptions;
   readonly #now: () => number;
   readonly #held = new Map<string, Held>();
+  /** What is held open on each session's authority (`track`), by session handle. */
+  readonly #tracked = new Map<string, Set<() => void>>();
 
   constructor(authenticator: Authenticator, options: SessionOptions) {
     this.#authenticator = authenticator;
@@ -91,8 +95,46 @@ export class SessionTable {
     this.#now = options.now ?? Date.now;
     // A revoked key's sessions give their places back at once, not when they expire.
     authenticator.onRevoked((keyId) => {
-      for (const [key, held] of this.#held) if (held.keyId === keyId) this.#held.delete(key);
+      for (const [key, held] of this.#held) if (held.keyId === keyId) this.#end(key);
     });
+  }
+
+  /** Drops session `key` and closes what is held open on it. */
+  #end(key: string): void {
+    this.#held.delete(key);
+    const closers = this.#tracked.get(key);
+    this.#tracked.delete(key);
+    for (const close of closers ?? []) close();
+  }
+
+  /**
+   * Calls `close` once when the session of `handle` (`Caller.session`) ends: logged out, expired,
+   * its key revoked, or ended past its key's share (at once when it has ended already). Returns the
+   * function that forgets it; call it when what was held open ends.
+   */
+  track(handle: string, close: () => void): () => void {
+    const held = this.#held.get(handle);
+    if (!held) {
+      close();
+      return () => {};
+    }
+    let closers = this.#tracked.get(handle);
+    if (!closers) this.#tracked.set(handle, closers = new Set());
+    const entry = () => {
+      clearTimeout(timer);
+      close();
+    };
+    // Expiry ends it too, though no request comes to find the session expired.
+    const timer = setTimeout(() => {
+      if (this.#held.get(handle) === held) this.#end(handle);
+    }, Math.max(0, held.expiresAt - this.#now()));
+    Deno.unrefTimer(timer);
+    closers.add(entry);
+    return () => {
+      clearTimeout(timer);
+      closers.delete(entry);
+      if (closers.size === 0 && this.#tracked.get(handle) === closers) this.#tracked.delete(handle);
+    };
   }
 
   /** How long a session lasts after login, in ms. */
@@ -122,11 +164,11 @@ export class SessionTable {
     const ofKey = [...this.#held].filter(([, held]) => held.keyId === principal.keyId);
     // Oldest first (insertion order): end the oldest past the key's share.
     for (const [key] of ofKey.slice(0, Math.max(0, ofKey.length - SESSIONS_PER_KEY + 1))) {
-      this.#held.delete(key);
+      this.#end(key);
     }
     if (this.#held.size >= this.#options.maxSessions) {
       for (const [key, held] of this.#held) {
-        if (held.expiresAt <= now) this.#held.delete(key);
+        if (held.expiresAt <= now) this.#end(key);
       }
       if (this.#held.size >= this.#options.maxSessions) {
         throw new ResourceExhaustedError(
@@ -147,25 +189,27 @@ export class SessionTable {
    *
    * @throws {UnavailableError} when the key cannot be checked (store away)
    */
-  async resolve(id: string): Promise<{ principal: Principal; expiresAt: number } | null> {
+  async resolve(
+    id: string,
+  ): Promise<{ principal: Principal; expiresAt: number; handle: string } | null> {
     const key = await digest(id);
     const held = this.#held.get(key);
     if (!held) return null;
     if (held.expiresAt <= this.#now()) {
-      this.#held.delete(key);
+      this.#end(key);
       return null;
     }
     const principal = await this.#authenticator.authenticate(held.token);
     if (principal === null) {
-      this.#held.delete(key);
+      this.#end(key);
       return null;
     }
-    return { principal, expiresAt: held.expiresAt };
+    return { principal, expiresAt: held.expiresAt, handle: key };
   }
 
-  /** Ends session `id`; nothing happens when there is none. */
+  /** Ends session `id` and what is held open on it (`track`); nothing happens when there is none. */
   async close(id: string): Promise<void> {
-    this.#held.delete(await digest(id));
+    this.#end(await digest(id));
   }
 }
 
@@ -203,9 +247,12 @@ export async function resolveCaller(
   const id = cookieOf(request, SESSION_COOKIE);
   if (id === null || id === "") return { principal: null, credential: "none" };
   const session = await deps.sessions.resolve(id);
-  return session === null
-    ? { principal: null, credential: "session" }
-    : { principal: session.principal, credential: "session", expiresAt: session.expiresAt };
+  return session === null ? { principal: null, credential: "session" } : {
+    principal: session.principal,
+    credential: "session",
+    expiresAt: session.expiresAt,
+    session: session.handle,
+  };
 }
 
 /**
