@@ -43,15 +43,19 @@ export async function api(method, path, options = {}) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(options.body);
   }
+  const loadBox = loadBoxes.get(options.signal);
   let response;
   try {
     response = await fetch(url, init);
   } catch (error) {
     if (error instanceof DOMException && error.name === "AbortError") throw error;
-    throw new ApiError(0, {
-      title: "Manager unreachable",
-      detail: "The manager cannot be reached; check that it is running",
-    });
+    throw Object.assign(
+      new ApiError(0, {
+        title: "Manager unreachable",
+        detail: "The manager cannot be reached; check that it is running",
+      }),
+      { load: loadBox !== undefined },
+    );
   }
   const text = await response.text();
   let body = null;
@@ -65,8 +69,13 @@ export async function api(method, path, options = {}) {
   if (!response.ok) {
     // The session ended (expired, logged out elsewhere, key revoked): the page asks for a login.
     if (response.status === 401) globalThis.dispatchEvent(new Event("unauthenticated"));
-    throw new ApiError(response.status, body && typeof body === "object" ? body : {});
+    throw Object.assign(
+      new ApiError(response.status, body && typeof body === "object" ? body : {}),
+      { load: loadBox !== undefined },
+    );
   }
+  // A view's load answered: an error an earlier load left in its box is stale now.
+  for (const stale of loadBox?.querySelectorAll("[data-load-error]") ?? []) stale.remove();
   return body;
 }
 
@@ -82,18 +91,26 @@ export const del = (path, query) => api("DELETE", path, { query });
 /** Encodes one path segment (ids and names come from data). */
 export const seg = (value) => encodeURIComponent(String(value));
 
+/** The error box of each load's signal (`newestLoads`). */
+const loadBoxes = new WeakMap();
+
 /**
  * The loads of one view, newest wins: `next()` gives each load a signal that aborts when the view
  * goes (`viewSignal`) or the view's next load starts, so an older answer that arrives after a
- * newer one is dropped (its request cancelled) instead of shown over it.
+ * newer one is dropped (its request cancelled) instead of shown over it. An error of a load's
+ * request, shown with `showError`, is marked as the load's; the first answer of a later load
+ * removes it from `box` (a "Manager unreachable" stayed over a view that loaded again), while the
+ * errors and notices of actions shown in `box` stay.
  */
-export function newestLoads(viewSignal) {
+export function newestLoads(viewSignal, box) {
   let latest = null;
   return {
     next() {
       latest?.abort();
       latest = new AbortController();
-      return AbortSignal.any([viewSignal, latest.signal]);
+      const signal = AbortSignal.any([viewSignal, latest.signal]);
+      if (box) loadBoxes.set(signal, box);
+      return signal;
     },
   };
 }

@@ -194,6 +194,8 @@ export function showError(box, error, form) {
         : null,
     ),
   );
+  // A load's error (`newestLoads`) goes when a later load of the view is answered.
+  if (error.load) box.querySelector(".notice")?.setAttribute("data-load-error", "");
   box.querySelector(".notice")?.focus?.();
 }
 

@@ -7,6 +7,7 @@ import { startTestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { openPageKeepingErrors } from "./fixtures/page_errors.ts";
+import { restOk } from "./fixtures/rest.ts";
 
 Deno.test({
   ...skipUnless(
@@ -128,6 +129,52 @@ Deno.test({
       assert.deepEqual(failed, []);
     } finally {
       releaseLater();
+      await browser.close();
+    }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "an error a view's load showed goes when a later load of that view is answered (tasks, executors, a task)",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    await restOk(manager, "POST", "/executors", { name: "a" });
+    const { task } = await restOk(manager, "POST", "/tasks", { executorName: "a", data: {} });
+    const browser = await launchChromium();
+    try {
+      await using view = await openPageKeepingErrors(browser, { baseURL: manager.httpUrl });
+      const { page } = view;
+      // A change every view shown here is refreshed for: a task of a, and an executor.
+      let changes = 0;
+      const change = async () => {
+        await restOk(manager, "POST", "/tasks", { executorName: "a", data: {} });
+        await restOk(manager, "POST", "/executors", { name: `x${changes++}` });
+      };
+      const unreachable = page.locator("main .notice-error", { hasText: "Manager unreachable" });
+      const views = [
+        { hash: "#/tasks", path: "/api/v1/tasks", ready: "main tbody tr" },
+        { hash: "#/executors", path: "/api/v1/executors", ready: "main tbody tr" },
+        { hash: `#/tasks/${task.id}`, path: `/api/v1/tasks/${task.id}`, ready: "main h1" },
+      ];
+      for (const { hash, path, ready } of views) {
+        await page.goto(`/admin_page.html${hash}`);
+        await page.locator(ready).first().waitFor();
+        await page.locator("#live-state[data-state='live']").waitFor({ state: "attached" });
+        // The view's next load cannot reach the manager: it says so.
+        const cut = (url: URL) => url.pathname === path;
+        await page.route(cut, (route) => route.abort("connectionrefused"));
+        await change();
+        await unreachable.waitFor({ timeout: 10_000 });
+        // The manager is back: the next load is answered, and the notice goes.
+        await page.unroute(cut);
+        await change();
+        await unreachable.waitFor({ state: "detached", timeout: 10_000 });
+      }
+      assert.deepEqual(view.errors, []);
+    } finally {
       await browser.close();
     }
   },

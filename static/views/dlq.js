@@ -123,7 +123,7 @@ export async function dlqView({ main, query, signal }) {
     body,
   );
 
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {

@@ -52,7 +52,7 @@ export async function executorsView({ main, query, signal }) {
     body,
   );
 
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {

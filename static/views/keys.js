@@ -59,7 +59,7 @@ export async function keysView({ main, query, signal }) {
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/keys", {}, cursor);
 
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {

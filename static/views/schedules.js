@@ -81,7 +81,7 @@ export async function schedulesView({ main, query, signal }) {
   const cursor = query.get("cursor") ?? "";
   const pages = cursorPages("/schedules", {}, cursor);
 
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {
@@ -279,7 +279,7 @@ export async function scheduleDetailView({ main, params, signal }) {
   const body = h("div");
   const nameOf = decodeURIComponent(params[0]);
 
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {

@@ -133,7 +133,7 @@ export async function taskDetailView({ main, params, signal }) {
 
   let timer = null;
   signal.addEventListener("abort", () => clearTimeout(timer));
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {

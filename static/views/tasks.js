@@ -176,7 +176,7 @@ export async function tasksView({ main, query, signal }) {
     body,
   );
 
-  const loads = newestLoads(signal);
+  const loads = newestLoads(signal, box);
   async function load() {
     const current = loads.next();
     try {
