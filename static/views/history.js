@@ -93,7 +93,18 @@ function chart(container, { title, series, points, stepMs, unit }) {
     title,
     width,
     height: 200,
-    scales: { x: { time: true } },
+    scales: {
+      x: { time: true },
+      // A chart with nothing to show (no task ran: every latency null) has no y range, and uPlot
+      // then drops its y axis: the plot began at the canvas's left edge, and the first time label,
+      // centred on it, was cut ("026-12-07"). An empty chart keeps its axis on 0 to 1.
+      y: {
+        range: (_u, min, max) =>
+          min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)
+            ? [0, 1]
+            : globalThis.uPlot.rangeNum(min, max, 0.1, true),
+      },
+    },
     // Ticks fall on whole hours and days of the zone shown (times.js), not the browser's.
     tzDate: timeMode() === "utc"
       ? (ts) => globalThis.uPlot.tzDate(new Date(ts * 1000), "Etc/UTC")
