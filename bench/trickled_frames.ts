@@ -1,12 +1,13 @@
 /**
- * A gRPC client that sends its messages one byte per DATA frame, written frame by frame over TCP
- * to a manager process of its own: `--streams` GetTask calls on one connection, each announcing a
- * message of `--bytes` bytes and sending them a byte a frame, round-robin, as fast as the
- * connection takes them (within the flow-control windows the manager opens). Prints the manager's
- * resident memory before and once every frame was sent (the calls still open), and its gauge of
- * request bytes in flight then.
+ * A client that sends its bodies one byte per DATA frame, written frame by frame over TCP to a
+ * manager process of its own: `--streams` GetTask calls on one connection (with `--rest`, login
+ * bodies, `POST /api/v1/session`, over HTTP/2), each sending `--bytes` bytes a byte a frame and
+ * announcing one more, round-robin, as fast as the connection takes them (within the flow-control
+ * windows the manager opens). Prints the manager's resident memory before, once its gauge of
+ * request bytes in flight counts every byte (the requests still open), and 8 s later.
  *
  *   deno run -A bench/trickled_frames.ts --streams=16 --bytes=28225
+ *   deno run -A bench/trickled_frames.ts --rest --streams=200 --bytes=4000
  */
 import { parseArgs } from "node:util";
 import { newToken } from "../server/auth/token.ts";
@@ -21,6 +22,7 @@ const { values } = parseArgs({
   options: {
     streams: { type: "string", default: "16" },
     bytes: { type: "string", default: "28225" },
+    rest: { type: "boolean", default: false },
   },
 });
 const STREAMS = Number(values.streams);
@@ -60,9 +62,14 @@ const rss = () =>
 await new Promise((resolve) => setTimeout(resolve, 500));
 const before = { rss: rss(), gauge: await gauge() };
 const started = performance.now();
-using _client = await byteFrames(grpcPort, GET_TASK, STREAMS, BYTES, `Bearer ${admin}`);
+using _client = values.rest
+  ? await byteFrames(port, "/api/v1/session", STREAMS, BYTES)
+  : await byteFrames(grpcPort, GET_TASK, STREAMS, BYTES, {
+    grpc: true,
+    authorization: `Bearer ${admin}`,
+  });
 // Every byte read: the gauge counts them (the manager takes its account as it reads).
-while (await gauge() < before.gauge + STREAMS * (BYTES + 5)) {
+while (await gauge() < before.gauge + STREAMS * (BYTES + (values.rest ? 0 : 5))) {
   if (manager.exited) throw new Error(manager.describe());
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
@@ -72,6 +79,7 @@ const after = { rss: rss(), gauge: await gauge() };
 await new Promise((resolve) => setTimeout(resolve, 8_000));
 const settled = rss();
 console.log(JSON.stringify({
+  over: values.rest ? "REST" : "gRPC",
   streams: STREAMS,
   frames: STREAMS * BYTES,
   seconds: Number(seconds.toFixed(1)),

@@ -332,16 +332,19 @@ async function readBounded(
   let timer: number | undefined;
   // Counted as arriving (`awaitClient`) from below, until it is in.
   let arriving: ArrivingBody | null = null;
-  // Rejected when the body is given up on: not all there in time, or ended to make room.
-  let stop!: (why: HttpError) => void;
-  const stopped = new Promise<never>((_, reject) => {
-    stop = (why) => {
-      arriving?.abandoned();
-      reader.cancel().catch(() => {});
-      reject(why);
-    };
-  });
-  stopped.catch(() => {});
+  // Why the body was given up on (not all there in time, or ended to make room), and the read it
+  // then cuts short. Each read waits on a promise of its own: a race of each read with one
+  // promise for the whole body left a reaction on that promise per read until the body ended,
+  // about 560 bytes a read (a body sent a byte per DATA frame kept 560 bytes a byte).
+  let stoppedBy: HttpError | null = null;
+  let cutRead: ((why: HttpError) => void) | null = null;
+  const stop = (why: HttpError) => {
+    if (stoppedBy) return;
+    stoppedBy = why;
+    arriving?.abandoned();
+    reader.cancel().catch(() => {});
+    cutRead?.(why);
+  };
   if (options.receiveMs !== undefined) {
     timer = setTimeout(() =>
       stop(
@@ -369,7 +372,14 @@ async function readBounded(
           { field: "", message },
         ]);
       });
-      const { done, value } = await Promise.race([read, stopped]);
+      if (stoppedBy) throw stoppedBy;
+      const { done, value } = await new Promise<ReadableStreamReadResult<Uint8Array>>(
+        (resolve, reject) => {
+          cutRead = reject;
+          read.then(resolve, reject);
+        },
+      );
+      cutRead = null;
       if (done) {
         if (byob && value) received.filled(value);
         ended = true;
