@@ -233,8 +233,11 @@ export function holdRequestBytes(
   };
 }
 
-/** Message pieces smaller than this are copied together rather than kept one view each. */
-const SMALL_PIECE = 1024;
+/**
+ * Message pieces smaller than this are copied together rather than kept one view each (a view
+ * costs about 500 bytes: an eighth of such a piece at most).
+ */
+const SMALL_PIECE = 4096;
 /** The largest buffer small pieces are copied into; the next ones go to a new one. */
 const PIECES_BUFFER = 16_384;
 
@@ -244,7 +247,7 @@ const PIECES_BUFFER = 16_384;
  * the message is whole: a view costs about 500 bytes of the manager's memory however few bytes it
  * holds, and it holds the whole chunk it views. A message sent a byte per DATA frame held 500
  * bytes a byte, where the account of request bytes in flight counted one (16 calls of 28,225
- * one-byte frames grew a manager by 231 MB, counted as 451,600 bytes). So a small piece (or one
+ * one-byte frames grew a manager by 231 MB, counted as 451,600 bytes). So a piece under 4 KiB (or one
  * that is a small part of its chunk) is copied, as it comes, into a buffer of the call's own,
  * which grows to twice what it holds at most and to `PIECES_BUFFER`; the decoder keeps a view of
  * that instead, one for up to 16 KiB of the message. The flag byte it keeps is copied out of its

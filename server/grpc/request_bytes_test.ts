@@ -39,6 +39,19 @@ Deno.test("a message sent a byte per DATA frame is kept in a few buffers, not a 
   assert.deepEqual(Buffer.from(message), bytes);
 });
 
+Deno.test("pieces of 2 KiB are copied together too, a view costing a quarter of one", () => {
+  const decoder = new StreamDecoder(-1) as unknown as Decoder;
+  const pieces = new PartialMessage();
+  const bytes = framed(Buffer.alloc(2048 * 40, 7));
+  // The prefix, then 40 chunks of 2 KiB but the last byte.
+  writeInChunks(decoder, pieces, bytes.subarray(0, 5), 5);
+  const none = writeInChunks(decoder, pieces, bytes.subarray(5, -1), 2048);
+  assert.equal(none.length, 0);
+  assert.equal(decoder.readPartialMessage.length, 5);
+  const [message] = decoder.write(Buffer.from(bytes.subarray(-1)));
+  assert.deepEqual(Buffer.from(message), bytes);
+});
+
 Deno.test("pieces of a message: large ones kept as they came, small ones copied together, the message whole", () => {
   const decoder = new StreamDecoder(-1) as unknown as Decoder;
   const pieces = new PartialMessage();
