@@ -102,7 +102,7 @@ Deno.test("client.schedules creates, lists, reads, changes, pauses, resumes, tri
     const error = await client.schedules.preview({ cron: "0 12 * * *" }, { count })
       .catch((e) => e);
     assert.ok(error instanceof InvalidArgumentError, `${count}: ${error}`);
-    assert.match(error.message, /\/count: must be a whole number from 1/);
+    assert.match(error.message, /^Invalid fire times: \/count: Must be a whole number from 1/);
     assert.deepEqual(error.violations.map((v: { field: string }) => v.field), ["/count"]);
   }
   const tooMany = await client.schedules.preview({ cron: "0 12 * * *" }, { count: 100_000 })

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { retryDelay } from "../server/domain/backoff.ts";
 import { DLQ_REASONS } from "../server/domain/dlq.ts";
-import { ConflictError, InvalidArgumentError } from "../server/domain/errors.ts";
+import { ConflictError, InvalidArgumentError, NotFoundError } from "../server/domain/errors.ts";
 import {
   DEFAULT_EXECUTOR_CONFIG,
   EXECUTOR_BOUNDS,
@@ -77,7 +77,9 @@ Deno.test("taskStats() keeps one executor's figures when filtered, every executo
     assert.deepEqual(rest, []);
     assert.equal(only.executorName, "b");
     assert.equal(only.byStatus.pending, 1);
-    assert.deepEqual(await service.taskStats({ executorName: "ghost" }), []);
+    // A read of one executor's figures naming a missing one is NOT_FOUND (a filter over a
+    // collection would list nothing).
+    await assert.rejects(service.taskStats({ executorName: "ghost" }), NotFoundError);
   });
 });
 
