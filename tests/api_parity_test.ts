@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { bucketOf, emptySlot } from "../server/domain/history.ts";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
 import { createHttpApp } from "../server/http/app.ts";
 import {
@@ -431,4 +432,100 @@ Deno.test("a time filter of 0 is 1970 on REST and gRPC: bulk calls given it touc
     ids.map(async (id) => (await api.rest("GET", `/tasks/${id}`)).body.task.status),
   );
   assert.deepEqual(statuses.sort(), ["completed", "completed", "dlq", "dlq"]);
+});
+
+Deno.test("REST and gRPC read the history of several executors apart, in one read, alike", async () => {
+  await using api = await startBoth();
+  for (const name of ["alpha", "beta", "gamma"]) {
+    await api.grpc("CreateExecutor", { config: { name } });
+  }
+  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const slot = (created: number) => {
+    const s = emptySlot();
+    s.counts.created = created;
+    s.runTimeMs[bucketOf(40)] = created;
+    return s;
+  };
+  await api.service.store.history.historyAdd([
+    { executorName: "alpha", minute: minute - 60_000, ...slot(3) },
+    { executorName: "beta", minute, ...slot(5) },
+    { executorName: "beta", minute: minute - 120_000, ...slot(2) },
+  ]);
+  const from = new Date(minute - 10 * 60_000).toISOString();
+  const to = new Date(minute + 60_000).toISOString();
+  const rest = await api.rest(
+    "GET",
+    `/history?executorNames=gamma,beta,alpha&from=${from}&to=${to}`,
+  );
+  assert.equal(rest.status, 200, JSON.stringify(rest.body));
+  const viaGrpc = await api.grpc<Msg>("GetHistory", {
+    executorNames: ["gamma", "beta", "alpha"],
+    from: timestampFromMs(Date.parse(from)),
+    to: timestampFromMs(Date.parse(to)),
+  });
+  const created = (points: Msg[]) => points.map((p: Msg) => p.created ?? p.slot.created);
+  assert.deepEqual(rest.body.series.map((s: Msg) => s.executorName), ["gamma", "beta", "alpha"]);
+  assert.deepEqual(viaGrpc.series.map((s: Msg) => s.executorName), ["gamma", "beta", "alpha"]);
+  for (const [i, name] of ["gamma", "beta", "alpha"].entries()) {
+    // Each series is what a read of that one executor answers.
+    const one = await api.rest("GET", `/history?executorName=${name}&from=${from}&to=${to}`);
+    assert.deepEqual(rest.body.series[i].points, one.body.points, name);
+    assert.deepEqual(rest.body.series[i].totals, one.body.totals, name);
+    assert.deepEqual(created(viaGrpc.series[i].points), created(one.body.points), name);
+    assert.equal(viaGrpc.series[i].totals.created, one.body.totals.created, name);
+  }
+  assert.deepEqual(rest.body.series.map((s: Msg) => s.totals.created), [0, 7, 3]);
+  assert.equal(rest.body.totals.created, 10);
+  assert.equal(viaGrpc.totals.created, 10);
+  assert.deepEqual(created(viaGrpc.points), created(rest.body.points));
+  // The same list given as a repeated parameter.
+  const repeated = await api.rest(
+    "GET",
+    `/history?executorNames=gamma&executorNames=beta,alpha&from=${from}&to=${to}`,
+  );
+  assert.deepEqual(repeated.body, rest.body);
+
+  // Refusals, alike: a missing executor, too many names, a name twice, both parameters.
+  const missing = await api.rest("GET", "/history?executorNames=alpha,nosuch");
+  assert.equal(missing.status, 404);
+  assert.match(missing.body.detail, /Executor "nosuch" does not exist/);
+  const grpcMissing = await rejectsWith(
+    api.grpc("GetHistory", { executorNames: ["alpha", "nosuch"] }),
+    grpc.status.NOT_FOUND,
+  );
+  assert.equal(grpcMissing.details, missing.body.detail);
+  const many = Array.from({ length: 101 }, (_, i) => `e${i}`);
+  for (
+    const [query, names] of [
+      [`executorNames=${many.join(",")}`, many],
+      ["executorNames=alpha,alpha", ["alpha", "alpha"]],
+      ["executorNames=alpha,Not%20a%20name", ["alpha", "Not a name"]],
+    ] as const
+  ) {
+    const refused = await api.rest("GET", `/history?${query}`);
+    assert.equal(refused.status, 400, query);
+    assert.deepEqual(refused.body.errors.map((e: Msg) => e.field), ["executorNames"], query);
+    const grpcRefused = await rejectsWith(
+      api.grpc("GetHistory", { executorNames: names }),
+      grpc.status.INVALID_ARGUMENT,
+    );
+    // gRPC names a request's field as a pointer into the request.
+    assert.deepEqual(
+      violationsFromMetadata(grpcRefused.metadata),
+      refused.body.errors.map((e: Msg) => ({ ...e, field: `/${e.field}` })),
+      query,
+    );
+  }
+  const both = await api.rest("GET", "/history?executorName=alpha&executorNames=beta");
+  assert.equal(both.status, 400);
+  assert.deepEqual(both.body.errors.map((e: Msg) => e.field), ["executorNames"]);
+  // A long window over many executors is refused naming step.
+  const week = await api.rest(
+    "GET",
+    `/history?executorNames=alpha,beta,gamma,${many.slice(0, 20).join(",")}&step=1m&from=${
+      new Date(minute - 1440 * 60_000).toISOString()
+    }`,
+  );
+  assert.equal(week.status, 400);
+  assert.deepEqual(week.body.errors.map((e: Msg) => e.field), ["step"]);
 });

@@ -118,6 +118,29 @@ export function historyContract(
     });
   });
 
+  test("historyReadEach() answers each executor named what historyRead() of it does, in one read", async (store) => {
+    const deltas = [
+      makeDelta("a", 0, { created: 2 }, { runTimeMs: [40] }),
+      makeDelta("b", 0, { created: 5 }),
+      makeDelta("b", 7, { completed: 1 }),
+      makeDelta("c", 1, { created: 9 }),
+    ];
+    await store.history.historyAdd(deltas);
+    for (const step of [MINUTE_MS, 15 * MINUTE_MS]) {
+      const query = { from: M0, to: M0 + 30 * MINUTE_MS, step };
+      const each = await store.history.historyReadEach(query, ["b", "none", "a"]);
+      assert.deepEqual([...each.keys()], ["b", "none", "a"]);
+      assert.deepEqual(each.get("none"), []);
+      for (const name of ["a", "b"]) {
+        assert.deepEqual(each.get(name), expectedPoints(deltas, { ...query, executorName: name }));
+        assert.deepEqual(
+          each.get(name),
+          await store.history.historyRead({ ...query, executorName: name }),
+        );
+      }
+    }
+  });
+
   test("historyRead() leaves out minutes outside [from, to) and aligns points to from", async (store) => {
     await store.history.historyAdd(
       [0, 1, 2, 3, 4, 5].map((m) => makeDelta("a", m, { started: 1 })),

@@ -4,7 +4,7 @@
  */
 import type * as grpc from "@grpc/grpc-js";
 import { durationFromMs, timestampFromMs } from "@tasks-executor/proto";
-import { type HistorySlot, quantileOf } from "../domain/history.ts";
+import { type HistoryPoint, type HistorySlot, quantileOf } from "../domain/history.ts";
 import type { Service } from "../service/service.ts";
 import { durationField, timestampField } from "./convert.ts";
 import { unary } from "./unary.ts";
@@ -31,20 +31,28 @@ export function historyMethods(service: Service): grpc.UntypedServiceImplementat
     GetHistory: unary(async (req, caller, _metadata, signal) => {
       const history = await service.history.read({
         executorName: req.executorName,
+        executorNames: req.executorNames,
         from: timestampField(req.from, "/from"),
         to: timestampField(req.to, "/to"),
         step: durationField(req.step, "/step"),
       }, { caller, signal });
+      const points = (list: HistoryPoint[]) =>
+        list.map((point) => ({
+          at: timestampFromMs(point.at),
+          slot: historySlotToMessage(point),
+        }));
       return {
         executorName: history.executorName ?? "",
         from: timestampFromMs(history.from),
         to: timestampFromMs(history.to),
         step: durationFromMs(history.step),
-        points: history.points.map((point) => ({
-          at: timestampFromMs(point.at),
-          slot: historySlotToMessage(point),
-        })),
+        points: points(history.points),
         totals: historySlotToMessage(history.totals),
+        series: (history.series ?? []).map((one) => ({
+          executorName: one.executorName,
+          points: points(one.points),
+          totals: historySlotToMessage(one.totals),
+        })),
       };
     }),
   };

@@ -51,5 +51,17 @@ export function presentHistory(history: History) {
       ...presentSlot(point),
     })),
     totals: presentSlot(history.totals),
+    ...(history.series
+      ? {
+        series: history.series.map((one) => ({
+          executorName: one.executorName,
+          points: one.points.map((point) => ({
+            at: new Date(point.at).toISOString(),
+            ...presentSlot(point),
+          })),
+          totals: presentSlot(one.totals),
+        })),
+      }
+      : {}),
   };
 }

@@ -28,7 +28,17 @@ export interface History {
   points: HistoryPoint[];
   /** Every point summed. */
   totals: HistorySlot;
+  /**
+   * With `executorNames`: each executor's own points and totals, in the order named (`points` and
+   * `totals` above are theirs summed).
+   */
+  series?: { executorName: string; points: HistoryPoint[]; totals: HistorySlot }[];
 }
+
+/** Most executors one history read names in `executorNames`. */
+export const MAX_HISTORY_EXECUTORS = 100;
+/** Most points a read of `executorNames` answers, all its executors' together. */
+const MAX_SERIES_POINTS = 15_000;
 
 const HOUR_MS = 3_600_000;
 /**
@@ -106,6 +116,13 @@ export class HistoryService {
       } else step = ms;
     }
     const executorName = executorFilter(query.executorName, violations) ?? null;
+    const executorNames = namesOf(query.executorNames, violations);
+    if (executorNames && executorName !== null) {
+      violations.push({
+        field: "executorNames",
+        message: "Give executorName (one executor) or executorNames (each apart), not both",
+      });
+    }
     const toGiven = time("to");
     const fromGiven = time("from");
     if (violations.length === 0) {
@@ -128,6 +145,22 @@ export class HistoryService {
           message:
             `Gives ${count} points, more than ${this.#limits.historyPoints}: use a longer step or a shorter window`,
         });
+      } else if (executorNames && count * executorNames.length > MAX_SERIES_POINTS) {
+        violations.push({
+          field: "step",
+          message:
+            `Gives ${count} points for each of ${executorNames.length} executors, more than ${MAX_SERIES_POINTS} together: use a longer step, a shorter window or fewer executors`,
+        });
+      } else if (executorNames) {
+        const known = await Promise.all(executorNames.map((name) => this.#executorExists(name)));
+        const missing = executorNames.find((_, i) => !known[i]);
+        if (missing !== undefined) throw new ExecutorNotFoundError(missing);
+        const release = await this.#slots.take(options.caller ?? ANONYMOUS_ADMIN, options.signal);
+        try {
+          return await this.#readEach(executorNames, { from, to, step, signal: options.signal });
+        } finally {
+          release();
+        }
       } else {
         if (executorName !== null && !(await this.#executorExists(executorName))) {
           throw new ExecutorNotFoundError(executorName);
@@ -147,6 +180,31 @@ export class HistoryService {
     throw InvalidArgumentError.listing("Invalid history query", violations);
   }
 
+  async #readEach(
+    executorNames: string[],
+    { from, to, step, signal }: {
+      from: number;
+      to: number;
+      step: number;
+      signal: AbortSignal | undefined;
+    },
+  ): Promise<History> {
+    const stored = await this.#history.historyReadEach({ from, to, step, signal }, executorNames);
+    const sum = new Map<number, HistoryPoint>();
+    const totals = emptySlot();
+    const series = executorNames.map((executorName) => {
+      const { points, totals: own } = pointsOf(stored.get(executorName) ?? [], from, to, step);
+      for (const point of points) {
+        let summed = sum.get(point.at);
+        if (!summed) sum.set(point.at, summed = { at: point.at, ...emptySlot() });
+        addSlot(summed, point);
+      }
+      addSlot(totals, own);
+      return { executorName, points, totals: own };
+    });
+    return { executorName: null, from, to, step, points: [...sum.values()], totals, series };
+  }
+
   async #read(
     { executorName, from, to, step, signal }: {
       executorName: string | null;
@@ -163,14 +221,54 @@ export class HistoryService {
       step,
       signal,
     });
-    const byAt = new Map(stored.map((point) => [point.at, point]));
-    const points: HistoryPoint[] = [];
-    const totals = emptySlot();
-    for (let at = from; at < to; at += step) {
-      const point = byAt.get(at) ?? { at, ...emptySlot() };
-      addSlot(totals, point);
-      points.push(point);
-    }
-    return { executorName, from, to, step, points, totals };
+    return { executorName, from, to, step, ...pointsOf(stored, from, to, step) };
   }
+}
+
+/** One point per step of [`from`, `to`) (zeros where none is stored), and their sum. */
+function pointsOf(
+  stored: HistoryPoint[],
+  from: number,
+  to: number,
+  step: number,
+): { points: HistoryPoint[]; totals: HistorySlot } {
+  const byAt = new Map(stored.map((point) => [point.at, point]));
+  const points: HistoryPoint[] = [];
+  const totals = emptySlot();
+  for (let at = from; at < to; at += step) {
+    const point = byAt.get(at) ?? { at, ...emptySlot() };
+    addSlot(totals, point);
+    points.push(point);
+  }
+  return { points, totals };
+}
+
+/**
+ * The `executorNames` of a query: a list (gRPC) or comma-separated text (REST), each a name, each
+ * once, 1 to `MAX_HISTORY_EXECUTORS`; `undefined` when not given (absent, `""` or `[]`).
+ */
+function namesOf(value: unknown, violations: FieldViolation[]): string[] | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const field = "executorNames";
+  const names = Array.isArray(value) ? value : typeof value === "string" ? value.split(",") : null;
+  if (names === null) {
+    violations.push({ field, message: "Must be a list of executor names" });
+    return undefined;
+  }
+  if (names.length === 0) return undefined;
+  if (names.length > MAX_HISTORY_EXECUTORS) {
+    violations.push({
+      field,
+      message: `Names ${names.length} executors, more than ${MAX_HISTORY_EXECUTORS}`,
+    });
+    return undefined;
+  }
+  const before = violations.length;
+  for (const name of names) executorFilter(name, violations, field);
+  if (violations.length > before) return undefined;
+  if (new Set(names).size !== names.length) {
+    violations.push({ field, message: "Names an executor more than once" });
+    return undefined;
+  }
+  return names as string[];
 }

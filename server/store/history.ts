@@ -44,6 +44,14 @@ export interface HistoryStore {
    */
   historyRead(query: HistoryQuery): Promise<HistoryPoint[]>;
   /**
+   * `historyRead` of each executor of `executorNames` (`query.executorName` unused), in one read
+   * of the rows of the window: the points of each name, a name with none answered `[]`.
+   */
+  historyReadEach(
+    query: HistoryQuery,
+    executorNames: readonly string[],
+  ): Promise<Map<string, HistoryPoint[]>>;
+  /**
    * Deletes every minute that starts before `before`, and every roll-up row all of whose minutes
    * do; returns how many minute rows went.
    */

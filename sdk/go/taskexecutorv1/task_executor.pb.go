@@ -6949,11 +6949,15 @@ func (x *HistoryPoint) GetSlot() *HistorySlot {
 }
 
 type GetHistoryRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"` // empty = every executor summed
-	From          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`                                     // default: an hour before `to`
-	To            *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`                                         // default: the end of the current minute
-	Step          *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`                                     // whole minutes from 1m to 7d; default 1m
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"` // empty = every executor summed
+	From         *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`                                     // default: an hour before `to`
+	To           *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`                                         // default: the end of the current minute
+	Step         *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`                                     // whole minutes from 1m to 7d; default 1m
+	// Several executors, each answered apart in `series` in this order: each once, 1 to 100, each
+	// one that exists (else NOT_FOUND); `points` and `totals` are then theirs summed. Not with
+	// `executor_name`.
+	ExecutorNames []string `protobuf:"bytes,5,rep,name=executor_names,json=executorNames,proto3" json:"executor_names,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -7016,6 +7020,74 @@ func (x *GetHistoryRequest) GetStep() *durationpb.Duration {
 	return nil
 }
 
+func (x *GetHistoryRequest) GetExecutorNames() []string {
+	if x != nil {
+		return x.ExecutorNames
+	}
+	return nil
+}
+
+// One executor's history in a GetHistoryResponse of several (`executor_names`).
+type HistorySeries struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	Points        []*HistoryPoint        `protobuf:"bytes,2,rep,name=points,proto3" json:"points,omitempty"`
+	Totals        *HistorySlot           `protobuf:"bytes,3,opt,name=totals,proto3" json:"totals,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistorySeries) Reset() {
+	*x = HistorySeries{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistorySeries) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistorySeries) ProtoMessage() {}
+
+func (x *HistorySeries) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistorySeries.ProtoReflect.Descriptor instead.
+func (*HistorySeries) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+}
+
+func (x *HistorySeries) GetExecutorName() string {
+	if x != nil {
+		return x.ExecutorName
+	}
+	return ""
+}
+
+func (x *HistorySeries) GetPoints() []*HistoryPoint {
+	if x != nil {
+		return x.Points
+	}
+	return nil
+}
+
+func (x *HistorySeries) GetTotals() *HistorySlot {
+	if x != nil {
+		return x.Totals
+	}
+	return nil
+}
+
 type GetHistoryResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	ExecutorName  string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
@@ -7024,13 +7096,14 @@ type GetHistoryResponse struct {
 	Step          *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`
 	Points        []*HistoryPoint        `protobuf:"bytes,5,rep,name=points,proto3" json:"points,omitempty"`
 	Totals        *HistorySlot           `protobuf:"bytes,6,opt,name=totals,proto3" json:"totals,omitempty"`
+	Series        []*HistorySeries       `protobuf:"bytes,7,rep,name=series,proto3" json:"series,omitempty"` // with `executor_names`: one per name, in its order
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7042,7 +7115,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7055,7 +7128,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *GetHistoryResponse) GetExecutorName() string {
@@ -7100,6 +7173,13 @@ func (x *GetHistoryResponse) GetTotals() *HistorySlot {
 	return nil
 }
 
+func (x *GetHistoryResponse) GetSeries() []*HistorySeries {
+	if x != nil {
+		return x.Series
+	}
+	return nil
+}
+
 type WorkRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Kind:
@@ -7115,7 +7195,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7127,7 +7207,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7140,7 +7220,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -7233,7 +7313,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7245,7 +7325,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7258,7 +7338,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -7322,7 +7402,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7334,7 +7414,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7347,7 +7427,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -7389,7 +7469,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7401,7 +7481,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7414,7 +7494,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *Result) GetTaskId() string {
@@ -7503,7 +7583,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7515,7 +7595,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7528,7 +7608,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -7549,7 +7629,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7561,7 +7641,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7574,7 +7654,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
@@ -7608,7 +7688,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7620,7 +7700,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7633,7 +7713,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -7747,7 +7827,7 @@ type Keepalive struct {
 
 func (x *Keepalive) Reset() {
 	*x = Keepalive{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7759,7 +7839,7 @@ func (x *Keepalive) String() string {
 func (*Keepalive) ProtoMessage() {}
 
 func (x *Keepalive) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7772,7 +7852,7 @@ func (x *Keepalive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Keepalive.ProtoReflect.Descriptor instead.
 func (*Keepalive) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 // An executor this worker serves was deleted: its tasks are gone and no more will come.
@@ -7785,7 +7865,7 @@ type ExecutorDeleted struct {
 
 func (x *ExecutorDeleted) Reset() {
 	*x = ExecutorDeleted{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7797,7 +7877,7 @@ func (x *ExecutorDeleted) String() string {
 func (*ExecutorDeleted) ProtoMessage() {}
 
 func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7810,7 +7890,7 @@ func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorDeleted.ProtoReflect.Descriptor instead.
 func (*ExecutorDeleted) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 func (x *ExecutorDeleted) GetExecutorName() string {
@@ -7843,7 +7923,7 @@ type Welcome struct {
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7855,7 +7935,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7868,7 +7948,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -7957,7 +8037,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7969,7 +8049,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7982,7 +8062,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -8071,7 +8151,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8083,7 +8163,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8096,7 +8176,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -8116,7 +8196,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8128,7 +8208,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8141,7 +8221,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -8167,7 +8247,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8179,7 +8259,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8192,7 +8272,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -8213,7 +8293,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8225,7 +8305,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8238,7 +8318,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{113}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -8271,7 +8351,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8283,7 +8363,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8296,7 +8376,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{114}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{115}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -8317,7 +8397,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8329,7 +8409,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8342,7 +8422,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{115}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{116}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -8375,7 +8455,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8387,7 +8467,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8400,7 +8480,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{116}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{117}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -8420,7 +8500,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8432,7 +8512,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8445,7 +8525,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{117}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{118}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -8471,7 +8551,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[119]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8483,7 +8563,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[119]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8496,7 +8576,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{118}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{119}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -9016,19 +9096,25 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"runTimeP95\"l\n" +
 	"\fHistoryPoint\x12*\n" +
 	"\x02at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x120\n" +
-	"\x04slot\x18\x02 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x04slot\"\xc3\x01\n" +
+	"\x04slot\x18\x02 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x04slot\"\xea\x01\n" +
 	"\x11GetHistoryRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12.\n" +
 	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12-\n" +
-	"\x04step\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x04step\"\xb1\x02\n" +
+	"\x04step\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x04step\x12%\n" +
+	"\x0eexecutor_names\x18\x05 \x03(\tR\rexecutorNames\"\xa1\x01\n" +
+	"\rHistorySeries\x12#\n" +
+	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x125\n" +
+	"\x06points\x18\x02 \x03(\v2\x1d.taskexecutor.v1.HistoryPointR\x06points\x124\n" +
+	"\x06totals\x18\x03 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x06totals\"\xe9\x02\n" +
 	"\x12GetHistoryResponse\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x12.\n" +
 	"\x04from\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
 	"\x02to\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12-\n" +
 	"\x04step\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\x04step\x125\n" +
 	"\x06points\x18\x05 \x03(\v2\x1d.taskexecutor.v1.HistoryPointR\x06points\x124\n" +
-	"\x06totals\x18\x06 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x06totals\"\xea\x01\n" +
+	"\x06totals\x18\x06 \x01(\v2\x1c.taskexecutor.v1.HistorySlotR\x06totals\x126\n" +
+	"\x06series\x18\a \x03(\v2\x1e.taskexecutor.v1.HistorySeriesR\x06series\"\xea\x01\n" +
 	"\vWorkRequest\x12.\n" +
 	"\x05hello\x18\x01 \x01(\v2\x16.taskexecutor.v1.HelloH\x00R\x05hello\x121\n" +
 	"\x06credit\x18\x02 \x01(\v2\x17.taskexecutor.v1.CreditH\x00R\x06credit\x124\n" +
@@ -9263,7 +9349,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 125)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 126)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                    // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),               // 1: taskexecutor.v1.RetryPolicyType
@@ -9373,84 +9459,85 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(*HistorySlot)(nil),                // 105: taskexecutor.v1.HistorySlot
 	(*HistoryPoint)(nil),               // 106: taskexecutor.v1.HistoryPoint
 	(*GetHistoryRequest)(nil),          // 107: taskexecutor.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),         // 108: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),                // 109: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                      // 110: taskexecutor.v1.Hello
-	(*Credit)(nil),                     // 111: taskexecutor.v1.Credit
-	(*Result)(nil),                     // 112: taskexecutor.v1.Result
-	(*Results)(nil),                    // 113: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                  // 114: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),               // 115: taskexecutor.v1.WorkResponse
-	(*Keepalive)(nil),                  // 116: taskexecutor.v1.Keepalive
-	(*ExecutorDeleted)(nil),            // 117: taskexecutor.v1.ExecutorDeleted
-	(*Welcome)(nil),                    // 118: taskexecutor.v1.Welcome
-	(*Assignment)(nil),                 // 119: taskexecutor.v1.Assignment
-	(*Assignments)(nil),                // 120: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),               // 121: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),              // 122: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                  // 123: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),                 // 124: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),         // 125: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),        // 126: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),       // 127: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),      // 128: taskexecutor.v1.ReportResultsResponse
-	nil,                                // 129: taskexecutor.v1.Task.MetadataEntry
-	nil,                                // 130: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                                // 131: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                                // 132: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                                // 133: taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	nil,                                // 134: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),        // 135: google.protobuf.Duration
-	(*structpb.Value)(nil),             // 136: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),      // 137: google.protobuf.Timestamp
+	(*HistorySeries)(nil),              // 108: taskexecutor.v1.HistorySeries
+	(*GetHistoryResponse)(nil),         // 109: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),                // 110: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                      // 111: taskexecutor.v1.Hello
+	(*Credit)(nil),                     // 112: taskexecutor.v1.Credit
+	(*Result)(nil),                     // 113: taskexecutor.v1.Result
+	(*Results)(nil),                    // 114: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                  // 115: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),               // 116: taskexecutor.v1.WorkResponse
+	(*Keepalive)(nil),                  // 117: taskexecutor.v1.Keepalive
+	(*ExecutorDeleted)(nil),            // 118: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                    // 119: taskexecutor.v1.Welcome
+	(*Assignment)(nil),                 // 120: taskexecutor.v1.Assignment
+	(*Assignments)(nil),                // 121: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),               // 122: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),              // 123: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                  // 124: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),                 // 125: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),         // 126: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),        // 127: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),       // 128: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),      // 129: taskexecutor.v1.ReportResultsResponse
+	nil,                                // 130: taskexecutor.v1.Task.MetadataEntry
+	nil,                                // 131: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                                // 132: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                                // 133: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                                // 134: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                                // 135: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),        // 136: google.protobuf.Duration
+	(*structpb.Value)(nil),             // 137: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),      // 138: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	135, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	135, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	136, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	136, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	135, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	136, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
 	12,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	136, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	135, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	137, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	136, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
 	13,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
 	12,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	136, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	135, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	137, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	137, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	137, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	136, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	138, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	138, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
 	13,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
-	137, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	136, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	129, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	138, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	137, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	130, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	138, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
 	16,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	136, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	137, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	137, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	137, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	137, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	136, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
-	137, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
+	137, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	138, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	138, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	138, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	138, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	137, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	138, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
 	17,  // 34: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
 	3,   // 35: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	137, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	138, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
 	14,  // 37: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	14,  // 38: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	15,  // 39: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 40: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 41: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 42: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	136, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	130, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	137, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	137, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	131, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	138, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
 	29,  // 46: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
 	29,  // 47: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
 	6,   // 48: taskexecutor.v1.CreateTasksRequest.view:type_name -> taskexecutor.v1.TaskView
@@ -9459,37 +9546,37 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	17,  // 51: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
 	17,  // 52: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
 	0,   // 53: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 56: taskexecutor.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 57: taskexecutor.v1.ListTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	138, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	138, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	138, // 56: taskexecutor.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	138, // 57: taskexecutor.v1.ListTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
 	17,  // 58: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	136, // 59: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	137, // 59: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
 	0,   // 60: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
 	17,  // 61: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
 	0,   // 62: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	136, // 63: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	137, // 63: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
 	0,   // 64: taskexecutor.v1.UpdateTaskStatusRequest.from:type_name -> taskexecutor.v1.TaskStatus
 	17,  // 65: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 66: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
 	18,  // 67: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
 	18,  // 68: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	136, // 69: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	137, // 69: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
 	17,  // 70: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 71: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	137, // 72: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	138, // 72: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
 	3,   // 73: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	137, // 74: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	131, // 75: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	135, // 76: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	138, // 74: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	132, // 75: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	136, // 76: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
 	57,  // 77: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	137, // 78: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	137, // 79: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	137, // 80: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	138, // 78: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	138, // 79: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	138, // 80: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
 	5,   // 81: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	137, // 82: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	137, // 83: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	137, // 84: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	138, // 82: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	138, // 83: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	138, // 84: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
 	5,   // 85: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
 	60,  // 86: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
 	60,  // 87: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
@@ -9505,44 +9592,44 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	74,  // 97: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
 	59,  // 98: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
 	0,   // 99: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 100: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 101: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 102: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 103: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	138, // 100: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	138, // 101: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	138, // 102: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	138, // 103: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
 	0,   // 104: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 105: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 106: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 107: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 108: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	138, // 105: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	138, // 106: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	138, // 107: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	138, // 108: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
 	0,   // 109: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 110: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	137, // 111: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	137, // 112: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	137, // 113: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	136, // 114: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	132, // 115: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	135, // 116: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	138, // 110: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	138, // 111: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	138, // 112: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	138, // 113: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	137, // 114: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	133, // 115: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	136, // 116: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
 	83,  // 117: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
 	7,   // 118: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
 	8,   // 119: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	135, // 120: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	137, // 121: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	137, // 122: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	137, // 123: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	137, // 124: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	136, // 120: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	138, // 121: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	138, // 122: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	138, // 123: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	138, // 124: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
 	9,   // 125: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	135, // 126: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	136, // 126: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
 	83,  // 127: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
 	7,   // 128: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
 	8,   // 129: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	135, // 130: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	137, // 131: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	137, // 132: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	137, // 133: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	137, // 134: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	136, // 130: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	138, // 131: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	138, // 132: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	138, // 133: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	138, // 134: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
 	85,  // 135: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	137, // 136: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	137, // 137: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	138, // 136: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	138, // 137: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
 	84,  // 138: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
 	86,  // 139: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
 	86,  // 140: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
@@ -9553,135 +9640,138 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	86,  // 145: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
 	86,  // 146: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
 	84,  // 147: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	137, // 148: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	135, // 149: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	135, // 150: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	135, // 151: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	135, // 152: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	137, // 153: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	138, // 148: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	136, // 149: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	136, // 150: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	136, // 151: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	136, // 152: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	138, // 153: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
 	105, // 154: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	137, // 155: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	137, // 156: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	135, // 157: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	137, // 158: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	137, // 159: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	135, // 160: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	106, // 161: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	105, // 162: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	110, // 163: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	111, // 164: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	113, // 165: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	114, // 166: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	135, // 167: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 168: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	112, // 169: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	133, // 170: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	118, // 171: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	120, // 172: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	122, // 173: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	124, // 174: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	117, // 175: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	116, // 176: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	135, // 177: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	134, // 178: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	137, // 179: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	137, // 180: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	119, // 181: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 182: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	121, // 183: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	123, // 184: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	119, // 185: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	112, // 186: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	123, // 187: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 188: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 189: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 190: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 191: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 192: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 193: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 194: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 195: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 196: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 197: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 198: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 199: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 200: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 201: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 202: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 203: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 204: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 205: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 206: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	75,  // 207: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 208: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 209: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 210: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 211: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 212: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
-	71,  // 213: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
-	77,  // 214: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	79,  // 215: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	81,  // 216: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	87,  // 217: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	89,  // 218: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	91,  // 219: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	93,  // 220: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	95,  // 221: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	97,  // 222: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	99,  // 223: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	101, // 224: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	103, // 225: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	107, // 226: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	109, // 227: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	125, // 228: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	127, // 229: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 230: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 231: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 232: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 233: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 234: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 235: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 236: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 237: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 238: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 239: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 240: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 241: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 242: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 243: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 244: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 245: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 246: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 247: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 248: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	76,  // 249: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 250: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 251: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 252: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 253: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 254: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
-	73,  // 255: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
-	78,  // 256: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	80,  // 257: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	82,  // 258: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	88,  // 259: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	90,  // 260: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	92,  // 261: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	94,  // 262: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	96,  // 263: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	98,  // 264: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	100, // 265: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	102, // 266: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	104, // 267: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	108, // 268: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	115, // 269: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	126, // 270: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	128, // 271: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	230, // [230:272] is the sub-list for method output_type
-	188, // [188:230] is the sub-list for method input_type
-	188, // [188:188] is the sub-list for extension type_name
-	188, // [188:188] is the sub-list for extension extendee
-	0,   // [0:188] is the sub-list for field type_name
+	138, // 155: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	138, // 156: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	136, // 157: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	106, // 158: taskexecutor.v1.HistorySeries.points:type_name -> taskexecutor.v1.HistoryPoint
+	105, // 159: taskexecutor.v1.HistorySeries.totals:type_name -> taskexecutor.v1.HistorySlot
+	138, // 160: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	138, // 161: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	136, // 162: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	106, // 163: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	105, // 164: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	108, // 165: taskexecutor.v1.GetHistoryResponse.series:type_name -> taskexecutor.v1.HistorySeries
+	111, // 166: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	112, // 167: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	114, // 168: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	115, // 169: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	136, // 170: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 171: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	113, // 172: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	134, // 173: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	119, // 174: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	121, // 175: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	123, // 176: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	125, // 177: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	118, // 178: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	117, // 179: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	136, // 180: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	135, // 181: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	138, // 182: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	138, // 183: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	120, // 184: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 185: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	122, // 186: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	124, // 187: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	120, // 188: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	113, // 189: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	124, // 190: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 191: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 192: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 193: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 194: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 195: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 196: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 198: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 200: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 201: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 202: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 203: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 205: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 206: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 207: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 208: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	75,  // 210: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 211: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 212: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 213: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 214: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 215: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	71,  // 216: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
+	77,  // 217: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	79,  // 218: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	81,  // 219: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	87,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	89,  // 221: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	91,  // 222: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	93,  // 223: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	95,  // 224: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	97,  // 225: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	99,  // 226: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	101, // 227: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	103, // 228: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	107, // 229: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	110, // 230: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	126, // 231: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	128, // 232: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 233: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 234: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 235: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 236: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 237: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 238: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 239: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 240: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 242: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 243: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 244: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 245: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 246: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 247: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 248: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 249: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 250: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 251: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	76,  // 252: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 253: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 254: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 255: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 256: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 257: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	73,  // 258: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
+	78,  // 259: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	80,  // 260: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	82,  // 261: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	88,  // 262: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	90,  // 263: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	92,  // 264: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	94,  // 265: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	96,  // 266: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	98,  // 267: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	100, // 268: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	102, // 269: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	104, // 270: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	109, // 271: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	116, // 272: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	127, // 273: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	129, // 274: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	233, // [233:275] is the sub-list for method output_type
+	191, // [191:233] is the sub-list for method input_type
+	191, // [191:191] is the sub-list for extension type_name
+	191, // [191:191] is the sub-list for extension extendee
+	0,   // [0:191] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -9702,13 +9792,13 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		(*ProduceResponse_Error)(nil),
 	}
 	file_taskexecutor_v1_task_executor_proto_msgTypes[74].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[99].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[100].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[105].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[106].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
@@ -9722,7 +9812,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      10,
-			NumMessages:   125,
+			NumMessages:   126,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -3,6 +3,7 @@
  * per-executor stats, and the `/api/v1/stats` and `/api/v1/history` paths.
  */
 import { HISTORY_COUNTS } from "../../domain/history.ts";
+import { MAX_HISTORY_EXECUTORS } from "../../service/history.ts";
 import {
   BAD,
   type Json,
@@ -98,6 +99,21 @@ export const HISTORY_PATHS: Record<string, Json> = {
           "executorName",
           "One executor, one that exists (default: every executor summed, deleted ones' rows too)",
         ),
+        {
+          ...queryParam(
+            "executorNames",
+            `Several executors, each answered apart in series, in this order: comma-separated or repeated, each once, 1 to ${MAX_HISTORY_EXECUTORS}, each one that exists; points and totals are then theirs summed. Not with executorName`,
+            {
+              type: "array",
+              minItems: 1,
+              maxItems: MAX_HISTORY_EXECUTORS,
+              uniqueItems: true,
+              items: { type: "string", minLength: 1 },
+            },
+          ),
+          style: "form",
+          explode: false,
+        },
         timeQuery("from", "Start (default: one hour before to); moved back to a multiple of step"),
         timeQuery("to", "End (default: the end of the current minute)"),
         queryParam("step", "Length of a point: 1m, 5m, 1h … or ms, whole minutes (default 1m)", {
@@ -114,6 +130,19 @@ export const HISTORY_PATHS: Record<string, Json> = {
             stepMs: { type: "integer" },
             points: { type: "array", items: ref("HistoryPoint") },
             totals: ref("HistorySlot"),
+            series: {
+              type: "array",
+              description:
+                "Only with executorNames: each executor's points and totals, in the order named",
+              items: {
+                type: "object",
+                properties: {
+                  executorName: { type: "string" },
+                  points: { type: "array", items: ref("HistoryPoint") },
+                  totals: ref("HistorySlot"),
+                },
+              },
+            },
           },
         }),
         "400": BAD,

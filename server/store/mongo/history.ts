@@ -177,6 +177,28 @@ export class MongoHistory implements HistoryStore {
     });
   }
 
+  /** `historyRead` of each of `executorNames`, their documents read with one filter. */
+  historyReadEach(
+    query: HistoryQuery,
+    executorNames: readonly string[],
+  ): Promise<Map<string, HistoryPoint[]>> {
+    return this.#store.guard(async () => {
+      const each = new Map(executorNames.map((name) => [name, new HistorySums(query)]));
+      const { executorName: _, ...window } = query;
+      for (const part of await historyReadParts(window, () => this.#rollupsSince())) {
+        const filter: Filter<HistoryDoc> = {
+          [part.table.key]: { $gte: part.from, $lt: part.to },
+          executorName: { $in: [...executorNames] },
+        };
+        for await (const doc of this.#collection(part.table).find(filter)) {
+          if (query.signal?.aborted) break;
+          each.get(doc.executorName)?.add(Number(doc[part.table.key]), slotOf(doc));
+        }
+      }
+      return new Map([...each].map(([name, sums]) => [name, sums.points()]));
+    });
+  }
+
   /** The time from which the roll-ups hold everything; `null` before anything was added. */
   async #rollupsSince(): Promise<number | null> {
     if (this.#since === null) {

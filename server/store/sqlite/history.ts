@@ -76,12 +76,15 @@ function chunkQueries({ name, key }: HistoryTable) {
        WHERE ${first ? `${key} >= $from` : `(${key}, executor_name) > ($m, $e)`} AND ${key} < $to
        ORDER BY ${key}, executor_name LIMIT 1 OFFSET ${READ_CHUNK_ROWS - 1}`,
     /** The sums per start from there up to that key (`$lm`, `$le`), or to `$to`. */
-    chunkSums: (first: boolean, toKey: boolean, oneExecutor: boolean) =>
-      `SELECT ${key} AS at, ${SUMS} FROM ${name}
+    chunkSums: (first: boolean, toKey: boolean, executors: "all" | "one" | "each") =>
+      `SELECT ${key} AS at, ${executors === "each" ? "executor_name," : ""} ${SUMS} FROM ${name}
        WHERE ${first ? `${key} >= $from` : `(${key}, executor_name) > ($m, $e)`}
          AND ${toKey ? `(${key}, executor_name) <= ($lm, $le)` : `${key} < $to`}
-         ${oneExecutor ? "AND executor_name = $executor" : ""}
-       GROUP BY ${key}`,
+         ${executors === "one" ? "AND executor_name = $executor" : ""}
+         ${
+        executors === "each" ? "AND executor_name IN (SELECT value FROM json_each($executors))" : ""
+      }
+       GROUP BY ${key}${executors === "each" ? ", executor_name" : ""}`,
     /** The key of the `PRUNE_CHUNK_ROWS`th row that starts before a time. */
     pruneEnd: `SELECT ${key} AS at, executor_name FROM ${name} WHERE ${key} < ?
       ORDER BY ${key}, executor_name LIMIT 1 OFFSET ${PRUNE_CHUNK_ROWS - 1}`,
@@ -149,9 +152,27 @@ export class SqliteHistory implements HistoryStore {
     const sums = new HistorySums(query);
     const slices = new ThreadSlices();
     for (const part of await historyReadParts(query, () => this.#rollupsSince())) {
-      await this.#sum(part.table, part, query, { sums, slices });
+      await this.#sum(part.table, part, query, { sums: () => sums, slices });
     }
     return sums.points();
+  }
+
+  /** `historyRead` of each of `executorNames`, its rows read as one read of them all. */
+  async historyReadEach(
+    query: HistoryQuery,
+    executorNames: readonly string[],
+  ): Promise<Map<string, HistoryPoint[]>> {
+    const each = new Map(executorNames.map((name) => [name, new HistorySums(query)]));
+    const slices = new ThreadSlices();
+    const { executorName: _, ...window } = query;
+    for (const part of await historyReadParts(window, () => this.#rollupsSince())) {
+      await this.#sum(part.table, part, window, {
+        sums: (name) => each.get(name!)!,
+        slices,
+        executorNames,
+      });
+    }
+    return new Map([...each].map(([name, sums]) => [name, sums.points()]));
   }
 
   /** The time from which the roll-ups hold everything; `null` before anything was added. */
@@ -171,10 +192,18 @@ export class SqliteHistory implements HistoryStore {
     table: HistoryTable,
     range: { from: number; to: number },
     query: HistoryQuery,
-    into: { sums: HistorySums; slices: ThreadSlices },
+    into: {
+      sums: (executorName: string | undefined) => HistorySums;
+      slices: ThreadSlices;
+      executorNames?: readonly string[];
+    },
   ): Promise<void> {
     const queries = chunkQueries(table);
     const one = query.executorName !== undefined;
+    const executors = into.executorNames ? "each" : one ? "one" : "all";
+    const names: Record<string, string> = into.executorNames
+      ? { executors: JSON.stringify(into.executorNames) }
+      : {};
     let start: Record<string, string | number> | null = null;
     while (!query.signal?.aborted) {
       const first: boolean = start === null;
@@ -187,10 +216,12 @@ export class SqliteHistory implements HistoryStore {
         ? { lm: last.at as number, le: last.executor_name as string }
         : { to: range.to };
       const rows = this.#run.read(() =>
-        this.#run.stmt(queries.chunkSums(first, last !== undefined, one))
-          .all({ ...from, ...end, ...(one ? { executor: query.executorName! } : {}) })
+        this.#run.stmt(queries.chunkSums(first, last !== undefined, executors))
+          .all({ ...from, ...end, ...(one ? { executor: query.executorName! } : {}), ...names })
       );
-      for (const row of rows) into.sums.add(Number(row.at), slotOf(row));
+      for (const row of rows) {
+        into.sums(row.executor_name as string | undefined).add(Number(row.at), slotOf(row));
+      }
       if (!last) break;
       start = { m: last.at as number, e: last.executor_name as string };
       await into.slices.turn();
