@@ -10,7 +10,7 @@ import { ago, button, field, h, link, replace, showError, svg } from "../dom.js"
 import { current, href } from "../router.js";
 import { can } from "../session.js";
 import { serverFacts } from "../meta.js";
-import { fmtRate, historyPanel, RATE_WINDOW_MS, rateHistory, ratePerMinute } from "./history.js";
+import { fmtRate, historyPanel, RATE_WINDOW_MS, rateHistories, ratePerMinute } from "./history.js";
 
 const POLL_MS = 5000;
 
@@ -232,12 +232,8 @@ export async function dashboardView({ main, query, signal }) {
           history = historyPanel({ executors: names, signal });
           head.after(history.panel);
         }
-        // Rates come from the stored per-minute counts of a fixed window, one read per executor.
-        const recent = new Map(
-          await Promise.all(
-            names.map(async (name) => [name, (await rateHistory(name, signal)).points]),
-          ),
-        );
+        // Rates come from the stored per-minute counts of a fixed window: one read for them all.
+        const recent = names.length > 0 ? await rateHistories(names, signal) : new Map();
         if (signal.aborted) return;
         box.replaceChildren();
         filter.form.hidden = executors.length === 0;
