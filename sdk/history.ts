@@ -53,6 +53,11 @@ export interface History {
   points: HistoryPoint[];
   /** Every point summed. */
   totals: HistorySlot;
+  /**
+   * With `executorNames`: each executor's own points and totals, in the order named (`points` and
+   * `totals` are then theirs summed); `[]` otherwise.
+   */
+  series: { executorName: string; points: HistoryPoint[]; totals: HistorySlot }[];
 }
 
 /** What `getHistory` reads: all optional (`null`: not given). */
@@ -62,6 +67,12 @@ export interface HistoryQuery {
    * `NotFoundError` whose `missingExecutor` names it, not answered with zeros.
    */
   executorName?: string | null;
+  /**
+   * Several executors, each answered apart in `series` in this order, in one call: 1 to 100, each
+   * once, each one that exists (a `NotFoundError` names the first missing one). Not with
+   * `executorName`.
+   */
+  executorNames?: string[] | null;
   /** Start (default: an hour before `to`). */
   from?: Date | number | null;
   /** End (default: the end of the current minute). */
@@ -89,7 +100,13 @@ const STEP_MESSAGE = "Must be a positive whole number of ms: whole minutes from 
 export function historyRequest(query: HistoryQuery): Message {
   checkOptions(
     query,
-    { executorName: "string?null", from: "any", to: "any", step: "any" },
+    {
+      executorName: "string?null",
+      executorNames: "array?null",
+      from: "any",
+      to: "any",
+      step: "any",
+    },
     "Invalid history query",
   );
   const step = query.step;
@@ -102,6 +119,7 @@ export function historyRequest(query: HistoryQuery): Message {
   }
   return {
     executorName: query.executorName ?? "",
+    executorNames: query.executorNames ?? [],
     from: toTimestamp(query.from, "/from"),
     to: toTimestamp(query.to, "/to"),
     step: durationFromMs(query.step),
@@ -125,6 +143,13 @@ function slotFromMessage(message: Message): HistorySlot {
   };
 }
 
+function pointsFromMessage(points: Message[] | undefined): HistoryPoint[] {
+  return (points ?? []).map((point) => ({
+    at: requiredDate(point.at),
+    ...slotFromMessage(point.slot ?? {}),
+  }));
+}
+
 /** A `GetHistoryResponse` as a `History`. */
 export function historyFromMessage(message: Message): History {
   return {
@@ -132,10 +157,12 @@ export function historyFromMessage(message: Message): History {
     from: requiredDate(message.from),
     to: requiredDate(message.to),
     step: msOfDuration(message.step) ?? 0,
-    points: (message.points ?? []).map((point: Message) => ({
-      at: requiredDate(point.at),
-      ...slotFromMessage(point.slot ?? {}),
-    })),
+    points: pointsFromMessage(message.points),
     totals: slotFromMessage(message.totals ?? {}),
+    series: (message.series ?? []).map((one: Message) => ({
+      executorName: String(one.executorName),
+      points: pointsFromMessage(one.points),
+      totals: slotFromMessage(one.totals ?? {}),
+    })),
   };
 }

@@ -391,6 +391,21 @@ Deno.test("getHistory answers the stored minutes, summed per step, with their pe
   const all = await client.getHistory({ from: hour, to: hour + 3_600_000, step: 3_600_000 });
   assert.equal(all.executorName, null);
   assert.equal(all.totals.created, 15);
+  assert.deepEqual(all.series, []);
+  // Several executors in one call: each apart, in the order named, and their sum.
+  await client.createExecutor("b");
+  const each = await client.getHistory({
+    executorNames: ["b", "a"],
+    from: hour,
+    to: hour + 3_600_000,
+    step: 3_600_000,
+  });
+  assert.deepEqual(each.series.map((s) => [s.executorName, s.totals.created]), [["b", 5], [
+    "a",
+    10,
+  ]]);
+  assert.deepEqual(each.series.map((s) => s.points.map((p) => p.created)), [[5], [10]]);
+  assert.equal(each.totals.created, 15);
   await assert.rejects(client.getHistory({ step: 1000 }), InvalidArgumentError);
   // A step that is no positive whole number of ms is refused as such, before it is sent: -5 went
   // out as a Duration the manager refused with "nanos must have the sign of seconds".
