@@ -771,3 +771,33 @@ Deno.test("ReportResults: a result holding a member name twice in an object fail
   assert.equal(failed.result, null);
   assert.equal(failed.errors[0].message, `Result not kept: /result/total: ${MEMBER_GIVEN_TWICE}`);
 });
+
+Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at most 500, the thread given back between", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "beat", timeout: 60_000 });
+  await stack.enqueue("beat", Array.from({ length: 1200 }, (_, n) => n));
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w-beat",
+    executors: ["beat"],
+  });
+  worker.credit("beat", 1200);
+  const tasks = await worker.assigned(1200, 30_000);
+  // Each call of the embedded store is one synchronous transaction: its size is what one turn
+  // of the thread holds.
+  const calls: number[] = [];
+  const extend = stack.store.leaseExtend.bind(stack.store);
+  stack.store.leaseExtend = (leases, until) => {
+    calls.push(leases.length);
+    return extend(leases, until);
+  };
+  const before = Date.now();
+  worker.send({ heartbeat: { taskIds: tasks.map((t) => t.taskId), progressJson: {} } });
+  await stack.waitFor(
+    () => Promise.resolve(calls.reduce((a, b) => a + b, 0) >= 1200),
+    "leases extended",
+  );
+  assert.ok(Math.max(...calls) <= 500, `store calls of ${calls.join(", ")} leases`);
+  const task = await stack.store.taskGet(tasks[1199].taskId);
+  assert.ok(task!.leaseExpiresAt! >= before + 60_000, "the last lease was extended");
+  assert.equal(worker.received.filter((m) => m.kind === "cancellations").length, 0);
+});
