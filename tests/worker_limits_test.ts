@@ -801,3 +801,52 @@ Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at mos
   assert.ok(task!.leaseExpiresAt! >= before + 60_000, "the last lease was extended");
   assert.equal(worker.received.filter((m) => m.kind === "cancellations").length, 0);
 });
+
+Deno.test("the rescue of 1,200 expired leases of a silent worker cancels them in one message per batch and gives the thread back between batches", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "silent", timeout: 300 });
+  await stack.enqueue("silent", Array.from({ length: 1200 }, (_, n) => n));
+  // Rescues wait until every lease is out, then are timed: each store call holds the thread
+  // 15 ms, as a large batch does on a loaded manager.
+  let open = false;
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  const ticksAtCall: number[] = [];
+  const rescue = stack.store.taskRescueExpired.bind(stack.store);
+  stack.store.taskRescueExpired = async (options) => {
+    if (!open) return [];
+    ticksAtCall.push(ticks);
+    const until = performance.now() + 15;
+    while (performance.now() < until) { /* the thread is held */ }
+    return await rescue(options);
+  };
+  try {
+    await using worker = await TestWorker.connect(stack.address, {
+      workerId: "w-silent",
+      executors: ["silent"],
+    });
+    worker.credit("silent", 1200);
+    await worker.assigned(1200, 30_000);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    open = true;
+    const cancelled = () => worker.received.flatMap((m) => m.cancellations?.tasks ?? []).length;
+    const deadline = Date.now() + 20_000;
+    while (cancelled() < 1200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.equal(cancelled(), 1200);
+    const messages = worker.received.filter((m) => m.kind === "cancellations").length;
+    assert.ok(messages <= 4, `${messages} cancellations messages for 1,200 tasks`);
+    // The pass that found the first batch full asked again: the thread was given back between.
+    const calls = ticksAtCall.length;
+    assert.ok(calls >= 2, `${calls} rescue calls`);
+    for (let i = 1; i < calls; i++) {
+      assert.ok(
+        ticksAtCall[i] > ticksAtCall[i - 1],
+        `no timer ran between rescue calls: ${ticksAtCall}`,
+      );
+    }
+  } finally {
+    clearInterval(ticker);
+  }
+});
