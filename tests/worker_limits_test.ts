@@ -772,7 +772,7 @@ Deno.test("ReportResults: a result holding a member name twice in an object fail
   assert.equal(failed.errors[0].message, `Result not kept: /result/total: ${MEMBER_GIVEN_TWICE}`);
 });
 
-Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at most 500, the thread given back between", async () => {
+Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at most 500, the thread given back between; one right after writes only new progress", async () => {
   await using stack = await startEngineStack();
   await stack.executor({ name: "beat", timeout: 60_000 });
   await stack.enqueue("beat", Array.from({ length: 1200 }, (_, n) => n));
@@ -790,6 +790,8 @@ Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at mos
     calls.push(leases.length);
     return extend(leases, until);
   };
+  // Leases extended (or handed out) within the last second are not written again.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
   const before = Date.now();
   worker.send({ heartbeat: { taskIds: tasks.map((t) => t.taskId), progressJson: {} } });
   await stack.waitFor(
@@ -800,6 +802,15 @@ Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at mos
   const task = await stack.store.taskGet(tasks[1199].taskId);
   assert.ok(task!.leaseExpiresAt! >= before + 60_000, "the last lease was extended");
   assert.equal(worker.received.filter((m) => m.kind === "cancellations").length, 0);
+  // Again at once: only the lease whose progress is new is written.
+  calls.length = 0;
+  const ids = tasks.map((t) => t.taskId);
+  worker.send({ heartbeat: { taskIds: ids, progressJson: { [ids[5]]: "50" } } });
+  worker.send({ heartbeat: { taskIds: ids, progressJson: {} } });
+  await stack.waitFor(() => Promise.resolve(calls.length > 0), "progress written");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.deepEqual(calls, [1]);
+  assert.equal((await stack.store.taskGet(ids[5]))!.progress, 50);
 });
 
 Deno.test("the rescue of 1,200 expired leases of a silent worker cancels them in one message per batch and gives the thread back between batches", async () => {

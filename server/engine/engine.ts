@@ -154,6 +154,13 @@ const ADOPT_CHUNK = 500;
  */
 const LEASE_EXTEND_CHUNK = 500;
 
+/**
+ * A lease this manager extended less than this long ago (and at most a tenth of its length) is
+ * not written again by a heartbeat that brings no progress for it: a worker sending heartbeats
+ * back to back for its 10,000 tasks would otherwise have the store write each lease each time.
+ */
+const EXTEND_AGAIN_MS = 1000;
+
 /** At most this many executor names go into a log line; the rest are counted. */
 const LOGGED_NAMES = 20;
 
@@ -631,6 +638,9 @@ export class Engine implements AsyncDisposable {
         continue;
       }
       const leaseMs = this.#executors.peek(lease.executorName)?.timeout ?? lease.leaseMs;
+      const fresh = lease.leaseMs === leaseMs &&
+        lease.leaseExpiresAt >= now + leaseMs - Math.min(EXTEND_AGAIN_MS, leaseMs / 10);
+      if (fresh && !progress.has(taskId)) continue;
       const group = byLength.get(leaseMs) ?? [];
       group.push(lease);
       byLength.set(leaseMs, group);
