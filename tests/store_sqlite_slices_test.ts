@@ -15,6 +15,7 @@ import { makeDelta } from "./history_contract.ts";
 import { makeExecutor, makeTask, T0 } from "./store_contract.ts";
 import { PAGE_READ_BURST_MS, PAGE_READ_SHARE } from "../server/thread_slices.ts";
 import { timerDuring } from "./fixtures/turns.ts";
+import { SqliteConnection } from "../server/store/sqlite/connection.ts";
 
 /** A store on a fresh file, and a second connection on it for plans and expected answers. */
 async function storeAndFile(): Promise<
@@ -493,3 +494,40 @@ function holdThread(ms: number): void {
   const until = performance.now() + ms;
   while (performance.now() < until) { /* the thread is held */ }
 }
+
+Deno.test("after a WAL sync that held the thread past 5 ms, the next sync runs off the thread", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sqlite-sync-" });
+  const path = `${dir}/tasks.db`;
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  const connection = new SqliteConnection(db, { path, flushQueued: () => {} });
+  const proto = Deno.FsFile.prototype;
+  const { syncDataSync, syncData } = proto;
+  const used: string[] = [];
+  proto.syncDataSync = function (this: Deno.FsFile) {
+    used.push("sync");
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* a slow disk: the thread is held */ }
+    return syncDataSync.call(this);
+  };
+  proto.syncData = function (this: Deno.FsFile) {
+    used.push("async");
+    return syncData.call(this);
+  };
+  try {
+    db.exec("CREATE TABLE t (v TEXT)");
+    db.exec("INSERT INTO t VALUES ('a')");
+    await connection.onDisk();
+    db.exec("INSERT INTO t VALUES ('b')");
+    await connection.onDisk();
+    // Off the thread it was quick: the next one is on the thread again.
+    db.exec("INSERT INTO t VALUES ('c')");
+    await connection.onDisk();
+    assert.deepEqual(used, ["sync", "async", "sync"]);
+  } finally {
+    proto.syncDataSync = syncDataSync;
+    proto.syncData = syncData;
+    await connection.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
