@@ -274,6 +274,7 @@ export class Engine implements AsyncDisposable {
     this.#leaseCheck = new LeaseCheck({
       store: this.store,
       registry: this.#registry,
+      now: this.now,
       onFreed: () => this.#dispatcher.wake(),
       log,
     }, { intervalMs: options.leaseCheckMs });
@@ -381,6 +382,11 @@ export class Engine implements AsyncDisposable {
   /** Rescues expired leases now (tests drive the rescue with an injected clock; the timer does it on its own). */
   rescueNow(): Promise<number> {
     return this.#track(this.#rescuer.rescueOnce());
+  }
+
+  /** Runs the lease check over every lease held here now (tests drive it; the timer does it on its own). */
+  leaseCheckNow(): Promise<void> {
+    return this.#track(this.#leaseCheck.checkAll());
   }
 
   // Worker protocol ----------------------------------------------------------------------------

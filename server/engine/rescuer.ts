@@ -11,6 +11,7 @@ import {
   type CancelReason,
   type HeldLease,
   leaseOf,
+  resultWaits,
   type WorkerRegistry,
 } from "./worker_registry.ts";
 import type { Logger } from "../log.ts";
@@ -48,11 +49,6 @@ export interface RescuerOptions {
 const RESCUE_LEASE_MS = 60_000;
 /** A lease recorded here that expired this long ago was settled by some other manager. */
 const FORGET_AFTER_MS = 60_000;
-/**
- * How long a result that reached this manager may wait to be applied while its lease is kept
- * alive for it; past this, the store is as good as gone and the lease may expire as usual.
- */
-const RESULT_WAIT_MS = 60_000;
 
 /** Periodically rescues expired leases. */
 export class Rescuer {
@@ -125,7 +121,7 @@ export class Rescuer {
     const soon = now + 2 * this.#intervalMs;
     const byUntil = new Map<number, HeldLease[]>();
     for (const lease of this.#deps.registry.leases()) {
-      if (lease.resultAt === undefined || now - lease.resultAt >= RESULT_WAIT_MS) continue;
+      if (!resultWaits(lease, now)) continue;
       if (lease.leaseExpiresAt > soon) continue;
       const until = now + lease.leaseMs;
       const group = byUntil.get(until);

@@ -170,12 +170,28 @@ export interface HeldLease {
   streamed: boolean;
   /**
    * When its holder's result reached this manager (epoch ms), while it waits to be applied: the
-   * rescuer keeps such a lease alive instead of expiring it (see `Rescuer`).
+   * rescuer keeps such a lease alive instead of expiring it (see `Rescuer`), and the lease check
+   * leaves it to the settlement (see `LeaseCheck`), both for `RESULT_WAIT_MS` at most.
    */
   resultAt?: number;
   /** The task's W3C trace context (`Task.traceparent`), parent of the attempt's spans. */
   traceparent: string | null;
   tracestate: string | null;
+}
+
+/**
+ * How long a result that reached this manager may wait to be applied while its lease is treated as
+ * answered (kept alive by the rescuer, left alone by the lease check); past this, the store is as
+ * good as gone and the lease is handled as usual.
+ */
+export const RESULT_WAIT_MS = 60_000;
+
+/**
+ * Whether `lease`'s holder answered it (`resultAt`) less than `RESULT_WAIT_MS` before `now`: its
+ * result is on its way to the store, or just written there, and the lease is not yet released.
+ */
+export function resultWaits(lease: HeldLease, now: number): boolean {
+  return lease.resultAt !== undefined && now - lease.resultAt < RESULT_WAIT_MS;
 }
 
 /** Who holds a lease taken in the store, and for how long (ms) it is extended by heartbeats. */
