@@ -20,6 +20,7 @@ import { fitResult } from "../sdk/_run.ts";
 import { startTestManager } from "./_manager.ts";
 import { AnswerBytesInFlight } from "../server/grpc/answer_bytes.ts";
 import { parseResults } from "../server/grpc/worker_service.ts";
+import { PROGRESS_CHUNK_CHARS, readProgressInSlices } from "../server/engine/progress.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { stalledCall } from "./fixtures/raw_h2.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
@@ -811,6 +812,72 @@ Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at mos
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(calls, [1]);
   assert.equal((await stack.store.taskGet(ids[5]))!.progress, 50);
+});
+
+Deno.test("a heartbeat of 1,200 tasks' progress of 1 KiB writes it in store calls of at most 64 KiB of progress, the thread given back between", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "progress", timeout: 60_000 });
+  await stack.enqueue("progress", Array.from({ length: 1200 }, (_, n) => n));
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w-progress",
+    executors: ["progress"],
+  });
+  worker.credit("progress", 1200);
+  const tasks = await worker.assigned(1200, 30_000);
+  // Each store call holds the thread 15 ms, as a large write does on a loaded manager.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  const calls: { leases: number; chars: number; ticks: number }[] = [];
+  const extend = stack.store.leaseExtend.bind(stack.store);
+  stack.store.leaseExtend = (leases, until) => {
+    const chars = leases.reduce((n, l) => n + (l.progress === undefined ? 0 : 1002), 0);
+    calls.push({ leases: leases.length, chars, ticks });
+    const end = performance.now() + 15;
+    while (performance.now() < end) { /* the thread is held */ }
+    return extend(leases, until);
+  };
+  try {
+    const progress = JSON.stringify("p".repeat(1000));
+    const ids = tasks.map((t) => t.taskId);
+    worker.send({
+      heartbeat: {
+        taskIds: ids,
+        progressJson: Object.fromEntries(ids.map((id) => [id, progress])),
+      },
+    });
+    await stack.waitFor(
+      () => Promise.resolve(calls.reduce((a, c) => a + c.leases, 0) >= 1200),
+      "leases extended",
+    );
+    const sizes = calls.map((c) => c.leases).join(", ");
+    assert.ok(
+      calls.every((c) => c.chars < PROGRESS_CHUNK_CHARS + 1002),
+      `store calls of ${sizes} leases with progress of 1 KiB`,
+    );
+    for (let i = 1; i < calls.length; i++) {
+      assert.ok(calls[i].ticks > calls[i - 1].ticks, `no timer ran between store calls: ${sizes}`);
+    }
+    const task = await stack.store.taskGet(ids[1199]);
+    assert.equal(task!.progress, "p".repeat(1000));
+  } finally {
+    clearInterval(ticker);
+  }
+});
+
+Deno.test("readProgressInSlices gives the thread back between chunks of progress once they have held it a slice: a timer runs before it answers", async () => {
+  const limits = { ...DEFAULT_LIMITS, progressBytes: Infinity };
+  // Twenty tasks' progress of 200,000 values each: more than a slice (10 ms) on any machine.
+  const big = JSON.stringify(new Array(200_000).fill(0));
+  const ids = Array.from({ length: 20 }, (_, i) => `t${i}`);
+  let timerRan = false;
+  setTimeout(() => timerRan = true, 0);
+  const kept = await readProgressInSlices(
+    Object.fromEntries(ids.map((id) => [id, big])),
+    ids,
+    limits,
+  );
+  assert.equal(kept.size, 20);
+  assert.ok(timerRan, "a timer ran while the progress was read");
 });
 
 Deno.test("the rescue of 1,200 expired leases of a silent worker cancels them in one message per batch and gives the thread back between batches", async () => {

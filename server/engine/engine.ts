@@ -20,7 +20,7 @@ import { assertExecutor, reaches } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import { newId } from "../domain/id.ts";
 import { DEFAULT_LIMITS, type Limits } from "../domain/limits.ts";
-import { readProgress } from "./progress.ts";
+import { PROGRESS_CHUNK_CHARS, readProgressInSlices } from "./progress.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 import { RESCUER_PREFIX, type Task } from "../domain/task.ts";
 import type { TaskSpans } from "../service/task_spans.ts";
@@ -619,14 +619,20 @@ export class Engine implements AsyncDisposable {
   ): Promise<void> {
     const max = this.limits.idChars;
     const ids = taskIds.filter((id) => typeof id === "string" && id.length <= max);
-    const progress = readProgress(progressJson, ids, this.limits);
-    return this.#guarded(() => this.#heartbeat(session, ids, progress));
+    return this.#guarded(async () => {
+      // Read and written in chunks, the thread given back between them once a slice is spent.
+      const slices = new ThreadSlices();
+      const progress = await readProgressInSlices(progressJson, ids, this.limits, slices);
+      await this.#heartbeat(session, ids, progress, progressJson, slices);
+    });
   }
 
   async #heartbeat(
     session: WorkerSession,
     taskIds: string[],
     progress: Map<string, unknown>,
+    progressJson: Record<string, string>,
+    slices: ThreadSlices,
   ): Promise<void> {
     session.lastHeartbeatAt = this.now();
     if (taskIds.length === 0) return;
@@ -651,12 +657,22 @@ export class Engine implements AsyncDisposable {
       group.push(lease);
       byLength.set(leaseMs, group);
     }
-    const slices = new ThreadSlices();
     for (const [leaseMs, all] of byLength) {
       const until = now + leaseMs;
-      for (let at = 0; at < all.length; at += LEASE_EXTEND_CHUNK) {
+      for (let at = 0; at < all.length;) {
         if (at > 0) await slices.turn();
-        const leases = all.slice(at, at + LEASE_EXTEND_CHUNK);
+        // At most LEASE_EXTEND_CHUNK leases, and at most PROGRESS_CHUNK_CHARS of progress (or
+        // one lease past it): 500 leases with 1 KiB of progress each held the thread too long.
+        let end = at;
+        let chars = 0;
+        while (
+          end < all.length && end - at < LEASE_EXTEND_CHUNK && chars < PROGRESS_CHUNK_CHARS
+        ) {
+          const taskId = all[end++].taskId;
+          if (progress.has(taskId)) chars += progressJson[taskId].length;
+        }
+        const leases = all.slice(at, end);
+        at = end;
         const refs: LeaseRef[] = leases.map((l) => ({
           taskId: l.taskId,
           leaseToken: l.leaseToken,
