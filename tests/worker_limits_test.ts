@@ -966,3 +966,35 @@ Deno.test("the rescue of 600 expired leases takes them over and settles them at 
   assert.ok(Math.max(...settled) <= RESCUE_BATCH, `settle calls of ${settled.join(", ")}`);
   assert.equal(RESCUE_BATCH, 200);
 });
+
+Deno.test("a task the lease check finds taken over by the rescue before it is settled is cancelled on its worker once", async () => {
+  await using stack = await startEngineStack({ leaseCheckMs: 20 });
+  await stack.executor({ name: "once", timeout: 300 });
+  await stack.enqueue("once", Array.from({ length: 100 }, (_, n) => n));
+  // The rescue's settlements wait 200 ms after the takeover: lease checks run meanwhile.
+  const settle = stack.store.taskSettle.bind(stack.store);
+  stack.store.taskSettle = async (requests, options) => {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return await settle(requests, options);
+  };
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w-once",
+    executors: ["once"],
+  });
+  worker.credit("once", 100);
+  const tasks = await worker.assigned(100, 30_000);
+  const cancels = () => worker.received.flatMap((m) => m.cancellations?.tasks ?? []);
+  await stack.waitFor(() => Promise.resolve(cancels().length >= 100), "tasks cancelled");
+  await stack.waitFor(
+    async () => (await stack.store.taskGet(tasks[99].taskId))!.status !== "in_progress",
+    "tasks settled",
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const ids = cancels().map((c) => c.taskId);
+  assert.equal(
+    ids.length,
+    new Set(ids).size,
+    `${ids.length} cancellations of ${new Set(ids).size} tasks`,
+  );
+  assert.equal(new Set(ids).size, 100);
+});

@@ -209,8 +209,9 @@ export class Rescuer {
       });
       if (item.settlement.kind === "retry") earliest = Math.min(earliest, item.settlement.runAt);
       const { held, reason } = notices[i];
-      if (!held) return;
-      registry.release(held.taskId, held.leaseToken);
+      // Released meanwhile (the lease check saw the takeover and told the worker the lease was
+      // lost): it is not told again.
+      if (!held || !registry.release(held.taskId, held.leaseToken)) return;
       const list = cancels.get(held.workerId) ?? [];
       list.push({ taskId: held.taskId, reason });
       cancels.set(held.workerId, list);
