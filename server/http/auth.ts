@@ -113,7 +113,7 @@ export function authentication(
       outcome: c.res.status,
       reason: c.error?.message,
     });
-    if (isEventStream(c)) c.res = endWithAuthority(c.res, track);
+    if (auth && isEventStream(c)) c.res = endWithAuthority(c.res, track);
   };
 }
 
