@@ -16,6 +16,7 @@ import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
 import { Proc } from "./fixtures/process.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -232,34 +233,6 @@ Deno.test("SIGTERM ends a worker process whose handler ignores its signal after 
 });
 
 // Results that wait behind slow store calls --------------------------------------------------------
-
-/**
- * The real store, except that the first `taskSettle` call waits until `release()`: a store that is
- * slow exactly where FerretDB was, without depending on FerretDB being slow.
- */
-function withFirstSettleHeld(store: Store) {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let reached!: () => void;
-  const held = new Promise<void>((resolve) => (reached = resolve));
-  let calls = 0;
-  const wrapped = new Proxy(store, {
-    get(target, property) {
-      if (property === "taskSettle") {
-        return async (...args: Parameters<Store["taskSettle"]>) => {
-          if (calls++ === 0) {
-            reached();
-            await gate;
-          }
-          return await target.taskSettle(...args);
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { store: wrapped, held, release };
-}
 
 Deno.test("results that reached the manager before their leases expired are applied, however long they wait behind slow store calls", async () => {
   const dir = await Deno.makeTempDir({ prefix: "faults-results-" });

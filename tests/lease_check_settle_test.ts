@@ -13,37 +13,8 @@ import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
-import type { Store } from "../server/store/store.ts";
+import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
-
-/**
- * The real store, except that the first `taskSettle` call, once written, waits until `release()`
- * before it answers.
- */
-function withFirstSettleHeldAfterCommit(store: Store) {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let reached!: () => void;
-  const held = new Promise<void>((resolve) => (reached = resolve));
-  let calls = 0;
-  const wrapped = new Proxy(store, {
-    get(target, property) {
-      if (property === "taskSettle") {
-        return async (...args: Parameters<Store["taskSettle"]>) => {
-          const answers = await target.taskSettle(...args);
-          if (calls++ === 0) {
-            reached();
-            await gate;
-          }
-          return answers;
-        };
-      }
-      const value = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { store: wrapped, held, release };
-}
 
 function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
   return messages.flatMap((m) =>
@@ -54,7 +25,7 @@ function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
 Deno.test("the lease check tells no worker to abort a task whose result is being settled", async () => {
   const dir = await Deno.makeTempDir({ prefix: "lease-check-settle-" });
   const real = await openSqliteStore({ path: `${dir}/tasks.db` });
-  const slow = withFirstSettleHeldAfterCommit(real);
+  const slow = withFirstSettleHeld(real, { afterCommit: true });
   let clock = Date.now();
   // The rescuer and the lease check run only when the test says so, on the test's clock.
   const events = new ServiceEvents();
