@@ -505,11 +505,22 @@ export class Engine implements AsyncDisposable {
 
   /**
    * Notes that results reached this manager, before their turn comes to be applied: their leases
-   * are kept alive meanwhile (the rescuer extends them), so a result that came in time is applied.
-   * `results` is what the worker sent, `{ taskId, leaseToken }[]` unchecked; the rest is ignored.
+   * are kept alive meanwhile (the rescuer extends them), so a result that came in time is applied,
+   * and the lease check leaves them to their settlement. `results` is what the worker sent,
+   * `{ taskId, leaseToken }[]` unchecked; the rest is ignored. Call the answer once they were
+   * handled, whatever became of them: a result refused (invalid, or answered "no") then no longer
+   * shields its lease. `keep` says the result was dropped unapplied without being refused (its
+   * stream ended first, or the store was unavailable): its worker sends it again, and the mark
+   * stays (`RESULT_WAIT_MS` at most). Later calls of the answer do nothing.
    */
-  noteResults(workerId: string, results: unknown): void {
-    this.#registry.noteResults(workerId, results, this.now());
+  noteResults(workerId: string, results: unknown): (keep?: boolean) => void {
+    const noted = this.#registry.noteResults(workerId, results, this.now());
+    let open = true;
+    return (keep = false) => {
+      if (!open) return;
+      open = false;
+      this.#registry.resultsHandled(noted, keep);
+    };
   }
 
   /**
@@ -527,9 +538,13 @@ export class Engine implements AsyncDisposable {
     options: WorkerCallOptions = {},
   ): Promise<ResultAck[]> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    // Counted from its arrival (see `noteResults`), unless the id is another key's.
+    const arrivedAt = this.now();
+    // Counted from its arrival (see `noteResults`), unless the id is another key's; each lease
+    // noted is handed back once the report is over (`resultsHandled`), refused or not.
     const owner = this.#registry.ownerOf(workerId);
-    if (owner === null || owner === caller.keyId) this.noteResults(workerId, results);
+    const noted = owner === null || owner === caller.keyId
+      ? this.#registry.noteResults(workerId, results, arrivedAt)
+      : [];
     return this.#guarded(async () => {
       this.#checkWorkerId(workerId, "", options);
       return await this.#whileHolding(
@@ -537,7 +552,16 @@ export class Engine implements AsyncDisposable {
         caller,
         () => this.#report(workerId, results, caller),
       );
-    });
+    }).then(
+      (acks) => {
+        this.#registry.resultsHandled(noted);
+        return acks;
+      },
+      (error) => {
+        this.#registry.resultsHandled(noted, error instanceof UnavailableError);
+        throw error;
+      },
+    );
   }
 
   async #report(

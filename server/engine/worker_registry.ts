@@ -174,6 +174,11 @@ export interface HeldLease {
    * leaves it to the settlement (see `LeaseCheck`), both for `RESULT_WAIT_MS` at most.
    */
   resultAt?: number;
+  /**
+   * How many results noted for it (`WorkerRegistry.noteResults`) are still being handled: the
+   * last of them refused clears `resultAt` (see `WorkerRegistry.resultsHandled`).
+   */
+  resultsWaiting?: number;
   /** The task's W3C trace context (`Task.traceparent`), parent of the attempt's spans. */
   traceparent: string | null;
   tracestate: string | null;
@@ -389,11 +394,14 @@ export class WorkerRegistry implements WorkerDirectory {
   }
 
   /**
-   * Marks the leases these results answer (same task, holder and token) as answered at `now`.
-   * `results` comes straight off the wire: anything that is not such a reference is passed over.
+   * Marks the leases these results answer (same task, holder and token) as answered at `now`, and
+   * answers them: pass them to `resultsHandled` once those results were handled, whatever became
+   * of them. `results` comes straight off the wire: anything that is not such a reference is
+   * passed over.
    */
-  noteResults(workerId: string, results: unknown, now: number): void {
-    if (!Array.isArray(results)) return;
+  noteResults(workerId: string, results: unknown, now: number): HeldLease[] {
+    const noted: HeldLease[] = [];
+    if (!Array.isArray(results)) return noted;
     for (const result of results) {
       const lease = this.#leases.get((result as { taskId?: unknown })?.taskId as string);
       if (
@@ -401,7 +409,26 @@ export class WorkerRegistry implements WorkerDirectory {
         lease.leaseToken === (result as { leaseToken?: unknown }).leaseToken
       ) {
         lease.resultAt ??= now;
+        lease.resultsWaiting = (lease.resultsWaiting ?? 0) + 1;
+        noted.push(lease);
       }
+    }
+    return noted;
+  }
+
+  /**
+   * The results that noted `leases` (`noteResults`) were handled. A result settled released its
+   * lease already; one refused (invalid, or answered "no" by an ack) leaves its lease held, and
+   * once no other result noted for it waits, the lease is no longer treated as answered: it expires
+   * and is rescued, or is found ended by the lease check, as any lease whose worker did not report.
+   * With `keep` (the result was not refused but dropped unapplied: its stream ended first, or the
+   * store was unavailable, and its worker sends it again) the mark stays, `RESULT_WAIT_MS` at most.
+   */
+  resultsHandled(leases: readonly HeldLease[], keep = false): void {
+    for (const lease of leases) {
+      const waiting = (lease.resultsWaiting ?? 1) - 1;
+      lease.resultsWaiting = waiting;
+      if (waiting <= 0 && !keep) lease.resultAt = undefined;
     }
   }
 

@@ -554,10 +554,6 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
 
   call.on("data", (message: WorkRequest) => {
     session?.liveness.heard();
-    // A result counts from its arrival, not from its turn in the chain: its lease is kept alive.
-    if (session && message?.kind === "results") {
-      engine.noteResults(session.workerId, message.results?.results);
-    }
     const bytes = receivedBytes.get(message) ?? 0;
     unhandled++;
     unhandledBytes += bytes;
@@ -569,13 +565,28 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
       );
       return;
     }
+    // A result counts from its arrival, not from its turn in the chain: its lease is kept alive,
+    // and left to its settlement by the lease check, until the message is handled. A message
+    // refused (invalid: the stream ends over it) gives its leases back to the usual path at once;
+    // one dropped unhandled (the stream ended before its turn) or unapplied for want of the store
+    // keeps the mark, its worker sends it again (see `Engine.noteResults`).
+    const handled = session && message?.kind === "results"
+      ? engine.noteResults(session.workerId, message.results?.results)
+      : undefined;
+    let keep = true;
     chain = chain
       .then(async () => {
         if (message?.kind === "results") await sendWindowOpen(call, gone.signal);
+        if (ended) return;
+        keep = false;
         await handle(message);
       })
-      .catch(fail)
+      .catch((error) => {
+        keep = error instanceof UnavailableError;
+        fail(error);
+      })
       .finally(() => {
+        handled?.(keep);
         unhandled--;
         unhandledBytes -= bytes;
         releaseRequestBytes(message);

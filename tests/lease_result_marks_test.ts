@@ -1,0 +1,120 @@
+/**
+ * A result that reached the manager shields its lease while it is settled (the rescuer keeps the
+ * lease alive, the lease check leaves it to the settlement): a result the manager refuses no
+ * longer does, and a lease the manager learns only from the report itself (held through a
+ * manager before this one) is shielded as one it knew. On the real SQLite store, with a real
+ * gRPC worker stream; the rescuer and the lease check run when the test says, on its clock.
+ */
+import assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import type { WorkResponse } from "@tasks-executor/proto";
+import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
+import { Engine } from "../server/engine/engine.ts";
+import { startGrpcServer } from "../server/grpc/server.ts";
+import { createWorkerService } from "../server/grpc/worker_service.ts";
+import { ServiceEvents } from "../server/service/events.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
+import type { Store } from "../server/store/store.ts";
+import { TestWorker } from "./fixtures/test_worker.ts";
+
+function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
+  return messages.flatMap((m) =>
+    (m.cancellations?.tasks ?? []).filter((c) => c.taskId === taskId).map((c) => c.reason)
+  );
+}
+
+/** An engine on `store` whose rescuer and lease check run only when called, on `clock()`. */
+async function startManager(
+  store: Store,
+  clock: () => number,
+  limits: Partial<typeof DEFAULT_LIMITS> = {},
+) {
+  const events = new ServiceEvents();
+  const engine = new Engine({ store, events }, {
+    now: clock,
+    rescueIntervalMs: 3_600_000,
+    leaseCheckMs: 3_600_000,
+    pollIntervalMs: 200,
+    limits: { ...DEFAULT_LIMITS, ...limits },
+  });
+  const service = new Service(store, { events, handoff: engine.handoff });
+  await engine.start();
+  const server = await startGrpcServer(
+    { service, workers: engine.workers, workerService: createWorkerService(engine) },
+    { host: "127.0.0.1", port: 0 },
+  );
+  return {
+    engine,
+    service,
+    address: `127.0.0.1:${server.port}`,
+    async stop() {
+      await engine.stop();
+      await server.close({ graceMs: 500 });
+    },
+  };
+}
+
+Deno.test("a result the manager refused no longer keeps its lease from the lease check or the rescue", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lease-marks-" });
+  const store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  let clock = Date.now();
+  const manager = await startManager(store, () => clock, {
+    creditsPerExecutor: 4,
+    assignmentsInFlight: 4,
+  });
+  await manager.service.createExecutor({
+    name: "refused",
+    timeout: 2000,
+    retryPolicy: { type: "constant", maxAttempts: 3, interval: 60_000 },
+  });
+  const first = await TestWorker.connect(manager.address, {
+    workerId: "w1",
+    executors: ["refused"],
+  });
+  let again: TestWorker | undefined;
+  try {
+    await manager.service.createTasks(
+      ["a", "b"].map((data) => ({ executorName: "refused", data })),
+    );
+    clock = Date.now();
+    const start = clock;
+    first.credit("refused", 2);
+    const [a, b] = await first.assigned(2);
+    // One message with a's and b's results and more than a worker can hold: refused whole.
+    const junk = [1, 2, 3].map((n) => ({ taskId: `none-${n}`, leaseToken: "none", ok: true }));
+    first.send({
+      results: {
+        results: [
+          { taskId: a.taskId, leaseToken: a.leaseToken, ok: true, resultJson: '"a"' },
+          { taskId: b.taskId, leaseToken: b.leaseToken, ok: true, resultJson: '"b"' },
+          ...junk,
+        ],
+      },
+    });
+    assert.equal((await first.ended).code, grpc.status.INVALID_ARGUMENT);
+    assert.equal((await store.taskGet(a.taskId))?.status, "in_progress");
+    // The worker comes back; its tasks are still leased to it.
+    again = await TestWorker.connect(manager.address, { workerId: "w1", executors: ["refused"] });
+    // a is cancelled: the lease check tells the worker at once.
+    await manager.service.cancelTask(a.taskId);
+    await manager.engine.leaseCheckNow();
+    await again.next((m) => cancelsOf([m], a.taskId).length > 0);
+    // b's lease runs out: rescued as a lease whose worker never reported, its worker told so.
+    clock = start + 2500;
+    assert.equal(await manager.engine.rescueNow(), 1);
+    await again.next((m) => cancelsOf([m], b.taskId).length > 0);
+    assert.deepEqual(cancelsOf(again.received, a.taskId), ["CANCELLATION_REASON_CANCELLED"]);
+    assert.deepEqual(cancelsOf(again.received, b.taskId), ["CANCELLATION_REASON_TIMEOUT"]);
+    const rescued = await store.taskGet(b.taskId);
+    assert.equal(rescued?.status, "pending");
+    assert.match(rescued?.errors[0]?.message ?? "", /Timed out/);
+    assert.equal(manager.engine.workers.list()[0].inFlight, 0, "every lease is released here");
+  } finally {
+    first.kill();
+    await again?.close();
+    await manager.stop();
+    await store[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
