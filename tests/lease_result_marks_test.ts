@@ -16,6 +16,7 @@ import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
@@ -115,6 +116,59 @@ Deno.test("a result the manager refused no longer keeps its lease from the lease
     await again?.close();
     await manager.stop();
     await store[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a lease learned from the result that settles it (held through an earlier manager) is left to that settlement by the lease check", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lease-marks-" });
+  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const slow = withFirstSettleHeld(real, { afterCommit: true });
+  const manager = await startManager(slow.store, () => Date.now());
+  // The manager the worker was connected to before: its own connection to the same file.
+  const before = await openSqliteStore({ path: `${dir}/tasks.db` });
+  await manager.service.createExecutor({ name: "adopted", timeout: 60_000 });
+  const worker = await TestWorker.connect(manager.address, {
+    workerId: "w1",
+    executors: ["adopted"],
+  });
+  try {
+    const [id] = (await new Service(before).createTasks([{ executorName: "adopted", data: 1 }]))
+      .map((outcome) => outcome.task.id);
+    const [leased] = await before.taskClaim({
+      executorName: "adopted",
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "w1",
+      now: Date.now(),
+      maxConcurrency: 0,
+    });
+    assert.equal(leased.id, id);
+    const mark = worker.received.length;
+    // The worker reports it here, where nothing held its lease until this report.
+    worker.result({ taskId: id, leaseToken: leased.leaseToken! }, { ok: true, resultJson: "2" });
+    await slow.held;
+    assert.equal((await real.taskGet(id))?.status, "completed");
+    await manager.engine.leaseCheckNow();
+    slow.release();
+    const ack = await worker.next(
+      (m) => m.acks?.acks.some((x) => x.taskId === id) ?? false,
+      { after: mark },
+    );
+    assert.deepEqual(ack.acks!.acks, [{ taskId: id, accepted: true, error: "" }]);
+    // What the check sent went out before the ack, on the same stream.
+    assert.deepEqual(
+      cancelsOf(worker.received.slice(mark), id),
+      [],
+      "a finished task is not aborted",
+    );
+    assert.equal(manager.engine.workers.list()[0].inFlight, 0, "its lease is released here");
+  } finally {
+    slow.release();
+    await worker.close();
+    await manager.stop();
+    await before[Symbol.asyncDispose]();
+    await real[Symbol.asyncDispose]();
     await Deno.remove(dir, { recursive: true });
   }
 });

@@ -550,7 +550,7 @@ export class Engine implements AsyncDisposable {
       return await this.#whileHolding(
         workerId,
         caller,
-        () => this.#report(workerId, results, caller),
+        () => this.#report(workerId, results, caller, { arrivedAt, noted }),
       );
     }).then(
       (acks) => {
@@ -568,13 +568,25 @@ export class Engine implements AsyncDisposable {
     workerId: string,
     results: WorkerResult[],
     caller: Principal,
+    arrival: { arrivedAt: number; noted: HeldLease[] },
   ): Promise<ResultAck[]> {
     const acks: ResultAck[] = results.map((r) => ({
       taskId: r.taskId,
       accepted: false,
       error: "",
     }));
-    await this.#adopt(workerId, results.map((r) => r.taskId), caller);
+    const adopted = await this.#adopt(workerId, results.map((r) => r.taskId), caller);
+    if (adopted.size > 0) {
+      // Leases learned only now (held through a manager before this one) are answered by these
+      // results as those known on arrival are: left to their settlement by the lease check.
+      arrival.noted.push(
+        ...this.#registry.noteResults(
+          workerId,
+          results.filter((r) => adopted.has(r.taskId)),
+          arrival.arrivedAt,
+        ),
+      );
+    }
     const now = this.now();
     const items: SettleItem[] = [];
     const indexes: number[] = [];
@@ -937,8 +949,10 @@ export class Engine implements AsyncDisposable {
    * Learns leases this manager did not hand out but the store says this worker holds (it
    * reconnected here after its manager restarted), so its results and heartbeats still count.
    * Only of executors `caller` may work: the leases hold the worker id for the caller's key.
+   * Answers the ids of the tasks whose leases it learned.
    */
-  async #adopt(workerId: string, taskIds: string[], caller: Principal): Promise<void> {
+  async #adopt(workerId: string, taskIds: string[], caller: Principal): Promise<Set<string>> {
+    const adopted = new Set<string>();
     const max = this.limits.idChars;
     const unknown = [
       ...new Set(taskIds.filter((id) => id && id.length <= max && !this.#registry.lease(id))),
@@ -958,8 +972,10 @@ export class Engine implements AsyncDisposable {
         ) continue;
         const leaseMs = this.#executors.peek(task.executorName)?.timeout ?? 30_000;
         this.#registry.hold(leaseOf(task, { workerId, leaseMs, streamed: false, now: this.now() }));
+        adopted.add(task.id);
       }
     }
+    return adopted;
   }
 
   #onEvent(event: ServiceEvent): void {
