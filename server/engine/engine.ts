@@ -643,8 +643,10 @@ export class Engine implements AsyncDisposable {
 
   /**
    * Extends the leases of tasks a connection is running, to now + the executor's timeout. Tasks
-   * whose lease cannot be extended (expired and rescued, cancelled, unknown) are cancelled on the
-   * worker with reason `lease_lost`. Ids longer than any task id (`limits.idChars`) are ignored.
+   * whose lease cannot be extended are cancelled on the worker: with the reason the lease check
+   * gives (`LeaseCheck`: `cancelled`, `timeout` when expired and taken by a rescue, `lease_lost`)
+   * for a lease held here, `lease_lost` for one it does not hold (unknown, another worker's).
+   * Ids longer than any task id (`limits.idChars`) are ignored.
    * `progressJson` (task id → JSON text) is stored with the lease of each task named in
    * `taskIds`; progress over `limits.progressBytes`, not JSON or not kept exactly is ignored.
    */
@@ -675,6 +677,7 @@ export class Engine implements AsyncDisposable {
     await this.#adopt(session.workerId, taskIds, session.caller);
     const now = this.now();
     const lost: string[] = [];
+    const ended: HeldLease[] = [];
     const byLength = new Map<number, HeldLease[]>();
     for (const taskId of new Set(taskIds)) {
       const lease = this.#registry.lease(taskId);
@@ -720,8 +723,7 @@ export class Engine implements AsyncDisposable {
             lease.leaseExpiresAt = until;
             lease.leaseMs = leaseMs;
           } else {
-            this.#registry.release(lease.taskId, lease.leaseToken);
-            lost.push(lease.taskId);
+            ended.push(lease);
           }
         });
       }
@@ -729,6 +731,10 @@ export class Engine implements AsyncDisposable {
     if (lost.length > 0 && !session.closed) {
       session.channel.cancel(lost.map((taskId) => ({ taskId, reason: "lease_lost" })));
     }
+    // Held here but no longer in the store: the lease check tells why (cancelled, a rescue's
+    // timeout, lost), as it would at its next pass, and leaves alone a lease whose result is
+    // being settled.
+    if (ended.length > 0) await this.#leaseCheck.check(ended);
   }
 
   /**

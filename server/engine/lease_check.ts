@@ -15,12 +15,28 @@
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import { Periodic } from "../periodic.ts";
+import type { TaskStatus } from "../domain/task.ts";
 import {
   type CancelReason,
   type HeldLease,
   resultWaits,
   type WorkerRegistry,
 } from "./worker_registry.ts";
+
+/**
+ * Why the worker of `lease` is told to abort its task, found under another lease or none with
+ * `status` at `now`: cancelled by hand; `timeout` when its lease had run out and the task is not
+ * completed (a rescue took it: one of this manager's, between the batches of a pass, before that
+ * rescue settled it and told the worker so itself, or another manager's), as the rescue tells it;
+ * otherwise `lease_lost`. A rescue pass takes leases over 200 a batch, and a check during a batch
+ * told the tasks taken over and not yet settled `lease_lost`: 200-400 of 50,000 leases expiring at
+ * once, 2,081-2,328 of 5,000 with a check every 50 ms.
+ */
+function reasonOf(status: TaskStatus | null, lease: HeldLease, now: number): CancelReason {
+  if (status === "cancelled") return "cancelled";
+  if (lease.leaseExpiresAt <= now && status !== null && status !== "completed") return "timeout";
+  return "lease_lost";
+}
 
 /** Leases looked up per store call. */
 const BATCH = 1000;
@@ -88,7 +104,7 @@ export class LeaseCheck {
       if (check.held || registry.lease(lease.taskId) !== lease || resultWaits(lease, now)) return;
       registry.release(lease.taskId, lease.leaseToken);
       freed = true;
-      const reason: CancelReason = check.status === "cancelled" ? "cancelled" : "lease_lost";
+      const reason = reasonOf(check.status, lease, now);
       for (const session of registry.sessionsOf(lease.workerId)) {
         session.channel.cancel([{ taskId: lease.taskId, reason }]);
       }
