@@ -89,6 +89,12 @@ export class SessionTable {
   /** What is held open on each session's authority (`track`), by session handle. */
   readonly #tracked = new Map<string, Set<() => void>>();
 
+  /**
+   * The one expiry timer of each session with something tracked, by session handle: set by the
+   * first `track`, cleared when the last one is forgotten or the session ends.
+   */
+  readonly #expiry = new Map<string, number>();
+
   constructor(authenticator: Authenticator, options: SessionOptions) {
     this.#authenticator = authenticator;
     this.#options = options;
@@ -102,6 +108,8 @@ export class SessionTable {
   /** Drops session `key` and closes what is held open on it. */
   #end(key: string): void {
     this.#held.delete(key);
+    clearTimeout(this.#expiry.get(key));
+    this.#expiry.delete(key);
     const closers = this.#tracked.get(key);
     this.#tracked.delete(key);
     for (const close of closers ?? []) close();
@@ -120,20 +128,25 @@ export class SessionTable {
     }
     let closers = this.#tracked.get(handle);
     if (!closers) this.#tracked.set(handle, closers = new Set());
-    const entry = () => {
-      clearTimeout(timer);
-      close();
-    };
-    // Expiry ends it too, though no request comes to find the session expired.
-    const timer = setTimeout(() => {
-      if (this.#held.get(handle) === held) this.#end(handle);
-    }, Math.max(0, held.expiresAt - this.#now()));
-    Deno.unrefTimer(timer);
+    const entry = () => close();
+    // Expiry ends it too, though no request comes to find the session expired: one timer for the
+    // session, however many requests and streams it holds open.
+    if (!this.#expiry.has(handle)) {
+      const timer = setTimeout(() => {
+        this.#expiry.delete(handle);
+        if (this.#held.get(handle) === held) this.#end(handle);
+      }, Math.max(0, held.expiresAt - this.#now()));
+      Deno.unrefTimer(timer);
+      this.#expiry.set(handle, timer);
+    }
     closers.add(entry);
     return () => {
-      clearTimeout(timer);
       closers.delete(entry);
-      if (closers.size === 0 && this.#tracked.get(handle) === closers) this.#tracked.delete(handle);
+      if (closers.size === 0 && this.#tracked.get(handle) === closers) {
+        this.#tracked.delete(handle);
+        clearTimeout(this.#expiry.get(handle));
+        this.#expiry.delete(handle);
+      }
     };
   }
 
