@@ -16,7 +16,10 @@ export interface ArgSpec {
 export type ArgValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 /**
- * `args` read against `options` (positionals allowed anywhere).
+ * `args` read against `options` (positionals allowed anywhere). `helpWord` says whether `help` is
+ * one of the positionals before any `--`: it asks for the help wherever it stands (`tasks list
+ * help`), as `-h` does; after `--` it is an operand (`executors get -- help`), and an option's
+ * value (`--executor help`) is none.
  *
  * @throws {Error} in one line naming the option: one not of `options`, a string option without a
  *   value (or with one that starts with `-`, which is given as `--name=-x`), a boolean option
@@ -25,7 +28,7 @@ export type ArgValues = Record<string, string | boolean | (string | boolean)[] |
 export function readArgs(
   args: string[],
   options: Record<string, ArgSpec>,
-): { values: ArgValues; positionals: string[] } {
+): { values: ArgValues; positionals: string[]; helpWord: boolean } {
   // Read loosely first: every option is a token, known or not, and is judged here.
   const { tokens } = parseArgs({
     args,
@@ -34,6 +37,10 @@ export function readArgs(
     strict: false,
     tokens: true,
   });
+  const terminator = tokens.findIndex((token) => token.kind === "option-terminator");
+  const helpWord = tokens.slice(0, terminator === -1 ? tokens.length : terminator).some((token) =>
+    token.kind === "positional" && token.value === "help"
+  );
   const seen = new Set<string>();
   for (const token of tokens) {
     if (token.kind !== "option") continue;
@@ -69,7 +76,7 @@ export function readArgs(
     allowPositionals: true,
     strict: true,
   });
-  return { values: values as ArgValues, positionals };
+  return { values: values as ArgValues, positionals, helpWord };
 }
 
 /**

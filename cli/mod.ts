@@ -65,8 +65,9 @@ ${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
              (see: healthcheck --help)
 
 Without any argument the manager starts; a first word that is no command above exits 2.
-"tasks-executor <command> --help" (or "help <command>", "<command> help") shows a command's
-help, "help help" this one; a command that is not one exits 2 with --help too.
+"tasks-executor <command> --help" (or "help <command>", "<command> help", "<command>
+<subcommand> help") shows a command's help, "help help" this one; a command that is not one exits
+2 with --help too. After "--", "help" is an operand: "executors get -- help".
 
 ${COMMON_HELP}`;
 
@@ -201,13 +202,17 @@ export async function runCli(
   const usage = `${group.usage}\n\n${COMMON_HELP}`;
   let values: Values;
   let positionals: string[];
+  let helpWord: boolean;
   try {
-    ({ values, positionals } = readArgs(rest, { ...group.options, ...COMMON }));
+    ({ values, positionals, helpWord } = readArgs(rest, { ...group.options, ...COMMON }));
   } catch (error) {
     output.err(`${(error as Error).message}\n\n${usage}`);
     return 2;
   }
-  if (values.help || positionals[0] === "help") {
+  if (values.help || helpWord) {
+    // `help` anywhere before `--` asks for the help as `-h` does: `tasks list help` as `tasks list
+    // -h` (it once ran `tasks list` with the operand "help", exit 2); `executors get -- help` is
+    // the executor named help.
     // A command that is not one is reported with --help as without it, exit 2 (as git does with
     // `git remote bogus --help`), not answered with the help and exit 0 as if it were one. `help`
     // names the help itself, so `tasks help help` is the help of help: the group's help, as `help

@@ -149,7 +149,8 @@ export async function keysCommand(
   if (named !== undefined && !["create", "list", "revoke"].includes(named)) {
     return usage(`Unknown command "${named}"`);
   }
-  if (verb === "help" || values.help) {
+  // `help` anywhere before `--` asks for the help, as -h does: `keys list help` too.
+  if (parsed.helpWord || values.help) {
     output.out(KEYS_USAGE);
     return 0;
   }

@@ -6,6 +6,11 @@
 import assert from "node:assert/strict";
 import { helpAsOption, runCli } from "../cli/mod.ts";
 import { CLI_USAGE } from "../cli/mod.ts";
+import { DLQ } from "../cli/dlq.ts";
+import { EXECUTORS } from "../cli/executors.ts";
+import { SCHEDULES } from "../cli/schedules.ts";
+import { TASKS } from "../cli/tasks.ts";
+import { WORKERS } from "../cli/workers.ts";
 import { keysCommand } from "../server/cli.ts";
 import { healthcheckCommand } from "../server/healthcheck.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
@@ -51,9 +56,9 @@ function usageOf(command: string): RegExp {
 
 /**
  * Every command line of at most four words made of `command` (once), its subcommand (at most
- * once, after it) and help words, that asks for the help: a help word before the command, `-h` or
- * `--help` anywhere, or `help` as the command's first word. (`help` after the subcommand is its
- * operand, `executors get help` the executor named help.)
+ * once, after it) and help words, that asks for the help: any that holds a help word, before the
+ * command, after it or after its subcommand (`tasks list help` is `tasks list -h`). (After `--`,
+ * `help` is an operand: `executors get -- help` is the executor named help.)
  */
 function helpLines(command: string, sub: string | undefined): string[][] {
   const words = [...HELP, command, ...(sub ? [sub] : [])];
@@ -68,7 +73,7 @@ function helpLines(command: string, sub: string | undefined): string[][] {
     if (at === -1 || line.lastIndexOf(command) !== at) return false;
     const subAt = sub === undefined ? -1 : line.indexOf(sub);
     if (subAt !== -1 && (subAt < at || line.lastIndexOf(sub!) !== subAt)) return false;
-    return at > 0 || line.includes("-h") || line.includes("--help") || line[1] === "help";
+    return line.some((word) => HELP.includes(word));
   });
 }
 
@@ -83,6 +88,41 @@ Deno.test("help, -h and --help, in any order and number before or after a comman
       assert.match(answer.stdout, usageOf(command), what);
       assert.equal(answer.stderr, "", what);
     }
+  }
+});
+
+Deno.test("help after every subcommand of every command prints that command's help; after -- or as an option's value it is no help", async () => {
+  const subcommands: Record<string, readonly string[]> = {
+    ...Object.fromEntries(
+      [EXECUTORS, TASKS, SCHEDULES, DLQ, WORKERS].map((g) => [g.name, g.verbs]),
+    ),
+    keys: ["create", "list", "revoke"],
+  };
+  for (const [command, subs] of Object.entries(subcommands)) {
+    for (const sub of subs) {
+      for (const line of [[command, sub, "help"], [command, sub, "x", "help"]]) {
+        const answer = await run(line);
+        const what = `${line.join(" ")}: exit ${answer.code}\n${answer.stderr}`;
+        assert.equal(answer.code, 0, what);
+        assert.match(answer.stdout, usageOf(command), what);
+      }
+    }
+  }
+  // A word that is no subcommand is refused, help or not.
+  const bogus = await run(["tasks", "bogus", "help"]);
+  assert.equal(bogus.code, 2);
+  assert.match(bogus.stderr, /^Unknown command "tasks bogus"/);
+  const keys = await run(["keys", "rotate", "help"]);
+  assert.equal(keys.code, 2);
+  assert.match(keys.stderr, /^Unknown command "rotate"/);
+  // After `--`, and as an option's value, `help` is what it names: the manager is asked (and is
+  // not there, exit 1).
+  for (
+    const line of [["executors", "get", "--", "help"], ["tasks", "list", "--executor", "help"]]
+  ) {
+    const answer = await run(line);
+    assert.equal(answer.code, 1, `${line.join(" ")}: exit ${answer.code}\n${answer.stderr}`);
+    assert.equal(answer.stdout, "", line.join(" "));
   }
 });
 
