@@ -76,15 +76,26 @@ export class BurstLog {
   readonly #burst: number;
   readonly #windowMs: number;
   readonly #now: () => number;
+  readonly #keyField: string;
   /** Per key: when its window started, lines written in it and lines left out. */
   readonly #keys = new Map<string, { start: number; written: number; leftOut: number }>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `options.log`: where the lines go (the manager's logger by default). */
+  /**
+   * `options.log`: where the lines go (the manager's logger by default); `options.keyField`: the
+   * field that names the key in each line, and what the summary says it is (`executor` by
+   * default; `schedule` for `Cannot fire schedule`).
+   */
   constructor(
     level: "info" | "warn" | "error",
     message: string,
-    options: { burst?: number; windowMs?: number; now?: () => number; log?: Logger } = {},
+    options: {
+      burst?: number;
+      windowMs?: number;
+      now?: () => number;
+      log?: Logger;
+      keyField?: string;
+    } = {},
   ) {
     this.#level = level;
     this.#message = message;
@@ -92,6 +103,7 @@ export class BurstLog {
     this.#burst = options.burst ?? BURST_LINES;
     this.#windowMs = options.windowMs ?? BURST_WINDOW_MS;
     this.#now = options.now ?? Date.now;
+    this.#keyField = options.keyField ?? "executor";
   }
 
   /** Writes the line of one task for `key` (its executor), or counts it when its burst is spent. */
@@ -114,7 +126,7 @@ export class BurstLog {
     }
     if (seen.written < this.#burst) {
       seen.written++;
-      this.#log[this.#level](this.#message, { executor: key, ...fields });
+      this.#log[this.#level](this.#message, { [this.#keyField]: key, ...fields });
       return;
     }
     seen.leftOut++;
@@ -159,8 +171,8 @@ export class BurstLog {
     if (seen.leftOut === 0) return;
     this.#log[this.#level](
       `${this.#message}: ${seen.leftOut} more within ${this.#windowMs / 1000} s, not logged one ` +
-        `by one (the first ${this.#burst} of each executor in that time are)`,
-      { executor: key, count: seen.leftOut, since: new Date(seen.start).toISOString() },
+        `by one (the first ${this.#burst} of each ${this.#keyField} in that time are)`,
+      { [this.#keyField]: key, count: seen.leftOut, since: new Date(seen.start).toISOString() },
     );
     seen.leftOut = 0;
   }

@@ -78,3 +78,31 @@ Deno.test("a poll makes the serving report be written once while its executor st
     await reports.stop();
   }
 });
+
+Deno.test("a store away fails the serving report about once a second: Serving report failed is written the first 10 times, then counted in one line", async () => {
+  const lines: { msg: string; manager?: string; count?: number }[] = [];
+  const away = {
+    servingReport: () => Promise.reject(new Error("Store unavailable")),
+  } as unknown as Store;
+  const registry = new WorkerRegistry();
+  const reports = new ServingReports({
+    store: away,
+    registry,
+    managerId: "here",
+    now: () => T0,
+    log: createLogger({
+      level: "warn",
+      format: "json",
+      write: (line) => lines.push(JSON.parse(line)),
+    }),
+  }, { intervalMs: 3_600_000, kickGapMs: 0 });
+  reports.start();
+  registry.notePoll(["a"], T0);
+  for (let i = 0; i < 25; i++) await reports.flush();
+  await reports.stop();
+  assert.equal(lines.length, 11, lines.map((line) => line.msg).join("\n"));
+  assert(lines.slice(0, 10).every((line) => line.msg === "Serving report failed"));
+  assert.equal(lines[10].count, 15);
+  assert.equal(lines[10].manager, "here");
+  assert.match(lines[10].msg, /^Serving report failed: 15 more within 60 s, not logged one by one/);
+});

@@ -3,6 +3,7 @@
  * walk) and fires them through the service; the store keeps each fire to one task, so no leader.
  */
 import type { Logger } from "../log.ts";
+import { BurstLog } from "../log_throttle.ts";
 import { Periodic } from "../periodic.ts";
 import type { Schedule } from "../domain/schedule.ts";
 import type { Service } from "../service/service.ts";
@@ -36,11 +37,20 @@ export class Scheduler {
   readonly #service: Service;
   readonly #options: SchedulerOptions;
   readonly #loop: Periodic;
+  /**
+   * `Cannot fire schedule`, the first few of each schedule a minute, then their count: a store
+   * away fails every due schedule on every tick (4 lines a second per schedule, before).
+   */
+  readonly #cannotFire: BurstLog;
   #stopped = false;
 
   constructor(service: Service, options: SchedulerOptions) {
     this.#service = service;
     this.#options = options;
+    this.#cannotFire = new BurstLog("warn", "Cannot fire schedule", {
+      log: options.log,
+      keyField: "schedule",
+    });
     this.#loop = new Periodic({
       name: "Schedule tick",
       intervalMs: options.intervalMs ?? 250,
@@ -102,14 +112,15 @@ export class Scheduler {
       }
       return report.fired.length;
     } catch (error) {
-      this.#options.log.warn("Cannot fire schedule", { schedule: schedule.name, error });
+      this.#cannotFire.write(schedule.name, { error });
       return 0;
     }
   }
 
-  /** Stops ticking and waits for a tick under way. */
-  stop(): Promise<void> {
+  /** Stops ticking and waits for a tick under way; the fires left out of the log are counted. */
+  async stop(): Promise<void> {
     this.#stopped = true;
-    return this.#loop.stop();
+    await this.#loop.stop();
+    this.#cannotFire.close();
   }
 }

@@ -10,6 +10,7 @@
  * served here (a first poll, a first or last worker).
  */
 import type { Logger } from "../log.ts";
+import { BurstLog } from "../log_throttle.ts";
 import { Periodic } from "../periodic.ts";
 import type { ServingFigures, Store } from "../store/store.ts";
 import type { WorkerRegistry } from "./worker_registry.ts";
@@ -88,14 +89,29 @@ export class ServingReports {
   #polled = new Set<string>();
   #streamed = new Set<string>();
   #hasReport = false;
+  /**
+   * `Serving report failed`, the first few a minute, then their count: with the store away every
+   * kicked report fails, about once a second (each written one line, before).
+   */
+  readonly #failed: BurstLog;
 
   constructor(deps: ServingDeps, options: { intervalMs?: number; kickGapMs?: number } = {}) {
     this.#deps = deps;
     this.#kickGapMs = options.kickGapMs ?? SERVING_KICK_GAP_MS;
+    this.#failed = new BurstLog("warn", "Serving report failed", {
+      log: deps.log,
+      keyField: "manager",
+    });
     this.#loop = new Periodic({
       name: "Serving report",
       intervalMs: options.intervalMs ?? SERVING_REPORT_MS,
-      run: () => this.#report(),
+      run: async () => {
+        try {
+          await this.#report();
+        } catch (error) {
+          this.#failed.write(deps.managerId, { error });
+        }
+      },
       log: deps.log,
     });
   }
@@ -110,10 +126,12 @@ export class ServingReports {
    * to grow stale (`SERVING_STALE_MS`): withdrawing it would hold the stop on a store that may be
    * gone.
    */
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     if (this.#kick !== undefined) clearTimeout(this.#kick);
     this.#kick = undefined;
-    return this.#loop.stop();
+    await this.#loop.stop();
+    // The failures left out of the log are counted.
+    this.#failed.close();
   }
 
   /**
