@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { createLogger } from "../server/log.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { ServingReport, Store } from "../server/store/store.ts";
-import { SERVING_STALE_MS, ServingReports } from "../server/engine/serving.ts";
+import { SERVING_STALE_MS, SERVING_WITHDRAW_MS, ServingReports } from "../server/engine/serving.ts";
 import { WorkerRegistry } from "../server/engine/worker_registry.ts";
 import { POLL_SERVES_MS } from "../server/engine/workers.ts";
 import { eventually } from "./fixtures/resilience_cluster.ts";
@@ -100,9 +100,65 @@ Deno.test("a store away fails the serving report about once a second: Serving re
   registry.notePoll(["a"], T0);
   for (let i = 0; i < 25; i++) await reports.flush();
   await reports.stop();
-  assert.equal(lines.length, 11, lines.map((line) => line.msg).join("\n"));
+  // The stop then tries to withdraw the report, which fails too: said once.
+  assert.equal(lines.length, 12, lines.map((line) => line.msg).join("\n"));
+  assert.equal(lines[11].msg, "Serving report not withdrawn; it grows stale instead");
   assert(lines.slice(0, 10).every((line) => line.msg === "Serving report failed"));
   assert.equal(lines[10].count, 15);
   assert.equal(lines[10].manager, "here");
   assert.match(lines[10].msg, /^Serving report failed: 15 more within 60 s, not logged one by one/);
+});
+
+Deno.test("a manager stopped gracefully withdraws its serving report: the other managers stop counting its workers and polls at once, not 30 s later", async () => {
+  await using store = await openSqliteStore({ path: ":memory:" });
+  const now = T0;
+  const quiet = createLogger({ level: "error", format: "json", write: () => {} });
+  const registry = new WorkerRegistry();
+  const here = new ServingReports({
+    store,
+    registry,
+    managerId: "here",
+    now: () => now,
+    log: quiet,
+  }, {
+    intervalMs: 3_600_000,
+  });
+  const there = new ServingReports({
+    store,
+    registry: new WorkerRegistry(),
+    managerId: "there",
+    now: () => now,
+    log: quiet,
+  }, { intervalMs: 3_600_000 });
+  here.start();
+  registry.notePoll(["a"], now);
+  await here.flush();
+  assert.deepEqual((await there.elsewhere(now)).polled, new Set(["a"]));
+  await here.stop();
+  assert.deepEqual((await there.elsewhere(now)).polled, new Set(), "withdrawn at the stop");
+  assert.deepEqual(await store.servingTotals({ since: now - SERVING_STALE_MS }), {});
+  await here.stop(); // twice is once
+});
+
+Deno.test("a store that does not answer holds a graceful stop at most SERVING_WITHDRAW_MS: the report is left to grow stale", async () => {
+  let calls = 0;
+  const hanging = {
+    servingReport: () => ++calls === 1 ? Promise.resolve() : new Promise<void>(() => {}),
+  } as unknown as Store;
+  const registry = new WorkerRegistry();
+  const reports = new ServingReports({
+    store: hanging,
+    registry,
+    managerId: "here",
+    now: () => T0,
+    log: createLogger({ level: "error", format: "json", write: () => {} }),
+  }, { intervalMs: 3_600_000 });
+  reports.start();
+  registry.notePoll(["a"], T0);
+  await reports.flush();
+  const started = performance.now();
+  await reports.stop();
+  const took = performance.now() - started;
+  assert.equal(calls, 2, "the withdrawal was tried");
+  assert(took >= SERVING_WITHDRAW_MS - 50 && took < SERVING_WITHDRAW_MS + 1000, `took ${took} ms`);
 });

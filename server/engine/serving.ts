@@ -20,6 +20,11 @@ import { POLL_SERVES_MS, type Served } from "./workers.ts";
 export const SERVING_REPORT_MS = 10_000;
 /** A report older than this (3 reports missed: the manager is gone) is left out, and deleted. */
 export const SERVING_STALE_MS = 3 * SERVING_REPORT_MS;
+/**
+ * Longest a graceful stop waits for its report to be withdrawn (2 s, in ms): a store away does not
+ * hold the stop, and the report is left to grow stale, as after a crash.
+ */
+export const SERVING_WITHDRAW_MS = 2000;
 /** Least time between two reports written because an executor's service changed (1 s, in ms). */
 export const SERVING_KICK_GAP_MS = 1000;
 
@@ -88,7 +93,9 @@ export class ServingReports {
   /** Executors the last report named as polled, and as served by a worker with a stream. */
   #polled = new Set<string>();
   #streamed = new Set<string>();
+  /** A report naming executors may be in the store (one was written, or tried). */
   #hasReport = false;
+  #stopping: Promise<void> | undefined;
   /**
    * `Serving report failed`, the first few a minute, then their count: with the store away every
    * kicked report fails, about once a second (each written one line, before).
@@ -122,16 +129,40 @@ export class ServingReports {
   }
 
   /**
-   * Stops reporting and waits for a report in flight. Safe to call twice. The last report is left
-   * to grow stale (`SERVING_STALE_MS`): withdrawing it would hold the stop on a store that may be
-   * gone.
+   * Stops reporting, waits for a report in flight, and withdraws this manager's report (its rows
+   * deleted), so that the other managers stop counting its workers at once rather than for up to
+   * `SERVING_STALE_MS`. The withdrawal is waited for at most `SERVING_WITHDRAW_MS`: a store away
+   * leaves the report to grow stale, as a crash does. Safe to call twice.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
     if (this.#kick !== undefined) clearTimeout(this.#kick);
     this.#kick = undefined;
     await this.#loop.stop();
     // The failures left out of the log are counted.
     this.#failed.close();
+    if (!this.#hasReport) return;
+    const { store, managerId, log } = this.#deps;
+    const now = this.#deps.now();
+    const withdrawn = store.servingReport({
+      managerId,
+      executors: {},
+      now,
+      since: now - SERVING_STALE_MS,
+    }).then(
+      () => {
+        this.#hasReport = false;
+      },
+      (error) => log.warn("Serving report not withdrawn; it grows stale instead", { error }),
+    );
+    let timer: number | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, SERVING_WITHDRAW_MS));
+    await Promise.race([withdrawn, late]);
+    clearTimeout(timer);
   }
 
   /**
@@ -190,6 +221,8 @@ export class ServingReports {
     // Taken before the write: a poll meanwhile finds its executor reported and asks for no other.
     this.#polled = new Set(names.filter((name) => executors[name].polledAt !== null));
     this.#streamed = new Set(names.filter((name) => executors[name].workers > 0));
+    // Set before the write: one that fails may have been stored all the same, and is withdrawn.
+    if (names.length > 0) this.#hasReport = true;
     try {
       await store.servingReport({ managerId, executors, now, since: now - SERVING_STALE_MS });
       this.#hasReport = names.length > 0;
