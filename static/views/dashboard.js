@@ -192,12 +192,26 @@ export async function dashboardView({ main, query, signal }) {
   const box = h("div");
   const body = h("div", { class: "grid", "aria-live": "polite" });
   let history = null;
+  /** The rate window the last refresh read (`rateHistories`), for the cards and the panel. */
+  let rates = null;
   const head = h("div", { class: "head" }, h("h1", {}, "Dashboard"));
   /** What the last load read, drawn again as the filter changes. */
   let last = null;
   const filter = executorFilter(query, () => draw());
   filter.form.hidden = true;
   replace(main, head, box, filter.form, body);
+
+  // On a phone the history panel is some 1,700 px tall: the filter goes above it, where it can be
+  // reached, and on a wider screen below it, next to the cards it narrows. Moved in the document,
+  // not only drawn elsewhere, so that the keyboard reaches it in the order it is seen.
+  const narrow = globalThis.matchMedia("(max-width: 720px)");
+  function place() {
+    if (!history) return;
+    if (narrow.matches) head.after(filter.form, history.panel);
+    else head.after(history.panel, box, filter.form);
+  }
+  narrow.addEventListener("change", place);
+  signal.addEventListener("abort", () => narrow.removeEventListener("change", place));
 
   function draw() {
     if (!last) return;
@@ -229,11 +243,17 @@ export async function dashboardView({ main, query, signal }) {
         if (signal.aborted) return;
         const names = executors.map((s) => s.executorName);
         if (!history && names.length > 0) {
-          history = historyPanel({ executors: names, signal });
-          head.after(history.panel);
+          history = historyPanel({
+            executors: names,
+            signal,
+            // The panel's rates over a day or a week: this refresh's read, no request of its own.
+            rates: (name) => name === "" ? rates?.all ?? null : rates?.byExecutor.get(name) ?? null,
+          });
+          place();
         }
         // Rates come from the stored per-minute counts of a fixed window: one read for them all.
-        const recent = names.length > 0 ? await rateHistories(names, signal) : new Map();
+        rates = names.length > 0 ? await rateHistories(names, signal) : null;
+        const recent = rates?.byExecutor ?? new Map();
         if (signal.aborted) return;
         box.replaceChildren();
         filter.form.hidden = executors.length === 0;

@@ -76,8 +76,11 @@ export function rateHistory(executorName, signal) {
 const NAMES_PER_REQUEST = 100;
 
 /**
- * The one-minute history of the rate window of each executor named, as a map of name → points:
- * one request for up to `NAMES_PER_REQUEST` executors (`executorNames`), not one per executor.
+ * The one-minute history of the rate window of each executor named, as a map of name → points,
+ * and of them all together (`all`, the answers' summed points): one request for up to
+ * `NAMES_PER_REQUEST` executors (`executorNames`), not one per executor.
+ *
+ * @returns {Promise<{byExecutor: Map<string, object[]>, all: object[]}>}
  */
 export async function rateHistories(names, signal) {
   const from = new Date(Date.now() - RATE_WINDOW_MS - MINUTE_MS).toISOString();
@@ -90,7 +93,26 @@ export async function rateHistories(names, signal) {
       get("/history", { executorNames: chunk.join(","), step: "1m", from }, signal)
     ),
   );
-  return new Map(answers.flatMap((answer) => answer.series.map((s) => [s.executorName, s.points])));
+  const byExecutor = new Map(
+    answers.flatMap((answer) => answer.series.map((s) => [s.executorName, s.points])),
+  );
+  return { byExecutor, all: answers.length === 1 ? answers[0].points : summed(answers) };
+}
+
+/** The points of several answers over one window and step, their counts added up by time. */
+function summed(answers) {
+  const byTime = new Map();
+  for (const answer of answers) {
+    for (const point of answer.points) {
+      const sum = byTime.get(point.at);
+      if (!sum) {
+        byTime.set(point.at, { ...point });
+        continue;
+      }
+      for (const [key] of COUNT_SERIES) sum[key] = (sum[key] ?? 0) + (point[key] ?? 0);
+    }
+  }
+  return [...byTime.values()];
 }
 
 /** A rate as text: `12.5/min` (whole numbers from 100 up). */
@@ -176,9 +198,14 @@ function chart(container, { title, series, points, stepMs, unit }) {
  * The history panel: range and executor pickers, totals and current rates, and three charts (tasks
  * per step; queue wait percentiles; run time percentiles, each on its own scale). `refresh()` reloads what is shown.
  *
- * @param {{executors: string[], signal: AbortSignal}} options
+ * Over the last hour the rates come from the chart's own points. Over a day or a week they come
+ * from `rates(executorName)` (`""`: all executors), the rate window the dashboard read for its
+ * cards (`rateHistories`), so that a refresh sends no third history request; only when it answers
+ * `null` (not read yet) does the panel read the window itself.
+ *
+ * @param {{executors: string[], signal: AbortSignal, rates?: (executorName: string) => object[] | null}} options
  */
-export function historyPanel({ executors, signal }) {
+export function historyPanel({ executors, signal, rates: known = () => null }) {
   const state = { range: RANGES[0], executorName: "" };
   const box = h("div");
   const totals = h("dl", { class: "totals", "aria-live": "polite" });
@@ -219,12 +246,14 @@ export function historyPanel({ executors, signal }) {
     loading = (async () => {
       try {
         const { range, executorName } = state;
-        // Over the last hour by the minute, the history holds the rate window: no second read.
+        // Over the last hour by the minute, the history holds the rate window: no second read;
+        // over a day or a week, the dashboard's read of it for the cards serves.
+        const window = range.stepMs === MINUTE_MS ? null : known(executorName);
         const [history, rates] = await Promise.all([
           get("/history", { executorName, step: range.step, ...windowOf(range) }, signal),
-          range.stepMs === MINUTE_MS ? null : rateHistory(executorName, signal),
+          range.stepMs === MINUTE_MS || window ? null : rateHistory(executorName, signal),
         ]);
-        const recent = rates ?? history;
+        const recent = window ? { points: window } : rates ?? history;
         if (signal.aborted) return;
         box.replaceChildren();
         for (const b of rangeButtons) {
