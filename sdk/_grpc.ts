@@ -628,11 +628,27 @@ function checkConfigFields(config: ExecutorConfig): void {
 }
 
 /**
- * The enum value name of `name`, a lowercase name of the enum whose value names start with
- * `prefix`; `undefined`, `null` or `""` is `<PREFIX>UNSPECIFIED` (not given) unless `required`
- * (an entry of a list, where it would read as no filter). A name the enum does not have (a typo,
- * `"Completed"`) is refused here, naming `field`, rather than sent as `<PREFIX>UNSPECIFIED`: the
- * manager would read that as not given, and a filter would widen to every value.
+ * Our name (`"timeout"`) of `value`, when it is our name or the proto's value name for it
+ * (`"DLQ_REASON_TIMEOUT"`, upper case, the prefix included: the two forms of a name the manager
+ * reads, `protoEnumOf`); `undefined` for anything else, `<PREFIX>UNSPECIFIED` included.
+ */
+export function enumName(prefix: string, value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  const names = enumNames(prefix);
+  if (names.includes(value)) return value;
+  if (!value.startsWith(prefix) || value !== value.toUpperCase()) return undefined;
+  const name = value.slice(prefix.length).toLowerCase();
+  return names.includes(name) ? name : undefined;
+}
+
+/**
+ * The enum value name of `name`, our name (`"completed"`) or the proto's value name
+ * (`"TASK_STATUS_COMPLETED"`) of a value of the enum whose value names start with `prefix`, as the
+ * manager reads either; `undefined`, `null` or `""` is `<PREFIX>UNSPECIFIED` (not given) unless
+ * `required` (an entry of a list, where it would read as no filter). A name the enum does not have
+ * (a typo, `"Completed"`, `"<PREFIX>UNSPECIFIED"`) is refused here, naming `field` and the forms
+ * taken, rather than sent as `<PREFIX>UNSPECIFIED`: the manager would read that as not given, and
+ * a filter would widen to every value.
  *
  * @throws {InvalidArgumentError} naming `field` (nothing is sent)
  */
@@ -645,9 +661,11 @@ export function enumField(
   if (!options.required && (name === undefined || name === null || name === "")) {
     return toEnum(prefix, undefined);
   }
+  const known = enumName(prefix, name);
+  if (known !== undefined) return toEnum(prefix, known);
   const names = enumNames(prefix);
-  if (typeof name === "string" && names.includes(name)) return toEnum(prefix, name);
-  const message = `Must be one of ${names.join(", ")}, not ${JSON.stringify(name) ?? String(name)}`;
+  const message = `Must be one of ${names.join(", ")}, or the proto's name for one ` +
+    `(${toEnum(prefix, names[0])}, …), not ${JSON.stringify(name) ?? String(name)}`;
   const violations = [{ field, message }];
   throw new InvalidArgumentError(describeViolations(violations), 3, violations);
 }

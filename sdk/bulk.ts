@@ -6,7 +6,7 @@
 import { ENUM_PREFIX } from "@tasks-executor/proto";
 import { checkOptions, type FieldSpec } from "./_fields.ts";
 import { enumField, toTimestamp } from "./_grpc.ts";
-import type { TaskStatus } from "./types.ts";
+import type { ProtoEnumName, TaskStatusName } from "./types.ts";
 
 /**
  * Which tasks a bulk call touches; fields combine with AND. A call that sets none of
@@ -16,8 +16,11 @@ import type { TaskStatus } from "./types.ts";
 export interface BulkTaskFilter {
   /** Only this executor's tasks. */
   executorName?: string;
-  /** Only these statuses, within those the call may touch (default, or `null`: all of those). */
-  status?: TaskStatus | TaskStatus[] | null;
+  /**
+   * Only these statuses, within those the call may touch (default, or `null`: all of those); the
+   * proto's name (`TASK_STATUS_FAILED`) is taken too.
+   */
+  status?: TaskStatusName | TaskStatusName[] | null;
   /** Created at or after this time. */
   createdAfter?: Date | number;
   /** Created before this time. */
@@ -42,8 +45,8 @@ export type DlqReason = "max_attempts" | "non_retryable" | "timeout" | "lease_lo
 export interface DlqFilter {
   /** Only this executor's entries. */
   executorName?: string;
-  /** Only entries dead for this reason. */
-  reason?: DlqReason;
+  /** Only entries dead for this reason (or the proto's name, `DLQ_REASON_TIMEOUT`). */
+  reason?: ProtoEnumName<"DLQ_REASON_", DlqReason>;
   /** Only entries dead before this time. */
   deadBefore?: Date | number;
   /** Must be true when no other filter field is set. */

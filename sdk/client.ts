@@ -61,6 +61,7 @@ import type {
   RateLimit,
   RetryPolicy,
   TaskStatus,
+  TaskStatusName,
   WriteConcernLevel,
 } from "./types.ts";
 
@@ -81,7 +82,7 @@ export interface Executor {
   /** How hard its task writes are persisted. */
   writeConcern: { level: WriteConcernLevel };
   /** Its retry policy, every field set. */
-  retryPolicy: Required<RetryPolicy>;
+  retryPolicy: Required<RetryPolicy> & { type: "constant" | "linear" | "exponential" };
   /** Its dead letter queue settings. */
   dlqConfig: { enabled: boolean; queueName: string };
   /** JSON Schema of task data (`null` = anything goes). */
@@ -108,8 +109,11 @@ export interface Executor {
 export interface TaskFilter {
   /** Only this executor's tasks. */
   executorName?: string;
-  /** Only tasks in this status (or any of these; left out or `null`: any status). */
-  status?: TaskStatus | TaskStatus[] | null;
+  /**
+   * Only tasks in this status (or any of these; left out or `null`: any status); the proto's name
+   * (`TASK_STATUS_FAILED`) is taken too.
+   */
+  status?: TaskStatusName | TaskStatusName[] | null;
   /** Created at or after this time. */
   createdAfter?: Date | number;
   /** Created before this time. */
@@ -1108,7 +1112,7 @@ function executorFromMessage(message: ExecutorMessage): Executor {
         "journaled") as WriteConcernLevel,
     },
     retryPolicy: {
-      type: fromEnum(ENUM_PREFIX.retryPolicyType, p.type) as Required<RetryPolicy>["type"],
+      type: fromEnum(ENUM_PREFIX.retryPolicyType, p.type) as Executor["retryPolicy"]["type"],
       maxAttempts: p.maxAttempts,
       interval: msOfDuration(p.interval) ?? 0,
       maxInterval: msOfDuration(p.maxInterval) ?? 0,

@@ -73,10 +73,12 @@ export {
   type Logger,
   type Processor,
   type ProcessorTask,
+  type ProtoEnumName,
   type RateLimit,
   type RetryPolicy,
   type ScheduleDeclaration,
   type TaskContext,
+  type TaskStatusName,
   type WriteConcernLevel,
 } from "./types.ts";
 export { SDK_VERSION } from "./version.ts";

@@ -2,6 +2,7 @@
  * The settings of a schedule as a client gives them (`ScheduleConfig`) and the names they use:
  * shared by `client.schedules` and the schedules a `Worker` declares next to a handler.
  */
+import type { ProtoEnumName } from "./_enum_name.ts";
 
 /** Whether a fire may start while the previous fire's task is still pending or running. */
 export type OverlapPolicy = "skip" | "allow";
@@ -61,10 +62,10 @@ export interface ScheduleConfig<TData = unknown> {
   task?: ScheduleTask<TData>;
   /** `false` = paused (default true). */
   enabled?: boolean;
-  /** Default `skip`. */
-  overlapPolicy?: OverlapPolicy;
-  /** Default `run_once`. */
-  missedFirePolicy?: MissedFirePolicy;
+  /** Default `skip`; the proto's name (`OVERLAP_POLICY_ALLOW`) is taken too. */
+  overlapPolicy?: ProtoEnumName<"OVERLAP_POLICY_", OverlapPolicy>;
+  /** Default `run_once`; the proto's name (`MISSED_FIRE_POLICY_RUN_EACH`) is taken too. */
+  missedFirePolicy?: ProtoEnumName<"MISSED_FIRE_POLICY_", MissedFirePolicy>;
   /** Most tasks one catch-up makes under `run_each`: 1 to 100 (default 10). */
   maxMissedFires?: number;
   /** Each fire's task runs up to this many ms after the fire time, at random (default 0). */

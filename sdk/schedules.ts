@@ -13,6 +13,7 @@ import {
 import {
   checkedValueBytes,
   enumField,
+  enumName,
   msOfDuration,
   pageLimit,
   requiredDate,
@@ -345,8 +346,12 @@ function differing(declared: ScheduleConfig, stored: Schedule): string[] {
         JSON.stringify([stored.task.data, stored.task.metadata]) &&
       (declared.task?.priority ?? 0) === stored.task.priority,
     enabled: () => declared.enabled === stored.enabled,
-    overlapPolicy: () => declared.overlapPolicy === stored.overlapPolicy,
-    missedFirePolicy: () => declared.missedFirePolicy === stored.missedFirePolicy,
+    // Either form of a name (`allow`, `OVERLAP_POLICY_ALLOW`) is the same value.
+    overlapPolicy: () =>
+      enumName(ENUM_PREFIX.overlapPolicy, declared.overlapPolicy) === stored.overlapPolicy,
+    missedFirePolicy: () =>
+      enumName(ENUM_PREFIX.missedFirePolicy, declared.missedFirePolicy) ===
+        stored.missedFirePolicy,
     maxMissedFires: () => declared.maxMissedFires === stored.maxMissedFires,
     jitter: () => declared.jitter === stored.jitter,
     startAt: () => ms(declared.startAt) === ms(stored.startAt),

@@ -4,9 +4,15 @@
  */
 import type { JsonSchema } from "./schema.ts";
 import type { ScheduleConfig } from "./schedule_config.ts";
+import type { ProtoEnumName } from "./_enum_name.ts";
 
 /** Where a task stands. */
 export type TaskStatus = "pending" | "in_progress" | "completed" | "failed" | "dlq" | "cancelled";
+
+export type { ProtoEnumName };
+
+/** A task status as a filter takes it: `"failed"` or `"TASK_STATUS_FAILED"` (`ProtoEnumName`). */
+export type TaskStatusName = ProtoEnumName<"TASK_STATUS_", TaskStatus>;
 
 /** Extra fields of a log line. */
 export type LogFields = Record<string, unknown>;
@@ -123,8 +129,11 @@ export type Handler<TData = unknown, TResult = unknown> = (
  * defaults (exponential, 3 attempts, 1 s, capped at 60 s, ×2).
  */
 export interface RetryPolicy {
-  /** How the delay grows from one attempt to the next. */
-  type?: "constant" | "linear" | "exponential";
+  /**
+   * How the delay grows from one attempt to the next (or the proto's name,
+   * `RETRY_POLICY_TYPE_LINEAR`).
+   */
+  type?: ProtoEnumName<"RETRY_POLICY_TYPE_", "constant" | "linear" | "exponential">;
   /** Attempts in all, the first included (1..1000). */
   maxAttempts?: number;
   /** Base delay (ms). */
@@ -205,8 +214,13 @@ export interface ExecutorConfig {
   timeout?: number;
   /** Tasks of this executor running at once across all workers; 0 = no limit. */
   maxConcurrency?: number;
-  /** How hard the manager persists this executor's task writes (MongoDB). */
-  writeConcern?: WriteConcernLevel | { level: WriteConcernLevel };
+  /**
+   * How hard the manager persists this executor's task writes (MongoDB); the proto's name
+   * (`WRITE_CONCERN_LEVEL_MAJORITY`) is taken too.
+   */
+  writeConcern?:
+    | ProtoEnumName<"WRITE_CONCERN_LEVEL_", WriteConcernLevel>
+    | { level: ProtoEnumName<"WRITE_CONCERN_LEVEL_", WriteConcernLevel> };
   /** A disabled executor keeps its tasks but hands none out. */
   enabled?: boolean;
   /**

@@ -127,3 +127,81 @@ Deno.test("an unknown retry type, write concern or schedule policy is refused be
   );
   assert.deepEqual(await client.schedules.list(), [], "nothing sent");
 });
+
+Deno.test("the proto's value names are taken wherever an enum is, sent as the same value", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  const made = await client.registerExecutor("t_proto", {
+    retryPolicy: { type: "RETRY_POLICY_TYPE_LINEAR" },
+    writeConcern: "WRITE_CONCERN_LEVEL_MAJORITY",
+  });
+  assert.equal(made.retryPolicy.type, "linear");
+  assert.equal(made.writeConcern.level, "majority");
+  const again = await client.registerExecutor("t_proto", {
+    writeConcern: { level: "WRITE_CONCERN_LEVEL_UNACKNOWLEDGED" },
+  });
+  assert.equal(again.writeConcern.level, "unacknowledged");
+
+  const cancelled = await client.cancelTask((await client.createTask("t_proto", {})).id);
+  const pending = await client.createTask("t_proto", {});
+  const listed = await client.listTasks({ executorName: "t_proto", status: "TASK_STATUS_PENDING" });
+  assert.deepEqual(listed.tasks.map((t) => t.id), [pending.id]);
+  const both = await client.listTasks({
+    executorName: "t_proto",
+    status: ["TASK_STATUS_CANCELLED", "pending"],
+  });
+  assert.deepEqual(both.tasks.map((t) => t.id).sort(), [cancelled.id, pending.id].sort());
+  assert.equal((await client.purgeDlq({ reason: "DLQ_REASON_TIMEOUT" })).count, 0);
+  assert.equal(
+    (await client.deleteTasks({ executorName: "t_proto", status: ["TASK_STATUS_CANCELLED"] }))
+      .count,
+    1,
+  );
+
+  const schedule = await client.schedules.create("s_proto", {
+    executorName: "t_proto",
+    every: 60_000,
+    overlapPolicy: "OVERLAP_POLICY_ALLOW",
+    missedFirePolicy: "MISSED_FIRE_POLICY_RUN_EACH",
+  });
+  assert.equal(schedule.overlapPolicy, "allow");
+  assert.equal(schedule.missedFirePolicy, "run_each");
+  // Declared again in the proto's names, it is the schedule stored: no update is sent.
+  const updates: unknown[] = [];
+  const update = client.schedules.update.bind(client.schedules);
+  client.schedules.update = (nameOrId, config) => {
+    updates.push(config);
+    return update(nameOrId, config);
+  };
+  const declared = await client.schedules.register("s_proto", {
+    executorName: "t_proto",
+    every: 60_000,
+    overlapPolicy: "OVERLAP_POLICY_ALLOW",
+    missedFirePolicy: "MISSED_FIRE_POLICY_RUN_EACH",
+  });
+  assert.deepEqual(updates, []);
+  assert.equal(declared.updatedAt.getTime(), schedule.updatedAt.getTime());
+
+  // Neither "not set" nor another spelling is a name: each is refused, naming both forms.
+  // deno-lint-ignore no-explicit-any
+  const bad = (value: string) => value as any;
+  for (const name of ["TASK_STATUS_UNSPECIFIED", "task_status_pending", "STATUS_PENDING"]) {
+    await assert.rejects(
+      client.listTasks({ status: bad(name) }),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidArgumentError, String(error));
+        assert.equal(
+          error.message,
+          "/status/0: Must be one of pending, in_progress, completed, failed, dlq, cancelled, " +
+            `or the proto's name for one (TASK_STATUS_PENDING, …), not "${name}"`,
+        );
+        return true;
+      },
+    );
+  }
+  await refusedNaming(
+    client.purgeDlq({ reason: bad("DLQ_REASON_UNSPECIFIED") }),
+    "/reason",
+    "DLQ_REASON_UNSPECIFIED",
+  );
+});

@@ -126,9 +126,10 @@ type NewTask struct {
 	GroupKey string
 }
 
-// TaskFilter selects tasks to list; zero fields select everything. A status in Statuses that is
-// not a TaskStatus the protocol has ("bogus", "Completed", "") is refused before anything is
-// sent, as INVALID_ARGUMENT naming it ("/status/1"). Its times are sent as NewTask.RunAt is, as
+// TaskFilter selects tasks to list; zero fields select everything. A status in Statuses is a
+// TaskStatus or the proto's name for one (TaskStatus("TASK_STATUS_FAILED")), as the manager reads
+// either; another ("bogus", "Completed", "", "TASK_STATUS_UNSPECIFIED") is refused before anything
+// is sent, as INVALID_ARGUMENT naming it ("/status/1"). Its times are sent as NewTask.RunAt is, as
 // the millisecond they fall in; one before 1970 is refused naming it ("/createdAfter").
 type TaskFilter struct {
 	ExecutorName  string
@@ -601,10 +602,11 @@ type ExecutorConfig struct {
 	// DLQ enables the dead letter queue or not; its QueueName "" keeps the executor's queue ("dlq"
 	// on creation): name "dlq" to move one back to the default queue.
 	DLQ *DLQConfig
-	// WriteConcern: "unacknowledged", "replica_acknowledged", "journaled" or "majority"; "" keeps
-	// it. Another name is refused before anything is sent (INVALID_ARGUMENT naming
-	// "/config/writeConcern"), as is a RetryPolicy.Type other than the RetryPolicyType constants
-	// or "".
+	// WriteConcern: "unacknowledged", "replica_acknowledged", "journaled" or "majority", or the
+	// proto's name for one ("WRITE_CONCERN_LEVEL_MAJORITY"); "" keeps it. Another name is refused
+	// before anything is sent (INVALID_ARGUMENT naming "/config/writeConcern"), as is a
+	// RetryPolicy.Type other than the RetryPolicyType constants, the proto's names for them
+	// ("RETRY_POLICY_TYPE_LINEAR") or "".
 	WriteConcern string
 	// Timeout is the length of one attempt's lease (whole milliseconds).
 	Timeout time.Duration

@@ -46,7 +46,8 @@ func TestListTasksRefusesAnUnknownStatusName(t *testing.T) {
 			Statuses:     []taskexecutor.TaskStatus{taskexecutor.StatusPending, taskexecutor.TaskStatus(bad)},
 		})
 		refusedNaming(t, err, "a name the protocol does not have", "/status/1",
-			`Must be one of pending, in_progress, completed, failed, dlq, cancelled, not "`+bad+`"`)
+			"Must be one of pending, in_progress, completed, failed, dlq, cancelled, "+
+				`or the proto's name for one (TASK_STATUS_PENDING, …), not "`+bad+`"`)
 		if tasks != nil {
 			t.Fatalf("no tasks with a refusal: %v", tasks)
 		}
@@ -66,10 +67,10 @@ func TestRegisterExecutorRefusesAnUnknownRetryTypeOrWriteConcern(t *testing.T) {
 	err := client.RegisterExecutor(ctx, "go_enum_config", taskexecutor.ExecutorConfig{
 		RetryPolicy: &taskexecutor.RetryPolicy{Type: "fibonacci"}})
 	refusedNaming(t, err, `executor "go_enum_config"`, "/config/retryPolicy/type",
-		`Must be one of constant, linear, exponential, not "fibonacci"`)
+		`Must be one of constant, linear, exponential, or the proto's name for one (RETRY_POLICY_TYPE_CONSTANT, …), not "fibonacci"`)
 	err = client.RegisterExecutor(ctx, "go_enum_config", taskexecutor.ExecutorConfig{WriteConcern: "always"})
 	refusedNaming(t, err, `executor "go_enum_config"`, "/config/writeConcern",
-		`Must be one of replica_acknowledged, majority, unacknowledged, journaled, not "always"`)
+		`Must be one of replica_acknowledged, majority, unacknowledged, journaled, or the proto's name for one (WRITE_CONCERN_LEVEL_REPLICA_ACKNOWLEDGED, …), not "always"`)
 	if _, err := client.Manager().GetExecutor(ctx,
 		&pb.GetExecutorRequest{Id: "go_enum_config"}); status.Code(err) != codes.NotFound {
 		t.Fatalf("nothing should have been created: %v", err)
@@ -87,5 +88,48 @@ func TestRegisterExecutorRefusesAnUnknownRetryTypeOrWriteConcern(t *testing.T) {
 	if e := answer.GetExecutor(); e.GetRetryPolicy().GetType() != pb.RetryPolicyType_RETRY_POLICY_TYPE_LINEAR ||
 		e.GetWriteConcern().GetLevel() != pb.WriteConcernLevel_WRITE_CONCERN_LEVEL_MAJORITY {
 		t.Fatalf("known names are sent: %v", e)
+	}
+}
+
+// The manager reads the proto's value name of an enum as it reads ours; the SDK refused it
+// ("TASK_STATUS_PENDING" was not one of pending, …), so a caller holding the proto's names could
+// not filter or configure by them.
+func TestTheProtosEnumNamesAreTaken(t *testing.T) {
+	ctx := context.Background()
+	client := newClient(t)
+	if err := client.RegisterExecutor(ctx, "go_enum_proto", taskexecutor.ExecutorConfig{
+		RetryPolicy:  &taskexecutor.RetryPolicy{Type: "RETRY_POLICY_TYPE_LINEAR"},
+		WriteConcern: "WRITE_CONCERN_LEVEL_MAJORITY",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	answer, err := client.Manager().GetExecutor(ctx, &pb.GetExecutorRequest{Id: "go_enum_proto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := answer.GetExecutor(); e.GetRetryPolicy().GetType() != pb.RetryPolicyType_RETRY_POLICY_TYPE_LINEAR ||
+		e.GetWriteConcern().GetLevel() != pb.WriteConcernLevel_WRITE_CONCERN_LEVEL_MAJORITY {
+		t.Fatalf("the proto's names are sent as their values: %v", e)
+	}
+	task, err := client.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_enum_proto"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks, _, err := client.ListTasks(ctx, taskexecutor.TaskFilter{
+		ExecutorName: "go_enum_proto", Statuses: []taskexecutor.TaskStatus{"TASK_STATUS_PENDING"}})
+	if err != nil || len(tasks) != 1 || tasks[0].ID != task.ID {
+		t.Fatalf("TASK_STATUS_PENDING lists the pending task: %v %v", tasks, err)
+	}
+	tasks, _, err = client.ListTasks(ctx, taskexecutor.TaskFilter{
+		ExecutorName: "go_enum_proto", Statuses: []taskexecutor.TaskStatus{"TASK_STATUS_COMPLETED"}})
+	if err != nil || len(tasks) != 0 {
+		t.Fatalf("TASK_STATUS_COMPLETED lists none: %v %v", tasks, err)
+	}
+	for _, bad := range []string{"TASK_STATUS_UNSPECIFIED", "task_status_pending", "STATUS_PENDING"} {
+		_, _, err := client.ListTasks(ctx, taskexecutor.TaskFilter{
+			Statuses: []taskexecutor.TaskStatus{taskexecutor.TaskStatus(bad)}})
+		refusedNaming(t, err, "a name the protocol does not have", "/status/0",
+			"Must be one of pending, in_progress, completed, failed, dlq, cancelled, "+
+				`or the proto's name for one (TASK_STATUS_PENDING, …), not "`+bad+`"`)
 	}
 }
