@@ -655,7 +655,13 @@ func (c *Client) RegisterExecutor(ctx context.Context, name string, config Execu
 	if err != nil {
 		return err
 	}
-	_, err = c.manager.CreateExecutor(ctx, &pb.CreateExecutorRequest{Config: message})
+	return c.registerExecutorMessage(ctx, name, message)
+}
+
+// registerExecutorMessage creates executor name with message (executorConfigMessage's), or updates
+// it when it exists.
+func (c *Client) registerExecutorMessage(ctx context.Context, name string, message *pb.ExecutorConfig) error {
+	_, err := c.manager.CreateExecutor(ctx, &pb.CreateExecutorRequest{Config: message})
 	if status.Code(err) == codes.AlreadyExists {
 		_, err = c.manager.UpdateExecutor(ctx, &pb.UpdateExecutorRequest{Id: name, Config: message})
 	}

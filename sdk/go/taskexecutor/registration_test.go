@@ -44,3 +44,44 @@ func TestAWorkerWhoseSecondConfigIsRefusedRegistersNeitherExecutor(t *testing.T)
 		}
 	}
 }
+
+// NewWorker checks each executor's Config, but Run read it again through its pointer as it
+// registered: a change made in between was sent unchecked (a retry type "sometimes" was refused by
+// Run's registration, after the executors before it were registered) or registered what NewWorker
+// never saw. The worker registers the Config as NewWorker checked it.
+func TestAConfigChangedAfterNewWorkerIsNotRegistered(t *testing.T) {
+	h := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
+	enabled, jitter, interval := true, 0.25, 2*time.Second
+	config := &taskexecutor.ExecutorConfig{
+		Enabled: &enabled, Timeout: 5 * time.Second, TaskSchema: []byte(`{"type":"object"}`),
+		RetryPolicy: &taskexecutor.RetryPolicy{Type: taskexecutor.RetryLinear, MaxAttempts: 4,
+			Interval: &interval, Jitter: &jitter},
+	}
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
+		Logger:    quiet,
+		Executors: []taskexecutor.Executor{{Name: "go_reg_copied", Handler: h, Config: config}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	enabled, jitter, interval = false, 0.75, 3*time.Second
+	config.Timeout = time.Nanosecond
+	config.TaskSchema[2] = 'x'
+	config.RetryPolicy.Type = "sometimes"
+	config.RetryPolicy.MaxAttempts = 9
+	runWorker(t, worker)
+	answer, err := newClient(t).Manager().GetExecutor(context.Background(),
+		&pb.GetExecutorRequest{Id: "go_reg_copied"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := answer.GetExecutor()
+	p := e.GetRetryPolicy()
+	if !e.GetEnabled() || e.GetTimeout().AsDuration() != 5*time.Second ||
+		e.GetTaskSchema().GetStructValue().GetFields()["type"].GetStringValue() != "object" ||
+		p.GetType() != pb.RetryPolicyType_RETRY_POLICY_TYPE_LINEAR || p.GetMaxAttempts() != 4 ||
+		p.GetInterval().AsDuration() != 2*time.Second || p.GetJitter() != 0.25 {
+		t.Fatalf("want the Config NewWorker checked registered, got %v", e)
+	}
+}

@@ -68,6 +68,9 @@ type Executor struct {
 	Concurrency int
 	// Config is registered on start (created, or updated when the executor exists). Nil: the
 	// executor is created with the manager's defaults when missing, and left as it is otherwise.
+	// NewWorker checks it and keeps a copy of it as checked: a change made to it (or to what it
+	// points to) after NewWorker returns has no effect on the worker, as a change to Name or
+	// Concurrency has none; make a new Worker to register another configuration.
 	Config *ExecutorConfig
 }
 
@@ -117,8 +120,11 @@ type WorkerOptions struct {
 
 // Worker serves executors over one Work stream. Create it with NewWorker, then call Run.
 type Worker struct {
-	options  WorkerOptions
-	served   map[string]*Executor
+	options WorkerOptions
+	served  map[string]*Executor
+	// configs is each served executor's Config as NewWorker checked it, the message Run registers
+	// (a deep copy, which nothing the caller holds points into); none for an executor without one.
+	configs  map[string]*pb.ExecutorConfig
 	names    []string
 	log      *slog.Logger
 	finished chan finished
@@ -142,7 +148,9 @@ const defaultMinAbandoned = 16
 // NewWorker checks the options (executor names, handlers, concurrency, schemas) and returns a
 // Worker; nothing connects before Run. Each executor's Config is checked by the conversion Run
 // sends it through, so one the SDK refuses (a retry type the protocol does not have, a duration
-// finer than a millisecond) is refused here, naming the executor, before any is registered.
+// finer than a millisecond) is refused here, naming the executor, before any is registered; the
+// Worker keeps what it checked, and registers that: a Config changed after NewWorker returns is
+// not read again.
 func NewWorker(options WorkerOptions) (*Worker, error) {
 	if len(options.Executors) == 0 {
 		return nil, invalidArgument("a worker", "/executors", "Must hold at least one executor")
@@ -204,6 +212,7 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 	w := &Worker{
 		options:  options,
 		served:   map[string]*Executor{},
+		configs:  map[string]*pb.ExecutorConfig{},
 		log:      options.Logger,
 		finished: make(chan finished, 64),
 		stopped:  make(chan struct{}),
@@ -232,9 +241,16 @@ func NewWorker(options WorkerOptions) (*Worker, error) {
 		if e.Config != nil {
 			// Refused here, naming the executor, rather than by Run's registration: a retry type or
 			// write concern the protocol does not have, or a duration finer than a millisecond.
-			if _, err := executorConfigMessage(e.Name, *e.Config); err != nil {
+			message, err := executorConfigMessage(e.Name, *e.Config)
+			if err != nil {
 				return nil, err
 			}
+			// Run registers this copy: the Config was read through its pointers as Run went, so a
+			// change made after NewWorker was sent unchecked (a retry type "sometimes" set then was
+			// refused by Run's registration, after the executors before it were registered). The
+			// message shares pointers with the Config (Enabled): cloned, it shares none.
+			w.configs[e.Name] = proto.Clone(message).(*pb.ExecutorConfig)
+			e.Config = nil
 		}
 		if e.Concurrency == 0 {
 			e.Concurrency = 1
@@ -518,8 +534,8 @@ func (l *loop) registerAll(ctx context.Context) error {
 	for _, name := range l.names {
 		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 		var err error
-		if config := l.served[name].Config; config != nil {
-			err = l.client.RegisterExecutor(callCtx, name, *config)
+		if message := l.configs[name]; message != nil {
+			err = l.client.registerExecutorMessage(callCtx, name, message)
 		} else {
 			err = l.client.ensureExecutor(callCtx, name)
 		}
@@ -969,8 +985,8 @@ func (l *loop) start(a *pb.Assignment) {
 	}
 	if lease <= 0 {
 		lease = 30 * time.Second
-		if executor.Config != nil && executor.Config.Timeout > 0 {
-			lease = executor.Config.Timeout
+		if timeout := l.configs[executor.Name].GetTimeout(); timeout.AsDuration() > 0 {
+			lease = timeout.AsDuration()
 		}
 	}
 	r := &run{assignment: a, executor: executor, lease: lease, deadline: now.Add(lease),
