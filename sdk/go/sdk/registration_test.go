@@ -37,3 +37,33 @@ func TestARunnerWhoseSecondSchemaIsNotJSONRegistersNoExecutor(t *testing.T) {
 		}
 	}
 }
+
+// Run checked no processor's name: the manager refused a bad one as Run went, in name order, after
+// the executors before it were registered.
+func TestARunnerWhoseSecondNameIsRefusedRegistersNoExecutor(t *testing.T) {
+	never := func(*models.Task, int) error { return nil }
+	for _, bad := range []string{"reg_n_b Bad", "reg_n_b/x", "reg_n_b" + strings.Repeat("x", 122)} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		runner := sdk.NewRunner()
+		// Run registers in name order: reg_n_a_valid before the bad one.
+		runner.RegisterProcessor("reg_n_a_valid", &processor{schema: myHandlerSchema, handle: never})
+		runner.RegisterProcessor(bad, &processor{schema: myHandlerSchema, handle: never})
+		err := runner.Run(ctx, sdk.Options{GRPCAddress: manager.grpcAddress, URL: manager.url,
+			Logger: log.New(io.Discard, "", 0)})
+		cancel()
+		// The manager's words, without its status: refused before anything is sent.
+		want := `sdk: cannot register executor "` + bad + `": /executorName: ` +
+			"Must be a name: 1-128 characters of a-z, 0-9, _, . or -, and not . or .."
+		if err == nil || err.Error() != want {
+			t.Errorf("Run: %v; want %q", err, want)
+		}
+		response, err := http.Get(manager.url + "/api/v1/executors/reg_n_a_valid")
+		if err != nil {
+			t.Fatal(err)
+		}
+		response.Body.Close()
+		if response.StatusCode != http.StatusNotFound {
+			t.Fatalf("GET executor reg_n_a_valid: %s; want 404 (nothing registered)", response.Status)
+		}
+	}
+}

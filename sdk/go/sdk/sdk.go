@@ -4,8 +4,9 @@
 // Run registers each processor's executor with its JSON Schema (the executor is created when
 // missing through the original gRPC interface's RegisterExecutor; the schema is set through the
 // REST API, PUT /api/v1/executors/{name}, since the original interface has no schema field), then
-// serves it. Every schema is checked to be JSON text before anything is sent. What only the
-// manager judges (a schema that does not compile, a name it does not take) is refused as Run goes,
+// serves it. Every processor's name is checked to be one the manager takes (1-128 characters of
+// a-z, 0-9, _, . or -, and not . or ..), and every schema to be JSON text, before anything is sent.
+// What only the manager judges (a schema that does not compile) is refused as Run goes,
 // executors in name order, each created when missing and then given its schema: those before the
 // refused one stay registered, a refused schema leaves its executor created but with the schema it
 // had (none, when new), and Run returns the refusal. Serving, it polls GetNextTask, calls
@@ -31,6 +32,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -217,10 +219,14 @@ func (r *Runner) Run(ctx context.Context, options Options) error {
 		return errors.New("sdk: no processor is registered")
 	}
 	sort.Strings(names)
-	// Every schema is read before anything is sent: one that is not JSON text stopped Run with
-	// the executors before it registered, and left so.
+	// Every name and schema is read before anything is sent: a name the manager does not take, or
+	// a schema that is not JSON text, stopped Run with the executors before it registered, and
+	// left so.
 	schemas := make(map[string]json.RawMessage, len(names))
 	for _, name := range names {
+		if err := checkExecutorName(name); err != nil {
+			return err
+		}
 		schema, err := taskSchemaOf(name, processors[name].GetTaskSchema())
 		if err != nil {
 			return err
@@ -267,6 +273,19 @@ func (w *worker) call() (context.Context, context.CancelFunc) {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+w.options.APIKey)
 	}
 	return ctx, cancel
+}
+
+// executorName is the manager's rule for an executor's name (with "." and ".." refused apart), as
+// the taskexecutor package's NewWorker and the TypeScript SDK's worker check it.
+var executorName = regexp.MustCompile(`^[a-z0-9_.-]{1,128}$`)
+
+// checkExecutorName refuses a processor's name the manager would refuse, in its words, naming it.
+func checkExecutorName(name string) error {
+	if executorName.MatchString(name) && name != "." && name != ".." {
+		return nil
+	}
+	return fmt.Errorf("sdk: cannot register executor %q: %s", name, violation.Describe("/executorName",
+		"Must be a name: 1-128 characters of a-z, 0-9, _, . or -, and not . or .."))
 }
 
 // taskSchemaOf is the taskSchema a processor's schema sets: null for a blank one (blank as the
