@@ -17,7 +17,10 @@ export interface TraceOptions {
    * given, as for every optional field).
    */
   traceparent?: string | null;
-  /** W3C `tracestate` sent with `traceparent` (`null`: none). */
+  /**
+   * W3C `tracestate` sent with `traceparent` (`null`: none), as the manager keeps it: malformed
+   * entries dropped, cut to 32 entries and 512 characters (W3C's list rules).
+   */
   tracestate?: string | null;
 }
 

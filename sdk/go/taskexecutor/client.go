@@ -152,10 +152,13 @@ type TaskFilter struct {
 // CreateTask, CreateAndWait and Wait travel as messages on one producer stream (Produce) kept open
 // on the connection while they are in use (ended after 5 s with nothing open on it), each bounded
 // by its own ctx and failing as its own call would; the `traceparent` and `tracestate` of ctx's
-// outgoing metadata go with it. They are checked first, by CreateTask, CreateAndWait, CreateTasks
-// and Wait however they go: a traceparent the manager cannot read (W3C's, in lowercase hex) or
-// either header not printable ASCII is refused as INVALID_ARGUMENT naming "/traceparent" or
-// "/tracestate", as the TypeScript SDK refuses a malformed traceparent. Each goes as its own call instead when the manager does not serve
+// outgoing metadata go with it. They are read first, by CreateTask, CreateAndWait, CreateTasks
+// and Wait however they go: a traceparent the manager cannot read (W3C's, in lowercase hex) is
+// refused as INVALID_ARGUMENT naming "/traceparent", as the TypeScript SDK refuses a malformed
+// traceparent, and the tracestate goes as the manager keeps it (W3C's list rules, as the
+// TypeScript SDK sends it): its malformed entries (a key or value off W3C's grammar, one not
+// printable ASCII) dropped, at most 32 entries and 512 characters, none without a traceparent.
+// Each goes as its own call instead when the manager does not serve
 // the stream or that kind of request (an older version), when 1,000 requests are open on it, when
 // it is larger than Connection.MaxRequestBytes (the manager's limit, default 4 MiB: its own call is
 // refused alone) or when ctx carries other outgoing metadata.
@@ -210,7 +213,8 @@ func (c *Client) Manager() pb.TaskExecutorManagerServiceClient { return c.manage
 // an IdempotencyKey. A key that made a task before is refused with ALREADY_EXISTS, and
 // ExistingTaskID(err) names that task.
 func (c *Client) CreateTask(ctx context.Context, task NewTask) (*Task, error) {
-	if err := checkTrace(ctx, "a create"); err != nil {
+	ctx, err := checkTrace(ctx, "a create")
+	if err != nil {
 		return nil, err
 	}
 	message, err := newTaskMessage(task, "/task")
@@ -248,7 +252,8 @@ func (c *Client) CreateTasks(ctx context.Context, tasks []NewTask) ([]*Task, err
 // this one (the same key twice in one call makes one task, created once). The flags are nil when
 // the manager is from before CreateTasksResponse.created and sent none.
 func (c *Client) CreateTasksDetailed(ctx context.Context, tasks []NewTask) ([]*Task, []bool, error) {
-	if err := checkTrace(ctx, "a create"); err != nil {
+	ctx, err := checkTrace(ctx, "a create")
+	if err != nil {
 		return nil, nil, err
 	}
 	messages := make([]*pb.NewTask, len(tasks))
@@ -359,7 +364,8 @@ func (c *Client) Wait(ctx context.Context, ids ...string) ([]*Task, error) {
 	if err := checkText("a wait", &pb.WatchTasksRequest{TaskIds: ids}, ""); err != nil {
 		return nil, err
 	}
-	if err := checkTrace(ctx, "a wait"); err != nil {
+	ctx, err := checkTrace(ctx, "a wait")
+	if err != nil {
 		return nil, err
 	}
 	return c.waitFor(ctx, ids, nil)
@@ -490,7 +496,8 @@ func (c *Client) watchCall(ctx context.Context, request *pb.WatchTasksRequest, f
 // progress when a worker was waiting. Once the task is created, a wait that loses its manager
 // watches the task again as Wait does.
 func (c *Client) CreateAndWait(ctx context.Context, task NewTask) (*Task, error) {
-	if err := checkTrace(ctx, "a create"); err != nil {
+	ctx, err := checkTrace(ctx, "a create")
+	if err != nil {
 		return nil, err
 	}
 	message, err := newTaskMessage(task, "/task")

@@ -191,7 +191,7 @@ func (p *producer) send(ctx context.Context, kind produceKind, request *pb.Produ
 }
 
 // carryTrace puts the W3C trace context of ctx's outgoing metadata (`traceparent`, `tracestate`,
-// checked by checkTrace) in request as the manager reads it from a call of its own: the first
+// as checkTrace leaves them) in request as the manager reads it from a call of its own: the first
 // traceparent, and every tracestate joined with commas (W3C's one list in many headers); false
 // when ctx carries other metadata, which only a call of its own can send.
 func carryTrace(ctx context.Context, request *pb.ProduceRequest) bool {
