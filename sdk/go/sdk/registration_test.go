@@ -67,3 +67,32 @@ func TestARunnerWhoseSecondNameIsRefusedRegistersNoExecutor(t *testing.T) {
 		}
 	}
 }
+
+// A schema that is JSON but not a JSON Schema (5, [1], "x") was the manager's to refuse, at the PUT
+// of its schema, after Run had created that executor and registered those before it.
+func TestARunnerWhoseSecondSchemaIsNotAJSONSchemaRegistersNoExecutor(t *testing.T) {
+	never := func(*models.Task, int) error { return nil }
+	for _, schema := range []string{"5", " [1]", `"x"`} {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		runner := sdk.NewRunner()
+		runner.RegisterProcessor("reg_k_a_valid", &processor{schema: myHandlerSchema, handle: never})
+		runner.RegisterProcessor("reg_k_b_kind", &processor{schema: schema, handle: never})
+		err := runner.Run(ctx, sdk.Options{GRPCAddress: manager.grpcAddress, URL: manager.url,
+			Logger: log.New(io.Discard, "", 0)})
+		cancel()
+		want := `sdk: the task schema of "reg_k_b_kind": /taskSchema: Must be a JSON Schema object, a boolean or null`
+		if err == nil || err.Error() != want {
+			t.Errorf("Run with schema %s: %v; want %q", schema, err, want)
+		}
+		for _, name := range []string{"reg_k_a_valid", "reg_k_b_kind"} {
+			response, err := http.Get(manager.url + "/api/v1/executors/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			response.Body.Close()
+			if response.StatusCode != http.StatusNotFound {
+				t.Fatalf("GET executor %s: %s; want 404 (nothing registered)", name, response.Status)
+			}
+		}
+	}
+}

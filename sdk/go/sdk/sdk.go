@@ -5,7 +5,8 @@
 // missing through the original gRPC interface's RegisterExecutor; the schema is set through the
 // REST API, PUT /api/v1/executors/{name}, since the original interface has no schema field), then
 // serves it. Every processor's name is checked to be one the manager takes (1-128 characters of
-// a-z, 0-9, _, . or -, and not . or ..), and every schema to be JSON text, before anything is sent.
+// a-z, 0-9, _, . or -, and not . or ..), and every schema to be JSON text of an object, a boolean
+// or null (blank is none), before anything is sent.
 // What only the manager judges (a schema that does not compile) is refused as Run goes,
 // executors in name order, each created when missing and then given its schema: those before the
 // refused one stay registered, a refused schema leaves its executor created but with the schema it
@@ -290,13 +291,21 @@ func checkExecutorName(name string) error {
 
 // taskSchemaOf is the taskSchema a processor's schema sets: null for a blank one (blank as the
 // manager's trim has it: a schema of U+FEFF alone, a byte order mark, is none, one of U+0085 is
-// text that is not JSON).
+// text that is not JSON); JSON text that is not an object, a boolean or null is refused.
 func taskSchemaOf(name, schema string) (json.RawMessage, error) {
 	if jstrim.Trim(schema) == "" {
 		return json.RawMessage("null"), nil
 	}
 	if !json.Valid([]byte(schema)) {
 		return nil, fmt.Errorf("sdk: the task schema of %q is not JSON text", name)
+	}
+	// The manager refuses JSON of any other kind (5, [1], "x"), in these words, after Run has
+	// created the executor (and the executors before it).
+	switch first := bytes.TrimLeft([]byte(schema), " \t\r\n")[0]; first {
+	case '{', 't', 'f', 'n':
+	default:
+		return nil, fmt.Errorf("sdk: the task schema of %q: %s", name,
+			violation.Describe("/taskSchema", "Must be a JSON Schema object, a boolean or null"))
 	}
 	return json.RawMessage(schema), nil
 }

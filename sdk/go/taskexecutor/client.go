@@ -689,6 +689,9 @@ func (c *Client) ensureExecutor(ctx context.Context, name string) error {
 	return err
 }
 
+// taskSchemaKindProblem is the manager's refusal of a task schema that is JSON of another kind.
+const taskSchemaKindProblem = "Must be a JSON Schema object, a boolean or null"
+
 func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConfig, error) {
 	if err := checkWholeMilliseconds(name, config); err != nil {
 		return nil, err
@@ -706,6 +709,13 @@ func executorConfigMessage(name string, config ExecutorConfig) (*pb.ExecutorConf
 		schema, err := jsonValue(config.TaskSchema)
 		if err != nil {
 			return nil, invalidArgument(fmt.Sprintf("executor %q", name), "/config/taskSchema", sentence(err))
+		}
+		// The manager refuses any other kind of JSON (5, [1], "x"), in these words; refused here,
+		// NewWorker refuses it before any executor is registered, as the TypeScript worker does.
+		switch schema.GetKind().(type) {
+		case *structpb.Value_StructValue, *structpb.Value_BoolValue, *structpb.Value_NullValue:
+		default:
+			return nil, invalidArgument(fmt.Sprintf("executor %q", name), "/config/taskSchema", taskSchemaKindProblem)
 		}
 		message.TaskSchema = schema
 	}

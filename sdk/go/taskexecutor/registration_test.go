@@ -27,6 +27,32 @@ func TestAWorkerWhoseSecondConfigIsRefusedRegistersNeitherExecutor(t *testing.T)
 				RetryPolicy: &taskexecutor.RetryPolicy{Type: "sometimes"}}},
 		},
 	})
+	registeredNeither(t, worker, err, "/config/retryPolicy/type")
+}
+
+// A task schema that is JSON but not a JSON Schema (5, [1], "x") was the manager's to refuse, as
+// Run registered in order: the first executor was left registered.
+func TestAWorkerWhoseSecondTaskSchemaIsNotAJSONSchemaRegistersNeitherExecutor(t *testing.T) {
+	h := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
+	for _, schema := range []string{"5", "[1]", `"x"`} {
+		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
+			Logger: quiet,
+			Executors: []taskexecutor.Executor{
+				{Name: "go_reg_first", Handler: h, Config: &taskexecutor.ExecutorConfig{Timeout: 5 * time.Second}},
+				{Name: "go_reg_second", Handler: h, Config: &taskexecutor.ExecutorConfig{
+					TaskSchema: []byte(schema)}},
+			},
+		})
+		registeredNeither(t, worker, err,
+			"/config/taskSchema: Must be a JSON Schema object, a boolean or null")
+	}
+}
+
+// registeredNeither fails t unless err (NewWorker's, else worker's Run's) is INVALID_ARGUMENT
+// naming go_reg_second's field, and neither go_reg_first nor go_reg_second exists.
+func registeredNeither(t *testing.T, worker *taskexecutor.Worker, err error, field string) {
+	t.Helper()
 	if err == nil {
 		// Were the refusal left to Run's registration, what would it leave applied?
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -34,13 +60,14 @@ func TestAWorkerWhoseSecondConfigIsRefusedRegistersNeitherExecutor(t *testing.T)
 		cancel()
 	}
 	if status.Code(err) != codes.InvalidArgument ||
-		!strings.Contains(err.Error(), `executor "go_reg_second": /config/retryPolicy/type`) {
-		t.Errorf("got %v; want the second executor's retry type refused, naming it", err)
+		!strings.Contains(err.Error(), `executor "go_reg_second": `+field) {
+		t.Errorf("got %v; want the second executor's %s refused, naming it", err, field)
 	}
 	for _, name := range []string{"go_reg_first", "go_reg_second"} {
 		_, err := newClient(t).Manager().GetExecutor(context.Background(), &pb.GetExecutorRequest{Id: name})
 		if status.Code(err) != codes.NotFound {
 			t.Errorf("GetExecutor %s: %v; want NotFound (nothing registered)", name, err)
+			_, _ = newClient(t).Manager().DeleteExecutor(context.Background(), &pb.DeleteExecutorRequest{Id: name})
 		}
 	}
 }
