@@ -90,9 +90,15 @@ export interface Limits {
   requestObjectShapes: number;
   /** Largest executor `taskSchema`, as JSON text (TASK_SCHEMA_MAX_BYTES). */
   schemaBytes: number;
-  /** Longest time one task's data may take to validate against its schema, in ms (TASK_VALIDATION_MS). */
+  /**
+   * Most CPU time (of its validation process) one task's data may take to validate against its
+   * schema, in ms (TASK_VALIDATION_MS).
+   */
   validationMs: number;
-  /** Longest time a task schema may take to compile when saved, in ms (TASK_SCHEMA_COMPILE_MS). */
+  /**
+   * Most CPU time (of its validation process) a task schema may take to compile, in ms
+   * (TASK_SCHEMA_COMPILE_MS).
+   */
   schemaCompileMs: number;
   /** Largest answer page of tasks or DLQ entries, as JSON text; a page holds at least one item. */
   pageBytes: number;

@@ -61,6 +61,8 @@ export class SchemaRegistry implements AsyncDisposable {
    * @throws {InvalidArgumentError} naming the bad spot below `pointer`, e.g.
    *   `/config/taskSchema/properties/name/pattern`, or `pointer` itself for a schema too large,
    *   too deep or too slow to compile.
+   * @throws {UnavailableError} when its validation process was held up past its backstop
+   *   (`ValidationStalledError`: the manager is busy)
    */
   async compile(schema: unknown, pointer: string, executorName: string): Promise<void> {
     if (schema === null) return;
@@ -119,7 +121,8 @@ export class SchemaRegistry implements AsyncDisposable {
    * @throws {FailedPreconditionError} when a stored schema no longer compiles (saved before a
    *   limit was lowered): the executor must be updated first.
    * @throws {UnavailableError} when `signal` (the client's request) is aborted before the checks
-   *   are done: what waits is not checked for nobody
+   *   are done: what waits is not checked for nobody; and when a validation process was held up
+   *   past its backstop (`ValidationStalledError`: the manager is busy, the data may be fine)
    */
   async violations(checks: DataCheck[], signal?: AbortSignal): Promise<FieldViolation[][]> {
     const found: FieldViolation[][] = checks.map(() => []);

@@ -16,7 +16,13 @@
  * permissions: `deno run --no-prompt` and nothing allowed (the manager needs `--allow-run`).
  *
  * Each step of a job has a budget (`compileMs` to compile a schema, `validationMs` per item of
- * data). A process that overruns is killed (SIGKILL) and replaced; only its own job fails. Jobs
+ * data) of the process's CPU time, enforced by the process itself (`validation_watchdog.ts`): it
+ * bounds the work a schema or its data makes, however little CPU a loaded machine gives the
+ * process (timed by the wall clock, valid data was refused as too slow to check when the process
+ * waited for a core). A process that overruns says so; it is killed (SIGKILL) and replaced, and
+ * only its own job fails (`ValidationTimeoutError`). The pool's own timer, by the wall clock, is a
+ * backstop for a process that stops answering (`backstopMs`): it is killed too, and its job fails
+ * with `ValidationStalledError`, "busy, retry", never as data too slow to check. Jobs
  * wait in one queue per executor and each process runs one job at a time, so the jobs queued
  * behind a killed one go to the next free process, never failed. Executors take turns: a free
  * process takes the next job of the next executor with jobs waiting (round robin), so an
@@ -31,7 +37,7 @@
  * executor without a schema never starts one), and each keeps one compiled validator per executor
  * (the version last asked for, by executor id and `updatedAt`); the pool mirrors what each holds,
  * so it sends a schema only to a process that lacks it. A process says when each step begins, so
- * the pool times every step on its own and names the one that overran. A job whose client went
+ * the pool names the step that overran or stalled. A job whose client went
  * away (its `signal`) leaves the queue, or takes no further turn once its part is answered.
  * @module
  */
@@ -47,8 +53,23 @@ import {
 } from "./validation_protocol.ts";
 import { WaitQueue } from "./wait_queue.ts";
 
-/** How late a step's timer may fire and still be taken as on time, in ms (`#overrun`). */
-const TIMER_SLACK_MS = 10;
+/**
+ * The pool's wall-clock backstop of a step is this many times its CPU budget (`backstopMs`). A
+ * step that uses its whole budget on a machine with a load average of 12 on 2 cores (a sixth of a
+ * core to the process) ends within 6 budgets of wall time; 10 leaves room for more load.
+ */
+export const BACKSTOP_FACTOR = 10;
+
+/**
+ * The shortest backstop of a step, in ms: a budget of a few ms still gets seconds of wall time
+ * before its process is taken as stalled (a burst of creates, a paused machine).
+ */
+export const MIN_BACKSTOP_MS = 5_000;
+
+/** How long the pool waits for a step of `budgetMs` of CPU time before its process is stalled. */
+export function backstopMs(budgetMs: number): number {
+  return Math.max(BACKSTOP_FACTOR * budgetMs, MIN_BACKSTOP_MS);
+}
 
 /** Processes in a pool unless said otherwise: two, as a job may run a core flat out for its budget. */
 export const DEFAULT_POOL_SIZE = 2;
@@ -65,9 +86,9 @@ export const HEAP_MB = 256;
 
 /** How a pool works. */
 export interface ValidationPoolOptions {
-  /** Longest time one item of a `validate` job may take, in ms. */
+  /** Most CPU time one item of a `validate` job may take, in ms. */
   validationMs: number;
-  /** Longest time compiling one schema may take, in ms. */
+  /** Most CPU time compiling one schema may take, in ms. */
   compileMs: number;
   /** Most processes running at once (default `DEFAULT_POOL_SIZE`). */
   size?: number;
@@ -79,8 +100,12 @@ export interface ValidationPoolStats {
   workersStarted: number;
   /** Processes alive now. */
   workers: number;
+  /** The process ids of the processes alive now (to find them in `ps`, or stop one in a test). */
+  pids: number[];
   /** Processes killed for running past a budget. */
   timeouts: number;
+  /** Processes killed for not answering within a step's backstop (`backstopMs`). */
+  stalls: number;
   /** Jobs running in a process now. */
   running: number;
   /** Compiled validators the processes hold, summed (at most one per executor each). */
@@ -89,7 +114,7 @@ export interface ValidationPoolStats {
   queued: number;
 }
 
-/** A step ran past its budget; its process was killed. */
+/** A step ran past its budget of CPU time; its process was killed. */
 export class ValidationTimeoutError extends Error {
   override name = "ValidationTimeoutError";
   /** The step: `-1` compiling the schema, `i` checking item `i` of the job. */
@@ -105,6 +130,26 @@ export class ValidationTimeoutError extends Error {
     );
     this.index = index;
     this.budgetMs = budgetMs;
+  }
+}
+
+/**
+ * A step's process did not answer within its backstop (`backstopMs`), short of its CPU budget: the
+ * machine or the process was held up (stopped, or starved of CPU far longer than the budget), not
+ * the data. The process was killed; the step could not be checked, and may be tried again.
+ */
+export class ValidationStalledError extends UnavailableError {
+  override name = "ValidationStalledError";
+  /** The step: `-1` compiling the schema, `i` checking item `i` of the job. */
+  readonly index: number;
+
+  constructor(index: number) {
+    super(
+      `${
+        index < 0 ? "The schema could not be compiled" : "Task data could not be validated"
+      } in time: the manager is busy; retry`,
+    );
+    this.index = index;
   }
 }
 
@@ -162,11 +207,9 @@ interface Slot {
   /** Executor id → the schema version the process holds. */
   holds: Map<string, number>;
   job: Job | null;
-  /** The step the current job is on (timed from when the process said it began). */
+  /** The step the current job is on (its backstop timed from when the process said it began). */
   step: number;
   timer: number;
-  /** Time the step was given past its budget because its timer fired late (`#overrun`), in ms. */
-  overtime: number;
   /** The end of what the process wrote to stderr (a crash report, or why it could not start). */
   stderr: string;
 }
@@ -188,16 +231,17 @@ function violationsIn(results: FieldViolationMessage[][]): number {
  * was bundled into one file with the manager (or compiled into one binary), that file, whose first
  * import (`validation_role.ts`) serves validation when given `VALIDATION_WORKER_ARG`.
  */
-function workerArgs(): string[] {
+function workerArgs(compileMs: number, validationMs: number): string[] {
+  const role = [VALIDATION_WORKER_ARG, String(compileMs), String(validationMs)];
   // A `deno compile` binary runs main.ts on any arguments, with the permissions it was built with.
-  if (import.meta.url.includes("/deno-compile-")) return [VALIDATION_WORKER_ARG];
+  if (import.meta.url.includes("/deno-compile-")) return role;
   const common = ["run", "--quiet", "--no-prompt"];
   if (import.meta.url.endsWith("/validation_pool.ts")) {
     const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
     const entry = fileURLToPath(new URL("./validation_role.ts", import.meta.url));
-    return [...common, "--config", config, entry, VALIDATION_WORKER_ARG];
+    return [...common, "--config", config, entry, ...role];
   }
-  return [...common, "--no-config", fileURLToPath(import.meta.url), VALIDATION_WORKER_ARG];
+  return [...common, "--no-config", fileURLToPath(import.meta.url), ...role];
 }
 
 /** Compiles schemas and checks data in child processes, each step within its budget. */
@@ -211,6 +255,7 @@ export class ValidationPool {
   #nextJob = 1;
   #workersStarted = 0;
   #timeouts = 0;
+  #stalls = 0;
   #closed = false;
 
   constructor(options: ValidationPoolOptions) {
@@ -222,7 +267,10 @@ export class ValidationPool {
    * process and keeps nothing.
    *
    * @throws {SchemaCompileError} when it does not compile
-   * @throws {ValidationTimeoutError} (index `-1`) when compiling takes longer than `compileMs`
+   * @throws {ValidationTimeoutError} (index `-1`) when compiling takes more CPU time than
+   *   `compileMs`
+   * @throws {ValidationStalledError} (index `-1`) when the process does not answer within the
+   *   backstop (`backstopMs(compileMs)`)
    * @throws {ValidationCrashError} (index `-1`) when the process dies compiling it
    */
   async compile(schema: unknown, key: string): Promise<void> {
@@ -235,8 +283,10 @@ export class ValidationPool {
    * held is dropped). Resolves to the violations of each item, in order.
    *
    * @throws {SchemaCompileError} when the schema does not compile
-   * @throws {ValidationTimeoutError} when compiling takes longer than `compileMs` or one item
-   *   longer than `validationMs`
+   * @throws {ValidationTimeoutError} when compiling takes more CPU time than `compileMs` or one
+   *   item more than `validationMs`
+   * @throws {ValidationStalledError} when a step's process does not answer within its backstop
+   *   (`backstopMs`)
    * @throws {ValidationCrashError} when the process dies on a step (out of memory)
    * @throws {UnavailableError} when `signal` (the client's request) is aborted before the job is
    *   done: a job waiting leaves the queue, a job with items left takes no further turn
@@ -265,7 +315,9 @@ export class ValidationPool {
     return {
       workersStarted: this.#workersStarted,
       workers: slots.length,
+      pids: slots.map((slot) => slot.process.pid),
       timeouts: this.#timeouts,
+      stalls: this.#stalls,
       running: slots.filter((slot) => slot.job).length,
       validators: slots.reduce((sum, slot) => sum + slot.holds.size, 0),
       queued: this.#queued(),
@@ -350,7 +402,7 @@ export class ValidationPool {
 
   #start(): void {
     const process = new Deno.Command(Deno.execPath(), {
-      args: workerArgs(),
+      args: workerArgs(this.#options.compileMs, this.#options.validationMs),
       // Read by every Deno, a compiled binary too (where `--v8-flags` would be a program argument).
       env: { DENO_V8_FLAGS: `--max-old-space-size=${HEAP_MB}` },
       stdin: "piped",
@@ -366,7 +418,6 @@ export class ValidationPool {
       job: null,
       step: 0,
       timer: 0,
-      overtime: 0,
       stderr: "",
     };
     slot.writer.closed.catch(() => {}); // a killed process's stdin: its end is seen in `status`
@@ -435,41 +486,31 @@ export class ValidationPool {
     this.#enter(slot, compiles ? -1 : 0);
   }
 
-  /** The current job of `slot` begins step `step`: time it. */
+  /** The current job of `slot` begins step `step`: its backstop starts. */
   #enter(slot: Slot, step: number): void {
     slot.step = step;
-    slot.overtime = 0;
-    this.#time(slot, this.#budget(step));
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.#stalled(slot), backstopMs(this.#budget(step)));
   }
 
-  /** Calls `#overrun` for the current step of `slot` once `ms` have passed. */
-  #time(slot: Slot, ms: number): void {
-    clearTimeout(slot.timer);
-    const due = performance.now() + ms;
-    slot.timer = setTimeout(() => this.#overrun(slot, due), ms);
+  /** The process said that step `index` of its job ran past its budget: kill it, fail the job. */
+  #overrun(slot: Slot, job: Job, index: number): void {
+    this.#timeouts++;
+    this.#drop(slot);
+    job.reject(new ValidationTimeoutError(this.#stepOf(job, index), this.#budget(index)));
+    this.#pump();
   }
 
   /**
-   * A step's time ran out (`due`, by `performance.now()`). A timer that fires late had the
-   * manager's thread busy with other work, and the process's answer may be waiting unread behind
-   * it: the step gets again the time the timer was late, up to one budget in all, so that the
-   * answer is read first (under a burst of batch creates, valid tasks were refused as too slow to
-   * check: a timer fired 532 ms late). Else the step ran past its budget: kill the process, fail
-   * its job, serve the queue.
+   * The process did not answer within the current step's backstop, and did not say that the step
+   * ran past its budget: it was held up, not the data. Kill it, fail its job as "busy, retry".
    */
-  #overrun(slot: Slot, due: number): void {
+  #stalled(slot: Slot): void {
     const job = slot.job;
     if (!job) return;
-    const late = performance.now() - due;
-    const room = this.#budget(slot.step) - slot.overtime;
-    if (late > TIMER_SLACK_MS && room > 0) {
-      const more = Math.min(late, room);
-      slot.overtime += more;
-      return this.#time(slot, more);
-    }
-    this.#timeouts++;
+    this.#stalls++;
     this.#drop(slot);
-    job.reject(new ValidationTimeoutError(this.#stepOf(job, slot.step), this.#budget(slot.step)));
+    job.reject(new ValidationStalledError(this.#stepOf(job, slot.step)));
     this.#pump();
   }
 
@@ -491,6 +532,7 @@ export class ValidationPool {
     const job = slot.job;
     if (!job || job.id !== reply.job) return;
     if (reply.type === "step") return this.#enter(slot, reply.index);
+    if (reply.type === "overrun") return this.#overrun(slot, job, reply.index);
     clearTimeout(slot.timer);
     slot.job = null;
     if (reply.type === "done") this.#done(job, reply.results);

@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { UnavailableError } from "../domain/errors.ts";
 import {
+  backstopMs,
   ITEMS_PER_MESSAGE,
   SchemaCompileError,
   ValidationCrashError,
   ValidationPool,
+  ValidationStalledError,
   ValidationTimeoutError,
 } from "./validation_pool.ts";
 import {
@@ -218,7 +220,7 @@ Deno.test("a job whose client went away leaves the queue at once, or takes no fu
   }
 });
 
-Deno.test("a step whose timer fires late, the manager's thread busy meanwhile, is not taken as overrun when the process answered in time", async () => {
+Deno.test("the manager's thread held busy past a step's budget does not make the step overrun when the process answered in time", async () => {
   const pool = new ValidationPool({ validationMs: 100, compileMs: 5000 });
   try {
     // Started, with the schema compiled: the next job is one quick step.
@@ -226,12 +228,70 @@ Deno.test("a step whose timer fires late, the manager's thread busy meanwhile, i
     for (let round = 0; round < 5; round++) {
       const checked = pool.validate("e1", 1, { type: "integer" }, [round]);
       // The thread is held four budgets long (other requests' work): the answer, written within
-      // a millisecond, waits unread while the step's timer comes due.
+      // a millisecond, waits unread meanwhile.
       const end = performance.now() + 400;
       while (performance.now() < end) { /* busy */ }
       assert.deepEqual(await checked, [[]], `round ${round}`);
     }
     assert.equal(pool.stats().timeouts, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+/** A pool of one process, started and holding `schema` for executor "e1" as of version 1. */
+async function warmPool(validationMs: number, schema: unknown) {
+  const pool = new ValidationPool({ validationMs, compileMs: 5000, size: 1 });
+  assert.deepEqual(await pool.validate("e1", 1, schema, [1]), [[]]);
+  const [pid] = pool.stats().pids;
+  return { pool, pid };
+}
+
+/** Resolves after `ms`. */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+Deno.test("a validation process starved of CPU for many budgets is not refused: the budget is its CPU time, not the wall clock's", async () => {
+  const { pool, pid } = await warmPool(100, { type: "integer" });
+  try {
+    // Stopped, the process gets no CPU at all: a loaded machine in the extreme.
+    Deno.kill(pid, "SIGSTOP");
+    // Settled either way, so that a refusal while the process is stopped fails the test below.
+    const checked = pool.validate("e1", 1, { type: "integer" }, [1, "x", 3])
+      .then((results) => results, (error: Error) => error);
+    await sleep(10 * 100);
+    Deno.kill(pid, "SIGCONT");
+    const results = await checked;
+    if (results instanceof Error) assert.fail(`Refused: ${results}`);
+    assert.deepEqual(results.map((found) => found.length), [0, 1, 0]);
+    assert.equal(pool.stats().timeouts, 0);
+    assert.deepEqual(pool.stats().pids, [pid], "the same process answered");
+  } finally {
+    await pool.close();
+  }
+});
+
+Deno.test(`a validation process that does not answer within the backstop (${backstopMs(100)} ms for a budget of 100 ms) is killed and its job fails "busy, retry" (UnavailableError), not as data too slow to check`, async () => {
+  const { pool, pid } = await warmPool(100, { type: "integer" });
+  try {
+    Deno.kill(pid, "SIGSTOP");
+    const error = await pool.validate("e1", 1, { type: "integer" }, [1, 2]).then(
+      () => assert.fail("The data validated"),
+      (error) => error,
+    );
+    assert.ok(error instanceof ValidationStalledError, String(error));
+    assert.ok(error instanceof UnavailableError);
+    assert.ok(!(error instanceof ValidationTimeoutError));
+    assert.equal(error.index, 0);
+    assert.match(error.message, /could not be validated in time: the manager is busy; retry/);
+    assert.deepEqual([pool.stats().timeouts, pool.stats().stalls], [0, 1]);
+    // The stopped process was killed (SIGKILL ends a stopped process); another one answers.
+    assert.deepEqual(
+      await pool.validate("e1", 1, { type: "integer" }, ["x"]).then((r) => r[0].length),
+      1,
+    );
+    assert.notEqual(pool.stats().pids[0], pid);
   } finally {
     await pool.close();
   }

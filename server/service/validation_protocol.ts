@@ -7,7 +7,8 @@ import type { FieldViolationMessage } from "@tasks-executor/proto";
 
 /**
  * The argument that makes the bundled manager file run as a validation process instead (see
- * `validation_role.ts`).
+ * `validation_role.ts`). The two arguments after it are the budgets of its steps, in ms of its CPU
+ * time: compiling a schema, then checking one item.
  */
 export const VALIDATION_WORKER_ARG = "--tasks-executor-validation-worker";
 
@@ -53,6 +54,11 @@ export type WorkerReply =
   | { type: "ready" }
   /** Job `job` begins step `index` (`-1`: compiling its schema; `i`: checking item `i`). */
   | { type: "step"; job: number; index: number }
+  /**
+   * Step `index` of job `job` has used its budget of the process's CPU time and is still running
+   * (written by the process's watchdog thread): the pool kills the process.
+   */
+  | { type: "overrun"; job: number; index: number }
   /**
    * A job finished: the violations of each item (empty lists for a compile). Fewer results than
    * items: those were checked before `VALIDATION_SLICE_MS` ran out, the rest were not.

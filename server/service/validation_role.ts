@@ -9,7 +9,7 @@ import { VALIDATION_WORKER_ARG } from "./validation_protocol.ts";
 
 if (Deno.args[0] === VALIDATION_WORKER_ARG) {
   const { serveValidation } = await import("./validation_worker.ts");
-  await serveValidation();
+  await serveValidation({ compileMs: Number(Deno.args[1]), validationMs: Number(Deno.args[2]) });
   // The manager's own modules come after this one in the bundle: they must not start here.
   Deno.exit(0);
 }

@@ -5,7 +5,9 @@
  * without permissions.
  *
  * It keeps one compiled validator per executor (the version last asked for), and says when each
- * step of a job begins, so that the pool can time each step and name the one that overran.
+ * step of a job begins. Each step's budget is CPU time of this process, enforced here by a
+ * watchdog thread (`validation_watchdog.ts`) that writes the `overrun` line naming the step; the
+ * pool kills the process on it.
  * @module
  */
 import {
@@ -20,6 +22,13 @@ import {
   type WorkerReply,
   type WorkerRequest,
 } from "./validation_protocol.ts";
+import { Watchdog } from "./validation_watchdog.ts";
+
+/** The budgets of a process's steps, in ms of its CPU time (`ValidationPoolOptions`). */
+export interface StepBudgets {
+  compileMs: number;
+  validationMs: number;
+}
 
 const encoder = new TextEncoder();
 /** Executor id → its validator, as of `version` (its `updatedAt`). */
@@ -32,20 +41,42 @@ function send(reply: WorkerReply): void {
   }
 }
 
-function handle(request: WorkerRequest & { type: "compile" | "validate" }): WorkerReply {
+/** Runs `step` as step `index` of job `job`, within its budget of CPU time. */
+function step<T>(
+  watchdog: Watchdog,
+  job: number,
+  index: number,
+  budgetMs: number,
+  run: () => T,
+): T {
+  send({ type: "step", job, index });
+  watchdog.arm(job, index, budgetMs);
+  try {
+    return run();
+  } finally {
+    watchdog.end();
+  }
+}
+
+function handle(
+  request: WorkerRequest & { type: "compile" | "validate" },
+  watchdog: Watchdog,
+  budgets: StepBudgets,
+): WorkerReply {
   const { job } = request;
+  const { compileMs, validationMs } = budgets;
   try {
     if (request.type === "compile") {
-      send({ type: "step", job, index: -1 });
-      compileJsonSchema(request.schema);
+      step(watchdog, job, -1, compileMs, () => compileJsonSchema(request.schema));
       return { type: "done", job, results: [] };
     }
     let entry = validators.get(request.key);
     if (entry?.version !== request.version) {
-      send({ type: "step", job, index: -1 });
-      entry = { version: request.version, check: compileJsonSchema(request.schema) };
+      const check = step(watchdog, job, -1, compileMs, () => compileJsonSchema(request.schema));
+      entry = { version: request.version, check };
       validators.set(request.key, entry);
     }
+    const { check } = entry;
     // Past MAX_VIOLATIONS the request is refused anyway: the rest is not checked.
     let room = request.room;
     // Once the slice is used, the items checked so far are answered; the pool sends the rest.
@@ -57,8 +88,8 @@ function handle(request: WorkerRequest & { type: "compile" | "validate" }): Work
         continue;
       }
       if (index > 0 && performance.now() >= sliceEnd) break;
-      send({ type: "step", job, index });
-      const violations = entry.check(data).slice(0, room);
+      const violations = step(watchdog, job, index, validationMs, () => check(data))
+        .slice(0, room);
       room -= violations.length;
       results.push(violations);
     }
@@ -69,8 +100,9 @@ function handle(request: WorkerRequest & { type: "compile" | "validate" }): Work
   }
 }
 
-/** Serves requests until stdin closes (the manager went away). */
-export async function serveValidation(): Promise<void> {
+/** Serves requests until stdin closes (the manager went away), each step within `budgets`. */
+export async function serveValidation(budgets: StepBudgets): Promise<void> {
+  const watchdog = await Watchdog.start();
   send({ type: "ready" });
   const decoder = new TextDecoder();
   const lines = new LineSplitter();
@@ -78,7 +110,7 @@ export async function serveValidation(): Promise<void> {
     for (const line of lines.push(decoder.decode(chunk, { stream: true }))) {
       const request = JSON.parse(line) as WorkerRequest;
       if (request.type === "forget") validators.delete(request.key);
-      else send(handle(request));
+      else send(handle(request, watchdog, budgets));
     }
   }
 }

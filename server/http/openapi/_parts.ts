@@ -53,6 +53,13 @@ export function busyWithBody(also?: string) {
   );
 }
 
+/**
+ * What else answers 503 where task data is checked against a schema, or a schema compiled: the
+ * validation process was held up (README "Limits").
+ */
+export const VALIDATION_HELD_UP =
+  "the schema check could not be done in time because the manager is busy (its validation process was held up past 10 budgets of TASK_VALIDATION_MS or TASK_SCHEMA_COMPILE_MS, at least 5 s, without using its CPU budget; nothing stored)";
+
 /** A listing's 503: its key has as many page reads waiting for their turn as it may. */
 export const READS_WAITING = problem(
   "This key (with authentication off, this client's host) has PAGE_READS_WAITING_PER_KEY page reads waiting for their turn already, or the manager PAGE_READS_WAITING of every key and this key as many as any, or this read made room for a key with fewer waiting; retry (after Retry-After)",

@@ -29,6 +29,7 @@ import {
   ref,
   refParam,
   time,
+  VALIDATION_HELD_UP,
   withBody,
 } from "./_parts.ts";
 import { FLOW_CONFIG_PROPERTIES, FLOW_EXECUTOR_PROPERTIES } from "./flow.ts";
@@ -175,6 +176,7 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
       responses: {
         "201": ok("Created", executorAnswer),
         ...withBody,
+        "503": busyWithBody(VALIDATION_HELD_UP),
         "409": problem(
           "The name is taken, an executor of that name is still being deleted, or the store holds MAX_EXECUTORS executors already",
         ),
@@ -196,7 +198,7 @@ export const EXECUTOR_PATHS: Record<string, Json> = {
         "200": ok("Changed", executorAnswer),
         ...withBody,
         "503": busyWithBody(
-          "other updates of the executor came first each of the three times this one was applied",
+          `other updates of the executor came first each of the three times this one was applied, or ${VALIDATION_HELD_UP}`,
         ),
         "404": EXECUTOR_NOT_FOUND,
       },

@@ -29,6 +29,7 @@ import {
   time,
   TIME_IN_BODY,
   timeQuery,
+  VALIDATION_HELD_UP,
   withBody,
 } from "./_parts.ts";
 import { cancelTasks, deleteTasks, retryTasks } from "./bulk.ts";
@@ -228,7 +229,7 @@ export const TASK_PATHS: Record<string, Json> = {
         "201": ok("Created", taskAnswer),
         ...withBody,
         "503": busyWithBody(
-          `the manager's waits are full (with \`wait\`), or waits hold their share of the request bytes (half of MAX_REQUEST_BYTES_IN_FLIGHT, one key half of that), or ${EXECUTOR_KEPT_CHANGING}`,
+          `the manager's waits are full (with \`wait\`), or waits hold their share of the request bytes (half of MAX_REQUEST_BYTES_IN_FLIGHT, one key half of that), or ${EXECUTOR_KEPT_CHANGING}, or ${VALIDATION_HELD_UP}`,
         ),
         "404": problem("The executor does not exist"),
         "409": problem("The idempotency key was used before; `task` is the task it made"),
@@ -263,7 +264,7 @@ export const TASK_PATHS: Record<string, Json> = {
         "404": problem(
           "A task's executor does not exist: nothing is stored, `detail` names each such task by its pointer (`/tasks/3/executorName`)",
         ),
-        "503": busyWithBody(EXECUTOR_KEPT_CHANGING),
+        "503": busyWithBody(`${EXECUTOR_KEPT_CHANGING}, or ${VALIDATION_HELD_UP}`),
       },
     },
   },
