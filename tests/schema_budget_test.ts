@@ -204,3 +204,49 @@ Deno.test("a create whose client went away while its data waited to be checked l
     assert.deepEqual(listed.body.tasks, []);
   }, { TASK_VALIDATION_MS: "2000" });
 });
+
+Deno.test("REST: a create whose validation process is held up past the backstop answers 503 with Retry-After, never 400, and stores nothing", async () => {
+  await withManager(async (manager) => {
+    const schema = { type: "object", properties: { to: { type: "string" } }, required: ["to"] };
+    await createExecutor(manager.httpUrl, "mail", schema);
+    const data = { to: "ada@example.com" };
+    const first = await api(manager.httpUrl, "POST", "/api/v1/tasks", {
+      executorName: "mail",
+      data,
+    });
+    assert.equal(first.status, 201, JSON.stringify(first.body));
+    // Every validation process stopped: a machine that gives them no CPU at all.
+    const { pids } = manager.service.schemas.stats();
+    for (const pid of pids) Deno.kill(pid, "SIGSTOP");
+    try {
+      const response = await fetch(`${manager.httpUrl}/api/v1/tasks`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ executorName: "mail", data }),
+      });
+      const body = await response.json();
+      assert.equal(response.status, 503, JSON.stringify(body));
+      assert.equal(response.headers.get("retry-after"), "1");
+      assert.match(
+        JSON.stringify(body),
+        /could not be validated in time: the manager is busy; retry/,
+      );
+    } finally {
+      for (const pid of pids) {
+        try {
+          Deno.kill(pid, "SIGCONT");
+        } catch {
+          // Killed as stalled already.
+        }
+      }
+    }
+    const listed = await api(manager.httpUrl, "GET", "/api/v1/tasks?executorName=mail");
+    assert.equal((listed.body.tasks as unknown[]).length, 1, "the 503 stored nothing");
+    const again = await api(manager.httpUrl, "POST", "/api/v1/tasks", {
+      executorName: "mail",
+      data,
+    });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    assert.equal(manager.service.schemas.stats().timeouts, 0);
+  });
+});
