@@ -430,6 +430,8 @@ Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more
   await manager.service.createExecutor({ name: "ab" });
   const [host, port] = manager.httpUrl.replace("http://", "").split(":");
   const body = '{"executorName":"ab"}';
+  // Each body's first buffer (its Content-Length + 1) is held from the start, besides its bytes.
+  const first = body.length + 1;
   const encoder = new TextEncoder();
   // Closed at the end whatever happens: a request left waiting for its body holds the manager's
   // shutdown.
@@ -452,12 +454,12 @@ Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more
   };
   try {
     const a = await started();
-    await untilHeld(manager, 1);
+    await untilHeld(manager, first + 1);
     const b = await started();
-    await untilHeld(manager, 2);
+    await untilHeld(manager, 2 * first + 2);
     // `a` sends a byte more: `b` has gone the longest without one, and the next body ends it.
     await a.write(encoder.encode(body[1]));
-    await untilHeld(manager, 3);
+    await untilHeld(manager, 2 * first + 3);
     const c = await started();
     const ended = await answerOf(b);
     assert.match(ended, /^HTTP\/1\.1 408/);
@@ -465,7 +467,7 @@ Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more
       ended,
       /Request body stopped arriving after 1 bytes: 2 other requests' bodies are arriving.*MAX_HTTP_BODIES_ARRIVING/,
     );
-    await untilHeld(manager, 3);
+    await untilHeld(manager, 2 * first + 3);
     await a.write(encoder.encode(body.slice(2)));
     await c.write(encoder.encode(body.slice(1)));
     assert.match(await answerOf(a), /^HTTP\/1\.1 201/);
@@ -491,9 +493,9 @@ Deno.test("at most MAX_HTTP_BODIES_ARRIVING REST bodies arrive at once: one more
       stream.once("response", (headers) => resolve(Number(headers[":status"])))
     );
     stream.write(body[0]);
-    await untilHeld(manager, 1);
+    await untilHeld(manager, first + 1);
     const d = await started();
-    await untilHeld(manager, 2);
+    await untilHeld(manager, 2 * first + 2);
     const e = await started();
     assert.equal(await status, 408);
     assert.equal(await goaway, "goaway");
@@ -710,7 +712,8 @@ Deno.test("RequestBytesInFlight: a request that waits takes from its connection'
 });
 
 Deno.test("a REST body read to its end stays held until its request is answered", async () => {
-  const account = new RequestBytesInFlight({ total: 1000, perConnection: 1000, receiveMs: 1000 });
+  // A body of 1,000 bytes at most is read into a first buffer of 1,001, held while it is read.
+  const account = new RequestBytesInFlight({ total: 2000, perConnection: 2000, receiveMs: 1000 });
   const held = account.connection();
   const answered = Promise.withResolvers<void>();
   const body = JSON.stringify({ a: "b".repeat(100) });

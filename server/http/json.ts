@@ -156,7 +156,8 @@ export function isJsonMediaType(contentType: string): boolean {
 /**
  * Reads a request body as a JSON object, refusing more than `maxBytes` bytes whether or not the
  * client announced its length (a chunked body is counted while it is read). An absent body reads
- * as `{}` unless `required`. With `held`, the body's bytes are held on that connection's account
+ * as `{}` unless `required`. With `held`, the body's bytes (its first 1 KiB buffer from before its
+ * first byte) are held on that connection's account
  * (`../request_bytes.ts`) while it is read, and once read until `answered` settles; with
  * `receiveMs`, it must arrive within that time;
  * with `awaitClient`, the request counts as waiting for its client meanwhile.
@@ -329,6 +330,8 @@ async function readBounded(
   });
   let size = 0;
   let taken = 0;
+  /** What the body's first buffer holds on `held`, besides the bytes `taken`. */
+  let firstBuffer = 0;
   let timer: number | undefined;
   // Counted as arriving (`awaitClient`) from below, until it is in.
   let arriving: ArrivingBody | null = null;
@@ -364,6 +367,21 @@ async function readBounded(
   ) ?? null;
   let ended = false;
   try {
+    // The buffer the bytes go into is held from before the first read: its first size (1 KiB, or
+    // the declared length + 1 when less) is taken at once, and the bytes as they come, as before.
+    // Counted by the bytes alone, the 1,024 bodies MAX_HTTP_BODIES_ARRIVING lets arrive held 1 MiB
+    // the account did not see before any of their bytes came. (Past the first buffer, the buffer
+    // grows by doubling, to twice the bytes at most: the two together are about what it takes.)
+    if (held) {
+      const first = received.room().length;
+      try {
+        held.take(first);
+      } catch (error) {
+        await reader.cancel().catch(() => {});
+        throw error;
+      }
+      firstBuffer = first;
+    }
     while (true) {
       const read = (byob ? byob.read(received.room()) : plain!.read()).catch(() => {
         // The client closed the connection before its body ended: a bad request, not ours.
@@ -417,6 +435,8 @@ async function readBounded(
     }
     // The work a body brings lasts until it is answered: 100 batches of 4 MiB taken at once and
     // waiting for validation held 1.5 GB when their bytes went back as soon as they were read.
+    // Read to its end, its bytes stay held until it is answered, its first buffer no longer.
+    held?.give(firstBuffer);
     if (ended && options.answered) {
       options.answered.catch(() => {}).finally(() => held?.give(taken));
     } else held?.give(taken);
