@@ -139,16 +139,12 @@ Deno.test({
     }
     // Thirty minutes: alpha creates 10 and completes 8 a minute (each run 40 ms), beta creates 5.
     await manager.store.history.historyAdd([
-      ...minutes("alpha", { from: 30, to: 1 }, { created: 10, started: 8, completed: 8 }, [
-        40,
-        40,
-        40,
-        40,
-        40,
-        40,
-        40,
-        40,
-      ]),
+      ...minutes(
+        "alpha",
+        { from: 30, to: 1 },
+        { created: 10, started: 8, completed: 8 },
+        Array(8).fill(40),
+      ),
       ...minutes("beta", { from: 30, to: 1 }, { created: 5 }),
       // Three hours ago: outside the last hour, inside the last day.
       ...minutes("alpha", { from: 180, to: 180 }, { created: 1000 }),
@@ -249,35 +245,49 @@ Deno.test({
     const browser = await launchChromium();
     try {
       for (const width of [1280, 390]) {
-        await tasksIn(manager, "bulk_x", "completed", 3);
-        await tasksIn(manager, "bulk_x", "dlq", 2);
-        await tasksIn(manager, "bulk_x", "pending", 4);
+        for (const [status, count] of [["completed", 3], ["dlq", 2], ["pending", 4]] as const) {
+          await tasksIn(manager, "bulk_x", status, count);
+        }
         await using view = await openPage(browser, manager, width);
         const { page, dialogs } = view;
-        const done = page.locator(".notice-ok");
-
-        await page.goto("/#/tasks?executorName=bulk_x");
-        await page.locator("main h1").waitFor();
-        await screenshot(page, "tasks_bulk");
-        await page.getByRole("button", { name: "Delete finished…" }).click();
-        await done.waitFor({ timeout: WAIT_MS });
-        assert.match(dialogs.at(-1)!, /^Delete 3 finished tasks matching this filter\?/);
-        assert.equal(await done.textContent(), "Deleted 3 tasks");
-
-        await page.getByRole("button", { name: "Cancel pending…" }).click();
-        await page.locator(".notice-ok", { hasText: "Cancelled" }).waitFor({ timeout: WAIT_MS });
-        assert.match(dialogs.at(-1)!, /^Cancel 4 pending tasks matching this filter\?/);
-        assert.equal(await done.textContent(), "Cancelled 4 tasks");
-        assert.ok(await fitsWidth(page), `no horizontal scrolling at ${width} px`);
-        await screenshot(page, "tasks_bulk_done");
-
-        await page.goto("/#/dlq?executorName=bulk_x");
-        await page.locator("main h1").waitFor();
-        await page.getByRole("button", { name: "Purge…" }).click();
-        await page.locator(".notice-ok").waitFor({ timeout: WAIT_MS });
-        assert.match(dialogs.at(-1)!, /^Delete 2 dead letters matching executor "bulk_x"\?/);
-        assert.equal(await page.locator(".notice-ok").textContent(), "2 dead letters purged");
-        await screenshot(page, "dlq_bulk_done");
+        // Each action: the view it is on (when it changes), its button, the confirm it asks and
+        // the notice it ends with, then what is checked of the view.
+        const actions = [{
+          view: "/#/tasks?executorName=bulk_x",
+          before: "tasks_bulk",
+          button: "Delete finished…",
+          confirm: /^Delete 3 finished tasks matching this filter\?/,
+          notice: "Deleted 3 tasks",
+        }, {
+          button: "Cancel pending…",
+          confirm: /^Cancel 4 pending tasks matching this filter\?/,
+          notice: "Cancelled 4 tasks",
+          fits: true,
+          after: "tasks_bulk_done",
+        }, {
+          view: "/#/dlq?executorName=bulk_x",
+          button: "Purge…",
+          confirm: /^Delete 2 dead letters matching executor "bulk_x"\?/,
+          notice: "2 dead letters purged",
+          after: "dlq_bulk_done",
+        }];
+        for (const action of actions) {
+          if (action.view) {
+            await page.goto(action.view);
+            await page.locator("main h1").waitFor();
+          }
+          if (action.before) await screenshot(page, action.before);
+          await page.getByRole("button", { name: action.button }).click();
+          await page.locator(".notice-ok", { hasText: action.notice }).waitFor({
+            timeout: WAIT_MS,
+          });
+          assert.match(dialogs.at(-1)!, action.confirm);
+          assert.equal(await page.locator(".notice-ok").textContent(), action.notice);
+          if (action.fits) {
+            assert.ok(await fitsWidth(page), `no horizontal scrolling at ${width} px`);
+          }
+          if (action.after) await screenshot(page, action.after);
+        }
 
         const { tasks } = await restOk(manager, "GET", "/tasks?executorName=bulk_x");
         assert.deepEqual(

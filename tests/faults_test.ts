@@ -8,15 +8,11 @@ import { msFromTimestamp } from "@tasks-executor/proto";
 import { Client, NotFoundError } from "../sdk/mod.ts";
 import { registerExecutors } from "../sdk/_registration.ts";
 import { DEFAULT_EXECUTOR_CONFIG } from "../server/domain/executor.ts";
-import { Engine } from "../server/engine/engine.ts";
-import { startGrpcServer } from "../server/grpc/server.ts";
-import { createWorkerService } from "../server/grpc/worker_service.ts";
-import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openMongoStore } from "../server/store/mongo/store.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
-import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
+import { startHeldSettleEngine } from "./fixtures/held_settle.ts";
 import { Proc } from "./fixtures/process.ts";
 import { startSdkManager } from "./fixtures/sdk_manager.ts";
 import { skipUnless } from "./fixtures/skip.ts";
@@ -235,24 +231,8 @@ Deno.test("SIGTERM ends a worker process whose handler ignores its signal after 
 // Results that wait behind slow store calls --------------------------------------------------------
 
 Deno.test("results that reached the manager before their leases expired are applied, however long they wait behind slow store calls", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "faults-results-" });
-  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
-  const slow = withFirstSettleHeld(real);
-  let clock = Date.now();
-  // The rescuer and the lease check run only when the test says so, on the test's clock.
-  const events = new ServiceEvents();
-  const engine = new Engine({ store: slow.store, events }, {
-    now: () => clock,
-    rescueIntervalMs: 3_600_000,
-    leaseCheckMs: 3_600_000,
-    pollIntervalMs: 200,
-  });
-  const service = new Service(slow.store, { events, handoff: engine.handoff });
-  await engine.start();
-  const server = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: "127.0.0.1", port: 0 },
-  );
+  const held = await startHeldSettleEngine({ prefix: "faults-results-" });
+  const { real, slow, engine, service, server } = held;
   await service.createExecutor({
     name: "quick",
     timeout: 2000,
@@ -267,8 +247,8 @@ Deno.test("results that reached the manager before their leases expired are appl
       { executorName: "quick", data: "a" },
       { executorName: "quick", data: "b" },
     ]);
-    clock = Date.now();
-    const start = clock;
+    held.clock = Date.now();
+    const start = held.clock;
     worker.credit("quick", 2);
     const [a, b] = await worker.assigned(2);
     assert.equal(msFromTimestamp(a.leaseExpiresAt), start + 2000);
@@ -278,16 +258,16 @@ Deno.test("results that reached the manager before their leases expired are appl
     await slow.held;
     worker.result(b, { ok: true, resultJson: '"b"' });
     // Both answered in time. The rescuer keeps both leases alive: b's as soon as it arrived.
-    clock = start + 1500;
+    held.clock = start + 1500;
     for (let tries = 0;; tries++) {
       await engine.rescueNow();
       const waiting = await real.taskGet(b.taskId);
-      if (waiting?.leaseExpiresAt === clock + 2000) break;
+      if (waiting?.leaseExpiresAt === held.clock + 2000) break;
       if (tries > 200) assert.fail(`b's lease was never kept alive: ${JSON.stringify(waiting)}`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     // Past the leases as first given: nothing to rescue, since both results are in hand.
-    clock = start + 2500;
+    held.clock = start + 2500;
     assert.equal(await engine.rescueNow(), 0);
     slow.release();
     for (const [task, value] of [[a, "a"], [b, "b"]] as const) {
@@ -306,9 +286,6 @@ Deno.test("results that reached the manager before their leases expired are appl
   } finally {
     slow.release();
     await worker.close();
-    await engine.stop();
-    await server.close({ graceMs: 500 });
-    await real[Symbol.asyncDispose]();
-    await Deno.remove(dir, { recursive: true });
+    await held.close();
   }
 });

@@ -7,13 +7,9 @@
  */
 import assert from "node:assert/strict";
 import type { WorkResponse } from "@tasks-executor/proto";
-import { Engine } from "../server/engine/engine.ts";
-import { startGrpcServer } from "../server/grpc/server.ts";
-import { createWorkerService } from "../server/grpc/worker_service.ts";
-import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
-import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
+import { startHeldSettleEngine } from "./fixtures/held_settle.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
@@ -23,24 +19,8 @@ function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
 }
 
 Deno.test("the lease check tells no worker to abort a task whose result is being settled", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "lease-check-settle-" });
-  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
-  const slow = withFirstSettleHeld(real, { afterCommit: true });
-  let clock = Date.now();
-  // The rescuer and the lease check run only when the test says so, on the test's clock.
-  const events = new ServiceEvents();
-  const engine = new Engine({ store: slow.store, events }, {
-    now: () => clock,
-    rescueIntervalMs: 3_600_000,
-    leaseCheckMs: 3_600_000,
-    pollIntervalMs: 200,
-  });
-  const service = new Service(slow.store, { events, handoff: engine.handoff });
-  await engine.start();
-  const server = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: "127.0.0.1", port: 0 },
-  );
+  const held = await startHeldSettleEngine({ prefix: "lease-check-settle-", afterCommit: true });
+  const { dir, real, slow, engine, service, server } = held;
   // The other manager: its own connection to the same file; nothing tells this engine.
   const other = await openSqliteStore({ path: `${dir}/tasks.db` });
   await service.createExecutor({
@@ -56,8 +36,8 @@ Deno.test("the lease check tells no worker to abort a task whose result is being
     await service.createTasks(
       ["a", "b", "c"].map((data) => ({ executorName: "checked", data })),
     );
-    clock = Date.now();
-    const start = clock;
+    held.clock = Date.now();
+    const start = held.clock;
     worker.credit("checked", 3);
     const [a, b, c] = await worker.assigned(3);
     const mark = worker.received.length;
@@ -69,7 +49,7 @@ Deno.test("the lease check tells no worker to abort a task whose result is being
     await engine.leaseCheckNow();
     await worker.next((m) => cancelsOf([m], b.taskId).length > 0, { after: mark });
     // c's lease runs out without a result: rescued, its worker told so; a's lease is left alone.
-    clock = start + 2500;
+    held.clock = start + 2500;
     assert.equal(await engine.rescueNow(), 1);
     await worker.next((m) => cancelsOf([m], c.taskId).length > 0, { after: mark });
     await engine.leaseCheckNow();
@@ -91,10 +71,7 @@ Deno.test("the lease check tells no worker to abort a task whose result is being
   } finally {
     slow.release();
     await worker.close();
-    await engine.stop();
-    await server.close({ graceMs: 500 });
     await other[Symbol.asyncDispose]();
-    await real[Symbol.asyncDispose]();
-    await Deno.remove(dir, { recursive: true });
+    await held.close();
   }
 });

@@ -49,6 +49,23 @@ Deno.test("each enum REST reads numbers and names its values as taskexecutor.v1 
   }
 });
 
+/**
+ * Sends each step's request, in order: it must get its `status`, and its answer hold what `holds`
+ * says, value by value, where `read` finds them.
+ */
+async function answersHold(
+  manager: TestManager,
+  read: (body: Answer["body"]) => unknown[],
+  steps: { method: string; path: string; body: unknown; status: number; holds: unknown[] }[],
+): Promise<void> {
+  for (const step of steps) {
+    const answer = await rest(manager, step.method, step.path, step.body);
+    assert.equal(answer.status, step.status, JSON.stringify(answer.body));
+    const found = read(answer.body);
+    for (const [i, value] of step.holds.entries()) assert.equal(found[i], value);
+  }
+}
+
 /** Dead-letters a new task of `executorName` for `reason`, as a worker's last failure would. */
 async function deadLetter(manager: TestManager, executorName: string, reason: DlqReason) {
   const { task } = await restOk(manager, "POST", "/tasks", { task: { executorName, data: {} } });
@@ -112,16 +129,17 @@ Deno.test("REST reads a DLQ reason as our name, the proto's name or its number, 
   const bad = await rest(manager, "POST", "/dlq/requeue", { reason: "DLQ_REASON_LATE" });
   assert.equal(bad.status, 400);
   assert.deepEqual(fields(bad), [`/reason: Must be one of ${REASONS}, not "DLQ_REASON_LATE"`]);
-  const byNumber = await rest(manager, "POST", "/dlq/requeue", { reason: 2 });
-  assert.equal(byNumber.status, 200, JSON.stringify(byNumber.body));
-  assert.equal(byNumber.body.requeued, 0, "no entry is non_retryable");
-  const byName = await rest(manager, "POST", "/dlq/requeue", { reason: "DLQ_REASON_MAX_ATTEMPTS" });
-  assert.equal(byName.status, 200, JSON.stringify(byName.body));
-  assert.equal(byName.body.requeued, 1);
+  const requeues: [string, Record<string, unknown>, number, string?][] = [
+    ["/dlq/requeue", { reason: 2 }, 0, "no entry is non_retryable"],
+    ["/dlq/requeue", { reason: "DLQ_REASON_MAX_ATTEMPTS" }, 1],
+    ["/dlq/requeue?reason=DLQ_REASON_TIMEOUT", {}, 2],
+  ];
+  for (const [path, body, requeued, why] of requeues) {
+    const answer = await rest(manager, "POST", path, body);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.equal(answer.body.requeued, requeued, why ?? path);
+  }
   assert.equal((await restOk(manager, "GET", `/tasks/${exhausted}`)).task.status, "pending");
-  const byQuery = await rest(manager, "POST", "/dlq/requeue?reason=DLQ_REASON_TIMEOUT", {});
-  assert.equal(byQuery.status, 200, JSON.stringify(byQuery.body));
-  assert.equal(byQuery.body.requeued, 2);
 
   // A purge's.
   await restOk(manager, "POST", "/executors", { name: "d2" });
@@ -160,31 +178,43 @@ Deno.test("REST reads an API key's scopes as our names, the proto's names or the
 Deno.test("REST reads a schedule's overlap and missed-fire policies as our names, the proto's names or their numbers", async () => {
   await using manager = await startTestManager();
   await restOk(manager, "POST", "/executors", { name: "e1" });
-  const made = await rest(manager, "POST", "/schedules", {
-    name: "s1",
-    executorName: "e1",
-    every: "1h",
-    overlapPolicy: "OVERLAP_POLICY_ALLOW",
-    missedFirePolicy: 3,
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  assert.equal(made.body.schedule.overlapPolicy, "allow");
-  assert.equal(made.body.schedule.missedFirePolicy, "run_each");
-  // The proto's "not set" keeps the policy in force, as a field left out does.
-  const kept = await rest(manager, "PUT", "/schedules/s1", {
-    overlapPolicy: "OVERLAP_POLICY_UNSPECIFIED",
-    missedFirePolicy: "MISSED_FIRE_POLICY_SKIP",
-  });
-  assert.equal(kept.status, 200, JSON.stringify(kept.body));
-  assert.equal(kept.body.schedule.overlapPolicy, "allow");
-  assert.equal(kept.body.schedule.missedFirePolicy, "skip");
-  const changed = await rest(manager, "PUT", "/schedules/s1", {
-    overlapPolicy: "1",
-    missedFirePolicy: "run_once",
-  });
-  assert.equal(changed.status, 200, JSON.stringify(changed.body));
-  assert.equal(changed.body.schedule.overlapPolicy, "skip");
-  assert.equal(changed.body.schedule.missedFirePolicy, "run_once");
+  await answersHold(
+    manager,
+    (body) => [body.schedule.overlapPolicy, body.schedule.missedFirePolicy],
+    [
+      {
+        method: "POST",
+        path: "/schedules",
+        body: {
+          name: "s1",
+          executorName: "e1",
+          every: "1h",
+          overlapPolicy: "OVERLAP_POLICY_ALLOW",
+          missedFirePolicy: 3,
+        },
+        status: 201,
+        holds: ["allow", "run_each"],
+      },
+      // The proto's "not set" keeps the policy in force, as a field left out does.
+      {
+        method: "PUT",
+        path: "/schedules/s1",
+        body: {
+          overlapPolicy: "OVERLAP_POLICY_UNSPECIFIED",
+          missedFirePolicy: "MISSED_FIRE_POLICY_SKIP",
+        },
+        status: 200,
+        holds: ["allow", "skip"],
+      },
+      {
+        method: "PUT",
+        path: "/schedules/s1",
+        body: { overlapPolicy: "1", missedFirePolicy: "run_once" },
+        status: 200,
+        holds: ["skip", "run_once"],
+      },
+    ],
+  );
 
   const refused = await rest(manager, "POST", "/schedules", {
     name: "s2",
@@ -204,22 +234,31 @@ Deno.test("REST reads a schedule's overlap and missed-fire policies as our names
 
 Deno.test("REST reads an executor's retry type and write concern level as every such enum, and refuses them alike", async () => {
   await using manager = await startTestManager();
-  const made = await rest(manager, "POST", "/executors", {
-    name: "x1",
-    retryPolicy: { type: "1" },
-    writeConcern: { level: "WRITE_CONCERN_LEVEL_MAJORITY" },
-  });
-  assert.equal(made.status, 201, JSON.stringify(made.body));
-  assert.equal(made.body.executor.retryPolicy.type, "constant");
-  assert.equal(made.body.executor.writeConcern.level, "majority");
-  // The earlier system's config files' spellings still hold.
-  const changed = await rest(manager, "PUT", "/executors/x1", {
-    retryPolicy: { type: "RETRY_POLICY_LINEAR" },
-    writeConcern: { level: 4 },
-  });
-  assert.equal(changed.status, 200, JSON.stringify(changed.body));
-  assert.equal(changed.body.executor.retryPolicy.type, "linear");
-  assert.equal(changed.body.executor.writeConcern.level, "journaled");
+  await answersHold(
+    manager,
+    (body) => [body.executor.retryPolicy.type, body.executor.writeConcern.level],
+    [
+      {
+        method: "POST",
+        path: "/executors",
+        body: {
+          name: "x1",
+          retryPolicy: { type: "1" },
+          writeConcern: { level: "WRITE_CONCERN_LEVEL_MAJORITY" },
+        },
+        status: 201,
+        holds: ["constant", "majority"],
+      },
+      // The earlier system's config files' spellings still hold.
+      {
+        method: "PUT",
+        path: "/executors/x1",
+        body: { retryPolicy: { type: "RETRY_POLICY_LINEAR" }, writeConcern: { level: 4 } },
+        status: 200,
+        holds: ["linear", "journaled"],
+      },
+    ],
+  );
 
   const refused = await rest(manager, "POST", "/executors", {
     name: "x2",
