@@ -66,6 +66,7 @@ export function clientAddressKey(host: string): string {
 export class ConnectionRateLimit {
   readonly #rate: RateLimit;
   readonly #what: string;
+  readonly #refusal: string;
   readonly #refusals = new LogThrottle();
   /**
    * Each address's GCRA `tat` (ms) and the sighting it was last moved to the end at, oldest first.
@@ -80,11 +81,13 @@ export class ConnectionRateLimit {
   /**
    * @param limit `perSecond`: new connections a second per address once its `burst` (connections
    *   at once after a quiet spell) is spent, both at least 1; `what` names the connections and
-   *   the settings in the log, e.g. `gRPC connections (GRPC_CONNECTION_RATE_LIMIT)`
+   *   the settings in the log, e.g. `gRPC connections (GRPC_CONNECTION_RATE_LIMIT)`; `refusal`
+   *   what becomes of those refused, in the log (default: they are closed at once)
    */
-  constructor(limit: { perSecond: number; burst: number; what: string }) {
+  constructor(limit: { perSecond: number; burst: number; what: string; refusal?: string }) {
     this.#rate = { limit: limit.perSecond, period: 1000, burst: limit.burst };
     this.#what = limit.what;
+    this.#refusal = limit.refusal ?? "they are closed at once";
   }
 
   /** Connections refused so far. */
@@ -118,7 +121,7 @@ export class ConnectionRateLimit {
       const leftOut = this.#refusals.admit("refused", Date.now());
       if (leftOut !== null) {
         log.warn(
-          `A client opens ${this.#what} faster than its rate limit: they are closed at once`,
+          `A client opens ${this.#what} faster than its rate limit: ${this.#refusal}`,
           {
             client: key,
             perSecond: this.#rate.limit,

@@ -126,6 +126,14 @@ export interface Limits {
   /** New gRPC connections one client address may open at once after a quiet spell (GRPC_CONNECTION_BURST). */
   grpcConnectionBurst: number;
   /**
+   * Logins (`POST /api/v1/session`) a second one client address (an IPv4 address, an IPv6 /64)
+   * may attempt once its burst is spent; past it one is refused with 429 before its body is read
+   * (LOGIN_RATE_LIMIT).
+   */
+  loginRateLimit: number;
+  /** Logins one client address may attempt at once after a quiet spell (LOGIN_BURST). */
+  loginBurst: number;
+  /**
    * Calls (HTTP/2 streams) one gRPC connection may have open at once, as the manager announces in
    * its HTTP/2 settings; a client waits for a free one before it opens more
    * (MAX_GRPC_STREAMS_PER_CONNECTION).
@@ -247,6 +255,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = {
   grpcConnections: 1000,
   grpcConnectionRateLimit: 20,
   grpcConnectionBurst: 1000,
+  loginRateLimit: 10,
+  loginBurst: 100,
   grpcStreamsPerConnection: 1000,
   workerStreams: 1000,
   sseSubscribers: 200,
@@ -304,6 +314,8 @@ export const LIMIT_VARIABLES: Readonly<Partial<Record<keyof Limits, string>>> = 
   grpcConnections: "MAX_GRPC_CONNECTIONS",
   grpcConnectionRateLimit: "GRPC_CONNECTION_RATE_LIMIT",
   grpcConnectionBurst: "GRPC_CONNECTION_BURST",
+  loginRateLimit: "LOGIN_RATE_LIMIT",
+  loginBurst: "LOGIN_BURST",
   grpcStreamsPerConnection: "MAX_GRPC_STREAMS_PER_CONNECTION",
   executors: "MAX_EXECUTORS",
   workerStreams: "MAX_WORKER_STREAMS",

@@ -42,7 +42,7 @@ import { mountTaskSearchRoutes } from "./task_search.ts";
 import { TaskSearchService } from "../service/task_search.ts";
 import { jsonBytes } from "../service/paging.ts";
 import { workersPage } from "../service/workers.ts";
-import { mountSessionRoutes, SessionTable } from "./session.ts";
+import { loginRate, mountSessionRoutes, SessionTable } from "./session.ts";
 import { createAndWaitForTask, taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
 import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
@@ -234,6 +234,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     auth,
     anonymous: ANONYMOUS_ADMIN,
     receiveMs: deps.limits.requestReceiveMs,
+    logins: loginRate(deps.limits),
     tls: deps.browser?.tls === true,
   });
 

@@ -4,16 +4,17 @@
 
 /**
  * A failure of the HTTP layer itself that has no domain meaning: a body too large, a media type
- * the API does not speak, an unknown route, a foreign `Host`, a request from another site.
+ * the API does not speak, an unknown route, a foreign `Host`, a request from another site, a
+ * client past a rate limit.
  */
 export class HttpError extends Error {
   override name = "HttpError";
   /** The HTTP status to answer with. */
-  readonly status: 403 | 404 | 405 | 408 | 413 | 415 | 421;
+  readonly status: 403 | 404 | 405 | 408 | 413 | 415 | 421 | 429;
   /** Headers to add to the answer (e.g. `Allow`). */
   readonly headers: Record<string, string>;
   constructor(
-    status: 403 | 404 | 405 | 408 | 413 | 415 | 421,
+    status: 403 | 404 | 405 | 408 | 413 | 415 | 421 | 429,
     message: string,
     headers: Record<string, string> = {},
   ) {

@@ -44,6 +44,7 @@ const TITLES: Record<number, [slug: string, title: string]> = {
   413: ["payload-too-large", "Payload Too Large"],
   415: ["unsupported-media-type", "Unsupported Media Type"],
   421: ["misdirected-request", "Misdirected Request"],
+  429: ["too-many-requests", "Too Many Requests"],
   500: ["internal", "Internal Server Error"],
   503: ["unavailable", "Service Unavailable"],
 };

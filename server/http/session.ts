@@ -5,7 +5,7 @@
  */
 import type { Context, Hono } from "hono";
 import { authorize, type Operation, OPERATIONS } from "../auth/permissions.ts";
-import type { AuthAttempt } from "../auth/failures.ts";
+import { type AuthAttempt, hostOfPeer } from "../auth/failures.ts";
 import type { Authenticator, Principal } from "../auth/scopes.ts";
 import { bearerToken } from "../auth/token.ts";
 import {
@@ -14,6 +14,9 @@ import {
   ResourceExhaustedError,
   UnauthenticatedError,
 } from "../domain/errors.ts";
+import { ConnectionRateLimit } from "../connection_rate.ts";
+import type { Limits } from "../domain/limits.ts";
+import { HttpError } from "./http_error.ts";
 import { assertKnownKeys, readJsonObject } from "./json.ts";
 import { bodyReadingOf, peerOf } from "./serve.ts";
 
@@ -292,6 +295,18 @@ export function whyUnauthenticated(credential: Credential): string {
   }
 }
 
+/** The rate limit on logins of a manager with `limits` (`SessionRouteDeps.logins`). */
+export function loginRate(
+  limits: Pick<Limits, "loginRateLimit" | "loginBurst">,
+): ConnectionRateLimit {
+  return new ConnectionRateLimit({
+    perSecond: limits.loginRateLimit,
+    burst: limits.loginBurst,
+    what: "logins (LOGIN_RATE_LIMIT, LOGIN_BURST)",
+    refusal: "they are answered 429, their bodies unread",
+  });
+}
+
 /** What the session routes need. */
 export interface SessionRouteDeps {
   /** `null` when authentication is off (AUTH=off): every caller is the anonymous admin. */
@@ -300,6 +315,11 @@ export interface SessionRouteDeps {
   anonymous: Principal;
   /** Longest a login's body may take to arrive, ms (REQUEST_RECEIVE_MS). */
   receiveMs: number;
+  /**
+   * How fast one client address may attempt logins (LOGIN_RATE_LIMIT, LOGIN_BURST): checked before
+   * the body is read (`loginRate`).
+   */
+  logins: ConnectionRateLimit;
   /**
    * The REST port speaks TLS (TLS_CERT_FILE): the cookie is `Secure`. Decided by the listener,
    * not the request: HTTP/1.1 requests relayed from the TLS listener arrive with `http:` URLs.
@@ -339,7 +359,9 @@ function setCookie(c: Context, value: string, options: { maxAgeS: number; tls: b
  * - `POST {"key": "te_…"}` → 201 `{session}` and the cookie (`HttpOnly`, `SameSite=Strict`,
  *   `Path=/`, `Max-Age` = the session's life, `Secure` when the port speaks TLS, whatever the
  *   request's URL says); 401 for a key that is not
- *   valid; 409 while authentication is off; 503 when `MAX_SESSIONS` are open.
+ *   valid; 409 while authentication is off; 503 when `MAX_SESSIONS` are open; 429 with
+ *   `Retry-After: 1` and `Connection: close`, the body unread, when the client's address attempts
+ *   logins faster than `logins` lets it.
  * - `GET` → 200 `{session}` for the caller (cookie or bearer key; the anonymous admin while
  *   authentication is off); 200 `{session: null}` for a request with neither (the admin page's
  *   first visit: a 401 there showed as an error in the browser's console); 401 for a key or a
@@ -369,6 +391,16 @@ export function mountSessionRoutes(app: Hono, deps: SessionRouteDeps): void {
   };
 
   app.post("/api/v1/session", async (c) => {
+    // Before the body is read: a flood of logins from one address is refused for the price of
+    // its headers. The body is left unread, so the connection is closed once this is answered
+    // (over HTTP/1.1 what is left of it would otherwise have to be read or come first).
+    if (!deps.logins.admit(hostOfPeer(peerOf(c.env)))) {
+      throw new HttpError(
+        429,
+        "Too many logins from this address: LOGIN_BURST at once, then LOGIN_RATE_LIMIT a second; retry later",
+        { "retry-after": "1", connection: "close" },
+      );
+    }
     // Open to everyone, and a body only holds a key: SESSION_BODY_BYTES, not MAX_REQUEST_BYTES.
     const body = await readJsonObject(c.req.raw, {
       maxBytes: SESSION_BODY_BYTES,

@@ -162,6 +162,9 @@ export const KEY_PATHS: Record<string, Json> = {
         ),
         "401": problem("The key is unknown or revoked"),
         "409": problem("Authentication is off (AUTH=off): there is nothing to log in to"),
+        "429": problem(
+          "This client address attempts logins past LOGIN_BURST at once, then LOGIN_RATE_LIMIT a second: refused before the body is read, with Retry-After: 1 and Connection: close",
+        ),
         ...withBody,
       },
     },
