@@ -9,7 +9,13 @@ import { Buffer } from "node:buffer";
 import http2 from "node:http2";
 import { gzipSync } from "node:zlib";
 import { startTestManager, type TestManager } from "./_manager.ts";
-import { grpcFrame, grpcStatusOf, grpcStream, stalledCall } from "./fixtures/raw_h2.ts";
+import {
+  grpcFrame,
+  grpcStatusOf,
+  grpcStream,
+  headerListBytes,
+  stalledCall,
+} from "./fixtures/raw_h2.ts";
 import { restOk } from "./fixtures/rest.ts";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtocol, valueFromJson } from "@tasks-executor/proto";
@@ -41,6 +47,26 @@ function getTaskRequest(length: number): Uint8Array {
     header.push((n & 0x7f) | 0x80);
   }
   return new Uint8Array(Buffer.concat([Buffer.from(header), id]));
+}
+
+/**
+ * What a call of `grpcStream` to `path` on `manager`, with `headers`, holds for its header list
+ * from its start until its stream closes: RFC 9113's measure, name and value bytes plus 32 a field.
+ */
+function headerBytes(
+  manager: TestManager,
+  path: string,
+  headers: Record<string, string> = {},
+): number {
+  return headerListBytes({
+    ":method": "POST",
+    ":path": path,
+    ":scheme": "http",
+    ":authority": manager.grpcAddress,
+    "content-type": "application/grpc",
+    te: "trailers",
+    ...headers,
+  });
 }
 
 /** Opens `path` on `session` and sends the first PARTIAL bytes of a longer message. */
@@ -95,29 +121,34 @@ Deno.test("gRPC: calls' unfinished messages are held on their connection's accou
   const second = connect(manager);
   try {
     const held = [];
+    // Each call holds its message's bytes and its header list.
+    let holding = 0;
     for (const path of [CREATE_TASK, GET_TASK, GET_TASK]) {
       held.push(partialCall(first, path));
-      await untilHeld(manager, held.length * HELD);
+      holding += HELD + headerBytes(manager, path);
+      await untilHeld(manager, holding);
     }
     // A fourth on the same connection would take it past 3,200,000.
     const refused = await grpcStatusOf(partialCall(first, CREATE_TASK));
     assert.equal(refused.status, "8", refused.message); // RESOURCE_EXHAUSTED
     assert.match(refused.message, /MAX_CONNECTION_REQUEST_BYTES/);
-    await untilHeld(manager, 3 * HELD);
+    await untilHeld(manager, holding);
     // A worker stream's messages are held on an account of their own (the gauge adds it).
     held.push(partialCall(first, WORK));
-    await untilHeld(manager, 4 * HELD);
+    holding += HELD + headerBytes(manager, WORK);
+    await untilHeld(manager, holding);
 
     // Another connection has its own account, but the manager's is shared.
     held.push(partialCall(second, GET_TASK));
-    await untilHeld(manager, 5 * HELD);
+    holding += HELD + headerBytes(manager, GET_TASK);
+    await untilHeld(manager, holding);
     const full = await grpcStatusOf(partialCall(second, GET_TASK));
     assert.equal(full.status, "8", full.message);
     assert.match(full.message, /MAX_REQUEST_BYTES_IN_FLIGHT/);
 
     // Closing the first connection's calls gives their bytes back: the second is served again.
     for (const stream of held.slice(0, 4)) stream.close(http2.constants.NGHTTP2_CANCEL);
-    await untilHeld(manager, HELD);
+    await untilHeld(manager, HELD + headerBytes(manager, GET_TASK));
     const served = grpcStream(second, GET_TASK);
     served.end(grpcFrame(getTaskRequest(10)));
     served.on("data", () => {});
@@ -127,6 +158,40 @@ Deno.test("gRPC: calls' unfinished messages are held on their connection's accou
   } finally {
     first.close();
     second.close();
+  }
+});
+
+Deno.test("gRPC: a call's header list is held on its connection's account from its start until it ends; a call whose headers would take the connection past MAX_CONNECTION_REQUEST_BYTES is refused RESOURCE_EXHAUSTED naming it", async () => {
+  await using manager = await startTestManager({ env: LIMITS });
+  const session = connect(manager);
+  const opened: http2.ClientHttp2Stream[] = [];
+  try {
+    // Headers only: the call waits for its message.
+    const padded = { "x-pad": "p".repeat(12_000) };
+    const each = headerBytes(manager, GET_TASK, padded);
+    const first = grpcStream(session, GET_TASK, padded);
+    await untilHeld(manager, each);
+    first.close(http2.constants.NGHTTP2_CANCEL);
+    await untilHeld(manager, 0);
+
+    // Three messages of 1,000,005 bytes held, then calls of headers alone up to the connection's
+    // 3,200,000: the next is refused.
+    for (let i = 0; i < 3; i++) opened.push(partialCall(session, GET_TASK));
+    let holding = 3 * (HELD + headerBytes(manager, GET_TASK));
+    await untilHeld(manager, holding);
+    while (holding + each <= 3_200_000) {
+      opened.push(grpcStream(session, GET_TASK, padded));
+      holding += each;
+      await untilHeld(manager, holding);
+    }
+    const refused = await grpcStatusOf(grpcStream(session, GET_TASK, padded));
+    assert.equal(refused.status, "8", refused.message);
+    assert.match(refused.message, /MAX_CONNECTION_REQUEST_BYTES/);
+    await untilHeld(manager, holding);
+    for (const stream of opened) stream.close(http2.constants.NGHTTP2_CANCEL);
+    await untilHeld(manager, 0);
+  } finally {
+    session.close();
   }
 });
 
@@ -140,12 +205,14 @@ Deno.test("gRPC: a compressed message is held at its decompressed size until its
     const framed = grpcFrame(new Uint8Array(compressed));
     framed[0] = 1; // compressed
     const calls = [];
+    // Each call holds its message, decompressed, and its header list.
+    const each = request.length + headerBytes(manager, GET_TASK, { "grpc-encoding": "gzip" });
     for (let i = 1; i <= 3; i++) {
       const stream = grpcStream(session, GET_TASK, { "grpc-encoding": "gzip" });
       // The whole message, not the call's end: a unary handler runs only once the end comes.
       stream.write(framed);
       calls.push(stream);
-      await untilHeld(manager, i * request.length);
+      await untilHeld(manager, i * each);
     }
     const stream = grpcStream(session, GET_TASK, { "grpc-encoding": "gzip" });
     stream.write(framed);
@@ -157,7 +224,7 @@ Deno.test("gRPC: a compressed message is held at its decompressed size until its
     calls[0].on("data", () => {});
     // INVALID_ARGUMENT: an id of a million characters names no task (the handler ran).
     assert.equal((await grpcStatusOf(calls[0])).status, "3");
-    await untilHeld(manager, 2 * request.length);
+    await untilHeld(manager, 2 * each);
     for (const call of calls.slice(1)) call.close(http2.constants.NGHTTP2_CANCEL);
     await untilHeld(manager, 0);
   } finally {
@@ -201,13 +268,15 @@ Deno.test("REST: a body read while the manager holds MAX_REQUEST_BYTES_IN_FLIGHT
   const sessions = [connect(manager), connect(manager)];
   try {
     const held = [];
+    // Each call holds its message's bytes and its header list.
+    const each = HELD + headerBytes(manager, GET_TASK);
     for (const session of sessions) {
       for (let i = 0; i < 2; i++) {
         held.push(partialCall(session, GET_TASK));
-        await untilHeld(manager, held.length * HELD);
+        await untilHeld(manager, held.length * each);
       }
     }
-    // 4,000,020 held: a body of 1,000,037 more would pass 4,500,000.
+    // About 4,000,020 held: a body of 1,000,037 more would pass 4,500,000.
     const body = JSON.stringify({ executorName: "x", data: "a".repeat(PARTIAL) });
     const post = () =>
       fetch(`${manager.httpUrl}/api/v1/tasks`, {
@@ -220,7 +289,7 @@ Deno.test("REST: a body read while the manager holds MAX_REQUEST_BYTES_IN_FLIGHT
     assert.equal(refused.headers.get("content-type"), "application/problem+json");
     assert.ok(refused.headers.get("retry-after"));
     assert.match((await refused.json()).detail, /MAX_REQUEST_BYTES_IN_FLIGHT/);
-    await untilHeld(manager, 4 * HELD);
+    await untilHeld(manager, 4 * each);
 
     for (const stream of held) stream.close(http2.constants.NGHTTP2_CANCEL);
     await untilHeld(manager, 0);
@@ -553,7 +622,7 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) hold their
     assert.ok(held > 2 * body.length + small.length, `the waits hold their bytes (${held})`);
     partialCall(stalled, GET_TASK);
     partialCall(stalled, GET_TASK);
-    await untilHeld(manager, held + 2 * HELD);
+    await untilHeld(manager, held + 2 * (HELD + headerBytes(manager, GET_TASK)));
 
     // Each result echoes its data: 800 KB, more than the requests' account has left.
     await using worker = new Worker({
@@ -571,6 +640,8 @@ Deno.test("creates that wait (REST `?wait=`, gRPC CreateAndWatchTask) hold their
     await ended;
     assert.deepEqual(answers, ["TASK_STATUS_PENDING", "TASK_STATUS_COMPLETED"]);
     stalled.destroy();
+    // The worker's stream holds its header list while it is open.
+    await worker.stop();
     await untilHeld(manager, 0);
   } finally {
     stalled.destroy();

@@ -398,3 +398,27 @@ export function announceHeaderListLimit(server: object): void {
     maxHeaderListSize: MAX_HEADER_LIST_BYTES,
   };
 }
+
+/** Each stream's header list size (`noteHeaderList`), until the stream is collected. */
+const listBytesOfStream = new WeakMap<object, number>();
+
+/**
+ * Notes the size of the header list `stream` came with (`headers`, as node:http2 hands them to its
+ * `stream` listener), by RFC 9113 §6.5.2's measure: name and value bytes plus 32 per field,
+ * `MAX_HEADER_LIST_BYTES` at most, as the guard above lets through. What the call's account
+ * then holds for it (`headerListBytesOf`).
+ */
+export function noteHeaderList(stream: object, headers: Record<string, unknown>): void {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      bytes += Buffer.byteLength(name) + Buffer.byteLength(String(one)) + FIELD_OVERHEAD;
+    }
+  }
+  listBytesOfStream.set(stream, bytes);
+}
+
+/** The header list size noted for `stream` (`noteHeaderList`); 0 when none was. */
+export function headerListBytesOf(stream: object | undefined): number {
+  return stream ? listBytesOfStream.get(stream) ?? 0 : 0;
+}

@@ -23,6 +23,7 @@ import {
   trackAnswerStream,
 } from "./answer_bytes.ts";
 import { forgetClosedSessions, type Http2ServerEvents } from "./closed_sessions.ts";
+import { noteHeaderList } from "./header_lists.ts";
 import { claimStreamWindow, windowOfStream } from "./send_window.ts";
 
 interface RespondingStream {
@@ -174,6 +175,8 @@ export function guardHttp2Streams(server: grpc.Server, open: OpenHttp2Streams): 
     const http2Server = create(credentials);
     forgetClosedSessions(http2Server);
     http2Server.prependListener("stream", (stream, headers) => {
+      // What its call's account holds for its headers (`holdRequestBytes`).
+      noteHeaderList(stream, headers);
       guardStreamClass(stream);
       trackAnswerStream(stream as unknown as AnswerStream);
       open.track(stream, String(headers[":path"] ?? ""));

@@ -1,6 +1,8 @@
 /**
  * gRPC's side of the request bytes in flight (`../request_bytes.ts`): what a call has received and
- * its handler does not have yet is held on its connection's account — bytes as they enter
+ * its handler does not have yet is held on its connection's account — its header list from its
+ * start until it ends (measured as node:http2 hands it over: `noteHeaderList`), bytes as they
+ * enter
  * grpc-js's message decoder, a compressed message's growth once it is decompressed — and given
  * back as the handler is done with it: each message of a client-streaming call as it is read (or,
  * for the methods named `untilHandled`, once its handler says it is done with it:
@@ -13,6 +15,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { parseToken } from "../auth/token.ts";
 import { tokenOf } from "./auth.ts";
+import { headerListBytesOf } from "./header_lists.ts";
 import { log } from "../log.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 
@@ -111,6 +114,13 @@ export function holdRequestBytes(
     const unread: { message: Uint8Array; bytes: number }[] = [];
     const unreadByMessage = new Map<Uint8Array, { message: Uint8Array; bytes: number }>();
     let held = 0;
+    // The call's header list, held from its start until it ends (answered, or its stream closed):
+    // 16 KiB at most a call, and a connection may have 1,000 open.
+    let headersHeld = 0;
+    const giveHeaders = () => {
+      account?.give(headersHeld);
+      headersHeld = 0;
+    };
     let closed = false;
     const take = (bytes: number) => {
       if (!account || closed) return false;
@@ -203,6 +213,18 @@ export function holdRequestBytes(
               : connection.account;
             connection.calls++;
             connections.set(peer, connection);
+            try {
+              const headers = headerListBytesOf(base.stream);
+              account.take(headers);
+              headersHeld = headers;
+            } catch (error) {
+              intercepting.sendStatus({
+                code: grpc.status.RESOURCE_EXHAUSTED,
+                details: (error as Error).message,
+                metadata: new grpc.Metadata(),
+              });
+              return;
+            }
             arriving.start(late);
             pass(metadata);
           },
@@ -217,6 +239,7 @@ export function holdRequestBytes(
           onCancel: () => {
             arriving.end(late);
             readAll();
+            giveHeaders();
             closed = true;
             if (connection && --connection.calls === 0) connections.delete(peer);
           },
@@ -226,6 +249,7 @@ export function holdRequestBytes(
       // that waits holds its task's data for the wait).
       sendStatus: (status, next) => {
         readAll();
+        giveHeaders();
         next(status);
       },
     });
