@@ -58,11 +58,11 @@ type, pages that never end), the field named on stderr.`;
 /** The overall help: every group with its summary. */
 export const CLI_USAGE = `Usage: tasks-executor <command> [options]
 
-${GROUPS.map((g) => `  ${g.name.padEnd(10)} ${g.summary}`).join("\n")}
-  keys       create, list and revoke API keys in the store (see: keys --help)
-  healthcheck  exits 0 when the manager of this machine (127.0.0.1, MANAGER_PORT; not
-             MANAGER_URL) is ready, 1 otherwise, saying in one line what it asked and why
-             (see: healthcheck --help)
+${GROUPS.map((g) => `  ${g.name.padEnd(11)} ${g.summary}`).join("\n")}
+  keys        create, list and revoke API keys in the store (see: keys --help)
+  healthcheck exits 0 when the manager of this machine (127.0.0.1, MANAGER_PORT; not
+              MANAGER_URL) is ready, 1 otherwise, saying in one line what it asked and why
+              (see: healthcheck --help)
 
 Without any argument the manager starts; a first word that is no command above exits 2.
 "tasks-executor <command> --help" (or "help <command>", "<command> help", "<command>

@@ -203,3 +203,14 @@ Deno.test("every top-level command the overall help names answers --help, -h and
     assert.equal(answer.stdout, "", args.join(" "));
   }
 });
+
+Deno.test("the overall help's command rows start their descriptions in one column, continuation lines too", () => {
+  const commands = CLI_USAGE.slice(0, CLI_USAGE.indexOf("\n\nWithout")).split("\n").slice(2);
+  const rows = commands.filter((line) => /^ {2}[a-z]/.test(line));
+  const columns = new Set(rows.map((line) => /^ {2}[a-z]+ +/.exec(line)![0].length));
+  assert.equal(columns.size, 1, rows.join("\n"));
+  const [column] = columns;
+  for (const line of commands.filter((line) => !/^ {2}[a-z]/.test(line))) {
+    assert.equal(/^ */.exec(line)![0].length, column, line);
+  }
+});
