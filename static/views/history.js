@@ -128,6 +128,20 @@ function windowOf(range) {
   return { from: new Date(to - range.ms).toISOString(), to: new Date(to).toISOString() };
 }
 
+/**
+ * The y axis's width: its widest tick label, the tick and the gap before it, and 60 px at least
+ * (room for the first time label, centred on the plot's left edge). A fixed 60 px cut labels such
+ * as "1 min 20 s" on the left ("min 20 s").
+ */
+function yAxisSize(u, values, axisIndex, cycle) {
+  const axis = u.axes[axisIndex];
+  // uPlot sizes the axes again after the first pass; keeping the size then ends the passes.
+  if (cycle > 1) return axis._size;
+  u.ctx.font = axis.font[0];
+  const widest = Math.max(0, ...(values ?? []).map((v) => u.ctx.measureText(v).width));
+  return Math.max(60, Math.ceil(widest / globalThis.uPlot.pxRatio + axis.ticks.size + axis.gap));
+}
+
 function chart(container, { title, series, points, stepMs, unit }) {
   const width = Math.max(260, container.clientWidth || 600);
   const xs = points.map((p) => Date.parse(p.at) / 1000);
@@ -179,7 +193,7 @@ function chart(container, { title, series, points, stepMs, unit }) {
         },
       },
       {
-        size: 60,
+        size: yAxisSize,
         values: (_u, splits) => {
           const ticks = splits.map(unit);
           container.dataset.yTicks = ticks.join(" | ");
