@@ -82,6 +82,13 @@ Deno.test({
       assert.match(line, /HELLO$/);
       worker.kill("SIGTERM");
       assert.equal((await worker.status).code, 0, worker.describe());
+      // It says where it connects before it waits for tasks, and that it stopped (on stderr).
+      const said = worker.tail.filter((l) => l.startsWith("stderr: ")).join("\n");
+      assert.match(
+        said,
+        new RegExp(`Connecting to the manager at ${manager.grpcAddress} to serve my_handler`),
+      );
+      assert.match(said, /Stopped: the tasks in hand were reported$/);
     } finally {
       await Deno.remove(binary);
     }

@@ -10,9 +10,11 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"log"
+	"os"
 	"strings"
 
 	"tasks-executor/sdk/go/models"
@@ -53,8 +55,12 @@ func (h *MyTaskHandler) GetTaskSchema() string {
 
 func main() {
 	sdk.RegisterProcessor("my_handler", &MyTaskHandler{})
+	// sdk.Run says nothing until a task comes (or it fails): say where it goes and how it stops.
+	address := cmp.Or(os.Getenv("MANAGER_ADDRESS"), "localhost:50051")
+	log.Printf("Connecting to the manager at %s to serve my_handler (Ctrl+C stops)", address)
 	// Registers my_handler with its schema, then serves it until SIGINT or SIGTERM.
 	if err := sdk.Run(); err != nil {
 		log.Fatal(err)
 	}
+	log.Print("Stopped: the tasks in hand were reported")
 }
