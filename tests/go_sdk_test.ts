@@ -126,3 +126,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  ...skipUnless(
+    "the README's Go worker and producer build as two programs of one module, as its steps say",
+    noGo,
+  ),
+  async fn() {
+    const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+    const section = readme.slice(readme.indexOf("### The idiomatic shape: `Worker` and `Client`"));
+    const programs = [...section.matchAll(/^```go\n(\/\/ (\w+)\/main\.go:[\s\S]*?)^```$/gm)]
+      .slice(0, 2);
+    assert.deepEqual(programs.map((m) => m[2]), ["worker", "producer"]);
+    const dir = await Deno.makeTempDir({ prefix: "go-readme-" });
+    try {
+      for (const [, source, name] of programs) {
+        await Deno.mkdir(`${dir}/${name}`);
+        await Deno.writeTextFile(`${dir}/${name}/main.go`, source);
+      }
+      // The README's go.mod steps, with the requirements the example module already resolved
+      // (its go.sum), so that nothing is downloaded.
+      const sdk = new URL("../sdk/go", import.meta.url).pathname;
+      const example = await Deno.readTextFile(new URL("../examples/go/go.mod", import.meta.url));
+      await Deno.writeTextFile(
+        `${dir}/go.mod`,
+        example.replace(/^module .*$/m, "module example.com/mailer")
+          .replace(/^replace .*$/m, `replace tasks-executor/sdk/go => ${sdk}`),
+      );
+      await Deno.copyFile(new URL("../examples/go/go.sum", import.meta.url), `${dir}/go.sum`);
+      await go(dir, ["vet", "./..."], { GOFLAGS: "-mod=mod" });
+      const unformatted = await runToEnd("sh", ["-c", `cd "$0" && gofmt -l .`, dir], {
+        PATH: `${GO!.replace(/\/go$/, "")}:${Deno.env.get("PATH")}`,
+      });
+      assert.equal(unformatted.stdout, "", "gofmt -l");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
