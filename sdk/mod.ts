@@ -2,7 +2,7 @@
  * The Tasks Executor SDK: `Worker` runs task handlers for a manager, `Client` enqueues tasks and
  * reads their state, and `@tasks-executor/sdk/testing` runs a handler in a unit test.
  *
- * @example A worker in ten lines
+ * @example A worker
  * ```ts
  * import { Worker } from "@tasks-executor/sdk";
  *
@@ -11,7 +11,7 @@
  *   executors: [{
  *     name: "my_handler",
  *     config: { taskSchema: { type: "object", required: ["message"] } },
- *     handler: async (data: { message: string }) => ({ echoed: data.message }),
+ *     handler: (data: { message: string }) => ({ echoed: data.message }),
  *   }],
  * });
  * await worker.start();

@@ -105,47 +105,64 @@ Deno.test({
   },
 });
 
-/** The README's worker example (the block after "A worker in ten lines"), as written. */
+/** A README's worker example (the block after "A first worker"), as written. */
 function workerExample(readme: string): string {
-  const section = readme.slice(readme.indexOf("## A worker in ten lines"));
+  const section = readme.slice(readme.indexOf("## A first worker"));
   return /^```ts\n([\s\S]*?)^```$/m.exec(section)![1];
 }
 
-Deno.test("the README's worker example, refused for want of a key, ends with one line and no stack trace", async () => {
-  await using manager = await startTestManager({
-    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: newToken().token },
-  });
-  const source = workerExample(await Deno.readTextFile(README))
-    .replace(
-      '"jsr:@tasks-executor/sdk"',
-      JSON.stringify(new URL("../sdk/mod.ts", import.meta.url).href),
-    )
-    .replace('"localhost:50051"', JSON.stringify(manager.grpcAddress));
-  const dir = await Deno.makeTempDir({ prefix: "readme-worker-" });
-  try {
-    const script = `${dir}/worker.ts`;
-    await Deno.writeTextFile(script, source);
-    // Without TASKS_EXECUTOR_API_KEY: only what Deno needs to find its cache is passed on.
-    const env: Record<string, string> = {};
-    for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"]) {
-      const value = Deno.env.get(name);
-      if (value !== undefined) env[name] = value;
+/** The READMEs with a first worker, and how each names the SDK in its import. */
+const WORKER_EXAMPLES = [
+  { readme: README, sdk: '"@tasks-executor/sdk"' },
+  { readme: new URL("../sdk/README.md", import.meta.url), sdk: '"@tasks-executor/sdk"' },
+];
+
+for (const { readme, sdk } of WORKER_EXAMPLES) {
+  const name = readme.pathname.slice(new URL("../", import.meta.url).pathname.length);
+
+  Deno.test(`${name}'s first worker, refused for want of a key, ends with one line and no stack trace`, async () => {
+    await using manager = await startTestManager({
+      env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: newToken().token },
+    });
+    const source = workerExample(await Deno.readTextFile(readme))
+      .replace(sdk, JSON.stringify(new URL("../sdk/mod.ts", import.meta.url).href))
+      .replace('"localhost:50051"', JSON.stringify(manager.grpcAddress));
+    const dir = await Deno.makeTempDir({ prefix: "readme-worker-" });
+    try {
+      const script = `${dir}/worker.ts`;
+      await Deno.writeTextFile(script, source);
+      // Without TASKS_EXECUTOR_API_KEY: only what Deno needs to find its cache is passed on.
+      const env: Record<string, string> = {};
+      for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"]) {
+        const value = Deno.env.get(name);
+        if (value !== undefined) env[name] = value;
+      }
+      const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+      const output = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "--config", config, script],
+        clearEnv: true,
+        env,
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const text = new TextDecoder().decode(output.stdout) +
+        new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 1, text);
+      assert.match(text, /Manager refused this worker's API key/);
+      assert.match(text, /No API key given/);
+      assert.doesNotMatch(text, /Uncaught|\n\s+at /, text);
+      // And deno lint finds nothing in it (an async handler with no await, the process global).
+      const lint = await new Deno.Command(Deno.execPath(), {
+        args: ["lint", "--config", config, script],
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const said = new TextDecoder().decode(lint.stdout) + new TextDecoder().decode(lint.stderr);
+      assert.equal(lint.code, 0, said);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
-    const config = fileURLToPath(new URL("../deno.json", import.meta.url));
-    const output = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--config", config, script],
-      clearEnv: true,
-      env,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const text = new TextDecoder().decode(output.stdout) + new TextDecoder().decode(output.stderr);
-    assert.equal(output.code, 1, text);
-    assert.match(text, /Manager refused this worker's API key/);
-    assert.match(text, /No API key given/);
-    assert.doesNotMatch(text, /Uncaught|\n\s+at /, text);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+  });
+}
