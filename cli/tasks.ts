@@ -65,10 +65,10 @@ const USAGE = `Usage: tasks-executor tasks <command> [options]
                                 print it; exit 0 if it completed, ${EXIT_NOT_COMPLETED} if it ended otherwise
                                 (failed, dlq, cancelled), ${EXIT_WAIT_PASSED} if DURATION passed first
   cancel ID                     cancel a pending or running task (its worker is told to stop)
-  run-again ID                  run one failed, dead or cancelled task again with its data as
-                                it is (a pending one due later: now), as the admin page's "Run
-                                again"; a running one is refused, never taken from its worker;
-                                new data for a dead task: dlq run-again ID --data
+  run-again ID                  run one failed, dead, cancelled or pending task again with its
+                                data as it is (a pending one due later: now), as the admin
+                                page's "Run again"; a running one is refused, never taken from
+                                its worker; new data for a dead task: dlq run-again ID --data
   delete ID                     delete a finished task (completed, failed, cancelled, dlq)
   cancel|delete|retry FILTER… [--confirm]
                                 cancel pending tasks, delete finished ones, or run failed and
@@ -313,7 +313,7 @@ export const TASKS: CommandGroup = {
             // The manager's refusal names `from`, which this command sends and its user never
             // wrote: say it in the command's words.
             throw new ManagerError(
-              `Task ${now.id} is completed: only a failed, dead or cancelled task runs again`,
+              `Task ${now.id} is completed: only a failed, dead, cancelled or pending task runs again`,
               409,
             );
           }

@@ -1287,7 +1287,10 @@ Deno.test("tasks run-again runs one failed task again with its data as it is, wh
   const done = await cli(manager, ["tasks", "run-again", running.id]);
   assert.deepEqual(
     [done.code, done.stderr],
-    [1, `Task ${running.id} is completed: only a failed, dead or cancelled task runs again\n`],
+    [
+      1,
+      `Task ${running.id} is completed: only a failed, dead, cancelled or pending task runs again\n`,
+    ],
     describe(done),
   );
 
