@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
 import { runToEnd } from "./fixtures/process.ts";
+import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
 const README = new URL("../README.md", import.meta.url);
@@ -166,3 +167,51 @@ for (const { readme, sdk } of WORKER_EXAMPLES) {
     }
   });
 }
+
+Deno.test("the README's command-line files create their executor and schedule after its curl examples, in order", async () => {
+  await using manager = await startTestManager();
+  // What the curl examples before the command-line section leave: send_email, report and its
+  // nightly-report schedule.
+  await restOk(manager, "POST", "/executors", { config: { name: "send_email" } });
+  await restOk(manager, "POST", "/executors", { config: { name: "report" } });
+  await restOk(manager, "POST", "/schedules", {
+    name: "nightly-report",
+    executorName: "report",
+    cron: "30 2 * * *",
+  });
+  const readme = await Deno.readTextFile(README);
+  const section = readme.slice(readme.indexOf("## Command line"));
+  const dir = await Deno.makeTempDir({ prefix: "readme-cli-" });
+  try {
+    // Each file is the json block after the paragraph or line that names it (`name.json`:).
+    for (
+      const [, name, body] of section.matchAll(
+        /`([\w-]+\.json)`[^\n]*:\n\n```json\n([\s\S]*?)^```$/gm,
+      )
+    ) {
+      await Deno.writeTextFile(`${dir}/${name}`, body);
+    }
+    const lines = section.split("\n")
+      .filter((line) => /^npx -y deno@[\d.]+ task start \w+ (create -f|trigger) /.test(line))
+      .map((line) =>
+        line.replace(/^npx -y deno@[\d.]+ task start /, "").replace(/#.*$/, "").trim()
+      );
+    assert.deepEqual(lines.map((line) => line.split(/\s+/).slice(0, 2).join(" ")), [
+      "executors create",
+      "schedules create",
+      "schedules trigger",
+    ]);
+    for (const line of lines) {
+      const args = line.split(/\s+/).map((word) =>
+        word.endsWith(".json") ? `${dir}/${word}` : word
+      );
+      const run = await runToEnd(Deno.execPath(), ["run", "-A", "main.ts", ...args], {
+        MANAGER_URL: manager.httpUrl,
+        TASKS_EXECUTOR_API_KEY: "",
+      });
+      assert.equal(run.code, 0, `${line}\n${run.stdout}${run.stderr}`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
