@@ -10,6 +10,7 @@ import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import type { Settlement } from "../server/store/store.ts";
+import { executorNotFoundFromMetadata } from "@tasks-executor/proto";
 
 /**
  * Creates `count` tasks of `executorName` and moves them to `status` through a lease. The lease
@@ -318,6 +319,57 @@ for (const backend of BACKENDS) {
         assert.equal((await rest(manager, "DELETE", `/dlq/${gone}`)).status, 404);
         await rejectsWith(unary(client, "DeleteDlqEntry", { id: gone }), grpc.status.NOT_FOUND);
         assert.equal((await rest(manager, "DELETE", `/dlq/${id}`)).status, 404, "not dead");
+      } finally {
+        client.close();
+      }
+    },
+  );
+
+  backendTest(
+    backend,
+    "a requeue from the DLQ whose executor is gone is NOT_FOUND naming the executor (404 / NOT_FOUND with EXECUTOR_NOT_FOUND), one entry or by a status change; in bulk it counts as failed; the task stays dead",
+    async ({ manager }) => {
+      await executor(manager, "left");
+      const [id, other] = await tasksIn(manager, "left", "dlq", 2);
+      // Deleted, its tasks not swept yet (a delete removes them after the executor, a slice at
+      // a time): its DLQ entries are there, the executor is not.
+      const executorList = manager.store.executorList;
+      manager.store.executorList = async (...args) => {
+        const page = await executorList.apply(manager.store, args);
+        return { ...page, items: page.items.filter((e) => e.name !== "left") };
+      };
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        const one = await rest(manager, "POST", `/dlq/${id}/requeue`, {});
+        assert.equal(one.status, 404, JSON.stringify(one.body));
+        assert.equal(one.body.detail, 'Cannot requeue: executor "left" does not exist');
+        const moved = await rest(manager, "PUT", `/tasks/${id}/status`, { status: "pending" });
+        assert.equal(moved.status, 404, JSON.stringify(moved.body));
+        assert.equal(moved.body.detail, 'Cannot requeue: executor "left" does not exist');
+        const refused = await rejectsWith(
+          unary(client, "RequeueDlqEntry", { id }),
+          grpc.status.NOT_FOUND,
+        );
+        assert.equal(refused.details, 'Cannot requeue: executor "left" does not exist');
+        assert.equal(executorNotFoundFromMetadata(refused.metadata), "left");
+        const status = await rejectsWith(
+          unary(client, "UpdateTaskStatus", { id, status: "TASK_STATUS_PENDING" }),
+          grpc.status.NOT_FOUND,
+        );
+        assert.equal(executorNotFoundFromMetadata(status.metadata), "left");
+        // In bulk: entries it could not requeue, not ones gone meanwhile.
+        assert.deepEqual(
+          await restOk(manager, "POST", "/dlq/requeue", { executorName: "left" }),
+          { requeued: 0, failed: 2, nextCursor: null },
+        );
+        assert.deepEqual(
+          await unary(client, "RequeueDlq", { executorName: "left" }),
+          { requeued: 0, failed: 2, nextCursor: "" },
+        );
+        const retried = await restOk(manager, "POST", "/tasks/retry?executorName=left&status=dlq");
+        assert.deepEqual([retried.retried, retried.invalid], [0, 2]);
+        for (const dead of [id, other]) assert.equal(await statusOf(manager, dead), "dlq");
       } finally {
         client.close();
       }

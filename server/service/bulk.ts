@@ -8,6 +8,7 @@
  * (`ThreadSlices`): its cost follows the count, not the size of the tasks.
  */
 import {
+  ExecutorNotFoundError,
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
@@ -260,7 +261,10 @@ export class BulkService {
       }
       return "retried";
     } catch (error) {
-      if (error instanceof InvalidArgumentError) return "invalid";
+      // A dead task whose executor is gone stays dead: one the call could not run again.
+      if (error instanceof InvalidArgumentError || error instanceof ExecutorNotFoundError) {
+        return "invalid";
+      }
       if (error instanceof DlqEntryChangedError) return "gone";
       if (error instanceof FailedPreconditionError && task.status === "dlq") return "invalid";
       if (error instanceof NotFoundError || error instanceof FailedPreconditionError) return "gone";
@@ -312,8 +316,10 @@ export class BulkService {
         await service.requeueDlq(id, { run });
         requeued++;
       } catch (error) {
-        // Deleted or requeued meanwhile by someone else: nothing left to do for it.
-        if (!(error instanceof NotFoundError || error instanceof DlqEntryChangedError)) {
+        // Its executor gone: an entry it failed to requeue. Deleted or requeued meanwhile by
+        // someone else: nothing left to do for it.
+        if (error instanceof ExecutorNotFoundError) failed++;
+        else if (!(error instanceof NotFoundError || error instanceof DlqEntryChangedError)) {
           if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
             failed++;
           } else throw error;

@@ -9,6 +9,7 @@ import {
   NotFoundError,
 } from "../domain/errors.ts";
 import { DLQ_REASON_ENUM, type DlqEntry } from "../domain/dlq.ts";
+import { executorMissingError } from "../domain/executor.ts";
 import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
 import type { Task } from "../domain/task.ts";
@@ -109,6 +110,7 @@ export class DlqService {
    * One requeued since (running again, or dead again) is not requeued again.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {FailedPreconditionError}
+   * @throws {ExecutorNotFoundError} when the entry's executor does not exist any more
    * @throws {DlqEntryChangedError} when it changed between the read and the requeue
    */
   async requeue(id: string, options: { data?: unknown; run?: number } = {}): Promise<Task> {
@@ -116,11 +118,8 @@ export class DlqService {
     const run = options.run ?? entry.task.run;
     if (entry.task.run !== run) throw new DlqEntryChangedError(id, "requeue");
     const executor = await executorNamed(this.#store, entry.executorName);
-    if (!executor) {
-      throw new FailedPreconditionError(
-        `Cannot requeue: executor "${entry.executorName}" does not exist any more`,
-      );
-    }
+    // NOT_FOUND naming the executor, as every call naming one that does not exist (it was 409).
+    if (!executor) throw executorMissingError("requeue", entry.executorName);
     const data = options.data === undefined ? entry.task.data : options.data;
     const violations: FieldViolation[] = [];
     if (!checkTaskData(data, { pointer: "/data", limits: this.#limits }, violations)) {

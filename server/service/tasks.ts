@@ -2,7 +2,12 @@
  * Task use cases past their creation: read, list, move by hand along the allowed transitions, and
  * cancel. The create path stays in `service.ts`, whose `Service` answers these too.
  */
-import { FailedPreconditionError, type FieldViolation, NotFoundError } from "../domain/errors.ts";
+import {
+  ExecutorNotFoundError,
+  FailedPreconditionError,
+  type FieldViolation,
+  NotFoundError,
+} from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import { checkedRef } from "../domain/refs.ts";
 import type { Limits } from "../domain/limits.ts";
@@ -243,6 +248,8 @@ export class TaskService {
       // leased): that is a change meanwhile, as for any other status, not a missing task.
       // Only the death read: one requeued since and dead again is not the task asked about.
       return await this.#dlq.requeue(id, { run: task.run }).catch(async (error) => {
+        // Its executor gone is NOT_FOUND naming the executor, not a change meanwhile.
+        if (error instanceof ExecutorNotFoundError) throw error;
         if (!(error instanceof NotFoundError || error instanceof DlqEntryChangedError)) throw error;
         throw await this.#changedMeanwhile(task, to, from) ?? error;
       });

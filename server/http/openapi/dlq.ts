@@ -169,9 +169,11 @@ export const DLQ_PATHS: Record<string, Json> = {
       responses: {
         "200": ok("Requeued", taskAnswer),
         ...withBody,
-        "404": NOT_FOUND,
+        "404": problem(
+          'No such entry, or its executor is gone (`Cannot requeue: executor "x" does not exist`): nothing was requeued',
+        ),
         "409": problem(
-          "The executor is gone, or the task changed meanwhile (requeued since it was read: running again, or dead again in a new run): nothing was requeued, try again",
+          "The task changed meanwhile (requeued since it was read: running again, or dead again in a new run): nothing was requeued, try again",
         ),
       },
     },
