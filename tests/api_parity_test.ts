@@ -337,13 +337,22 @@ Deno.test("REST and gRPC refuse data that breaks the schema with the same violat
 
 Deno.test("REST and gRPC answer an unknown executor with the same not-found error", async () => {
   await using api = await startBoth();
-  const restTask = await api.rest("POST", "/tasks", { executorName: "ghost", data: {} });
+  // The same request shape (`{task: {...}}`), the same answer, naming the field by its pointer.
+  const restTask = await api.rest("POST", "/tasks", { task: { executorName: "ghost", data: {} } });
   const grpcTask = await rejectsWith(
     api.grpc("CreateTask", { task: { executorName: "ghost", data: valueFromJson({}) } }),
     grpc.status.NOT_FOUND,
   );
   assert.equal(restTask.status, 404);
   assert.equal(grpcTask.details, restTask.body.detail);
+  assert.equal(
+    grpcTask.details,
+    'Cannot create task: /task/executorName: Executor "ghost" does not exist',
+  );
+  // A bare REST body holds the field at the top.
+  const bare = await api.rest("POST", "/tasks", { executorName: "ghost", data: {} });
+  assert.equal(bare.status, 404);
+  assert.equal(bare.body.detail, grpcTask.details.replace("/task/", "/"));
 
   const restGet = await api.rest("GET", "/executors/ghost");
   const grpcGet = await rejectsWith(

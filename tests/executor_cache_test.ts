@@ -23,7 +23,7 @@ import { storeTests } from "./fixtures/store_backends.ts";
 import { newId } from "../server/domain/id.ts";
 import { hooked, type Verb } from "./fixtures/hooked.ts";
 
-/** Whether `error` refuses a batch for a task's missing executor, naming its `field` (404). */
+/** Whether `error` refuses a create for a task's missing executor, naming its `field` (404). */
 const refusedNaming = (field: string) => (error: unknown) =>
   error instanceof ExecutorNotFoundError && error.message.includes(`${field}: Executor "`);
 
@@ -241,8 +241,7 @@ Deno.test("an unacknowledged create of an executor another manager deleted, whos
   assert.ok(manager.engine.executors.peek("gone"), "the copy is still held");
   await assert.rejects(
     () => manager.service.createTask({ executorName: "gone", data: 1 }),
-    (error) =>
-      error instanceof NotFoundError && /executor "gone" does not exist/.test(error.message),
+    refusedNaming("/task/executorName"),
   );
   await assert.rejects(
     () => manager.service.createTasks([{ executorName: "gone", data: 1 }]),

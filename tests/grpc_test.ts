@@ -544,7 +544,11 @@ Deno.test("CreateTask refuses data that breaks the schema, is not JSON and unkno
     stack.call("CreateTask", { task: { executorName: "nope", data: valueFromJson({}) } }),
     grpc.status.NOT_FOUND,
   );
-  assert.match(unknown.details, /executor "nope" does not exist/);
+  // Naming the field by its pointer in the request, as CreateTasks names each task's.
+  assert.equal(
+    unknown.details,
+    'Cannot create task: /task/executorName: Executor "nope" does not exist',
+  );
   // As every NOT_FOUND of a missing executor: an ErrorInfo (EXECUTOR_NOT_FOUND) names it.
   assert.equal(executorNotFoundFromMetadata(unknown.metadata), "nope");
   const watch = (stack.client as unknown as {
@@ -556,6 +560,7 @@ Deno.test("CreateTask refuses data that breaks the schema, is not JSON and unkno
     watch.on("end", () => reject(new Error("CreateAndWatchTask ended without an error")));
   });
   assert.equal(watchError.code, grpc.status.NOT_FOUND);
+  assert.equal(watchError.details, unknown.details);
   assert.equal(executorNotFoundFromMetadata(watchError.metadata), "nope");
 });
 

@@ -363,6 +363,19 @@ Deno.test("a schema violation lists every failing field by JSON pointer and stor
     ghost.body.detail,
     'Cannot create task: /tasks/1/executorName: Executor "ghost" does not exist',
   );
+  // A single create names the field by its pointer too, where its body holds it.
+  const bare = await app.call("POST", "/api/v1/tasks", { executorName: "ghost" });
+  assertProblem(bare, 404);
+  assert.equal(
+    bare.body.detail,
+    'Cannot create task: /executorName: Executor "ghost" does not exist',
+  );
+  const wrapped = await app.call("POST", "/api/v1/tasks", { task: { executorName: "ghost" } });
+  assertProblem(wrapped, 404);
+  assert.equal(
+    wrapped.body.detail,
+    'Cannot create task: /task/executorName: Executor "ghost" does not exist',
+  );
   assert.deepEqual((await app.call("GET", "/api/v1/tasks")).body.tasks, []);
 });
 

@@ -602,6 +602,11 @@ Deno.test("GetNextTask's NOT_FOUND for an executor that does not exist carries a
   const added = await refused(legacyCall(client, "AddTask", { executor_name: "idle" }));
   assert.equal(added.code, grpc.status.NOT_FOUND);
   assert.equal(executorNotFoundFromMetadata(added.metadata), "idle");
+  // Naming the field by its pointer in this request, as a batch names each task's.
+  assert.equal(
+    added.details,
+    'Cannot create task: /executorName: Executor "idle" does not exist',
+  );
   const task = await refused(legacyCall(client, "GetTaskStatus", { id: "nope" }));
   assert.equal(task.code, grpc.status.NOT_FOUND);
   assert.equal(executorNotFoundFromMetadata(task.metadata), undefined);

@@ -292,7 +292,8 @@ eachBackend(
       () => s.service.createTask({ executorName: "a", data: 1 }),
       (error) =>
         error instanceof NotFoundError &&
-        error.message === 'Cannot create task: executor "a" does not exist',
+        error.message ===
+          'Cannot create task: /task/executorName: Executor "a" does not exist',
     );
     // A batch is told as when the read finds the executor missing: each task of it named, 404.
     interleaveOn(s.store, "taskInsert", () => s.service.deleteExecutor("b"));

@@ -168,8 +168,55 @@ export class NotFoundError extends Error {
  * `Executor "x" does not exist`.
  */
 export class ExecutorNotFoundError extends NotFoundError {
-  constructor(readonly executor: string, message = `Executor "${executor}" does not exist`) {
+  /**
+   * What `listing` wrote before the request fields that named missing executors, and those
+   * fields, so that `renamed` can write the message again with other pointers. `undefined` for a
+   * message of the thrower's own.
+   */
+  readonly listed?: { what: string; violations: readonly FieldViolation[] };
+  constructor(
+    readonly executor: string,
+    message = `Executor "${executor}" does not exist`,
+    listed?: { what: string; violations: readonly FieldViolation[] },
+  ) {
     super(message);
+    this.listed = listed;
+  }
+
+  /**
+   * The error naming each request field (`violations`: its pointer, and which executor it names
+   * that does not exist) after `what`, as `InvalidArgumentError.listing` does:
+   * `what: <field>: <message>; …`. `executor` is the first missing one.
+   *
+   * @example
+   * ```ts
+   * import { ExecutorNotFoundError } from "./errors.ts";
+   * const error = ExecutorNotFoundError.listing("x", "Cannot create task", [
+   *   { field: "/task/executorName", message: 'Executor "x" does not exist' },
+   * ]);
+   * console.log(error.message); // 'Cannot create task: /task/executorName: Executor "x" does not exist'
+   * ```
+   */
+  static listing(
+    executor: string,
+    what: string,
+    violations: readonly FieldViolation[],
+  ): ExecutorNotFoundError {
+    return new ExecutorNotFoundError(executor, `${what}: ${listViolations(violations)}`, {
+      what,
+      violations,
+    });
+  }
+
+  /**
+   * This error with the request fields it names as `rename` names them (an adapter whose request
+   * holds them elsewhere: `/task/executorName` of a bare REST body is `/executorName`); one with
+   * a message of the thrower's own is kept as it is.
+   */
+  renamed(rename: (field: string) => string): ExecutorNotFoundError {
+    if (this.listed === undefined) return this;
+    const violations = this.listed.violations.map((v) => ({ ...v, field: rename(v.field) }));
+    return ExecutorNotFoundError.listing(this.executor, this.listed.what, violations);
   }
 }
 

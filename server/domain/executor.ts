@@ -563,10 +563,11 @@ export function executorsFullError(count: number): FailedPreconditionError {
 
 /**
  * What a write of something an executor owns (a task, a schedule) is told when the executor named
- * `name` does not exist when the store makes it (NOT_FOUND, 404): `Cannot create task: executor
- * "x" does not exist`. The stores throw it from `taskInsert` (with `requireExecutors`),
+ * `name` does not exist when the store makes it (NOT_FOUND, 404): `Cannot create schedule:
+ * executor "x" does not exist`. The stores throw it from `taskInsert` (with `requireExecutors`),
  * `scheduleCreate` and `scheduleUpdate`, so that nothing is stored for an executor deleted
- * between its creator's read and its write. An `ExecutorNotFoundError`, as every NOT_FOUND of a
+ * between its creator's read and its write (a task's create is told which of its fields named
+ * the executor, `Service.createTasks`). An `ExecutorNotFoundError`, as every NOT_FOUND of a
  * missing executor: over gRPC it carries the `EXECUTOR_NOT_FOUND` detail.
  */
 export function executorMissingError(what: string, name: string): ExecutorNotFoundError {

@@ -3,7 +3,7 @@
  * request shape (`/task/executorName`); an adapter whose request nests them elsewhere (a bare REST
  * body, the original interface's flat messages) moves them before answering.
  */
-import { InvalidArgumentError, PermissionDeniedError } from "./errors.ts";
+import { ExecutorNotFoundError, InvalidArgumentError, PermissionDeniedError } from "./errors.ts";
 
 /** `pointer` with its prefix `from` (a whole segment or more) replaced by `to`, else unchanged. */
 function moved(pointer: string, from: string, to: string): string {
@@ -14,8 +14,8 @@ function moved(pointer: string, from: string, to: string): string {
 
 /**
  * `error` with the field pointers it names moved from under `from` to under `to`: the violations
- * (and message) of an `InvalidArgumentError`, the field of a `PermissionDeniedError`. Any other
- * value is answered as it is.
+ * (and message) of an `InvalidArgumentError`, the field of a `PermissionDeniedError`, the fields
+ * an `ExecutorNotFoundError` lists. Any other value is answered as it is.
  *
  * @example
  * ```ts
@@ -35,6 +35,7 @@ export function movePointers(error: unknown, from: string, to: string): unknown 
   if (error instanceof PermissionDeniedError && error.field !== undefined) {
     return new PermissionDeniedError(error.reason, { field: moved(error.field, from, to) });
   }
+  if (error instanceof ExecutorNotFoundError) return error.renamed((f) => moved(f, from, to));
   return error;
 }
 

@@ -35,12 +35,10 @@ import {
   FailedPreconditionError,
   type FieldViolation,
   InvalidArgumentError,
-  listViolations,
   NotFoundError,
 } from "../domain/errors.ts";
 import {
   type Executor,
-  executorMissingError,
   strictestWriteConcern,
   type WriteConcernLevel,
 } from "../domain/executor.ts";
@@ -104,11 +102,13 @@ export type { PageRequest } from "./paging.ts";
 export const MAX_BATCH = 10_000;
 
 /**
- * What a batch with tasks whose executors do not exist (`missing`: each task's pointer, `at`, and
- * its executor's name; one at least) is told: NOT_FOUND (404), as a single create is, carrying
- * the first such executor (gRPC's `EXECUTOR_NOT_FOUND` detail), its message naming each such
- * task's `executorName` by its pointer: `Cannot create task: /tasks/3/executorName: Executor "x"
- * does not exist`. Nothing of the batch is stored.
+ * What a create with tasks whose executors do not exist (`missing`: each task's pointer, `at`, and
+ * its executor's name; one at least) is told: NOT_FOUND (404), carrying the first such executor
+ * (gRPC's `EXECUTOR_NOT_FOUND` detail), its message naming each such task's `executorName` by its
+ * pointer, a batch's and a single create's alike: `Cannot create task: /tasks/3/executorName:
+ * Executor "x" does not exist`, `Cannot create task: /task/executorName: …` (an adapter moves the
+ * pointer where its request holds the field: `/executorName` of a bare REST body). Nothing of the
+ * request is stored.
  */
 function executorsMissingError(
   missing: readonly { at: string; name: string }[],
@@ -117,10 +117,7 @@ function executorsMissingError(
     field: `${at}/executorName`,
     message: `Executor "${name}" does not exist`,
   }));
-  return new ExecutorNotFoundError(
-    missing[0].name,
-    `Cannot create task: ${listViolations(violations)}`,
-  );
+  return ExecutorNotFoundError.listing(missing[0].name, "Cannot create task", violations);
 }
 
 /** Who creates a task, and what a repeated idempotency key gives (see `Service.createTask`). */
@@ -496,7 +493,6 @@ export class Service {
         if (copy) pass.copied.set(copy.name, copy);
         const found = copy ?? stored.get(input.executorName);
         if (!found) {
-          if (single) throw executorMissingError("create task", input.executorName);
           missing.push({ at, name: input.executorName });
           continue;
         }
@@ -526,28 +522,30 @@ export class Service {
     } catch (error) {
       // The store refuses the tasks of an executor deleted since it was read above (they would
       // outlive it): a batch is told so as when the read found it missing.
-      if (error instanceof NotFoundError && !single) {
-        throw await this.#refusedBatch(parsed as TaskInput[], pointer, error);
+      if (error instanceof NotFoundError) {
+        throw await this.#refusedCreate(parsed as TaskInput[], { pointer, single }, error);
       }
       throw error;
     }
   }
 
   /**
-   * What a batch the store refused for an executor deleted meanwhile (`refusal`) is told: each
-   * task of an executor missing now named, as `#create`'s read names them; `refusal` itself when
-   * every executor is found again (made again since).
+   * What a create the store refused for an executor deleted meanwhile (`refusal`) is told: each
+   * task of an executor missing now named by its pointer, as `#create`'s read names them;
+   * `refusal` itself when every executor is found again (made again since).
    */
-  async #refusedBatch(
+  async #refusedCreate(
     parsed: TaskInput[],
-    pointer: string,
+    { pointer, single }: { pointer: string; single: boolean },
     refusal: NotFoundError,
   ): Promise<Error> {
     const names = [...new Set(parsed.map((input) => input.executorName))];
     const found = await executorsNamed(this.store, names);
     const gone = new Set(names.filter((name) => !found.has(name)));
     const missing = parsed.flatMap((input, i) =>
-      gone.has(input.executorName) ? [{ at: `${pointer}/${i}`, name: input.executorName }] : []
+      gone.has(input.executorName)
+        ? [{ at: single ? pointer : `${pointer}/${i}`, name: input.executorName }]
+        : []
     );
     if (missing.length === 0) return refusal;
     return executorsMissingError(missing);
