@@ -211,6 +211,24 @@ Deno.test("the schedule calls name a field of the config under /config, as Creat
     grpc.status.INVALID_ARGUMENT,
   );
   assert.match(bad.details, /^Invalid schedule: \/config\/cron: /);
+  // A message quoting the client's text names the field under /config, and quotes the text as
+  // given, a slash-word in it too: only pointers are renamed.
+  const quoted = await rejectsWith(
+    stack.call("CreateSchedule", { config: { ...valid, cron: "0 /hour * * *" } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(quoted.details, /^Invalid schedule: \/config\/cron: .*\(\/hour\)/);
+  assert.doesNotMatch(quoted.details, /\/config\/hour/);
+  assert.deepEqual(
+    violationsFromMetadata(quoted.metadata).map((v) => [v.field, /\(\/hour\)/.test(v.message)]),
+    [["/config/cron", true]],
+  );
+  // A message naming another field of the config names it under /config too.
+  const both = await rejectsWith(
+    stack.call("CreateSchedule", { config: { ...valid, every: { seconds: 60 } } }),
+    grpc.status.INVALID_ARGUMENT,
+  );
+  assert.match(both.details, /Give either \/config\/cron or \/config\/every, not both/);
   // A missing executor is no bad field: NOT_FOUND with the EXECUTOR_NOT_FOUND detail, as a task's
   // create for one answers.
   for (

@@ -10,14 +10,92 @@ export interface FieldViolation {
   field: string;
   /** What is wrong, in sentence case. */
   message: string;
+  /**
+   * The other fields of the request `message` names (`Must not be before /startAt`), each where
+   * it is written: a transport that names fields its own way names these as it names `field`
+   * (`InvalidArgumentError.renamed`), and no other text of the message, a value of the client's
+   * it quotes included. Made with `naming`; not part of what a client is answered.
+   */
+  references?: readonly FieldReference[];
+}
+
+/** Another field of the request a violation's message names: its pointer, written at `at`. */
+export interface FieldReference {
+  /** Where in the message the pointer starts (a UTF-16 index). */
+  at: number;
+  pointer: string;
+}
+
+/** A field of the request, to be written in a violation's message by `naming`. */
+export class FieldPointer {
+  constructor(readonly pointer: string) {}
+}
+
+/** `pointer` as a field a violation's message names (`naming`). */
+export function fieldPointer(pointer: string): FieldPointer {
+  return new FieldPointer(pointer);
 }
 
 /**
- * Another field of the request named in a violation's message, by its pointer: a top-level
- * lowerCamelCase name (`/startAt`, `/createdBefore`) after the start, a space or "(", before the
- * end, a space or punctuation. A quoted example (`"/customerId"`) is no reference.
+ * A violation's message that names other fields of the request (`fieldPointer`), with where it
+ * names them, so that renaming the fields (`InvalidArgumentError.renamed`) rewrites those and
+ * nothing else; any other value is written as text.
+ *
+ * @example
+ * ```ts
+ * import { fieldPointer, naming } from "./errors.ts";
+ * const { message, references } = naming`Must not be before ${fieldPointer("/startAt")}`;
+ * console.log(message, references); // "Must not be before /startAt" [{ at: 19, pointer: "/startAt" }]
+ * ```
  */
-const FIELD_REFERENCE = /(^|[\s(])(\/[a-z][A-Za-z0-9]*)(?=$|[\s,;:.)])/g;
+export function naming(
+  text: TemplateStringsArray,
+  ...values: (string | number | FieldPointer)[]
+): { message: string; references: FieldReference[] } {
+  let message = text[0];
+  const references: FieldReference[] = [];
+  values.forEach((value, i) => {
+    if (value instanceof FieldPointer) {
+      references.push({ at: message.length, pointer: value.pointer });
+      message += value.pointer;
+    } else message += String(value);
+    message += text[i + 1];
+  });
+  return { message, references };
+}
+
+/**
+ * `violation` with the fields it names renamed by `rename`, its own (`field`) and those its
+ * message names (`references`); a reference its message does not hold where it says (a message
+ * written again since) is dropped, never looked for in the text.
+ */
+function renamedViolation(
+  violation: FieldViolation,
+  rename: (field: string) => string,
+): FieldViolation {
+  const field = rename(violation.field);
+  const refs = (violation.references ?? [])
+    .filter((ref) => violation.message.startsWith(ref.pointer, ref.at))
+    .sort((a, b) => a.at - b.at);
+  if (refs.length === 0) {
+    return field === violation.field ? violation : { field, message: violation.message };
+  }
+  let message = "";
+  let from = 0;
+  const references: FieldReference[] = [];
+  for (const ref of refs) {
+    if (ref.at < from) continue; // overlapping: not one written by `naming`
+    message += violation.message.slice(from, ref.at);
+    const pointer = rename(ref.pointer);
+    references.push({ at: message.length, pointer });
+    message += pointer;
+    from = ref.at + ref.pointer.length;
+  }
+  message += violation.message.slice(from);
+  return field === violation.field && message === violation.message
+    ? violation
+    : { field, message, references };
+}
 
 /** Most violations an error names; the others are counted in one more, last entry. */
 export const MAX_VIOLATIONS = 50;
@@ -95,11 +173,12 @@ export class InvalidArgumentError extends Error {
   /**
    * This error with each violation's field as `rename` names it: a transport that names fields
    * its own way (gRPC: a JSON pointer into its request message) renames them once, in its one
-   * mapping of errors. A violation's message that names another field of the request by its
-   * pointer (`Must not be before /startAt`: a top-level name after a space or "(", see
-   * `FIELD_REFERENCE`) names it as `rename` does too. A message `listing` made names the new
-   * fields as it named the old ones (`what: <field>: <message>; …`); a message of the thrower's
-   * own is kept as it is.
+   * mapping of errors. A violation's message that names another field of the request
+   * (`references`, made with `naming`: `Must not be before /startAt`) names it as `rename` does
+   * too; no other text of a message is renamed (a value of the client's it quotes, `"a /b"`,
+   * stays as it is: it was rewritten when it read like a pointer). A message `listing` made names
+   * the new fields as it named the old ones (`what: <field>: <message>; …`); a message of the
+   * thrower's own is kept as it is.
    *
    * @example
    * ```ts
@@ -109,14 +188,7 @@ export class InvalidArgumentError extends Error {
    * ```
    */
   renamed(rename: (field: string) => string): InvalidArgumentError {
-    const violations = this.violations.map((v) => {
-      const field = rename(v.field);
-      const message = v.message.replace(
-        FIELD_REFERENCE,
-        (_, before: string, pointer: string) => `${before}${rename(pointer)}`,
-      );
-      return field === v.field && message === v.message ? v : { field, message };
-    });
+    const violations = this.violations.map((v) => renamedViolation(v, rename));
     if (violations.every((v, i) => v === this.violations[i])) return this;
     if (this.listed === undefined) return new InvalidArgumentError(this.message, violations);
     // The entry counting those not listed (past MAX_VIOLATIONS) is not one of them.

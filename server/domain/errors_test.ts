@@ -1,6 +1,12 @@
 /** Unit tests of how field violations read in an error's message. */
 import assert from "node:assert/strict";
-import { InvalidArgumentError, listViolations, MAX_VIOLATIONS } from "./errors.ts";
+import {
+  fieldPointer,
+  InvalidArgumentError,
+  listViolations,
+  MAX_VIOLATIONS,
+  naming,
+} from "./errors.ts";
 
 Deno.test('listViolations names each field before its message one way, and the whole value (pointer "") by its message alone', () => {
   // One way, a pointer or a query parameter: "limit Must be …" once stood beside "limit: Must be …".
@@ -67,23 +73,59 @@ Deno.test("renamed names the new fields in the message listing made, keeps a mes
   assert.equal(many.violations[MAX_VIOLATIONS].message, "And 5 more violations, not listed");
 });
 
-Deno.test("renamed names another field a violation's message names by its pointer as it names the field, and leaves a quoted example alone", () => {
+Deno.test("renamed names another field a violation's message names (naming) as it names the field, and leaves every other text alone, the client's quoted in it too", () => {
   const nest = (field: string) => field.startsWith("/") ? `/config${field}` : field;
   const error = InvalidArgumentError.listing("Invalid schedule", [
-    { field: "/endAt", message: "Must not be before /startAt" },
-    { field: "/every", message: "Give either /cron or /every, not both" },
+    { field: "/endAt", ...naming`Must not be before ${fieldPointer("/startAt")}` },
+    {
+      field: "/every",
+      ...naming`Give either ${fieldPointer("/cron")} or ${fieldPointer("/every")}, not both`,
+    },
     { field: "/groupKeyPointer", message: 'Must be a JSON pointer such as "/customerId"' },
+    // The client's text, quoted: a slash-word in it reads like a pointer, and is none.
+    {
+      field: "/cron",
+      message: "Is not a valid cron expression: configuration entry 2 (/hour) contains illegal " +
+        "characters, see /docs or /startAt",
+    },
   ]).renamed(nest);
-  assert.deepEqual(error.violations, [
+  assert.deepEqual(error.violations.map(({ field, message }) => ({ field, message })), [
     { field: "/config/endAt", message: "Must not be before /config/startAt" },
     { field: "/config/every", message: "Give either /config/cron or /config/every, not both" },
     {
       field: "/config/groupKeyPointer",
       message: 'Must be a JSON pointer such as "/customerId"',
     },
+    {
+      field: "/config/cron",
+      message: "Is not a valid cron expression: configuration entry 2 (/hour) contains illegal " +
+        "characters, see /docs or /startAt",
+    },
   ]);
   assert.equal(
     error.message,
-    'Invalid schedule: /config/endAt: Must not be before /config/startAt; /config/every: Give either /config/cron or /config/every, not both; /config/groupKeyPointer: Must be a JSON pointer such as "/customerId"',
+    'Invalid schedule: /config/endAt: Must not be before /config/startAt; /config/every: Give either /config/cron or /config/every, not both; /config/groupKeyPointer: Must be a JSON pointer such as "/customerId"; /config/cron: Is not a valid cron expression: configuration entry 2 (/hour) contains illegal characters, see /docs or /startAt',
   );
+  // Renamed again, the references are where the first renaming wrote them.
+  const twice = error.renamed((field) => field.replace("/config/", "/c/"));
+  assert.equal(twice.violations[1].message, "Give either /c/cron or /c/every, not both");
+  assert.equal(twice.violations[3].message, error.violations[3].message);
+  // A message written again since its references were taken keeps its text.
+  const rewritten = { ...error.violations[0], message: `Task 1: ${error.violations[0].message}` };
+  assert.equal(
+    new InvalidArgumentError("x", [rewritten]).renamed(nest).violations[0].message,
+    rewritten.message,
+  );
+});
+
+Deno.test("naming writes the fields it is given where it says, and other values as text", () => {
+  const last = "9999-12-31T23:59:59.999Z";
+  const { message, references } = naming`It passes ${last}: give an earlier ${
+    fieldPointer("/to")
+  } or a shorter ${fieldPointer("/step")} (${3} points)`;
+  assert.equal(message, `It passes ${last}: give an earlier /to or a shorter /step (3 points)`);
+  for (const { at, pointer } of references) {
+    assert.equal(message.slice(at, at + pointer.length), pointer);
+  }
+  assert.deepEqual(references.map((r) => r.pointer), ["/to", "/step"]);
 });

@@ -14,8 +14,9 @@ function moved(pointer: string, from: string, to: string): string {
 
 /**
  * `error` with the field pointers it names moved from under `from` to under `to`: the violations
- * (and message) of an `InvalidArgumentError`, the field of a `PermissionDeniedError`, the fields
- * an `ExecutorNotFoundError` lists. Any other value is answered as it is.
+ * of an `InvalidArgumentError` (and the message `listing` made of them, see
+ * `InvalidArgumentError.renamed`), the field of a `PermissionDeniedError`, the fields an
+ * `ExecutorNotFoundError` lists. Any other value is answered as it is.
  *
  * @example
  * ```ts
@@ -26,12 +27,9 @@ function moved(pointer: string, from: string, to: string): string {
  * ```
  */
 export function movePointers(error: unknown, from: string, to: string): unknown {
-  if (error instanceof InvalidArgumentError) {
-    return new InvalidArgumentError(
-      error.message.replaceAll(`${from}/`, `${to}/`),
-      error.violations.map((v) => ({ ...v, field: moved(v.field, from, to) })),
-    );
-  }
+  // The fields, and the message from them: never a text replace, which moved a `/task/…` that
+  // a value of the client's quoted in a message too.
+  if (error instanceof InvalidArgumentError) return error.renamed((f) => moved(f, from, to));
   if (error instanceof PermissionDeniedError && error.field !== undefined) {
     return new PermissionDeniedError(error.reason, { field: moved(error.field, from, to) });
   }

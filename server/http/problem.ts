@@ -70,7 +70,11 @@ export function problemFromError(error: unknown): { problem: Problem; headers: H
   const headers = new Headers({ "content-type": PROBLEM_CONTENT_TYPE });
   if (error instanceof InvalidArgumentError) {
     return {
-      problem: { ...problem(400, error.message), errors: error.violations },
+      problem: {
+        ...problem(400, error.message),
+        // A violation's `references` are the manager's, not the client's.
+        errors: error.violations.map(({ field, message }) => ({ field, message })),
+      },
       headers,
     };
   }

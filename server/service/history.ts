@@ -2,7 +2,12 @@
  * Reading task history: the query a caller may ask for (executor, window, step), bounded and
  * aligned, answered as one point per step (zeros where nothing happened) with totals.
  */
-import { ExecutorNotFoundError, InvalidArgumentError } from "../domain/errors.ts";
+import {
+  ExecutorNotFoundError,
+  fieldPointer,
+  InvalidArgumentError,
+  naming,
+} from "../domain/errors.ts";
 import type { FieldViolation } from "../domain/errors.ts";
 import {
   addSlot,
@@ -130,14 +135,16 @@ export class HistoryService {
       // The hour before `to` by default, from 1970 at the earliest (a time given is never before).
       const from = Math.floor((fromGiven ?? Math.max(0, to - HOUR_MS)) / step) * step;
       const count = (to - from) / step;
-      if (from >= to) violations.push({ field: "from", message: "Must be before /to" });
-      else if (to > MAX_TIME_MS) {
+      if (from >= to) {
+        violations.push({ field: "from", ...naming`Must be before ${fieldPointer("/to")}` });
+      } else if (to > MAX_TIME_MS) {
         // The answer gives `to`: past year 9999 it is no RFC 3339 time, nor a protobuf Timestamp.
+        const last = new Date(MAX_TIME_MS).toISOString();
         violations.push({
           field: "to",
-          message: `Moved up to the end of its step, it passes ${
-            new Date(MAX_TIME_MS).toISOString()
-          }: give an earlier /to or a shorter /step`,
+          ...naming`Moved up to the end of its step, it passes ${last}: give an earlier ${
+            fieldPointer("/to")
+          } or a shorter ${fieldPointer("/step")}`,
         });
       } else if (count > this.#limits.historyPoints) {
         violations.push({

@@ -12,8 +12,10 @@ import {
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import {
   FailedPreconditionError,
+  fieldPointer,
   type FieldViolation,
   InvalidArgumentError,
+  naming,
   NotFoundError,
 } from "../domain/errors.ts";
 import {
@@ -265,7 +267,10 @@ function parseTimes(
   const hasCron = body.cron !== undefined;
   const hasEvery = body.every !== undefined;
   if (hasCron && hasEvery) {
-    violations.push({ field: "/every", message: "Give either /cron or /every, not both" });
+    violations.push({
+      field: "/every",
+      ...naming`Give either ${fieldPointer("/cron")} or ${fieldPointer("/every")}, not both`,
+    });
   } else if (hasCron) {
     if (typeof body.cron !== "string" || body.cron.length > maxChars) {
       violations.push({
@@ -311,7 +316,7 @@ function parseTimes(
     else times[key] = ms;
   }
   if (times.startAt !== null && times.endAt !== null && times.endAt < times.startAt) {
-    violations.push({ field: "/endAt", message: "Must not be before /startAt" });
+    violations.push({ field: "/endAt", ...naming`Must not be before ${fieldPointer("/startAt")}` });
   }
   return times;
 }

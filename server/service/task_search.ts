@@ -3,7 +3,7 @@
  * scan of the newest tasks in pages, bounded by `limits.searchScanTasks` and `searchScanMs`).
  * Parses and bounds what a caller asks, checks what it may read, and sizes the answer page.
  */
-import { type FieldViolation } from "../domain/errors.ts";
+import { fieldPointer, type FieldViolation, naming } from "../domain/errors.ts";
 import { isId } from "../domain/id.ts";
 import type { Task, TaskStatus } from "../domain/task.ts";
 import { dataPointerProblem } from "../domain/json_pointer.ts";
@@ -108,7 +108,10 @@ export class TaskSearchService {
       const data = this.#dataTerm(request.dataPointer, request.dataValue, violations);
       if (data) search.data = data;
     } else if (given(request.dataValue)) {
-      violations.push({ field: "dataPointer", message: "Must be given with /dataValue" });
+      violations.push({
+        field: "dataPointer",
+        ...naming`Must be given with ${fieldPointer("/dataValue")}`,
+      });
     }
     if (given(request.id) && !isId(request.id)) {
       violations.push({ field: "id", message: "Must be a task id" });
@@ -116,8 +119,9 @@ export class TaskSearchService {
     if (!given(request.id) && !search.data && !search.metadata && violations.length === 0) {
       violations.push({
         field: "id",
-        message:
-          "Must search by /id, /metadataKey and /metadataValue, or /dataPointer and /dataValue",
+        ...naming`Must search by ${fieldPointer("/id")}, ${fieldPointer("/metadataKey")} and ${
+          fieldPointer("/metadataValue")
+        }, or ${fieldPointer("/dataPointer")} and ${fieldPointer("/dataValue")}`,
       });
     }
     const listed = Array.isArray(request.status)
@@ -210,7 +214,10 @@ export class TaskSearchService {
     if (problem !== null) violations.push({ field: "dataPointer", message: problem });
     const value = text === undefined ? undefined : dataValueOf(text);
     if (!given(text)) {
-      violations.push({ field: "dataValue", message: "Is required (not empty) with /dataPointer" });
+      violations.push({
+        field: "dataValue",
+        ...naming`Is required (not empty) with ${fieldPointer("/dataPointer")}`,
+      });
     } else if (text.length > limits.searchTermChars) {
       violations.push({
         field: "dataValue",

@@ -1,5 +1,10 @@
 /** Field violations gathered while reading untrusted input, thrown together. */
-import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
+import {
+  fieldPointer,
+  type FieldViolation,
+  InvalidArgumentError,
+  naming,
+} from "../domain/errors.ts";
 import { EXECUTOR_NAME_PATTERN, NAME_MESSAGE } from "../domain/executor.ts";
 import {
   PROTO_ENUM_TYPE_MESSAGE,
@@ -166,7 +171,7 @@ export function rangeViolation(
   if (after === undefined || before === undefined || after < before) return;
   // The other field by its pointer: a query parameter's bare name is the top of the request.
   const other = fields[1].startsWith("/") ? fields[1] : `/${fields[1]}`;
-  violations.push({ field: fields[0], message: `Must be before ${other}` });
+  violations.push({ field: fields[0], ...naming`Must be before ${fieldPointer(other)}` });
 }
 
 /**
