@@ -257,3 +257,46 @@ Deno.test("a key limited to other executors is refused a schedule naming /config
   assert.equal(error.code, grpc.status.PERMISSION_DENIED, error.details);
   assert.match(error.details, /"theirs" \(\/config\/executorName\)$/);
 });
+
+Deno.test("a Timestamp before 1970 is refused in gRPC's words, naming the field, on every call that takes a time; REST keeps its own", async () => {
+  await using stack = await startGrpcStack();
+  await stack.call("CreateExecutor", { config: { name: "job" } });
+  const before = { seconds: -1 };
+  const filters = ["createdAfter", "createdBefore", "finishedAfter", "finishedBefore"];
+  const schedule = { name: "s", executorName: "job", cron: "0 3 * * *" };
+  const cases: [string, Msg, string][] = [
+    ["CreateTask", { task: { executorName: "job", runAt: before } }, "/task/runAt"],
+    [
+      "CreateTasks",
+      { tasks: [{ executorName: "job" }, { executorName: "job", runAt: before }] },
+      "/tasks/1/runAt",
+    ],
+    ...["ListTasks", "DeleteTasks", "CancelTasks", "RetryTasks"].flatMap((method) =>
+      filters.map((field): [string, Msg, string] => [method, { [field]: before }, `/${field}`])
+    ),
+    ["PurgeDlq", { deadBefore: before }, "/deadBefore"],
+    ["RequeueDlq", { deadBefore: before }, "/deadBefore"],
+    ["GetHistory", { from: before }, "/from"],
+    ["GetHistory", { to: before }, "/to"],
+    ["CreateSchedule", { config: { ...schedule, startAt: before } }, "/config/startAt"],
+    ["CreateSchedule", { config: { ...schedule, endAt: before } }, "/config/endAt"],
+    ["PreviewSchedule", { config: { cron: "0 3 * * *", startAt: before } }, "/config/startAt"],
+  ];
+  for (const [method, request, field] of cases) {
+    const what = `${method} ${JSON.stringify(request)}`;
+    const error = await rejectsWith(stack.call(method, request), grpc.status.INVALID_ARGUMENT);
+    assert.deepEqual(violationsFromMetadata(error.metadata).map((v) => v.field), [field], what);
+    assert.match(
+      error.details,
+      new RegExp(`${field}: Must be a Timestamp from 1970-01-01T00:00:00Z \\(seconds 0\\) to `),
+      what,
+    );
+    assert.doesNotMatch(error.details, /RFC 3339|epoch milliseconds/, what);
+  }
+  // The service, which REST calls with its query's text or a body's number, words REST's forms.
+  await assert.rejects(
+    async () => await stack.service.listTasks({ createdAfter: "-1" }),
+    (error: Error) =>
+      /createdAfter: Must be an RFC 3339 time .* or epoch milliseconds/.test(error.message),
+  );
+});

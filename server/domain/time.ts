@@ -5,7 +5,11 @@
  */
 import { MAX_TIME_MS } from "./limits.ts";
 
-/** What a caller is told when a time cannot be read; the field is named by the caller. */
+/**
+ * What a caller is told when a time cannot be read; the field is named by the caller. It words
+ * the forms REST takes: gRPC's `Timestamp` fields are refused in its adapter, in its own words,
+ * before one could reach this (`TIMESTAMP_RANGE_MESSAGE` of `server/grpc/convert.ts`).
+ */
 export const TIME_FORMAT_MESSAGE =
   `Must be an RFC 3339 time with an offset ("2030-06-01T12:00:00Z", "…+02:00") or epoch milliseconds, from 1970 to ${
     new Date(MAX_TIME_MS).toISOString()

@@ -28,6 +28,7 @@ import {
 import { type FieldViolation, InvalidArgumentError } from "../domain/errors.ts";
 import type { ApiKey } from "../auth/keys.ts";
 import type { Executor } from "../domain/executor.ts";
+import { MAX_TIME_MS } from "../domain/limits.ts";
 import type { RateLimit } from "../domain/flow.ts";
 import type { DlqEntry } from "../domain/dlq.ts";
 import type { Task } from "../domain/task.ts";
@@ -51,14 +52,31 @@ export function jsonField(
 }
 
 /**
+ * What a `Timestamp` before the Unix epoch is told: the manager takes times from 1970 on (the
+ * service's own refusal, `TIME_FORMAT_MESSAGE`, words REST's forms, RFC 3339 text or epoch
+ * milliseconds, which a gRPC client does not send). A year past 9999 is `timeProblem`'s.
+ */
+export const TIMESTAMP_RANGE_MESSAGE =
+  `Must be a Timestamp from 1970-01-01T00:00:00Z (seconds 0) to ${
+    new Date(MAX_TIME_MS).toISOString()
+  }`;
+
+/**
  * The ms of a received `Timestamp` field; `undefined` when unset. A message the well-known type
  * does not allow (`timeProblem`: nanos past a second, a year past 9999) is refused rather than
- * read as some other time.
+ * read as some other time, and so is a time before 1970, which the manager does not take
+ * (`TIMESTAMP_RANGE_MESSAGE`).
  *
  * @throws {InvalidArgumentError} naming `field`
  */
 export function timestampField(time: TimeMessage | null | undefined, field: string) {
-  return timeField(time, field, "timestamp");
+  const ms = timeField(time, field, "timestamp");
+  if (ms !== undefined && ms < 0) {
+    throw InvalidArgumentError.listing("Invalid timestamp", [
+      { field, message: TIMESTAMP_RANGE_MESSAGE },
+    ]);
+  }
+  return ms;
 }
 
 /**
