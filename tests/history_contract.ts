@@ -216,6 +216,23 @@ export function historyContract(
     assert.deepEqual(left.map((p) => p.at), [M0 + 2 * MINUTE_MS]);
   });
 
+  test("historyNamesHeld() answers the names some row names, whatever its time, until the prune takes their last", async (store) => {
+    assert.deepEqual(await store.history.historyNamesHeld(["a"]), new Set(), "nothing added yet");
+    await store.history.historyAdd([
+      makeDelta("a", 0, { created: 1 }),
+      makeDelta("b", 0, { created: 1 }),
+      makeDelta("b", 200, { created: 1 }),
+    ]);
+    assert.deepEqual(
+      await store.history.historyNamesHeld(["a", "b", "never", "a b"]),
+      new Set(["a", "b"]),
+    );
+    assert.deepEqual(await store.history.historyNamesHeld([]), new Set());
+    // The prune takes every row of "a" (its hour's roll-up with its last minute), not "b"'s last.
+    await store.history.historyPrune(M0 + 120 * MINUTE_MS);
+    assert.deepEqual(await store.history.historyNamesHeld(["a", "b"]), new Set(["b"]));
+  });
+
   test("historyRead() by a step of whole roll-up spans (15 minutes, an hour) answers what the minutes add up to", async (store) => {
     // Five hours of three executors, a minute in seven, with counts and durations that vary.
     const deltas: HistoryDelta[] = [];
@@ -400,6 +417,12 @@ export function historyContract(
         [240, 10],
       ]);
       assert.deepEqual(await created(HOUR_MS, H0 + 4 * HOUR_MS), [[240, 10]]);
+      // A name only the older version's minutes hold is held too.
+      await older.addMinutes([hourDelta("old", 20, { created: 1 })]);
+      assert.deepEqual(
+        await store.history.historyNamesHeld(["old", "a", "x"]),
+        new Set(["old", "a"]),
+      );
     },
   });
 }

@@ -12,6 +12,9 @@ import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import { startTestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
+import * as grpc from "@grpc/grpc-js";
+import { executorNotFoundFromMetadata } from "@tasks-executor/proto";
+import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 
 const log = createLogger({ level: "error", format: "pretty" });
 
@@ -102,6 +105,111 @@ for (const backend of BACKENDS) {
       assert.equal(all.points.length, 12);
       assert.equal(all.totals.created, 4);
       for (const point of all.points) assert.equal(Date.parse(point.at) % (5 * MINUTE_MS), 0);
+    },
+  );
+}
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "a deleted executor's history is read by its name, REST and gRPC, while the store holds its rows (they count in the totals); a name no row names is 404 / NOT_FOUND",
+    async ({ manager }) => {
+      for (const name of ["left", "kept"]) {
+        await restOk(manager, "POST", "/executors", { config: { name, enabled: false } });
+        await restOk(manager, "POST", "/tasks", { executorName: name, data: {} });
+      }
+      await manager.history.flush();
+      assert.equal((await rest(manager, "DELETE", "/executors/left?force=true")).status, 204);
+      await manager.history.flush();
+      const all = await restOk(manager, "GET", "/history");
+      assert.equal(all.totals.created, 2, "its rows count in the totals");
+      const left = await restOk(manager, "GET", "/history?executorName=left");
+      assert.deepEqual([left.executorName, left.totals.created], ["left", 1]);
+      const each = await restOk(manager, "GET", "/history?executorNames=kept,left");
+      assert.deepEqual(
+        each.series.map((s: { executorName: string; totals: { created: number } }) => [
+          s.executorName,
+          s.totals.created,
+        ]),
+        [["kept", 1], ["left", 1]],
+      );
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        const viaGrpc = await unary<{ totals: { created: string | number } }>(
+          client,
+          "GetHistory",
+          { executorName: "left" },
+        );
+        assert.equal(Number(viaGrpc.totals.created), 1);
+        const eachGrpc = await unary<{ series: { executorName: string }[] }>(
+          client,
+          "GetHistory",
+          { executorNames: ["kept", "left"] },
+        );
+        assert.deepEqual(eachGrpc.series.map((s) => s.executorName), ["kept", "left"]);
+        // A name no executor has and no row names: refused as every read of a missing executor.
+        for (const query of ["executorName=never", "executorNames=left,never"]) {
+          const missing = await rest(manager, "GET", `/history?${query}`);
+          assert.equal(missing.status, 404, query);
+          assert.equal(missing.body.detail, 'Executor "never" does not exist', query);
+        }
+        for (const request of [{ executorName: "never" }, { executorNames: ["left", "never"] }]) {
+          const refused = await rejectsWith(
+            unary(client, "GetHistory", request),
+            grpc.status.NOT_FOUND,
+          );
+          assert.equal(executorNotFoundFromMetadata(refused.metadata), "never");
+        }
+        // Its rows gone (retention), its name is refused too.
+        await manager.store.history.historyPrune(Date.now() + 2 * 60 * MINUTE_MS);
+        assert.equal((await rest(manager, "GET", "/history?executorName=left")).status, 404);
+        assert.equal((await rest(manager, "GET", "/history?executorName=kept")).status, 200);
+      } finally {
+        client.close();
+      }
+    },
+  );
+}
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "stats of an executor deleted whose tasks are still counted are read by its name, REST and gRPC, as every executor's stats list them; a name nothing counts is 404 / NOT_FOUND",
+    async ({ manager }) => {
+      await restOk(manager, "POST", "/executors", { config: { name: "left", enabled: false } });
+      await restOk(manager, "POST", "/tasks", { executorName: "left", data: {} });
+      // Deleted, its tasks not swept yet (a delete removes them after the executor, a slice at a
+      // time): its tasks are counted, the executor is not there.
+      const executorVersions = manager.store.executorVersions;
+      manager.store.executorVersions = async (...args) =>
+        (await executorVersions.apply(manager.store, args)).filter((e) => e.name !== "left");
+      const all = await restOk(manager, "GET", "/stats");
+      assert.deepEqual(
+        all.executors.map((e: { executorName: string }) => e.executorName),
+        ["left"],
+        JSON.stringify(all),
+      );
+      const left = await restOk(manager, "GET", "/stats?executorName=left");
+      assert.deepEqual(left, all);
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        const viaGrpc = await unary<{ executors: { executorName: string }[] }>(
+          client,
+          "GetStats",
+          { executorName: "left" },
+        );
+        assert.deepEqual(viaGrpc.executors.map((e) => e.executorName), ["left"]);
+        assert.equal((await rest(manager, "GET", "/stats?executorName=never")).status, 404);
+        const refused = await rejectsWith(
+          unary(client, "GetStats", { executorName: "never" }),
+          grpc.status.NOT_FOUND,
+        );
+        assert.equal(executorNotFoundFromMetadata(refused.metadata), "never");
+      } finally {
+        client.close();
+      }
     },
   );
 }

@@ -315,11 +315,13 @@ export class ExecutorService {
    * Task figures per executor, by name; every executor appears, with zeros when it has no tasks.
    * `filter.executorName` (empty = every executor) keeps that executor's figures only: a read of
    * one executor's figures, so a name no executor has is refused as every read of a named executor
-   * is, not answered with no figures. Counts that were slow to read may be reused for a while
+   * is, not answered with no figures, unless tasks of that name are still counted (an executor
+   * deleted, its tasks not all swept yet: every executor's figures list them, and its name reads
+   * them, as history's does). Counts that were slow to read may be reused for a while
    * (`COUNTS_SLOW_MS`).
    *
    * @throws {InvalidArgumentError} for an `executorName` that cannot be a name
-   * @throws {ExecutorNotFoundError} for an `executorName` no executor has
+   * @throws {ExecutorNotFoundError} for an `executorName` no executor has and no task counted has
    */
   async stats(filter: { executorName?: string } = {}): Promise<ExecutorTaskStats[]> {
     const violations: FieldViolation[] = [];
@@ -329,7 +331,10 @@ export class ExecutorService {
       this.#store.executorVersions(),
       this.#taskCounts(),
     ]);
-    if (executorName !== undefined && !executors.some((e) => e.name === executorName)) {
+    if (
+      executorName !== undefined && !executors.some((e) => e.name === executorName) &&
+      !stats.some((s) => s.executorName === executorName)
+    ) {
       throw executorNotFound(executorName);
     }
     const byName = new Map(stats.map((s) => [s.executorName, s]));

@@ -85,9 +85,11 @@ export class HistoryService {
    * = every executor summed), `from` and `to` (RFC 3339 or epoch ms; default the last hour up to
    * the end of the current minute), `step` (a duration such as `1m`, `5m`, `1h`, or ms; a whole
    * number of minutes; default 1 minute). `from` is moved back to a multiple of `step`, `to` up to
-   * the end of its step. A read of one executor is of an executor that exists: a name none has
-   * is refused as every read of a named executor is (a deleted executor's rows stay in the
-   * every-executor sums until retention removes them).
+   * the end of its step. A read of one executor (`executorName`, each of `executorNames`) is of
+   * an executor that exists, or of one deleted whose rows the store still holds (until retention
+   * removes them, `HISTORY_TTL`): they count in the every-executor sums, and its name reads them
+   * (the history of an executor deleted yesterday). A name that never had an executor, or whose
+   * rows are all gone, is refused as every read of a named executor is.
    *
    * A read takes a place among the searches (`SearchSlots`: MAX_SEARCHES run, MAX_SEARCHES_QUEUED
    * wait), unless it is of one executor over at most `SMALL_READ_MINUTES`; it leaves the queue, or
@@ -96,7 +98,8 @@ export class HistoryService {
    * @throws {InvalidArgumentError} naming the field: a bad value, `from` not before `to`, `to`
    *   moved up past `MAX_TIME_MS`, or more than `limits.historyPoints` points
    * @throws {ResourceExhaustedError} when the read can neither run nor wait (see `SearchSlots`)
-   * @throws {ExecutorNotFoundError} for an `executorName` no executor has
+   * @throws {ExecutorNotFoundError} for an `executorName` (or one of `executorNames`) no executor
+   *   has and no history row names
    */
   async read(
     query: Record<string, unknown>,
@@ -159,9 +162,7 @@ export class HistoryService {
             `Gives ${count} points for each of ${executorNames.length} executors, more than ${MAX_SERIES_POINTS} together: use a longer step, a shorter window or fewer executors`,
         });
       } else if (executorNames) {
-        const known = await Promise.all(executorNames.map((name) => this.#executorExists(name)));
-        const missing = executorNames.find((_, i) => !known[i]);
-        if (missing !== undefined) throw new ExecutorNotFoundError(missing);
+        await this.#assertKnown(executorNames);
         const release = await this.#slots.take(options.caller ?? ANONYMOUS_ADMIN, options.signal);
         try {
           return await this.#readEach(executorNames, { from, to, step, signal: options.signal });
@@ -169,9 +170,7 @@ export class HistoryService {
           release();
         }
       } else {
-        if (executorName !== null && !(await this.#executorExists(executorName))) {
-          throw new ExecutorNotFoundError(executorName);
-        }
+        if (executorName !== null) await this.#assertKnown([executorName]);
         const read = () => this.#read({ executorName, from, to, step, signal: options.signal });
         if (executorName !== null && to - from <= SMALL_READ_MINUTES * MINUTE_MS) {
           return await read();
@@ -185,6 +184,21 @@ export class HistoryService {
       }
     }
     throw InvalidArgumentError.listing("Invalid history query", violations);
+  }
+
+  /**
+   * Refuses the first of `names` that no executor has and no history row names: a deleted
+   * executor's history is read by its name while the store holds it (its rows are in the sums).
+   *
+   * @throws {ExecutorNotFoundError}
+   */
+  async #assertKnown(names: readonly string[]): Promise<void> {
+    const known = await Promise.all(names.map((name) => this.#executorExists(name)));
+    const gone = names.filter((_, i) => !known[i]);
+    if (gone.length === 0) return;
+    const held = await this.#history.historyNamesHeld(gone);
+    const missing = gone.find((name) => !held.has(name));
+    if (missing !== undefined) throw new ExecutorNotFoundError(missing);
   }
 
   async #readEach(

@@ -52,6 +52,13 @@ export interface HistoryStore {
     executorNames: readonly string[],
   ): Promise<Map<string, HistoryPoint[]>>;
   /**
+   * Those of `executorNames` that have history rows, whatever their time: a deleted executor's
+   * stay until `historyPrune` takes them, and a read by its name answers them (`HistoryService`).
+   * Reads the longest roll-up span's rows (each minute added since `rollupsSince` has one, kept
+   * until all its minutes are pruned) and the minutes before the roll-ups began.
+   */
+  historyNamesHeld(executorNames: readonly string[]): Promise<Set<string>>;
+  /**
    * Deletes every minute that starts before `before`, and every roll-up row all of whose minutes
    * do; returns how many minute rows went.
    */
@@ -79,6 +86,8 @@ export const ROLLUP_TABLES: readonly HistoryTable[] = ROLLUP_SPANS_MS.map((span)
   key: "slot",
   span,
 }));
+/** The longest roll-up span's table: the fewest rows, one for each minute's (`historyNamesHeld`). */
+export const LONGEST_ROLLUP_TABLE: HistoryTable = ROLLUP_TABLES[ROLLUP_TABLES.length - 1];
 /** Every history table: an add goes to each. */
 export const HISTORY_TABLES: readonly HistoryTable[] = [MINUTE_TABLE, ...ROLLUP_TABLES];
 

@@ -69,8 +69,13 @@ export const HISTORY_SCHEMAS: Record<string, Json> = {
   },
 };
 
-/** A read of one executor's figures naming one that does not exist (a list's filter lists none). */
-const NAMED_EXECUTOR_NOT_FOUND = problem("No executor has the executorName given");
+/**
+ * A read of one executor's figures naming one that does not exist (a list's filter lists none),
+ * and of which nothing is kept either (a deleted executor's history rows, its tasks still counted).
+ */
+const NAMED_EXECUTOR_NOT_FOUND = problem(
+  "No executor has the name given, and none deleted has figures kept under it",
+);
 
 /** The stats and history paths. */
 export const HISTORY_PATHS: Record<string, Json> = {
@@ -78,7 +83,12 @@ export const HISTORY_PATHS: Record<string, Json> = {
     get: {
       operationId: "getStats",
       summary: "Task figures per executor",
-      parameters: [queryParam("executorName", "Only this executor: one that exists")],
+      parameters: [
+        queryParam(
+          "executorName",
+          "Only this executor: one that exists, or one deleted whose tasks are still counted",
+        ),
+      ],
       responses: {
         "200": ok("Figures", {
           type: "object",
@@ -97,12 +107,12 @@ export const HISTORY_PATHS: Record<string, Json> = {
       parameters: [
         queryParam(
           "executorName",
-          "One executor, one that exists (default: every executor summed, deleted ones' rows too)",
+          "One executor: one that exists, or one deleted whose rows are kept (until HISTORY_TTL); default: every executor summed, deleted ones' rows too",
         ),
         {
           ...queryParam(
             "executorNames",
-            `Several executors, each answered apart in series, in this order: comma-separated or repeated, each once, 1 to ${MAX_HISTORY_EXECUTORS}, each one that exists; points and totals are then theirs summed. Not with executorName`,
+            `Several executors, each answered apart in series, in this order: comma-separated or repeated, each once, 1 to ${MAX_HISTORY_EXECUTORS}, each one that exists or one deleted whose rows are kept; points and totals are then theirs summed. Not with executorName`,
             {
               type: "array",
               minItems: 1,

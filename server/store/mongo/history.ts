@@ -30,6 +30,7 @@ import {
   type HistoryStore,
   HistorySums,
   type HistoryTable,
+  LONGEST_ROLLUP_TABLE,
   MINUTE_TABLE,
   pruneCutoff,
 } from "../history.ts";
@@ -196,6 +197,28 @@ export class MongoHistory implements HistoryStore {
         }
       }
       return new Map([...each].map(([name, sums]) => [name, sums.points()]));
+    });
+  }
+
+  historyNamesHeld(executorNames: readonly string[]): Promise<Set<string>> {
+    return this.#store.guard(async () => {
+      const held = new Set<string>();
+      if (executorNames.length === 0) return held;
+      // Before any add of this version, every minute is one an older version added.
+      const since = await this.#rollupsSince() ?? Number.MAX_SAFE_INTEGER;
+      const reads: [HistoryTable, Filter<HistoryDoc>][] = [
+        [LONGEST_ROLLUP_TABLE, {}],
+        [MINUTE_TABLE, { [MINUTE_TABLE.key]: { $lt: since } }],
+      ];
+      for (const [table, range] of reads) {
+        for (const name of executorNames) {
+          if (held.has(name)) continue;
+          const found = await this.#collection(table)
+            .findOne({ ...range, executorName: name }, { projection: { _id: 1 } });
+          if (found) held.add(name);
+        }
+      }
+      return held;
     });
   }
 

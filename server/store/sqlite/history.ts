@@ -22,6 +22,7 @@ import {
   type HistoryStore,
   HistorySums,
   type HistoryTable,
+  LONGEST_ROLLUP_TABLE,
   MINUTE_TABLE,
   pruneCutoff,
 } from "../history.ts";
@@ -173,6 +174,23 @@ export class SqliteHistory implements HistoryStore {
       });
     }
     return new Map([...each].map(([name, sums]) => [name, sums.points()]));
+  }
+
+  // deno-lint-ignore require-await
+  async historyNamesHeld(executorNames: readonly string[]): Promise<Set<string>> {
+    if (executorNames.length === 0) return new Set();
+    // Before any add of this version, every minute is one an older version added.
+    const since = this.#rollupsSince() ?? Number.MAX_SAFE_INTEGER;
+    const names = "SELECT value FROM json_each($names)";
+    const rows = this.#run.read(() =>
+      this.#run.stmt(
+        `SELECT DISTINCT executor_name FROM ${LONGEST_ROLLUP_TABLE.name}
+         WHERE executor_name IN (${names})
+         UNION SELECT DISTINCT executor_name FROM ${MINUTE_TABLE.name}
+         WHERE minute < $since AND executor_name IN (${names})`,
+      ).all({ names: JSON.stringify(executorNames), since })
+    );
+    return new Set(rows.map((row) => row.executor_name as string));
   }
 
   /** The time from which the roll-ups hold everything; `null` before anything was added. */
