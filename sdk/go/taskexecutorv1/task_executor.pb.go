@@ -49,11 +49,13 @@
 //   `leases`.
 // - An executor that does not exist (or that the caller's key does not reach), on the calls that
 //   read, change or serve one, and a task created for one (CreateTask, CreateAndWatchTask, a
-//   Produce create, CreateTasks), and a schedule made or moved for one (CreateSchedule,
-//   UpdateSchedule): NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
-//   `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata `executor` = the name or id asked for).
-//   A CreateTasks batch with such a task is refused whole, the message naming each such task by
-//   its pointer (`/tasks/3/executorName: Executor "x" does not exist`), the detail the first.
+//   Produce create, CreateTasks) or requeued from the DLQ for one gone since (RequeueDlqEntry),
+//   and a schedule made or moved for one (CreateSchedule, UpdateSchedule): NOT_FOUND with a
+//   `google.rpc.ErrorInfo` detail (reason `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata
+//   `executor` = the name or id asked for). A create names the field by its pointer
+//   (`/task/executorName: Executor "x" does not exist`); a CreateTasks batch with such a task is
+//   refused whole, the message naming each such task (`/tasks/3/executorName: …`), the detail the
+//   first.
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
@@ -6949,14 +6951,16 @@ func (x *HistoryPoint) GetSlot() *HistorySlot {
 }
 
 type GetHistoryRequest struct {
-	state        protoimpl.MessageState `protogen:"open.v1"`
-	ExecutorName string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"` // empty = every executor summed
-	From         *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`                                     // default: an hour before `to`
-	To           *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`                                         // default: the end of the current minute
-	Step         *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"`                                     // whole minutes from 1m to 7d; default 1m
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One executor: one that exists, or one deleted whose rows are kept (until HISTORY_TTL), else
+	// NOT_FOUND; empty = every executor summed, deleted ones' rows too.
+	ExecutorName string                 `protobuf:"bytes,1,opt,name=executor_name,json=executorName,proto3" json:"executor_name,omitempty"`
+	From         *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"` // default: an hour before `to`
+	To           *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`     // default: the end of the current minute
+	Step         *durationpb.Duration   `protobuf:"bytes,4,opt,name=step,proto3" json:"step,omitempty"` // whole minutes from 1m to 7d; default 1m
 	// Several executors, each answered apart in `series` in this order: each once, 1 to 100, each
-	// one that exists (else NOT_FOUND); `points` and `totals` are then theirs summed. Not with
-	// `executor_name`.
+	// one that exists or one deleted whose rows are kept (else NOT_FOUND, as for `executor_name`);
+	// `points` and `totals` are then theirs summed. Not with `executor_name`.
 	ExecutorNames []string `protobuf:"bytes,5,rep,name=executor_names,json=executorNames,proto3" json:"executor_names,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

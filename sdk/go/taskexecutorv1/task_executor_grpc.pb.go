@@ -49,11 +49,13 @@
 //   `leases`.
 // - An executor that does not exist (or that the caller's key does not reach), on the calls that
 //   read, change or serve one, and a task created for one (CreateTask, CreateAndWatchTask, a
-//   Produce create, CreateTasks), and a schedule made or moved for one (CreateSchedule,
-//   UpdateSchedule): NOT_FOUND with a `google.rpc.ErrorInfo` detail (reason
-//   `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata `executor` = the name or id asked for).
-//   A CreateTasks batch with such a task is refused whole, the message naming each such task by
-//   its pointer (`/tasks/3/executorName: Executor "x" does not exist`), the detail the first.
+//   Produce create, CreateTasks) or requeued from the DLQ for one gone since (RequeueDlqEntry),
+//   and a schedule made or moved for one (CreateSchedule, UpdateSchedule): NOT_FOUND with a
+//   `google.rpc.ErrorInfo` detail (reason `EXECUTOR_NOT_FOUND`, domain `tasks-executor`, metadata
+//   `executor` = the name or id asked for). A create names the field by its pointer
+//   (`/task/executorName: Executor "x" does not exist`); a CreateTasks batch with such a task is
+//   refused whole, the message naming each such task (`/tasks/3/executorName: …`), the detail the
+//   first.
 // - Unknown fields are skipped, as protobuf says, except in the requests whose fields narrow what
 //   the call acts on or reads, where skipping one would widen it: the bulk calls, the lists,
 //   SearchTasks, GetStats, GetHistory, CreateKey (what a key may do), GetNextTask (what it
