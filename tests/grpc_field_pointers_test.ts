@@ -238,7 +238,11 @@ Deno.test("the schedule calls name a field of the config under /config, as Creat
     ] as const
   ) {
     const missing = await rejectsWith(stack.call(method, request), grpc.status.NOT_FOUND);
-    assert.equal(missing.details, `Cannot ${what} schedule: executor "nope" does not exist`);
+    // Naming the field that named it, under /config as every field of the config.
+    assert.equal(
+      missing.details,
+      `Cannot ${what} schedule: /config/executorName: Executor "nope" does not exist`,
+    );
     assert.equal(executorNotFoundFromMetadata(missing.metadata), "nope");
   }
 });

@@ -238,7 +238,8 @@ eachBackend(
       () => s.service.schedules.create({ name: "every", executorName: "a", every: "1s" }),
       (error) =>
         error instanceof ExecutorNotFoundError &&
-        error.message === 'Cannot create schedule: executor "a" does not exist',
+        error.message ===
+          'Cannot create schedule: /executorName: Executor "a" does not exist',
     );
     assert.equal(await s.store.executorGet("a"), null);
     assert.equal(await s.store.schedules.scheduleCount(), 0);
@@ -274,7 +275,8 @@ eachBackend(
       () => s.service.schedules.update("every", { executorName: "b", task: { data: 1 } }),
       (error) =>
         error instanceof ExecutorNotFoundError &&
-        error.message === 'Cannot change schedule: executor "b" does not exist',
+        error.message ===
+          'Cannot change schedule: /executorName: Executor "b" does not exist',
     );
     const after = await s.service.schedules.get("every");
     assert.equal(after.executorName, "a");

@@ -805,7 +805,10 @@ for (const backend of BACKENDS) {
       // A missing executor is not a bad field: 404, as a task's create for one answers.
       const missing = await rest(m, "POST", "/schedules", { ...valid, executorName: "nope" });
       assert.equal(missing.status, 404, JSON.stringify(missing.body));
-      assert.equal(missing.body.detail, 'Cannot create schedule: executor "nope" does not exist');
+      assert.equal(
+        missing.body.detail,
+        'Cannot create schedule: /executorName: Executor "nope" does not exist',
+      );
       await refused({ ...valid, task: { data: {} } }, "/task/data/to");
       await refused({ ...valid, task: { data: { to: "x" }, runAt: 1 } }, "/task/runAt");
       await refused({ ...valid, extra: 1 }, "/extra");

@@ -42,7 +42,8 @@ export function movePointers(error: unknown, from: string, to: string): unknown 
  * as `/config`), but for those of `beside` and below them, fields the request holds beside
  * `under` (`/id`, `/count`): for an adapter whose request holds in one field what the service
  * reads as a whole body. A bare name (a query parameter's) stays as it is. The message of an
- * `InvalidArgumentError` that lists its violations is written again with the new names.
+ * `InvalidArgumentError` that lists its violations, or of an `ExecutorNotFoundError` that lists
+ * the fields naming missing executors, is written again with the new names.
  *
  * @example
  * ```ts
@@ -66,5 +67,6 @@ export function nestPointers(error: unknown, under: string, beside: readonly str
   if (error instanceof PermissionDeniedError && error.field !== undefined) {
     return new PermissionDeniedError(error.reason, { field: nest(error.field) });
   }
+  if (error instanceof ExecutorNotFoundError) return error.renamed(nest);
   return error;
 }

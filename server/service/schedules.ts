@@ -11,6 +11,7 @@ import {
 } from "../auth/permissions.ts";
 import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
 import {
+  ExecutorNotFoundError,
   FailedPreconditionError,
   fieldPointer,
   type FieldViolation,
@@ -520,11 +521,15 @@ export class ScheduleService {
   /**
    * The executor named `name`, which a schedule's write (`what`: `create schedule`, `change
    * schedule`) names: NOT_FOUND when it does not exist (`executorMissingError`), as the store
-   * refuses one deleted between this read and the write, and as a task's create is refused.
+   * refuses one deleted between this read and the write, and as a task's create is refused,
+   * naming the request's `/executorName` when it sent one (`named`, `executorFieldNamed`).
    */
-  async #executor(name: string, what: string): Promise<Executor> {
+  async #executor(name: string, what: string, named: boolean): Promise<Executor> {
     const executor = await executorNamed(this.#deps.store, name);
-    if (!executor) throw executorMissingError(what, name);
+    if (!executor) {
+      const missing = executorMissingError(what, name);
+      throw named ? executorFieldNamed(missing, what) : missing;
+    }
     return executor;
   }
 
@@ -543,7 +548,7 @@ export class ScheduleService {
    * Creates a schedule; its task data is checked against the executor's schema now.
    *
    * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
-   * @throws {ExecutorNotFoundError} when its executor does not exist
+   * @throws {ExecutorNotFoundError} when its executor does not exist, naming `/executorName`
    * @throws {FailedPreconditionError} when the store holds `limits.schedules` already
    */
   async create(input: unknown, options: CallerOptions = {}): Promise<ScheduleView> {
@@ -551,7 +556,7 @@ export class ScheduleService {
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", spec.executorName, {
       pointer: "/executorName",
     });
-    const executor = await this.#executor(spec.executorName, "create schedule");
+    const executor = await this.#executor(spec.executorName, "create schedule", true);
     await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
     const now = this.#deps.now();
     const schedule: Schedule = {
@@ -571,6 +576,8 @@ export class ScheduleService {
     // `executor_missing` for ever).
     const created = await this.#store.scheduleCreate(schedule, {
       max: this.#deps.limits.schedules,
+    }).catch((error) => {
+      throw executorFieldNamed(error, "create schedule");
     });
     this.#deps.onChange();
     return this.#view(created);
@@ -682,6 +689,9 @@ export class ScheduleService {
   ): Promise<ScheduleView> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     let unchanged = false;
+    // The request names the executor (else it keeps the stored one): a refusal for it names it.
+    const named = isObject(input) && input.executorName !== undefined &&
+      input.executorName !== null;
     const updated = await this.#rewrite(idOrName, async (current) => {
       assertFound(
         caller,
@@ -704,7 +714,7 @@ export class ScheduleService {
       if (spec.executorName !== current.executorName) {
         assertExecutor(caller, "schedules.write", spec.executorName, { pointer: "/executorName" });
       }
-      const executor = await this.#executor(spec.executorName, "change schedule");
+      const executor = await this.#executor(spec.executorName, "change schedule", named);
       await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
       const now = this.#deps.now();
       const resumed = spec.enabled && !current.enabled;
@@ -723,6 +733,8 @@ export class ScheduleService {
         nextFireAt,
         updatedAt: Math.max(now, current.updatedAt + 1),
       };
+    }).catch((error) => {
+      throw named ? executorFieldNamed(error, "change schedule") : error;
     });
     if (!unchanged) this.#deps.onChange();
     return this.#view(updated);
@@ -1026,6 +1038,19 @@ function recordedAlready(
 }
 
 /** The answer for a schedule that does not exist, or whose executor the caller's key does not reach. */
+/**
+ * A missing executor's refusal that names no field (`executorMissingError`: the read's, or the
+ * store's for an executor deleted since) as one naming the request's `/executorName`, as a task's
+ * create names its own: `Cannot create schedule: /executorName: Executor "x" does not exist`.
+ * Anything else is answered as it is.
+ */
+function executorFieldNamed(error: unknown, what: string): unknown {
+  if (!(error instanceof ExecutorNotFoundError) || error.listed !== undefined) return error;
+  return ExecutorNotFoundError.listing(error.executor, `Cannot ${what}`, [
+    { field: "/executorName", message: `Executor "${error.executor}" does not exist` },
+  ]);
+}
+
 function scheduleNotFound(idOrName: string): NotFoundError {
   return new NotFoundError(`Schedule "${idOrName}" does not exist`);
 }
