@@ -63,14 +63,15 @@ export interface History {
 /** What `getHistory` reads: all optional (`null`: not given). */
 export interface HistoryQuery {
   /**
-   * One executor (default: every executor summed). One that does not exist is refused with a
+   * One executor (default: every executor summed): one that exists, or one deleted whose history
+   * the manager still keeps (until its `HISTORY_TTL`). A name neither is refused with a
    * `NotFoundError` whose `missingExecutor` names it, not answered with zeros.
    */
   executorName?: string | null;
   /**
    * Several executors, each answered apart in `series` in this order, in one call: 1 to 100, each
-   * once, each one that exists (a `NotFoundError` names the first missing one). Not with
-   * `executorName`.
+   * once, each one that exists or one deleted whose history is kept (a `NotFoundError` names the
+   * first that is neither). Not with `executorName`.
    */
   executorNames?: string[] | null;
   /** Start (default: an hour before `to`). */
