@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { encodeMessage, valueFromJson } from "@tasks-executor/proto";
+import { encodeMessage, valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { startTestManager } from "./_manager.ts";
 import { shuffledObjects } from "./fixtures/object_shapes.ts";
 
@@ -377,6 +377,100 @@ Deno.test("a request holding more elements than MAX_REQUEST_ELEMENTS (empty task
     const added = await unary(client, "/taskexecutor.TaskExecutorManager/AddTask", addTask);
     assert.equal(added.code, grpc.status.RESOURCE_EXHAUSTED);
     assert.match(added.details, /^taskexecutor\.AddTaskRequest\.data takes the request past/);
+    assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+  } finally {
+    client.close();
+  }
+});
+
+/** A varint's bytes. */
+function varintBytes(n: number): number[] {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return out;
+}
+
+/**
+ * The bytes of a `google.protobuf.Value` nesting `depth` objects (`{"a":{"a":…null}}`) or arrays
+ * (`[[…null]]`), written by hand from the inside out: protobufjs encodes 256 messages at most.
+ */
+function nestedValue(depth: number, kind: "object" | "array"): Uint8Array {
+  const prefixes: number[][] = [];
+  let length = 2; // null_value: 0
+  for (let i = 0; i < depth; i++) {
+    if (kind === "array") {
+      // Value.list_value (6) { ListValue.values (1) { inner } }
+      const list = [0x0a, ...varintBytes(length)];
+      const value = [0x32, ...varintBytes(list.length + length)];
+      prefixes.push(list, value);
+      length += list.length + value.length;
+    } else {
+      // Value.struct_value (5) { Struct.fields (1) { key (1) "a", value (2) { inner } } }
+      const entry = [0x0a, 0x01, 0x61, 0x12, ...varintBytes(length)];
+      const struct = [0x0a, ...varintBytes(entry.length + length)];
+      const value = [0x2a, ...varintBytes(struct.length + entry.length + length)];
+      prefixes.push(entry, struct, value);
+      length += entry.length + struct.length + value.length;
+    }
+  }
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (let i = prefixes.length - 1; i >= 0; i--) {
+    bytes.set(prefixes[i], at);
+    at += prefixes[i].length;
+  }
+  bytes.set([0x08, 0x00], at);
+  return bytes;
+}
+
+/** `field` (length-delimited) holding `body`. */
+function lengthDelimited(field: number, body: ArrayLike<number>): number[] {
+  return [(field << 3) | 2, ...varintBytes(body.length), ...Array.from(body)];
+}
+
+Deno.test("JSON nested past the depth limit gets one answer at any depth: INVALID_ARGUMENT naming the spot, past 256 messages too", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const client = new grpc.Client(manager.grpcAddress, grpc.credentials.createInsecure());
+  const deepest = `/a`.repeat(64);
+  try {
+    // 65 levels fit in 256 messages; 90 objects take 271, 2,000 objects 6,001: those were
+    // refused as INTERNAL ("nests deeper than 256 messages"), without naming the spot.
+    for (const depth of [65, 90, 2_000, 200_000]) {
+      for (const kind of ["object", "array"] as const) {
+        const value = nestedValue(depth, kind);
+        const spot = kind === "object" ? deepest : "/0".repeat(64);
+        // CreateTask: task (1) { executor_name (1) "a", data (2) }
+        const task = [...lengthDelimited(1, [0x61]), ...Buffer.from(lengthDelimited(2, value))];
+        const created = await unary(
+          client,
+          "/taskexecutor.v1.TaskExecutorManagerService/CreateTask",
+          lengthDelimited(1, task),
+        );
+        assert.equal(created.code, grpc.status.INVALID_ARGUMENT, `${depth} ${created.details}`);
+        assert.deepEqual(violationsFromMetadata(created.metadata), [
+          {
+            field: `/task/data${spot}`,
+            message: "Must not nest arrays and objects deeper than 64",
+          },
+        ]);
+        // CreateExecutor: config (1) { name (1) "b", task_schema (6) }
+        const config = [...lengthDelimited(1, [0x62]), ...lengthDelimited(6, value)];
+        const schema = await unary(
+          client,
+          "/taskexecutor.v1.TaskExecutorManagerService/CreateExecutor",
+          lengthDelimited(1, config),
+        );
+        assert.equal(schema.code, grpc.status.INVALID_ARGUMENT, `${depth} ${schema.details}`);
+        assert.deepEqual(violationsFromMetadata(schema.metadata), [
+          {
+            field: `/config/taskSchema${spot}`,
+            message: "Must not nest arrays and objects deeper than 64",
+          },
+        ]);
+      }
+    }
     assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
   } finally {
     client.close();

@@ -291,17 +291,22 @@ export async function startGrpcServer(
     implementation: grpc.UntypedServiceImplementation,
   ) => guardService({ definition, implementation }, { authenticator, streams, places });
   // Every request is checked against the wire format before it is decoded (wire_check.ts).
-  const checked = (definition: grpc.ServiceDefinition) =>
+  const checked = (definition: grpc.ServiceDefinition, options: { jsonDepth?: number } = {}) =>
     checkedRequests(definition, {
       jsonValues: limits.requestJsonValues,
       elements: limits.requestElements,
       shapes: limits.requestObjectShapes,
       refuseNamesEndingInBackslash: true,
+      ...options,
     });
   // Task data, results and schemas are read and written as the bytes of their `Value`s, one
-  // JavaScript value per JSON value (proto/value_bytes.ts).
+  // JavaScript value per JSON value (proto/value_bytes.ts), which refuses an array or object
+  // nested past `jsonDepth` before reading into it: the wire check leaves those unwalked, so any
+  // depth gets that answer (INVALID_ARGUMENT naming the spot).
   const manager = producingDefinition(
-    checked(withValueBytes(protocol.TaskExecutorManagerService.service)),
+    checked(withValueBytes(protocol.TaskExecutorManagerService.service), {
+      jsonDepth: limits.jsonDepth,
+    }),
   );
   addService(
     manager,
