@@ -11,6 +11,12 @@ import { Buffer } from "node:buffer";
 import { encodeMessage, valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
 import { startTestManager } from "./_manager.ts";
 import { shuffledObjects } from "./fixtures/object_shapes.ts";
+import http2 from "node:http2";
+import { gzipSync } from "node:zlib";
+import { grpcFrame, grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
+
+const CREATE_TASK = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask";
+const PRODUCE = "/taskexecutor.v1.TaskExecutorManagerService/Produce";
 
 const identity = (bytes: Buffer) => bytes;
 
@@ -474,5 +480,92 @@ Deno.test("JSON nested past the depth limit gets one answer at any depth: INVALI
     assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
   } finally {
     client.close();
+  }
+});
+
+/** Sends `bytes` as a call's whole request stream to `path`, `headers` besides gRPC's own. */
+async function rawCall(
+  address: string,
+  path: string,
+  bytes: Uint8Array,
+  headers: Record<string, string> = {},
+): Promise<{ status: string; message: string }> {
+  const session = http2.connect(`http://${address}`);
+  session.on("error", () => {});
+  try {
+    const stream = grpcStream(session, path, headers);
+    const status = grpcStatusOf(stream);
+    stream.resume();
+    stream.end(bytes);
+    return await status;
+  } finally {
+    session.close();
+  }
+}
+
+/** A framed message with `flag` as its Compressed-Flag. */
+function flagged(flag: number, message: Uint8Array): Uint8Array {
+  const framed = grpcFrame(message);
+  framed[0] = flag;
+  return framed;
+}
+
+Deno.test("a message flagged compressed on a call without grpc-encoding, or with a flag gRPC does not have, is refused INTERNAL before it is read, on unary and streaming calls", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const create = encodeMessage("taskexecutor.v1.CreateTaskRequest", {
+    task: { executorName: "a" },
+  });
+  const produce = encodeMessage("taskexecutor.v1.ProduceRequest", {
+    requestId: 1,
+    create: { task: { executorName: "a" } },
+  });
+  const cases: [string, Uint8Array, Record<string, string>, RegExp][] = [
+    // Read as an uncompressed message before: the task was made.
+    [CREATE_TASK, flagged(1, create), {}, /flagged compressed \(Compressed-Flag 1\)/],
+    [CREATE_TASK, flagged(1, create), { "grpc-encoding": "identity" }, /flagged compressed/],
+    [CREATE_TASK, flagged(2, create), {}, /Compressed-Flag 2, which gRPC does not have/],
+    [CREATE_TASK, flagged(0x80, create), { "grpc-encoding": "gzip" }, /Compressed-Flag 128/],
+    [PRODUCE, flagged(1, produce), {}, /flagged compressed/],
+  ];
+  for (const [path, bytes, headers, details] of cases) {
+    const answer = await rawCall(manager.grpcAddress, path, bytes, headers);
+    assert.equal(answer.status, String(grpc.status.INTERNAL), `${path}: ${answer.message}`);
+    assert.match(answer.message, details);
+  }
+  assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 0);
+  // A message that is compressed, on a call that says how, is read.
+  const gzipped = new Uint8Array(gzipSync(create));
+  const answer = await rawCall(manager.grpcAddress, CREATE_TASK, flagged(1, gzipped), {
+    "grpc-encoding": "gzip",
+  });
+  assert.equal(answer.status, String(grpc.status.OK), answer.message);
+  assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 1);
+});
+
+Deno.test("a request stream that ends in the middle of a message is refused INTERNAL, saying so, on unary and streaming calls", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const create = grpcFrame(
+    encodeMessage("taskexecutor.v1.CreateTaskRequest", { task: { executorName: "a" } }),
+  );
+  const produce = grpcFrame(encodeMessage("taskexecutor.v1.ProduceRequest", {
+    requestId: 1,
+    create: { task: { executorName: "a" } },
+  }));
+  const cases: [string, Uint8Array][] = [
+    // Its body cut short: UNIMPLEMENTED ("Received no request message") before.
+    [CREATE_TASK, create.subarray(0, create.length - 1)],
+    // Its length prefix cut short.
+    [CREATE_TASK, create.subarray(0, 3)],
+    // A whole message, then one cut short: the second was dropped unsaid, the first answered.
+    [CREATE_TASK, Uint8Array.from([...create, ...create.subarray(0, 7)])],
+    // A stream's last message cut short: the stream ended as if it was not sent.
+    [PRODUCE, Uint8Array.from([...produce, ...produce.subarray(0, produce.length - 2)])],
+  ];
+  for (const [path, bytes] of cases) {
+    const answer = await rawCall(manager.grpcAddress, path, bytes);
+    assert.equal(answer.status, String(grpc.status.INTERNAL), `${path}: ${answer.message}`);
+    assert.match(answer.message, /ended in the middle of a message/);
   }
 });

@@ -31,6 +31,7 @@ import { announceHeaderListLimit } from "./header_lists.ts";
 import { afterClientPreface } from "./client_preface.ts";
 import { nodeSocketOf, readClientFramesFirst } from "./socket.ts";
 import { holdRequestBytes } from "./request_bytes.ts";
+import { refuseMisframedMessages } from "./message_framing.ts";
 import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
@@ -230,6 +231,8 @@ export async function startGrpcServer(
     // The first is nearest the wire: it sees the statuses that the ones after it send.
     interceptors: [
       ...deps.interceptors ?? [],
+      // A message flagged compressed without a compression, or cut off by the stream's end: INTERNAL.
+      refuseMisframedMessages(),
       // Requests are held until answered; a Produce request's until its last answer.
       holdRequestBytes(deps.requestBytes ?? requestBytesInFlight(limits), {
         untilHandled: new Set([protocol.TaskExecutorManagerService.service.Produce.path]),

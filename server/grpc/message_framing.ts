@@ -1,0 +1,78 @@
+/**
+ * gRPC's framing of request messages (PROTOCOL-HTTP2.md, "Length-Prefixed-Message"): a
+ * Compressed-Flag byte (0, or 1 for a message compressed by the call's `grpc-encoding`), a 4-byte
+ * length, the message. grpc-js reads a flag of 1 without a `grpc-encoding` (or with `identity`)
+ * as an uncompressed message, and any flag but 1 as 0, and takes a request stream that ends in the
+ * middle of a message as ended: a unary call then answered UNIMPLEMENTED ("Received no request
+ * message"), a client stream lost its last message unsaid. gRPC's implementations (grpc-go,
+ * grpc-java) answer each INTERNAL, a malformed message stream; so does the manager, saying which,
+ * before any of it is decoded.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { callUnderInterceptors } from "./request_bytes.ts";
+import { log } from "../log.ts";
+
+/** The details of a message whose flag says compressed on a call that names no compression. */
+export const COMPRESSED_WITHOUT_ENCODING =
+  "Error reading request: a message is flagged compressed (Compressed-Flag 1) but the call sets no grpc-encoding (or identity)";
+
+/** The details of a request stream that ends partway through a message. */
+export const ENDED_IN_MESSAGE =
+  "Error reading request: the request stream ended in the middle of a message (its length prefix says more bytes than came)";
+
+/** The details of a message whose Compressed-Flag is neither 0 nor 1. */
+function unknownFlag(flag: number): string {
+  return `Error reading request: a message has Compressed-Flag ${flag}, which gRPC does not have (0 or 1)`;
+}
+
+/**
+ * The server interceptor that ends with INTERNAL a call whose message's Compressed-Flag is not 0,
+ * or 1 with the call's `grpc-encoding` naming a compression, and a call whose request stream ends
+ * partway through a message. It reaches into grpc-js's call under the interceptors (its decoder
+ * and its `decompressMessage`, as `holdRequestBytes` does); a call it cannot reach passes as
+ * grpc-js reads it. Put it first among the server's interceptors, nearest the wire.
+ */
+export function refuseMisframedMessages(): grpc.ServerInterceptor {
+  let warned = false;
+  return (method, call) => {
+    const base = callUnderInterceptors(call);
+    if (!base) {
+      if (!warned) {
+        warned = true;
+        log.error("Cannot check the framing of gRPC requests: grpc-js's call changed", {
+          method: method.path,
+        });
+      }
+      return new grpc.ServerInterceptingCall(call);
+    }
+    const decompress = base.decompressMessage!.bind(base);
+    // `message` is the framed message, its flag first; `encoding` is `identity` for a flag other
+    // than 1, else the call's `grpc-encoding` (`identity` when it sent none).
+    base.decompressMessage = (message, encoding) => {
+      const flag = message[0];
+      if (flag > 1) {
+        return Promise.reject({ code: grpc.status.INTERNAL, details: unknownFlag(flag) });
+      }
+      if (flag === 1 && encoding === "identity") {
+        return Promise.reject({ code: grpc.status.INTERNAL, details: COMPRESSED_WITHOUT_ENCODING });
+      }
+      return decompress(message, encoding);
+    };
+    const decoder = base.decoder!;
+    const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
+      start: (next) =>
+        next({
+          onReceiveHalfClose: (pass) => {
+            // 0: between messages. Anything else: a prefix or a body partly read.
+            if (decoder.readState === 0) return pass();
+            intercepting.sendStatus({
+              code: grpc.status.INTERNAL,
+              details: ENDED_IN_MESSAGE,
+              metadata: new grpc.Metadata(),
+            });
+          },
+        }),
+    });
+    return intercepting;
+  };
+}
