@@ -535,3 +535,38 @@ Deno.test("walkTopLevel() steps over what is inside a field, reads a varint's lo
     assert.deepEqual(walked(bytes), { walked: false, fields: [[1, 0, 5]] }, why);
   }
 });
+
+Deno.test("checkWire() with a jsonDepth walks a Value's arrays and objects down to it and not past it, at any depth", () => {
+  const value = protoRoot().lookupType("google.protobuf.Value");
+  // Arrays nested `depth` deep around a string, written from the inside out: each level is
+  // Value.list_value (6) { ListValue.values (1) { … } }.
+  const nested = (depth: number, inner: number[]) => {
+    let bytes = inner;
+    for (let i = 0; i < depth; i++) {
+      const list = [0x0a, ...varint(bytes.length), ...bytes];
+      bytes = [0x32, ...varint(list.length), ...list];
+    }
+    return Uint8Array.from(bytes);
+  };
+  const badUtf8 = [0x1a, 0x01, 0xff]; // string_value, not UTF-8
+  // Within the limit every level is walked: the bad string is found.
+  assert.throws(() => checkWire(value, nested(3, badUtf8), { jsonDepth: 3 }), {
+    name: "RangeError",
+    message: /is not valid UTF-8/,
+  });
+  // Past it the array is not walked (its reader refuses it unread, naming the spot).
+  checkWire(value, nested(4, badUtf8), { jsonDepth: 3 });
+  checkWire(value, nested(1_000, []), { jsonDepth: 64 });
+  // Without one, every level is walked, up to 256 messages.
+  assert.throws(() => checkWire(value, nested(1_000, [])), {
+    name: "RangeError",
+    message: /nests deeper than 256 messages/,
+  });
+});
+
+function varint(n: number): number[] {
+  const out: number[] = [];
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return out;
+}
