@@ -65,8 +65,7 @@ export function clientAddressKey(host: string): string {
  */
 export class ConnectionRateLimit {
   readonly #rate: RateLimit;
-  readonly #what: string;
-  readonly #refusal: string;
+  readonly #warning: string;
   readonly #refusals = new LogThrottle();
   /**
    * Each address's GCRA `tat` (ms) and the sighting it was last moved to the end at, oldest first.
@@ -82,12 +81,17 @@ export class ConnectionRateLimit {
    * @param limit `perSecond`: new connections a second per address once its `burst` (connections
    *   at once after a quiet spell) is spent, both at least 1; `what` names the connections and
    *   the settings in the log, e.g. `gRPC connections (GRPC_CONNECTION_RATE_LIMIT)`; `refusal`
-   *   what becomes of those refused, in the log (default: they are closed at once)
+   *   what becomes of those refused, in the log (default: they are closed at once); `warning`,
+   *   when given, the whole warning line instead, for what is not a connection (logins)
    */
-  constructor(limit: { perSecond: number; burst: number; what: string; refusal?: string }) {
+  constructor(
+    limit: { perSecond: number; burst: number; what: string; refusal?: string; warning?: string },
+  ) {
     this.#rate = { limit: limit.perSecond, period: 1000, burst: limit.burst };
-    this.#what = limit.what;
-    this.#refusal = limit.refusal ?? "they are closed at once";
+    this.#warning = limit.warning ??
+      `A client opens ${limit.what} faster than its rate limit: ${
+        limit.refusal ?? "they are closed at once"
+      }`;
   }
 
   /** Connections refused so far. */
@@ -121,7 +125,7 @@ export class ConnectionRateLimit {
       const leftOut = this.#refusals.admit("refused", Date.now());
       if (leftOut !== null) {
         log.warn(
-          `A client opens ${this.#what} faster than its rate limit: ${this.#refusal}`,
+          this.#warning,
           {
             client: key,
             perSecond: this.#rate.limit,

@@ -14,6 +14,7 @@ import { startGrpcServer } from "./grpc/server.ts";
 import { createWorkerService } from "./grpc/worker_service.ts";
 import { createLegacyService } from "./grpc/legacy_service.ts";
 import { createHttpApp } from "./http/app.ts";
+import { loginRate } from "./http/session.ts";
 import { type HttpServer, serveHttp } from "./http/serve.ts";
 import { requestBytesInFlight } from "./request_bytes.ts";
 import { answerBytesInFlight } from "./grpc/answer_bytes.ts";
@@ -145,6 +146,8 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const answerBytes = answerBytesInFlight(config.limits);
   let grpcServer: Awaited<ReturnType<typeof startGrpcServer>> | undefined;
   let http: HttpServer | undefined;
+  // Logins per client address: the REST app refuses past it, the metrics count its refusals.
+  const logins = loginRate(config.limits);
   const metrics = new ManagerMetrics(service, engine, {
     requests,
     connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
@@ -154,6 +157,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       },
     },
     answerBytes,
+    loginsRateLimited: () => logins.refused,
     ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
   const retention = new RetentionCleaner(store, {
@@ -200,6 +204,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     },
     authenticator,
     countRequests: requests.http,
+    logins,
   });
   try {
     grpcServer = await listen("gRPC", "MANAGER_GRPC_PORT", config.grpcPort, () =>

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { startTestManager } from "./_manager.ts";
+import { createLogger, setLogger } from "../server/log.ts";
 
 /** Everything the manager sends on `conn` until it closes it (or `ms` pass: then what came). */
 async function untilClosed(conn: Deno.Conn, ms = 10_000): Promise<string> {
@@ -108,4 +109,55 @@ Deno.test("logins past LOGIN_BURST, then LOGIN_RATE_LIMIT a second, from one add
   });
   assert.equal(again.status, 409);
   await again.body?.cancel();
+});
+
+Deno.test("logins refused for their client address's rate are counted on /metrics, and warned of as logins", async () => {
+  await using manager = await startTestManager({
+    env: { LOGIN_BURST: "1", LOGIN_RATE_LIMIT: "1" },
+  });
+  const sample = async () => {
+    const text = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+    const line = text.split("\n").find((l) =>
+      l.startsWith("tasks_executor_logins_rate_limited_total ")
+    );
+    assert.ok(line, "no tasks_executor_logins_rate_limited_total on /metrics");
+    assert.match(text, /# TYPE tasks_executor_logins_rate_limited_total counter/);
+    return Number(line.split(" ").pop());
+  };
+  const login = async () => {
+    const answer = await fetch(`${manager.httpUrl}/api/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key: "te_nope" }),
+    });
+    await answer.body?.cancel();
+    return answer.status;
+  };
+  // There from the start, at 0 (rate() and increase() see the first refusal).
+  assert.equal(await sample(), 0);
+  const lines: string[] = [];
+  setLogger(createLogger({ level: "info", format: "json", write: (line) => lines.push(line) }));
+  try {
+    // The burst (authentication is off: 409), then three refused.
+    assert.deepEqual([await login(), await login(), await login(), await login()], [
+      409,
+      429,
+      429,
+      429,
+    ]);
+  } finally {
+    setLogger(createLogger({ level: "warn", format: "json" }));
+  }
+  assert.equal(await sample(), 3);
+  // One warning a minute, worded for logins: it read "A client opens logins (LOGIN_RATE_LIMIT,
+  // LOGIN_BURST) faster than its rate limit", the wording of connections.
+  const warnings = lines.map((line) => JSON.parse(line)).filter((e) => e.level === "warn");
+  assert.equal(warnings.length, 1, lines.join("\n"));
+  assert.equal(
+    warnings[0].msg,
+    "Logins refused: a client address attempts them past LOGIN_BURST at once, then LOGIN_RATE_LIMIT a second; they are answered 429, their bodies unread",
+  );
+  assert.equal(warnings[0].client, "127.0.0.1");
+  assert.equal(warnings[0].burst, 1);
+  assert.equal(warnings[0].perSecond, 1);
 });

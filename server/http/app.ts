@@ -45,6 +45,7 @@ import { workersPage } from "../service/workers.ts";
 import { loginRate, mountSessionRoutes, SessionTable } from "./session.ts";
 import { createAndWaitForTask, taskWatchStreams, waitForTask, waitOf } from "./task_watch.ts";
 import { log } from "../log.ts";
+import type { ConnectionRateLimit } from "../connection_rate.ts";
 import { readTraceContext, type TraceContext } from "@tasks-executor/proto/tracing";
 
 /** The producer's W3C trace context from request headers (malformed = none, as W3C asks). */
@@ -73,6 +74,11 @@ export interface HttpDeps {
   browser?: BrowserPolicy;
   /** Counts every answer (the requests metric), first and outermost. */
   countRequests?: MiddlewareHandler;
+  /**
+   * The rate limit on logins per client address, whose refusals the metrics count; absent = one
+   * of the app's own from `limits` (`loginRate`).
+   */
+  logins?: ConnectionRateLimit;
 }
 
 /** Headers on every answer: the admin page runs under a strict policy (no inline code). */
@@ -234,7 +240,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     auth,
     anonymous: ANONYMOUS_ADMIN,
     receiveMs: deps.limits.requestReceiveMs,
-    logins: loginRate(deps.limits),
+    logins: deps.logins ?? loginRate(deps.limits),
     tls: deps.browser?.tls === true,
   });
 

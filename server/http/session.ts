@@ -295,15 +295,22 @@ export function whyUnauthenticated(credential: Credential): string {
   }
 }
 
-/** The rate limit on logins of a manager with `limits` (`SessionRouteDeps.logins`). */
+/** The warning, once a minute at most, while logins are refused for their client's rate. */
+export const LOGINS_REFUSED =
+  "Logins refused: a client address attempts them past LOGIN_BURST at once, then LOGIN_RATE_LIMIT a second; they are answered 429, their bodies unread";
+
+/**
+ * The rate limit on logins of a manager with `limits` (`SessionRouteDeps.logins`); its `refused`
+ * counts the logins refused (`tasks_executor_logins_rate_limited_total`).
+ */
 export function loginRate(
   limits: Pick<Limits, "loginRateLimit" | "loginBurst">,
 ): ConnectionRateLimit {
   return new ConnectionRateLimit({
     perSecond: limits.loginRateLimit,
     burst: limits.loginBurst,
-    what: "logins (LOGIN_RATE_LIMIT, LOGIN_BURST)",
-    refusal: "they are answered 429, their bodies unread",
+    what: "logins",
+    warning: LOGINS_REFUSED,
   });
 }
 

@@ -59,13 +59,15 @@ export class ManagerMetrics implements Disposable {
   readonly #requestBytes: { readonly held: number } | null;
   readonly #answerBytes: { readonly held: number } | null;
   readonly #authFailures: (() => Record<"rest" | "grpc", number>) | null;
+  readonly #loginsRateLimited: (() => number) | null;
 
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
    * `connections`, the servers' connection counts (a port not listening yet is left out);
    * `requestBytes`, the request bytes the manager holds not yet answered; `answerBytes`, the gRPC
    * answer bytes written and not yet taken by their clients; `authFailures`, the
-   * failed authentications by transport (with authentication on).
+   * failed authentications by transport (with authentication on); `loginsRateLimited`, the logins
+   * refused for their client address's rate (LOGIN_BURST, LOGIN_RATE_LIMIT).
    */
   constructor(
     service: Service,
@@ -76,6 +78,7 @@ export class ManagerMetrics implements Disposable {
       requestBytes?: { readonly held: number };
       answerBytes?: { readonly held: number };
       authFailures?: () => Record<"rest" | "grpc", number>;
+      loginsRateLimited?: () => number;
     } = {},
   ) {
     this.#service = service;
@@ -85,6 +88,7 @@ export class ManagerMetrics implements Disposable {
     this.#requestBytes = sources.requestBytes ?? null;
     this.#answerBytes = sources.answerBytes ?? null;
     this.#authFailures = sources.authFailures ?? null;
+    this.#loginsRateLimited = sources.loginsRateLimited ?? null;
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
         const labels = { schedule: event.scheduleName, executor: event.executorName };
@@ -161,6 +165,14 @@ export class ManagerMetrics implements Disposable {
       for (const [transport, n] of Object.entries(this.#authFailures())) {
         out.sample(`${PREFIX}_auth_failures_total`, { transport }, n);
       }
+    }
+    if (this.#loginsRateLimited) {
+      out.family(
+        `${PREFIX}_logins_rate_limited_total`,
+        "counter",
+        "Logins answered 429, their bodies unread, because their client address attempted them past its rate limit (LOGIN_BURST, LOGIN_RATE_LIMIT).",
+      );
+      out.sample(`${PREFIX}_logins_rate_limited_total`, {}, this.#loginsRateLimited());
     }
     const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
     out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");
