@@ -5,7 +5,10 @@
 import assert from "node:assert/strict";
 import { durationFromMs, msFromTimestamp } from "@tasks-executor/proto";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
+import { DEMAND_WITHDRAW_MS } from "../server/engine/dispatcher.ts";
 import { Engine } from "../server/engine/engine.ts";
+import { startGrpcServer } from "../server/grpc/server.ts";
+import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
@@ -263,6 +266,89 @@ Deno.test("managers sharing a store share a limited executor's slots between the
   // other one sees free slots only at its poll: its worker got 0-8% of the tasks.
   assert.ok(counts.wa >= TASKS / 3 && counts.wb >= TASKS / 3, JSON.stringify(counts));
   assert.ok(wa.maxRunning <= LIMIT && wb.maxRunning <= LIMIT);
+});
+
+Deno.test("a manager stopped gracefully withdraws its workers' capacity report: the other managers take a limited executor's whole limit at once, not once the report is stale", async () => {
+  await using a = await startEngineStack({ pollIntervalMs: 1000, executorRefreshMs: 100 });
+  await using b = await startEngineStack({ pollIntervalMs: 1000, executorRefreshMs: 100 }, a);
+  await a.executor({ name: "shared", maxConcurrency: 4 });
+  await using wa = await TestWorker.connect(a.address, { workerId: "wa", executors: ["shared"] });
+  wa.credit("shared", 4);
+  const reported = async () => {
+    const now = Date.now();
+    const totals = await b.store.demandReport({
+      managerId: "observer",
+      capacity: {},
+      now,
+      since: now - 3000,
+    });
+    return totals.shared ?? 0;
+  };
+  await a.waitFor(async () => await reported() === 4, "a to report its worker's capacity", 5000);
+  await a.engine.stop();
+  // Without the withdrawal, a's report counted for up to 3 polls (3 s) after the stop.
+  assert.equal(await reported(), 0, "withdrawn at the stop");
+});
+
+Deno.test("a store that does not answer holds a graceful stop at most DEMAND_WITHDRAW_MS: the capacity report is left to grow stale", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "engine-test-" });
+  await using _removed = { [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
+  await using sqlite = await openSqliteStore({ path: `${dir}/tasks.db` });
+  let hang = false;
+  let withdrawals = 0;
+  const store = new Proxy(sqlite, {
+    get(target, key) {
+      if (key === "demandReport" && hang) {
+        return () => (withdrawals++, new Promise<never>(() => {}));
+      }
+      const value = Reflect.get(target, key);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const events = new ServiceEvents();
+  const engine = new Engine({ store, events }, { pollIntervalMs: 100, executorRefreshMs: 100 });
+  const service = new Service(store, { events, handoff: engine.handoff });
+  await engine.start();
+  const server = await startGrpcServer(
+    { service, workers: engine.workers, workerService: createWorkerService(engine) },
+    { host: "127.0.0.1", port: 0 },
+  );
+  try {
+    await service.createExecutor({ name: "limited", maxConcurrency: 2 });
+    await using worker = await TestWorker.connect(`127.0.0.1:${server.port}`, {
+      workerId: "w1",
+      executors: ["limited"],
+    });
+    worker.credit("limited", 2);
+    const reported = async () => {
+      const now = Date.now();
+      const totals = await sqlite.demandReport({
+        managerId: "observer",
+        capacity: {},
+        now,
+        since: now - 300,
+      });
+      return totals.limited === 2;
+    };
+    const deadline = Date.now() + 5000;
+    while (!(await reported())) {
+      assert.ok(Date.now() < deadline, "the capacity report never came");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    hang = true;
+    const started = performance.now();
+    await engine.stop();
+    const took = performance.now() - started;
+    assert.equal(withdrawals, 1, "the withdrawal was tried");
+    assert.ok(
+      took >= DEMAND_WITHDRAW_MS - 50 && took < DEMAND_WITHDRAW_MS + 1000,
+      `took ${took} ms`,
+    );
+  } finally {
+    await engine.stop();
+    await server.close({ graceMs: 500 });
+    await service.schemas[Symbol.asyncDispose]();
+  }
 });
 
 Deno.test("a failing task is retried per policy, then dead-lettered with its history, then requeued runs again", async () => {

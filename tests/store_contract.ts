@@ -1311,6 +1311,8 @@ export function storeContract(
       store.demandReport({ managerId, capacity, now, since: now - 3000 });
     assert.deepEqual(await report("m1", { a: 3, b: 2 }, T0), { a: 3, b: 2 });
     assert.deepEqual(await report("m2", { a: 5 }, T0 + 1000), { a: 8, b: 2 });
+    // An empty report withdraws a manager's at once (as a manager stopping gracefully does).
+    assert.deepEqual(await report("m1", {}, T0 + 1500), { a: 5 });
     // m1 reports again (b is gone); then m2's report grows too old.
     assert.deepEqual(await report("m1", { a: 4 }, T0 + 2000), { a: 9 });
     assert.deepEqual(await report("m1", {}, T0 + 5000), {});

@@ -72,6 +72,11 @@ const SHARED_RECHECK_MS = 20;
 const FLOW_RECHECK_MIN_MS = 5;
 /** Capacity reports are counted for this many polls. */
 const REPORT_POLLS = 3;
+/**
+ * Longest a stop waits for this manager's capacity report to be withdrawn (2 s, in ms): a store
+ * away does not hold the stop, and the report is left to grow stale, as after a crash.
+ */
+export const DEMAND_WITHDRAW_MS = 2000;
 
 /** Hands ready tasks to workers with credit; leases new tasks as they are created (`Handoff`). */
 export class Dispatcher implements Handoff {
@@ -97,9 +102,10 @@ export class Dispatcher implements Handoff {
   #stopped = true;
   /** Per limited executor: what the other managers' workers can run at once (last report). */
   #othersCapacity = new Map<string, number>();
-  /** Whether the store holds a report of this manager's with something in it. */
+  /** Whether the store may hold a report of this manager's with something in it. */
   #hasReport = false;
   #reporting: Promise<void> | undefined;
+  #withdrawing: Promise<void> | undefined;
   #recheckMs = new Map<string, number>();
 
   constructor(deps: DispatcherDeps, options: DispatcherOptions = {}) {
@@ -122,18 +128,47 @@ export class Dispatcher implements Handoff {
   /** Starts the fallback poll and runs a first pass. */
   start(): void {
     this.#stopped = false;
+    this.#withdrawing = undefined;
     this.#poll.start();
     this.#reportCapacity();
     this.wake();
   }
 
-  /** Stops every timer and waits for the pass in flight. Safe to call twice. */
+  /**
+   * Stops every timer, waits for the pass in flight, and withdraws this manager's capacity report
+   * (its rows deleted), so that the other managers take the whole of a limited executor's slots at
+   * once rather than leave this manager's share unused until the report grows stale. The
+   * withdrawal is waited for at most `DEMAND_WITHDRAW_MS`. Safe to call twice.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#clearTimer();
     if (this.#soon !== undefined) clearImmediate(this.#soon);
     this.#soon = undefined;
     await Promise.all([this.#poll.stop(), this.#running, this.#reporting]);
+    if (this.#hasReport) this.#withdrawing ??= this.#withdraw();
+    await this.#withdrawing;
+  }
+
+  /** Deletes this manager's capacity report, waiting for the store at most DEMAND_WITHDRAW_MS. */
+  async #withdraw(): Promise<void> {
+    const { store, managerId, log } = this.#deps;
+    const now = this.#deps.now();
+    const withdrawn = store.demandReport({
+      managerId,
+      capacity: {},
+      now,
+      since: now - REPORT_POLLS * this.#pollMs,
+    }).then(
+      () => {
+        this.#hasReport = false;
+      },
+      (error) => log.warn("Capacity report not withdrawn; it grows stale instead", { error }),
+    );
+    let timer: number | undefined;
+    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, DEMAND_WITHDRAW_MS));
+    await Promise.race([withdrawn, late]);
+    clearTimeout(timer);
   }
 
   /**
@@ -303,6 +338,8 @@ export class Dispatcher implements Handoff {
     // Nothing limited to serve now, nor before: no share to learn, no report to take back.
     if (!mine && !this.#hasReport) return;
     const now = this.#deps.now();
+    // Set before the write: one that fails may have been stored all the same, and is withdrawn.
+    if (mine) this.#hasReport = true;
     this.#reporting = store.demandReport({
       managerId,
       capacity,
