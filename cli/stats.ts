@@ -25,8 +25,9 @@ export const STATS: CommandGroup = {
   connected workers serving it ("paused" when the executor is paused: its tasks wait until it
   is resumed; "tasks waiting!" when tasks wait and no worker serves it; "polled" when a worker
   that polls, which is not counted, asked for its tasks in the last 60 s), and when the oldest
-  pending task became ready to run. --executor names one executor, which must exist (exit 1
-  otherwise, as the manager answers 404).`,
+  pending task became ready to run. --executor names one executor: one that exists, or one
+  deleted whose tasks are still counted (their deletion not finished yet; every executor's stats
+  list them too). Any other name exits 1, as the manager answers 404.`,
   options: { executor: { type: "string" } },
   async run(args, values, context) {
     operands("stats", args, []);

@@ -9,6 +9,7 @@ import { CLI_USAGE } from "../cli/mod.ts";
 import { DLQ } from "../cli/dlq.ts";
 import { EXECUTORS } from "../cli/executors.ts";
 import { SCHEDULES } from "../cli/schedules.ts";
+import { STATS } from "../cli/stats.ts";
 import { TASKS } from "../cli/tasks.ts";
 import { WORKERS } from "../cli/workers.ts";
 import { keysCommand } from "../server/cli.ts";
@@ -213,4 +214,13 @@ Deno.test("the overall help's command rows start their descriptions in one colum
   for (const line of commands.filter((line) => !/^ {2}[a-z]/.test(line))) {
     assert.equal(/^ */.exec(line)![0].length, column, line);
   }
+});
+
+Deno.test("stats' help says which names --executor takes as the manager does: an executor that exists, or one deleted whose tasks are still counted", () => {
+  const words = STATS.usage.replace(/\s+/g, " ");
+  assert.match(
+    words,
+    /--executor names one executor: one that exists, or one deleted whose tasks are still counted/,
+  );
+  assert.match(words, /Any other name exits 1, as the manager answers 404/);
 });
