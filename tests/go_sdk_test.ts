@@ -82,12 +82,14 @@ Deno.test({
       assert.match(line, /HELLO$/);
       worker.kill("SIGTERM");
       assert.equal((await worker.status).code, 0, worker.describe());
-      // It says where it connects before it waits for tasks, and that it stopped (on stderr).
+      // The SDK says it reached the manager and what it serves, before it waits for tasks, and
+      // the example that it stopped (on stderr).
       const said = worker.tail.filter((l) => l.startsWith("stderr: ")).join("\n");
       assert.match(
         said,
-        new RegExp(`Connecting to the manager at ${manager.grpcAddress} to serve my_handler`),
+        new RegExp(`sdk: Connected to the manager at ${manager.grpcAddress}: serving my_handler`),
       );
+      assert.doesNotMatch(said, /Connecting to the manager/);
       assert.match(said, /Stopped: the tasks in hand were reported$/);
     } finally {
       await Deno.remove(binary);

@@ -10,11 +10,9 @@
 package main
 
 import (
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"log"
-	"os"
 	"strings"
 
 	"tasks-executor/sdk/go/models"
@@ -55,10 +53,8 @@ func (h *MyTaskHandler) GetTaskSchema() string {
 
 func main() {
 	sdk.RegisterProcessor("my_handler", &MyTaskHandler{})
-	// sdk.Run says nothing until a task comes (or it fails): say where it goes and how it stops.
-	address := cmp.Or(os.Getenv("MANAGER_ADDRESS"), "localhost:50051")
-	log.Printf("Connecting to the manager at %s to serve my_handler (Ctrl+C stops)", address)
-	// Registers my_handler with its schema, then serves it until SIGINT or SIGTERM.
+	// Registers my_handler with its schema, logs "sdk: Connected to the manager at …: serving
+	// my_handler", then serves it until SIGINT or SIGTERM (Ctrl+C).
 	if err := sdk.Run(); err != nil {
 		log.Fatal(err)
 	}

@@ -87,8 +87,10 @@ type Options struct {
 	MaxPollInterval time.Duration
 	// CallTimeout bounds each call to the manager. Default: 30 s.
 	CallTimeout time.Duration
-	// Logger receives one line per failed task and per manager error (an error GetNextTask
-	// answers again and again, such as a paused executor's, once until another answer comes).
+	// Logger receives one line once every executor is registered ("sdk: Connected to the manager
+	// at localhost:50051: serving a, b"), one per failed task and one per manager error (an error
+	// GetNextTask answers again and again, such as a paused executor's, once until another answer
+	// comes).
 	// Default: log.Default().
 	Logger *log.Logger
 }
@@ -247,6 +249,10 @@ func (r *Runner) Run(ctx context.Context, options Options) error {
 			return err
 		}
 	}
+	// Once, as the taskexecutor package's Worker and the TypeScript worker say it: the line that
+	// tells a worker waiting for tasks from one that has not reached its manager yet.
+	options.Logger.Printf("sdk: Connected to the manager at %s: serving %s", options.GRPCAddress,
+		strings.Join(names, ", "))
 	var wg sync.WaitGroup
 	for _, name := range names {
 		for range options.Concurrency {

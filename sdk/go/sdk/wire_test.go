@@ -260,6 +260,22 @@ func TestARunnerLogsThatItsExecutorIsMissingOnceAndNoTaskReadyNever(t *testing.T
 	}
 }
 
+// A runner says once that it reached its manager, as the taskexecutor package's Worker and the
+// TypeScript worker do: it said nothing until a task failed or the manager refused something.
+func TestARunnerLogsOnceThatItIsConnectedAndWhatItServes(t *testing.T) {
+	fake := &refusing{refusal: func(name string) error {
+		return status.Errorf(codes.NotFound, "No task of executor %q is ready", name)
+	}}
+	logged := pollRefused(t, fake)
+	if said := strings.Count(logged, "Connected to the manager"); said != 1 {
+		t.Fatalf("connected was logged %d times over %d polls, want once:\n%s", said, fake.count(), logged)
+	}
+	if !strings.HasPrefix(logged, "sdk: Connected to the manager at 127.0.0.1:") ||
+		!strings.HasSuffix(logged, ": serving legacy1\n") {
+		t.Fatalf("logged %q, want the manager's address and the executor served", logged)
+	}
+}
+
 // idle takes every registration and has no task ready.
 type idle struct {
 	pb.UnimplementedTaskExecutorManagerServer
