@@ -62,8 +62,8 @@ function problem(status: number, detail: string, slug?: string): Problem {
  * ```ts
  * import { NotFoundError } from "../domain/errors.ts";
  * import { problemFromError } from "./problem.ts";
- * const { status } = problemFromError(new NotFoundError('Task "x" does not exist'));
- * console.log(status); // 404
+ * const { problem } = problemFromError(new NotFoundError('Task "x" does not exist'));
+ * console.log(problem.status); // 404
  * ```
  */
 export function problemFromError(error: unknown): { problem: Problem; headers: Headers } {
