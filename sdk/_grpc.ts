@@ -648,7 +648,9 @@ export function enumName(prefix: string, value: unknown): string | undefined {
  * `required` (an entry of a list, where it would read as no filter). A name the enum does not have
  * (a typo, `"Completed"`, `"<PREFIX>UNSPECIFIED"`) is refused here, naming `field` and the forms
  * taken, rather than sent as `<PREFIX>UNSPECIFIED`: the manager would read that as not given, and
- * a filter would widen to every value.
+ * a filter would widen to every value. A number (`3`, `"3"`), which the manager's REST API reads,
+ * is refused too, saying that the SDK takes names only: its types spell the names, and a number is
+ * the proto's numbering, not a name a reader of the call can check.
  *
  * @throws {InvalidArgumentError} naming `field` (nothing is sent)
  */
@@ -664,8 +666,11 @@ export function enumField(
   const known = enumName(prefix, name);
   if (known !== undefined) return toEnum(prefix, known);
   const names = enumNames(prefix);
+  const numeric = typeof name === "number" ||
+    (typeof name === "string" && /^\s*[-+]?\d+\s*$/.test(name));
   const message = `Must be one of ${names.join(", ")}, or the proto's name for one ` +
-    `(${toEnum(prefix, names[0])}, …), not ${JSON.stringify(name) ?? String(name)}`;
+    `(${toEnum(prefix, names[0])}, …), not ${JSON.stringify(name) ?? String(name)}` +
+    (numeric ? " (the SDK takes an enum value by name, not by number)" : "");
   const violations = [{ field, message }];
   throw new InvalidArgumentError(describeViolations(violations), 3, violations);
 }

@@ -205,3 +205,38 @@ Deno.test("the proto's value names are taken wherever an enum is, sent as the sa
     "DLQ_REASON_UNSPECIFIED",
   );
 });
+
+Deno.test("an enum number, which REST reads, is refused saying the SDK takes names only", async () => {
+  await using manager = await startSdkManager();
+  using client = new Client({ address: manager.grpcAddress });
+  // deno-lint-ignore no-explicit-any
+  const bad = (value: unknown) => value as any;
+  const refusedNumber = async (call: Promise<unknown>, field: string, shown: string) => {
+    await assert.rejects(call, (error: unknown) => {
+      assert.ok(error instanceof InvalidArgumentError, String(error));
+      assert.deepEqual(error.violations.map((v) => v.field), [field]);
+      assert.ok(error.message.startsWith(`${field}: Must be one of `), error.message);
+      assert.ok(
+        error.message.endsWith(
+          `, not ${shown} (the SDK takes an enum value by name, not by number)`,
+        ),
+        error.message,
+      );
+      return true;
+    });
+  };
+  await refusedNumber(client.listTasks({ status: bad(3) }), "/status/0", "3");
+  await refusedNumber(client.listTasks({ status: ["pending", bad("3")] }), "/status/1", '"3"');
+  await refusedNumber(
+    client.registerExecutor("t_number", { retryPolicy: { type: bad(2) } }),
+    "/config/retryPolicy/type",
+    "2",
+  );
+  await refusedNumber(client.purgeDlq({ reason: bad("1") }), "/reason", '"1"');
+  await assert.rejects(manager.service.getExecutor("t_number"), /does not exist/, "nothing sent");
+  // A name that is not a number is not told about numbers.
+  await assert.rejects(
+    client.listTasks({ status: bad("done") }),
+    (error: unknown) => !String((error as Error).message).includes("number"),
+  );
+});

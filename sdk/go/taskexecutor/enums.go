@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -15,7 +16,9 @@ import (
 // "x"`, whose configuration a worker registers with others) and field, listing the names taken,
 // before anything is sent: looked up as it was, it became <PREFIX>UNSPECIFIED (0), which the
 // manager reads as not given, and a filter widened to every value (ListTasks with
-// Statuses{"bogus"} listed all tasks).
+// Statuses{"bogus"} listed all tasks). A number ("3"), which the manager's REST API reads, is
+// refused too, the description saying that the SDK takes names only: the typed constants
+// (StatusCompleted, RetryLinear) are names, and the proto's numbers are not part of this API.
 func enumValue(values map[string]int32, prefix, name, subject, field string) (int32, error) {
 	if name == strings.ToLower(name) {
 		if value, ok := values[prefix+strings.ToUpper(name)]; ok && value != 0 {
@@ -43,5 +46,8 @@ func enumValue(values map[string]int32, prefix, name, subject, field string) (in
 	}
 	description := fmt.Sprintf("Must be one of %s, or the proto's name for one (%s%s, …), not %q",
 		strings.Join(names, ", "), prefix, strings.ToUpper(names[0]), name)
+	if _, err := strconv.Atoi(strings.TrimSpace(name)); err == nil {
+		description += " (the SDK takes an enum value by name, not by number)"
+	}
 	return 0, invalidArgument(subject, field, description)
 }
