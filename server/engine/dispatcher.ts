@@ -16,6 +16,7 @@ import type { ExecutorCache } from "./executor_cache.ts";
 import type { Settler } from "./settler.ts";
 import type { StatsRecorder } from "./stats.ts";
 import type { TaskSpans } from "../service/task_spans.ts";
+import { waitAtMost } from "../wait_at_most.ts";
 import {
   type LeaseHolder,
   leaseOf,
@@ -165,10 +166,7 @@ export class Dispatcher implements Handoff {
       },
       (error) => log.warn("Capacity report not withdrawn; it grows stale instead", { error }),
     );
-    let timer: number | undefined;
-    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, DEMAND_WITHDRAW_MS));
-    await Promise.race([withdrawn, late]);
-    clearTimeout(timer);
+    await waitAtMost(withdrawn, DEMAND_WITHDRAW_MS);
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Logger } from "../log.ts";
 import { BurstLog } from "../log_throttle.ts";
 import { Periodic } from "../periodic.ts";
 import type { ServingFigures, Store } from "../store/store.ts";
+import { waitAtMost } from "../wait_at_most.ts";
 import type { WorkerRegistry } from "./worker_registry.ts";
 import { POLL_SERVES_MS, type Served } from "./workers.ts";
 
@@ -159,10 +160,7 @@ export class ServingReports {
       },
       (error) => log.warn("Serving report not withdrawn; it grows stale instead", { error }),
     );
-    let timer: number | undefined;
-    const late = new Promise<void>((resolve) => timer = setTimeout(resolve, SERVING_WITHDRAW_MS));
-    await Promise.race([withdrawn, late]);
-    clearTimeout(timer);
+    await waitAtMost(withdrawn, SERVING_WITHDRAW_MS);
   }
 
   /**

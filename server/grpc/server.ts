@@ -35,6 +35,7 @@ import { refuseMisframedMessages } from "./message_framing.ts";
 import { type RequestBytesInFlight, requestBytesInFlight } from "../request_bytes.ts";
 import { toGrpcError } from "./status.ts";
 import { log } from "../log.ts";
+import { waitAtMost } from "../wait_at_most.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 import { measuredWorkerDefinition } from "./worker_service.ts";
 import { checkedRequests, refuseMalformedRequests } from "./wire_check.ts";
@@ -501,17 +502,8 @@ async function shutdown(
 ) {
   health.set(false);
   health.endWatches();
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const stopped = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   openStreams.refuseUnstarted();
-  const graceful = Promise.all([stopped, openStreams.drained()]).then(() => true);
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), graceMs);
-  });
-  try {
-    const done = await Promise.race([graceful, timeout]);
-    if (!done) server.forceShutdown();
-  } finally {
-    clearTimeout(timer);
-  }
+  const done = await waitAtMost(Promise.all([stopped, openStreams.drained()]), graceMs);
+  if (!done) server.forceShutdown();
 }

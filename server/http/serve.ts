@@ -14,6 +14,7 @@ import {
   openConnectionGate,
 } from "../connections.ts";
 import { log } from "../log.ts";
+import { waitAtMost } from "../wait_at_most.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
 import { openTlsGate, type ServerTlsFiles } from "../tls_listener.ts";
 import { ArrivingBodies, type ArrivingBody } from "./arriving_bodies.ts";
@@ -299,10 +300,7 @@ export async function serveHttp(
       stopped ??= (async () => {
         await gate.close();
         await relay?.close();
-        let timer: number | undefined;
-        const graceEnded = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
-        await Promise.race([Promise.all([...connections].map((c) => c.drain())), graceEnded]);
-        clearTimeout(timer);
+        await waitAtMost(Promise.all([...connections].map((c) => c.drain())), graceMs);
         await Promise.all([...connections].map((c) => c.close()));
       })(),
   };
