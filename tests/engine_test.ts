@@ -7,14 +7,12 @@ import { durationFromMs, msFromTimestamp } from "@tasks-executor/proto";
 import { DEFAULT_EXECUTOR_CONFIG, type Executor } from "../server/domain/executor.ts";
 import { DEMAND_WITHDRAW_MS } from "../server/engine/dispatcher.ts";
 import { Engine } from "../server/engine/engine.ts";
-import { startGrpcServer } from "../server/grpc/server.ts";
-import { createWorkerService } from "../server/grpc/worker_service.ts";
 import { decideExpiry, decideSettlement } from "../server/engine/settler.ts";
 import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { ClaimOptions, Store } from "../server/store/store.ts";
-import { type EngineStack, startEngineStack } from "./fixtures/engine_stack.ts";
+import { type EngineStack, startEngineServer, startEngineStack } from "./fixtures/engine_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 const fastRetry = { type: "constant", interval: 10, maxAttempts: 3 };
@@ -305,14 +303,10 @@ Deno.test("a store that does not answer holds a graceful stop at most DEMAND_WIT
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  const events = new ServiceEvents();
-  const engine = new Engine({ store, events }, { pollIntervalMs: 100, executorRefreshMs: 100 });
-  const service = new Service(store, { events, handoff: engine.handoff });
-  await engine.start();
-  const server = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: "127.0.0.1", port: 0 },
-  );
+  const { engine, service, server } = await startEngineServer(store, {
+    pollIntervalMs: 100,
+    executorRefreshMs: 100,
+  });
   try {
     await service.createExecutor({ name: "limited", maxConcurrency: 2 });
     await using worker = await TestWorker.connect(`127.0.0.1:${server.port}`, {

@@ -7,13 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { WorkResponse } from "@tasks-executor/proto";
-import { Engine } from "../server/engine/engine.ts";
-import { startGrpcServer } from "../server/grpc/server.ts";
-import { createWorkerService } from "../server/grpc/worker_service.ts";
-import { ServiceEvents } from "../server/service/events.ts";
-import { Service } from "../server/service/service.ts";
-import { openSqliteStore } from "../server/store/sqlite/store.ts";
-import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
+import { startHeldSettleEngine } from "./fixtures/held_settle.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
@@ -23,24 +17,9 @@ function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
 }
 
 Deno.test("tasks rescued as their leases expired tell their worker timeout, also to a heartbeat or lease check during the rescue", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "lease-rescue-reason-" });
-  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
   // The rescue's settlement waits, before it writes, until the test releases it.
-  const slow = withFirstSettleHeld(real);
-  let clock = Date.now();
-  const events = new ServiceEvents();
-  const engine = new Engine({ store: slow.store, events }, {
-    now: () => clock,
-    rescueIntervalMs: 3_600_000,
-    leaseCheckMs: 3_600_000,
-    pollIntervalMs: 200,
-  });
-  const service = new Service(slow.store, { events, handoff: engine.handoff });
-  await engine.start();
-  const server = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: "127.0.0.1", port: 0 },
-  );
+  const held = await startHeldSettleEngine({ prefix: "lease-rescue-reason-" });
+  const { real, slow, engine, service, server } = held;
   await service.createExecutor({
     name: "expiring",
     timeout: 2000,
@@ -53,11 +32,11 @@ Deno.test("tasks rescued as their leases expired tell their worker timeout, also
   let rescue: Promise<number> | undefined;
   try {
     await service.createTasks(["a", "b", "c"].map((data) => ({ executorName: "expiring", data })));
-    clock = Date.now();
+    held.clock = Date.now();
     worker.credit("expiring", 3);
     const [a, b, c] = await worker.assigned(3);
     // Every lease runs out; the rescue takes them over and holds before it settles them.
-    clock += 2500;
+    held.clock += 2500;
     rescue = engine.rescueNow();
     await slow.held;
     // Meanwhile the worker's heartbeat names a, and the lease check reads all three.
@@ -84,9 +63,6 @@ Deno.test("tasks rescued as their leases expired tell their worker timeout, also
     slow.release();
     await rescue?.catch(() => {});
     await worker.close();
-    await engine.stop();
-    await server.close({ graceMs: 500 });
-    await real[Symbol.asyncDispose]();
-    await Deno.remove(dir, { recursive: true });
+    await held.close();
   }
 });

@@ -9,13 +9,10 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import type { WorkResponse } from "@tasks-executor/proto";
 import { DEFAULT_LIMITS } from "../server/domain/limits.ts";
-import { Engine } from "../server/engine/engine.ts";
-import { startGrpcServer } from "../server/grpc/server.ts";
-import { createWorkerService } from "../server/grpc/worker_service.ts";
-import { ServiceEvents } from "../server/service/events.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { startEngineServer } from "./fixtures/engine_stack.ts";
 import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
@@ -31,20 +28,13 @@ async function startManager(
   clock: () => number,
   limits: Partial<typeof DEFAULT_LIMITS> = {},
 ) {
-  const events = new ServiceEvents();
-  const engine = new Engine({ store, events }, {
+  const { engine, service, server } = await startEngineServer(store, {
     now: clock,
     rescueIntervalMs: 3_600_000,
     leaseCheckMs: 3_600_000,
     pollIntervalMs: 200,
     limits: { ...DEFAULT_LIMITS, ...limits },
   });
-  const service = new Service(store, { events, handoff: engine.handoff });
-  await engine.start();
-  const server = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: "127.0.0.1", port: 0 },
-  );
   return {
     engine,
     service,

@@ -5,14 +5,10 @@
  */
 import assert from "node:assert/strict";
 import type { Task } from "../server/domain/task.ts";
-import { Engine } from "../server/engine/engine.ts";
 import { showsSettlement } from "../server/engine/settler.ts";
-import { startGrpcServer } from "../server/grpc/server.ts";
-import { createWorkerService } from "../server/grpc/worker_service.ts";
-import { ServiceEvents } from "../server/service/events.ts";
-import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 import type { Store } from "../server/store/store.ts";
+import { startEngineServer } from "./fixtures/engine_stack.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
 
 /**
@@ -43,17 +39,10 @@ Deno.test("results a batch applied before the store refused the rest are acknowl
   const dir = await Deno.makeTempDir({ prefix: "settle-fallback-" });
   const real = await openSqliteStore({ path: `${dir}/tasks.db` });
   const store = failingPartWay(real, 3);
-  const events = new ServiceEvents();
-  const engine = new Engine({ store, events }, {
+  const { engine, service, server } = await startEngineServer(store, {
     rescueIntervalMs: 3_600_000,
     pollIntervalMs: 200,
   });
-  const service = new Service(store, { events, handoff: engine.handoff });
-  await engine.start();
-  const server = await startGrpcServer(
-    { service, workers: engine.workers, workerService: createWorkerService(engine) },
-    { host: "127.0.0.1", port: 0 },
-  );
   try {
     await service.createExecutor({
       name: "chunked",
