@@ -17,36 +17,33 @@ import (
 // registers anything: registering in order, it would create the first and then stop, leaving half
 // its configuration applied.
 func TestAWorkerWhoseSecondConfigIsRefusedRegistersNeitherExecutor(t *testing.T) {
-	h := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
-	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
-		Logger: quiet,
-		Executors: []taskexecutor.Executor{
-			{Name: "go_reg_first", Handler: h, Config: &taskexecutor.ExecutorConfig{Timeout: 5 * time.Second}},
-			{Name: "go_reg_second", Handler: h, Config: &taskexecutor.ExecutorConfig{
-				RetryPolicy: &taskexecutor.RetryPolicy{Type: "sometimes"}}},
-		},
-	})
+	worker, err := workerOfTwo(&taskexecutor.ExecutorConfig{
+		RetryPolicy: &taskexecutor.RetryPolicy{Type: "sometimes"}})
 	registeredNeither(t, worker, err, "/config/retryPolicy/type")
 }
 
 // A task schema that is JSON but not a JSON Schema (5, [1], "x") was the manager's to refuse, as
 // Run registered in order: the first executor was left registered.
 func TestAWorkerWhoseSecondTaskSchemaIsNotAJSONSchemaRegistersNeitherExecutor(t *testing.T) {
-	h := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
 	for _, schema := range []string{"5", "[1]", `"x"`} {
-		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
-			Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
-			Logger: quiet,
-			Executors: []taskexecutor.Executor{
-				{Name: "go_reg_first", Handler: h, Config: &taskexecutor.ExecutorConfig{Timeout: 5 * time.Second}},
-				{Name: "go_reg_second", Handler: h, Config: &taskexecutor.ExecutorConfig{
-					TaskSchema: []byte(schema)}},
-			},
-		})
+		worker, err := workerOfTwo(&taskexecutor.ExecutorConfig{TaskSchema: []byte(schema)})
 		registeredNeither(t, worker, err,
 			"/config/taskSchema: Must be a JSON Schema object, a boolean or null")
 	}
+}
+
+// workerOfTwo is NewWorker's answer for a worker serving go_reg_first (a valid Config) and then
+// go_reg_second with config second.
+func workerOfTwo(second *taskexecutor.ExecutorConfig) (*taskexecutor.Worker, error) {
+	h := func(context.Context, *taskexecutor.Assignment) (any, error) { return nil, nil }
+	return taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress}, IgnoreSignals: true,
+		Logger: quiet,
+		Executors: []taskexecutor.Executor{
+			{Name: "go_reg_first", Handler: h, Config: &taskexecutor.ExecutorConfig{Timeout: 5 * time.Second}},
+			{Name: "go_reg_second", Handler: h, Config: second},
+		},
+	})
 }
 
 // registeredNeither fails t unless err (NewWorker's, else worker's Run's) is INVALID_ARGUMENT
