@@ -10,10 +10,7 @@
  *   deno run -A bench/trickled_frames.ts --rest --streams=200 --bytes=4000
  */
 import { parseArgs } from "node:util";
-import { newToken } from "../server/auth/token.ts";
-import { freePort } from "../tests/fixtures/ports.ts";
-import { Proc } from "../tests/fixtures/process.ts";
-import { tempDir } from "../tests/fixtures/temp_dir.ts";
+import { startManagerProcess } from "../tests/fixtures/manager_process.ts";
 import { byteFrames } from "../tests/fixtures/raw_h2.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
@@ -28,25 +25,9 @@ const { values } = parseArgs({
 const STREAMS = Number(values.streams);
 const BYTES = Number(values.bytes);
 
-await using dir = await tempDir();
-const [port, grpcPort] = [freePort(), freePort()];
-const admin = newToken().token;
-await using manager = new Proc("manager", Deno.execPath(), ["run", "-A", "main.ts"], {
-  MANAGER_HOST: "127.0.0.1",
-  MANAGER_PORT: String(port),
-  MANAGER_GRPC_PORT: String(grpcPort),
-  DATA_DIR: dir.path,
-  AUTH: "on",
-  BOOTSTRAP_ADMIN_KEY: admin,
-  LOG_LEVEL: "error",
-  // The login bodies are what is measured: none is refused for its rate.
-  LOGIN_BURST: "100000",
-});
-const base = `http://127.0.0.1:${port}`;
-while (!(await fetch(`${base}/healthz`).then((r) => (r.body?.cancel(), r.ok), () => false))) {
-  if (manager.exited) throw new Error(manager.describe());
-  await new Promise((resolve) => setTimeout(resolve, 50));
-}
+// The login bodies are what is measured: none is refused for its rate.
+await using manager = await startManagerProcess({ LOGIN_BURST: "100000" });
+const { port, grpcPort, base, admin } = manager;
 const gauge = async () => {
   const text = await (await fetch(`${base}/metrics`, {
     headers: { authorization: `Bearer ${admin}` },
@@ -56,10 +37,7 @@ const gauge = async () => {
       .split(" ")[1],
   );
 };
-const rss = () =>
-  Number(
-    /^VmRSS:\s+(\d+) kB$/m.exec(Deno.readTextFileSync(`/proc/${manager.child.pid}/status`))![1],
-  ) * 1024;
+const rss = () => manager.rss();
 
 await new Promise((resolve) => setTimeout(resolve, 500));
 const before = { rss: rss(), gauge: await gauge() };
@@ -72,7 +50,7 @@ using _client = values.rest
   });
 // Every byte read: the gauge counts them (the manager takes its account as it reads).
 while (await gauge() < before.gauge + STREAMS * (BYTES + (values.rest ? 0 : 5))) {
-  if (manager.exited) throw new Error(manager.describe());
+  if (manager.proc.exited) throw new Error(manager.proc.describe());
   await new Promise((resolve) => setTimeout(resolve, 20));
 }
 const seconds = (performance.now() - started) / 1000;
@@ -90,7 +68,7 @@ console.log(JSON.stringify({
   grownMB: Number(((after.rss - before.rss) / 1e6).toFixed(1)),
   bytesPerFrame: Math.round((after.rss - before.rss) / (STREAMS * BYTES)),
   settledGrownMB: Number(((settled - before.rss) / 1e6).toFixed(1)),
-  alive: !manager.exited,
+  alive: !manager.proc.exited,
   gaugeBefore: before.gauge,
   gaugeAfter: after.gauge,
 }));

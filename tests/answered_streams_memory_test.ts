@@ -10,10 +10,7 @@
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
-import { newToken } from "../server/auth/token.ts";
-import { freePort } from "./fixtures/ports.ts";
-import { Proc } from "./fixtures/process.ts";
-import { tempDir } from "./fixtures/temp_dir.ts";
+import { startManagerProcess } from "./fixtures/manager_process.ts";
 import { grpcStatusOf, grpcStream } from "./fixtures/raw_h2.ts";
 
 const PRODUCE = "/taskexecutor.v1.TaskExecutorManagerService/Produce";
@@ -30,29 +27,9 @@ Deno.test({
     } MB)`,
   ignore: Deno.build.os !== "linux",
   async fn() {
-    await using dir = await tempDir();
-    const [port, grpcPort] = [freePort(), freePort()];
-    const admin = newToken().token;
-    await using manager = new Proc("manager", Deno.execPath(), ["run", "-A", "main.ts"], {
-      MANAGER_HOST: "127.0.0.1",
-      MANAGER_PORT: String(port),
-      MANAGER_GRPC_PORT: String(grpcPort),
-      DATA_DIR: dir.path,
-      AUTH: "on",
-      BOOTSTRAP_ADMIN_KEY: admin,
-      LOG_LEVEL: "error",
-      DENO_V8_FLAGS: "--max-old-space-size=100",
-    });
-    const healthy = () =>
-      fetch(`http://127.0.0.1:${port}/healthz`).then(async (r) => {
-        await r.body?.cancel();
-        return r.ok;
-      }, () => false);
-    while (!await healthy()) {
-      if (manager.exited) throw new Error(`manager exited\n${manager.describe()}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const before = rssOf(manager.child.pid);
+    await using manager = await startManagerProcess({ DENO_V8_FLAGS: "--max-old-space-size=100" });
+    const { admin, grpcPort } = manager;
+    const before = manager.rss();
     const session = http2.connect(`http://127.0.0.1:${grpcPort}`);
     session.on("error", () => {});
     const frame = new Uint8Array(MESSAGES_EACH * 5);
@@ -74,8 +51,8 @@ Deno.test({
       }
       // The streams are still open on the client's side: what the manager keeps for them, it
       // keeps now.
-      assert.ok(await healthy(), `the manager is gone\n${manager.describe()}`);
-      const grown = rssOf(manager.child.pid) - before;
+      assert.ok(await manager.healthy(), `the manager is gone\n${manager.proc.describe()}`);
+      const grown = manager.rss() - before;
       assert.ok(grown < BOUND, `grew by ${(grown / 1e6).toFixed(0)} MB`);
     } finally {
       for (const call of calls) call.close(http2.constants.NGHTTP2_CANCEL);
@@ -83,10 +60,3 @@ Deno.test({
     }
   },
 });
-
-function rssOf(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  assert.ok(kb, "no VmRSS line");
-  return Number(kb[1]) * 1024;
-}

@@ -12,10 +12,7 @@
  */
 import assert from "node:assert/strict";
 import http2 from "node:http2";
-import { newToken } from "../server/auth/token.ts";
-import { freePort } from "./fixtures/ports.ts";
-import { Proc } from "./fixtures/process.ts";
-import { tempDir } from "./fixtures/temp_dir.ts";
+import { type ManagerProcess, startManagerProcess } from "./fixtures/manager_process.ts";
 import { byteFrames, callHeaderBytes, grpcStream, headerListBytes } from "./fixtures/raw_h2.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
@@ -219,51 +216,22 @@ Deno.test({
   },
 });
 
-/** A manager process with authentication on, and the trickle that measures it. */
-interface ManagerProcess extends AsyncDisposable {
-  base: string;
-  port: number;
-  grpcPort: number;
-  /** The admin key's token. */
-  admin: string;
+/** A manager process, and the trickle that measures it. */
+interface TrickledManager extends ManagerProcess {
   /**
    * Sends `BYTES_EACH` rounds of one byte to each of the `BODIES` bodies (`send(i)`), each once
    * the manager has read the round before (its account holds `first` bytes besides them, what was
    * sent before); answers how much the manager grew meanwhile.
    */
   trickle(send: (i: number) => void, first?: number): Promise<number>;
-  /** The manager process's resident memory. */
-  rss(): number;
   /** Resolves once the manager's account holds `bytes` at least. */
   held(bytes: number): Promise<void>;
 }
 
-async function managerProcess(): Promise<ManagerProcess> {
-  const dir = await tempDir();
-  const [port, grpc] = [freePort(), freePort()];
-  const admin = newToken().token;
-  const manager = new Proc("manager", Deno.execPath(), ["run", "-A", "main.ts"], {
-    MANAGER_HOST: "127.0.0.1",
-    MANAGER_PORT: String(port),
-    MANAGER_GRPC_PORT: String(grpc),
-    DATA_DIR: dir.path,
-    AUTH: "on",
-    BOOTSTRAP_ADMIN_KEY: admin,
-    LOG_LEVEL: "error",
-    // The login bodies are what is measured: none is refused for its rate.
-    LOGIN_BURST: "100000",
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const dispose = async () => {
-    await manager.stop();
-    await dir[Symbol.asyncDispose]();
-  };
-  try {
-    await ready(base, manager);
-  } catch (error) {
-    await dispose();
-    throw error;
-  }
+async function managerProcess(): Promise<TrickledManager> {
+  // The login bodies are what is measured: none is refused for its rate.
+  const started = await startManagerProcess({ LOGIN_BURST: "100000" });
+  const { proc: manager, base, admin } = started;
   const held = async () => {
     const response = await fetch(`${base}/metrics`, {
       headers: { authorization: `Bearer ${admin}` },
@@ -276,56 +244,32 @@ async function managerProcess(): Promise<ManagerProcess> {
     return Number(line.split(" ")[1]);
   };
   return {
-    base,
-    port,
-    grpcPort: grpc,
-    admin,
+    ...started,
     async trickle(send, first = 0) {
       while (await held() < first) {
         if (manager.exited) throw new Error(`manager exited\n${manager.describe()}`);
       }
-      const before = rssOf(manager.child.pid);
+      const before = started.rss();
       for (let round = 1; round <= BYTES_EACH; round++) {
         for (let i = 0; i < BODIES; i++) send(i);
         while (await held() < first + round * BODIES) {
           if (manager.exited) throw new Error(`manager exited\n${manager.describe()}`);
         }
       }
-      const grown = rssOf(manager.child.pid) - before;
+      const grown = started.rss() - before;
       assert.equal(await held(), first + BODIES * BYTES_EACH, "the account counts every byte read");
       return grown;
     },
-    rss: () => rssOf(manager.child.pid),
     async held(bytes) {
       while (await held() < bytes) {
         if (manager.exited) throw new Error(`manager exited\n${manager.describe()}`);
       }
     },
-    [Symbol.asyncDispose]: dispose,
   };
-}
-
-async function ready(base: string, manager: Proc): Promise<void> {
-  while (true) {
-    if (manager.exited) throw new Error(`manager exited\n${manager.describe()}`);
-    const ok = await fetch(`${base}/healthz`).then(async (r) => {
-      await r.body?.cancel();
-      return r.ok;
-    }, () => false);
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 async function write(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length;) done += await conn.write(bytes.subarray(done));
-}
-
-function rssOf(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  assert.ok(kb, "no VmRSS line");
-  return Number(kb[1]) * 1024;
 }
 
 function mb(bytes: number): string {
