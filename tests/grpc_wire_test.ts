@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { Buffer } from "node:buffer";
-import { encodeMessage, valueFromJson, violationsFromMetadata } from "@tasks-executor/proto";
+import {
+  encodeMessage,
+  messageType,
+  valueFromJson,
+  violationsFromMetadata,
+} from "@tasks-executor/proto";
 import { startTestManager } from "./_manager.ts";
 import { shuffledObjects } from "./fixtures/object_shapes.ts";
 import http2 from "node:http2";
@@ -568,4 +573,42 @@ Deno.test("a request stream that ends in the middle of a message is refused INTE
     assert.equal(answer.status, String(grpc.status.INTERNAL), `${path}: ${answer.message}`);
     assert.match(answer.message, /ended in the middle of a message/);
   }
+});
+
+Deno.test("a Produce stream that ends in the middle of a message answers the requests before it, then ends INTERNAL: a create it made is never left unanswered", async () => {
+  await using manager = await startTestManager();
+  await manager.service.createExecutor({ name: "a" });
+  const produce = (requestId: number) =>
+    grpcFrame(encodeMessage("taskexecutor.v1.ProduceRequest", {
+      requestId,
+      create: { task: { executorName: "a" } },
+    }));
+  const cut = produce(4).subarray(0, 8);
+  const session = http2.connect(`http://${manager.grpcAddress}`);
+  session.on("error", () => {});
+  try {
+    const stream = grpcStream(session, PRODUCE);
+    const status = grpcStatusOf(stream);
+    const chunks: Uint8Array[] = [];
+    stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+    stream.end(Uint8Array.from([...produce(1), ...produce(2), ...produce(3), ...cut]));
+    const ended = await status;
+    assert.equal(ended.status, String(grpc.status.INTERNAL), ended.message);
+    assert.match(ended.message, /ended in the middle of a message/);
+    // Ended at once before: the three tasks were made, and none was answered.
+    const bytes = Buffer.concat(chunks);
+    const answered = new Set<number>();
+    for (let at = 0; at < bytes.length;) {
+      const length = bytes.readUInt32BE(at + 1);
+      const answer = messageType("taskexecutor.v1.ProduceResponse").decode(
+        bytes.subarray(at + 5, at + 5 + length),
+      ) as unknown as { requestId: number | { toNumber(): number } };
+      answered.add(Number(answer.requestId));
+      at += 5 + length;
+    }
+    assert.deepEqual([...answered].sort(), [1, 2, 3]);
+  } finally {
+    session.close();
+  }
+  assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 3);
 });

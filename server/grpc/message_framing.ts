@@ -6,7 +6,10 @@
  * middle of a message as ended: a unary call then answered UNIMPLEMENTED ("Received no request
  * message"), a client stream lost its last message unsaid. gRPC's implementations (grpc-go,
  * grpc-java) answer each INTERNAL, a malformed message stream; so does the manager, saying which,
- * before any of it is decoded.
+ * before any of it is decoded. A request stream (`Produce`, `Work`) that ends in the middle of a
+ * message is ended INTERNAL once the messages before it are answered: those are served as they
+ * come, so ended at once, a create already made went unanswered and the client could not tell
+ * what was made.
  */
 import * as grpc from "@grpc/grpc-js";
 import { callUnderInterceptors } from "./request_bytes.ts";
@@ -59,12 +62,22 @@ export function refuseMisframedMessages(): grpc.ServerInterceptor {
       return decompress(message, encoding);
     };
     const decoder = base.decoder!;
+    // A request stream that ended in the middle of a message, on a call whose handler reads its
+    // messages as they come: its end is passed on, so the messages before it are answered, and
+    // the OK that ends the call becomes INTERNAL.
+    let endedInMessage = false;
     const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
           onReceiveHalfClose: (pass) => {
             // 0: between messages. Anything else: a prefix or a body partly read.
             if (decoder.readState === 0) return pass();
+            if (method.requestStream) {
+              endedInMessage = true;
+              return pass();
+            }
+            // A unary or server-streaming handler starts at the end of the request stream: it
+            // has not run, and never does.
             intercepting.sendStatus({
               code: grpc.status.INTERNAL,
               details: ENDED_IN_MESSAGE,
@@ -72,6 +85,12 @@ export function refuseMisframedMessages(): grpc.ServerInterceptor {
             });
           },
         }),
+      sendStatus: (status, next) =>
+        next(
+          endedInMessage && status.code === grpc.status.OK
+            ? { code: grpc.status.INTERNAL, details: ENDED_IN_MESSAGE, metadata: status.metadata }
+            : status,
+        ),
     });
     return intercepting;
   };
