@@ -575,7 +575,7 @@ Deno.test("a request stream that ends in the middle of a message is refused INTE
   }
 });
 
-Deno.test("a Produce stream that ends in the middle of a message answers the requests before it, then ends INTERNAL: a create it made is never left unanswered", async () => {
+Deno.test("a Produce stream that ends in the middle of a message, or holds a misframed one, answers the requests before it, then ends INTERNAL: a create it made is never left unanswered, and nothing after it is read", async () => {
   await using manager = await startTestManager();
   await manager.service.createExecutor({ name: "a" });
   const produce = (requestId: number) =>
@@ -583,32 +583,49 @@ Deno.test("a Produce stream that ends in the middle of a message answers the req
       requestId,
       create: { task: { executorName: "a" } },
     }));
-  const cut = produce(4).subarray(0, 8);
-  const session = http2.connect(`http://${manager.grpcAddress}`);
-  session.on("error", () => {});
-  try {
-    const stream = grpcStream(session, PRODUCE);
-    const status = grpcStatusOf(stream);
-    const chunks: Uint8Array[] = [];
-    stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
-    stream.end(Uint8Array.from([...produce(1), ...produce(2), ...produce(3), ...cut]));
-    const ended = await status;
-    assert.equal(ended.status, String(grpc.status.INTERNAL), ended.message);
-    assert.match(ended.message, /ended in the middle of a message/);
-    // Ended at once before: the three tasks were made, and none was answered.
-    const bytes = Buffer.concat(chunks);
-    const answered = new Set<number>();
-    for (let at = 0; at < bytes.length;) {
-      const length = bytes.readUInt32BE(at + 1);
-      const answer = messageType("taskexecutor.v1.ProduceResponse").decode(
-        bytes.subarray(at + 5, at + 5 + length),
-      ) as unknown as { requestId: number | { toNumber(): number } };
-      answered.add(Number(answer.requestId));
-      at += 5 + length;
+  const flaggedCompressed = produce(4);
+  flaggedCompressed[0] = 1;
+  const cases: [string, Uint8Array, RegExp][] = [
+    ["cut off", produce(4).subarray(0, 8), /ended in the middle of a message/],
+    ["flagged compressed", Uint8Array.from([...flaggedCompressed, ...produce(5)]), /flagged/],
+  ];
+  let made = 0;
+  for (const [name, last, details] of cases) {
+    const session = http2.connect(`http://${manager.grpcAddress}`);
+    session.on("error", () => {});
+    try {
+      const stream = grpcStream(session, PRODUCE);
+      const status = grpcStatusOf(stream);
+      const chunks: Uint8Array[] = [];
+      stream.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+      stream.end(Uint8Array.from([...produce(1), ...produce(2), ...produce(3), ...last]));
+      const ended = await status;
+      assert.equal(ended.status, String(grpc.status.INTERNAL), `${name}: ${ended.message}`);
+      assert.match(ended.message, details);
+      // Ended at once before: the tasks were made, and none was answered.
+      const bytes = Buffer.concat(chunks);
+      const answered = new Set<number>();
+      for (let at = 0; at < bytes.length;) {
+        const length = bytes.readUInt32BE(at + 1);
+        const answer = messageType("taskexecutor.v1.ProduceResponse").decode(
+          bytes.subarray(at + 5, at + 5 + length),
+        ) as unknown as { requestId: number | { toNumber(): number } };
+        answered.add(Number(answer.requestId));
+        at += 5 + length;
+      }
+      assert.deepEqual([...answered].sort(), [1, 2, 3], name);
+    } finally {
+      session.close();
     }
-    assert.deepEqual([...answered].sort(), [1, 2, 3]);
-  } finally {
-    session.close();
+    made += 3;
+    assert.equal((await manager.service.listTasks({}, { limit: 100 })).items.length, made, name);
   }
-  assert.equal((await manager.service.listTasks({}, { limit: 10 })).items.length, 3);
+  // What the calls held is given back.
+  let held = -1;
+  for (let i = 0; i < 100 && held !== 0; i++) {
+    const text = await (await fetch(`${manager.httpUrl}/metrics`)).text();
+    held = Number(/^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text)![1]);
+    if (held !== 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(held, 0);
 });

@@ -7,9 +7,9 @@
  * message"), a client stream lost its last message unsaid. gRPC's implementations (grpc-go,
  * grpc-java) answer each INTERNAL, a malformed message stream; so does the manager, saying which,
  * before any of it is decoded. A request stream (`Produce`, `Work`) that ends in the middle of a
- * message is ended INTERNAL once the messages before it are answered: those are served as they
- * come, so ended at once, a create already made went unanswered and the client could not tell
- * what was made.
+ * message, or holds a misframed one, is ended INTERNAL once the messages before it are answered
+ * (nothing after it is read): those are served as they come, so ended at once, a create already
+ * made went unanswered and the client could not tell what was made.
  */
 import * as grpc from "@grpc/grpc-js";
 import { callUnderInterceptors } from "./request_bytes.ts";
@@ -48,24 +48,30 @@ export function refuseMisframedMessages(): grpc.ServerInterceptor {
       }
       return new grpc.ServerInterceptingCall(call);
     }
+    // Why a request stream read as messages come (`method.requestStream`) was ended early: its
+    // end, or the misframed message it is cut at, is passed on as its end, so the messages before
+    // it are answered, and the OK that ends the call becomes INTERNAL with these details.
+    let misframed: string | null = null;
+    const refuse = (message: Uint8Array, details: string) => {
+      if (method.requestStream && cutAt(base as StreamReading, message)) {
+        misframed = details;
+        // Never read: the stream ends where it was.
+        return new Promise<Uint8Array>(() => {});
+      }
+      return Promise.reject({ code: grpc.status.INTERNAL, details });
+    };
     const decompress = base.decompressMessage!.bind(base);
     // `message` is the framed message, its flag first; `encoding` is `identity` for a flag other
     // than 1, else the call's `grpc-encoding` (`identity` when it sent none).
     base.decompressMessage = (message, encoding) => {
       const flag = message[0];
-      if (flag > 1) {
-        return Promise.reject({ code: grpc.status.INTERNAL, details: unknownFlag(flag) });
-      }
+      if (flag > 1) return refuse(message, unknownFlag(flag));
       if (flag === 1 && encoding === "identity") {
-        return Promise.reject({ code: grpc.status.INTERNAL, details: COMPRESSED_WITHOUT_ENCODING });
+        return refuse(message, COMPRESSED_WITHOUT_ENCODING);
       }
       return decompress(message, encoding);
     };
     const decoder = base.decoder!;
-    // A request stream that ended in the middle of a message, on a call whose handler reads its
-    // messages as they come: its end is passed on, so the messages before it are answered, and
-    // the OK that ends the call becomes INTERNAL.
-    let endedInMessage = false;
     const intercepting: grpc.ServerInterceptingCall = new grpc.ServerInterceptingCall(call, {
       start: (next) =>
         next({
@@ -73,7 +79,7 @@ export function refuseMisframedMessages(): grpc.ServerInterceptor {
             // 0: between messages. Anything else: a prefix or a body partly read.
             if (decoder.readState === 0) return pass();
             if (method.requestStream) {
-              endedInMessage = true;
+              misframed ??= ENDED_IN_MESSAGE;
               return pass();
             }
             // A unary or server-streaming handler starts at the end of the request stream: it
@@ -87,11 +93,46 @@ export function refuseMisframedMessages(): grpc.ServerInterceptor {
         }),
       sendStatus: (status, next) =>
         next(
-          endedInMessage && status.code === grpc.status.OK
-            ? { code: grpc.status.INTERNAL, details: ENDED_IN_MESSAGE, metadata: status.metadata }
+          misframed !== null && status.code === grpc.status.OK
+            ? { code: grpc.status.INTERNAL, details: misframed, metadata: status.metadata }
             : status,
         ),
     });
     return intercepting;
   };
+}
+
+/** What of grpc-js's call under the interceptors `cutAt` changes (server-interceptors.js). */
+interface StreamReading {
+  /** The messages cut from the stream and not yet handed on, and its end (`HALF_CLOSE`). */
+  readQueue?: { type: string; compressedMessage: unknown }[];
+  receivedHalfClose?: boolean;
+  handleDataFrame?(data: Uint8Array): void;
+  handleEndEvent?(): void;
+  maybePushNextMessage?(): void;
+}
+
+/**
+ * Ends the request stream of `call` at its queued `message`: the message becomes the stream's end
+ * for the handler, once the messages before it are read, and nothing after it is read (what came
+ * in the same chunk is dropped, later data and the stream's own end are ignored). `false` when
+ * grpc-js's call is not as expected (the call is then refused at once).
+ */
+function cutAt(call: StreamReading, message: Uint8Array): boolean {
+  const queue = call.readQueue;
+  const entry = queue?.find((queued) => queued.compressedMessage === message);
+  if (
+    !queue || !entry || typeof call.maybePushNextMessage !== "function" ||
+    typeof call.handleDataFrame !== "function" || typeof call.handleEndEvent !== "function"
+  ) return false;
+  call.handleDataFrame = () => {};
+  call.handleEndEvent = () => {};
+  call.receivedHalfClose = true;
+  entry.type = "HALF_CLOSE";
+  // Messages of the chunk it came in are queued after it once this returns.
+  queueMicrotask(() => {
+    queue.splice(queue.indexOf(entry) + 1);
+    call.maybePushNextMessage!();
+  });
+  return true;
 }
