@@ -89,14 +89,12 @@ export class SessionTable {
   readonly #options: SessionOptions;
   readonly #now: () => number;
   readonly #held = new Map<string, Held>();
-  /** What is held open on each session's authority (`track`), by session handle. */
-  readonly #tracked = new Map<string, Set<() => void>>();
-
   /**
-   * The one expiry timer of each session with something tracked, by session handle: set by the
-   * first `track`, cleared when the last one is forgotten or the session ends.
+   * What is held open on each session's authority (`track`), by session handle, with the one
+   * timer that ends the session at its expiry meanwhile: set by the first `track`, cleared with
+   * the last one forgotten or the session's end.
    */
-  readonly #expiry = new Map<string, number>();
+  readonly #tracked = new Map<string, { closers: Set<() => void>; expiry: number }>();
 
   constructor(authenticator: Authenticator, options: SessionOptions) {
     this.#authenticator = authenticator;
@@ -111,11 +109,11 @@ export class SessionTable {
   /** Drops session `key` and closes what is held open on it. */
   #end(key: string): void {
     this.#held.delete(key);
-    clearTimeout(this.#expiry.get(key));
-    this.#expiry.delete(key);
-    const closers = this.#tracked.get(key);
+    const tracked = this.#tracked.get(key);
     this.#tracked.delete(key);
-    for (const close of closers ?? []) close();
+    if (!tracked) return;
+    clearTimeout(tracked.expiry);
+    for (const close of tracked.closers) close();
   }
 
   /**
@@ -129,26 +127,24 @@ export class SessionTable {
       close();
       return () => {};
     }
-    let closers = this.#tracked.get(handle);
-    if (!closers) this.#tracked.set(handle, closers = new Set());
-    const entry = () => close();
-    // Expiry ends it too, though no request comes to find the session expired: one timer for the
-    // session, however many requests and streams it holds open.
-    if (!this.#expiry.has(handle)) {
-      const timer = setTimeout(() => {
-        this.#expiry.delete(handle);
+    let tracked = this.#tracked.get(handle);
+    if (!tracked) {
+      // Expiry ends it too, though no request comes to find the session expired: one timer for
+      // the session, however many requests and streams it holds open.
+      const expiry = setTimeout(() => {
         if (this.#held.get(handle) === held) this.#end(handle);
       }, Math.max(0, held.expiresAt - this.#now()));
-      Deno.unrefTimer(timer);
-      this.#expiry.set(handle, timer);
+      Deno.unrefTimer(expiry);
+      this.#tracked.set(handle, tracked = { closers: new Set(), expiry });
     }
-    closers.add(entry);
+    const entry = () => close();
+    const mine = tracked;
+    mine.closers.add(entry);
     return () => {
-      closers.delete(entry);
-      if (closers.size === 0 && this.#tracked.get(handle) === closers) {
+      mine.closers.delete(entry);
+      if (mine.closers.size === 0 && this.#tracked.get(handle) === mine) {
+        clearTimeout(mine.expiry);
         this.#tracked.delete(handle);
-        clearTimeout(this.#expiry.get(handle));
-        this.#expiry.delete(handle);
       }
     };
   }
