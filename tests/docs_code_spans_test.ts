@@ -1,7 +1,9 @@
 /**
  * No code span (`…`) of the repository's markdown runs over a line break: one that does renders
  * with a space where the break was and is not found by a search for its text, and `deno fmt`
- * keeps such a break where it finds one.
+ * keeps such a break where it finds one. And every markdown file with a TypeScript or JavaScript
+ * block is type-checked by `deno task check` (`deno check --doc-only` checks only the files it is
+ * given).
  */
 import assert from "node:assert/strict";
 
@@ -149,4 +151,25 @@ Deno.test("brokenCodeSpans() finds spans over a line break, in paragraphs and li
   ) {
     assert.deepEqual(brokenCodeSpans(fine), [], fine);
   }
+});
+
+/** A fence that opens a TypeScript or JavaScript block that `deno check --doc-only` checks. */
+const CHECKED_FENCE = /^\s*(`{3,}|~{3,})\s*(ts|tsx|typescript|mts|js|jsx|javascript|mjs)\s*$/m;
+
+Deno.test("every markdown file with a TypeScript or JavaScript block is type-checked by deno task check", async () => {
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const docCheck = /deno check --doc-only ([^&]+)/.exec(config.tasks.check)?.[1];
+  assert.ok(docCheck, config.tasks.check);
+  const checked = new Set(docCheck.trim().split(/\s+/));
+  const withCode = [];
+  for (const path of await markdownFiles()) {
+    if (CHECKED_FENCE.test(await Deno.readTextFile(new URL(path, ROOT)))) withCode.push(path);
+  }
+  assert.ok(withCode.includes("README.md") && withCode.includes("sdk/README.md"), withCode.join());
+  assert.deepEqual(
+    withCode.filter((path) => !checked.has(path)),
+    [],
+    "name these files after `deno check --doc-only` in deno.json's check task (or tag a block " +
+      "that is no program `ts ignore`)",
+  );
 });
