@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { newToken } from "../server/auth/token.ts";
 import { startTestManager } from "./_manager.ts";
-import { runToEnd } from "./fixtures/process.ts";
+import { startManagerProcess } from "./fixtures/manager_process.ts";
+import { Proc, runToEnd } from "./fixtures/process.ts";
 import { restOk } from "./fixtures/rest.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 
@@ -106,32 +107,56 @@ Deno.test({
   },
 });
 
-/** A README's worker example (the block after "A first worker"), as written. */
-function workerExample(readme: string): string {
-  const section = readme.slice(readme.indexOf("## A first worker"));
+/** The block after the first line `heading` starts, in `markdown`, as written. */
+function blockAfter(markdown: string, heading: string): string {
+  const section = markdown.slice(markdown.indexOf(heading));
   return /^```ts\n([\s\S]*?)^```$/m.exec(section)![1];
 }
 
-/** The READMEs with a first worker, and how each names the SDK in its import. */
-const WORKER_EXAMPLES = [
-  { readme: README, sdk: '"@tasks-executor/sdk"' },
-  { readme: new URL("../sdk/README.md", import.meta.url), sdk: '"@tasks-executor/sdk"' },
-];
+/** The `@example title` block of the doc comments of `source`, without their ` * ` margin. */
+function docExample(source: string, title: string): string {
+  const at = source.indexOf(`@example ${title}\n`);
+  assert.ok(at >= 0, `no @example ${title}`);
+  const block = /```ts\n([\s\S]*?)^\s*\* ```$/m.exec(source.slice(at))![1];
+  return block.replace(/^\s*\* ?/gm, "");
+}
 
-for (const { readme, sdk } of WORKER_EXAMPLES) {
+/**
+ * Writes `source` as `dir/name` with the SDK's imports aimed at this repository's SDK and
+ * `localhost:50051` at `grpcAddress`: the example as a user would run it, on this manager.
+ */
+async function writeExample(
+  dir: string,
+  name: string,
+  source: string,
+  grpcAddress: string,
+): Promise<string> {
+  const sdk = (file: string) => JSON.stringify(new URL(`../sdk/${file}`, import.meta.url).href);
+  const script = `${dir}/${name}`;
+  await Deno.writeTextFile(
+    script,
+    source.replaceAll('"@tasks-executor/sdk"', sdk("mod.ts"))
+      .replaceAll('"@tasks-executor/sdk/testing"', sdk("testing.ts"))
+      .replaceAll('"localhost:50051"', JSON.stringify(grpcAddress)),
+  );
+  return script;
+}
+
+/** The READMEs with a first worker. */
+const SDK_README = new URL("../sdk/README.md", import.meta.url);
+const WORKER_EXAMPLES = [README, SDK_README];
+
+for (const readme of WORKER_EXAMPLES) {
   const name = readme.pathname.slice(new URL("../", import.meta.url).pathname.length);
 
   Deno.test(`${name}'s first worker, refused for want of a key, ends with one line and no stack trace`, async () => {
     await using manager = await startTestManager({
       env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: newToken().token },
     });
-    const source = workerExample(await Deno.readTextFile(readme))
-      .replace(sdk, JSON.stringify(new URL("../sdk/mod.ts", import.meta.url).href))
-      .replace('"localhost:50051"', JSON.stringify(manager.grpcAddress));
+    const source = blockAfter(await Deno.readTextFile(readme), "## A first worker");
     const dir = await Deno.makeTempDir({ prefix: "readme-worker-" });
     try {
-      const script = `${dir}/worker.ts`;
-      await Deno.writeTextFile(script, source);
+      const script = await writeExample(dir, "worker.ts", source, manager.grpcAddress);
       // Without TASKS_EXECUTOR_API_KEY: only what Deno needs to find its cache is passed on.
       const env: Record<string, string> = {};
       for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "DENO_TLS_CA_STORE"]) {
@@ -211,6 +236,84 @@ Deno.test("the README's command-line files create their executor and schedule af
       });
       assert.equal(run.code, 0, `${line}\n${run.stdout}${run.stderr}`);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * The SDK's first worker and client examples, each pair as a user copies them: the worker runs
+ * until Ctrl+C (SIGINT), the client enqueues "hi" and prints what it got.
+ */
+const SERVED_EXAMPLES = [
+  {
+    name: "sdk/README.md's first worker and its Enqueue and wait",
+    worker: async () => blockAfter(await Deno.readTextFile(SDK_README), "## A first worker"),
+    client: async () => blockAfter(await Deno.readTextFile(SDK_README), "Enqueue and wait:"),
+    printed: [
+      'completed { echoed: "hi", attempt: 1 }',
+      /^created [\w-]+$/,
+      'completed { echoed: "hi", attempt: 1 }',
+    ],
+  },
+  {
+    name: "the SDK module's worker example and Client's example",
+    worker: async () =>
+      docExample(await Deno.readTextFile(new URL("../sdk/mod.ts", import.meta.url)), "A worker"),
+    client: async () =>
+      docExample(
+        await Deno.readTextFile(new URL("../sdk/client.ts", import.meta.url)),
+        "Enqueue a task and wait for its result",
+      ),
+    printed: ['completed { echoed: "hi" }'],
+  },
+];
+
+for (const example of SERVED_EXAMPLES) {
+  Deno.test(`${example.name} run as written against a manager process`, async () => {
+    await using manager = await startManagerProcess();
+    const address = `127.0.0.1:${manager.grpcPort}`;
+    const dir = await Deno.makeTempDir({ prefix: "sdk-examples-" });
+    try {
+      const worker = await writeExample(dir, "worker.ts", await example.worker(), address);
+      const client = await writeExample(dir, "client.ts", await example.client(), address);
+      const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+      const env = { TASKS_EXECUTOR_API_KEY: manager.admin };
+      await using proc = new Proc("worker", Deno.execPath(), [
+        "run",
+        "-A",
+        "--config",
+        config,
+        worker,
+      ], env);
+      await proc.waitForLine((line) => line.includes("Connected to the manager"), 60_000);
+      const run = await runToEnd(Deno.execPath(), ["run", "-A", "--config", config, client], env);
+      assert.equal(run.code, 0, `${run.stdout}${run.stderr}\n${proc.describe()}`);
+      const printed = run.stdout.trimEnd().split("\n");
+      assert.equal(printed.length, example.printed.length, run.stdout);
+      example.printed.forEach((expected, i) =>
+        typeof expected === "string"
+          ? assert.equal(printed[i], expected)
+          : assert.match(printed[i], expected)
+      );
+      // Ctrl+C drains the worker: it stops, and exits 0.
+      proc.kill("SIGINT");
+      assert.equal((await proc.status).code, 0, proc.describe());
+      assert.ok(proc.lines.some((line) => line.includes("Worker stopped")), proc.describe());
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("sdk/README.md's handler test runs as written", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sdk-examples-" });
+  try {
+    const source = blockAfter(await Deno.readTextFile(SDK_README), "### Testing handlers");
+    const script = await writeExample(dir, "handler_test.ts", source, "unused");
+    const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+    const run = await runToEnd(Deno.execPath(), ["run", "-A", "--config", config, script]);
+    assert.equal(run.code, 0, run.stdout + run.stderr);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
