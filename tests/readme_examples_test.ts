@@ -306,15 +306,28 @@ for (const example of SERVED_EXAMPLES) {
   });
 }
 
-Deno.test("sdk/README.md's handler test runs as written", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sdk-examples-" });
-  try {
-    const source = blockAfter(await Deno.readTextFile(SDK_README), "### Testing handlers");
-    const script = await writeExample(dir, "handler_test.ts", source, "unused");
-    const config = fileURLToPath(new URL("../deno.json", import.meta.url));
-    const run = await runToEnd(Deno.execPath(), ["run", "-A", "--config", config, script]);
-    assert.equal(run.code, 0, run.stdout + run.stderr);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
+/** sdk/README.md's examples that need no manager: the block after `anchor`, and its stderr. */
+const STANDALONE_EXAMPLES = [
+  { anchor: "### Testing handlers", stderr: /^$/ },
+  {
+    anchor: "argument the SDK refuses before sending, catch both:",
+    stderr: /^\/task\/runAt: Must be a valid Date .*\n$/,
+  },
+];
+
+for (const { anchor, stderr } of STANDALONE_EXAMPLES) {
+  Deno.test(`sdk/README.md's example after "${anchor}" runs as written`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sdk-examples-" });
+    try {
+      const source = blockAfter(await Deno.readTextFile(SDK_README), anchor);
+      // An address nothing listens on: these examples must not need a manager.
+      const script = await writeExample(dir, "example.ts", source, "127.0.0.1:1");
+      const config = fileURLToPath(new URL("../deno.json", import.meta.url));
+      const run = await runToEnd(Deno.execPath(), ["run", "-A", "--config", config, script]);
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stderr, stderr);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
