@@ -138,7 +138,8 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   }
   const tls = config.tls ? new ServerTlsFiles(config.tls) : null;
   const requests = new RequestMetrics();
-  // REST bodies and gRPC messages received and not yet answered (the gauge adds the workers').
+  // REST bodies and gRPC messages received and not yet answered, and what open gRPC calls hold
+  // (the gauges add the workers').
   const requestBytes = requestBytesInFlight(config.limits);
   // Worker streams' messages, on an account of their own (see `startGrpcServer`).
   const workerRequestBytes = requestBytesInFlight(config.limits);
@@ -154,6 +155,9 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     requestBytes: {
       get held() {
         return requestBytes.held + workerRequestBytes.held;
+      },
+      get callsHeld() {
+        return requestBytes.callsHeld + workerRequestBytes.callsHeld;
       },
     },
     answerBytes,

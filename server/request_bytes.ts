@@ -13,6 +13,12 @@
  * (REST 408, gRPC RESOURCE_EXHAUSTED): without it, a few clients that sent all but the last
  * bytes of their bodies held the whole account, and every other request was refused, for as long
  * as their connections stayed open.
+ *
+ * What the account holds is of two kinds (`RequestBytesKind`), counted against the same caps and
+ * shown apart: the bytes of requests under way (`"message"`: bodies and messages, none on an idle
+ * manager), and what open gRPC calls hold for being open (`"call"`: each call's header list and a
+ * fixed charge for its state, for as long as its stream is open: a worker's stream holds it all
+ * its life).
  */
 import { ResourceExhaustedError } from "./domain/errors.ts";
 import type { Limits } from "./domain/limits.ts";
@@ -27,19 +33,26 @@ export interface RequestBytesLimits {
   receiveMs: number;
 }
 
+/**
+ * What bytes on the account are held for: `"message"`, a request's body or messages, received and
+ * not yet answered or handled; `"call"`, an open gRPC call's header list and state, from the
+ * call's start until its stream closes.
+ */
+export type RequestBytesKind = "message" | "call";
+
 /** The request bytes one connection holds. */
 export interface ConnectionRequestBytes {
-  /** Bytes held now. */
+  /** Bytes held now, of both kinds. */
   readonly held: number;
   /**
-   * Holds `bytes` more.
+   * Holds `bytes` more, of `kind` (default `"message"`).
    *
    * @throws {ResourceExhaustedError} naming the cap, when this connection or the manager would
-   *   hold more than its cap (nothing is held then)
+   *   hold more than its cap, both kinds together (nothing is held then)
    */
-  take(bytes: number): void;
-  /** Gives back `bytes` held before. */
-  give(bytes: number): void;
+  take(bytes: number, kind?: RequestBytesKind): void;
+  /** Gives back `bytes` of `kind` (default `"message"`) held before; at most what it holds of it. */
+  give(bytes: number, kind?: RequestBytesKind): void;
   /**
    * This account for one request that waits for its task (`POST /api/v1/tasks?wait=`,
    * `CreateAndWatchTask`): what it takes counts as well on the waits' share of the manager's
@@ -70,12 +83,16 @@ export const WAITS_SHARE = 0.5;
  *   console.log((error as Error).name); // "ResourceExhaustedError"
  * }
  * connection.give(50);
+ * connection.take(10, "call");
+ * console.log(inFlight.held, inFlight.callsHeld); // 10 10
+ * connection.give(10, "call");
  * console.log(inFlight.held); // 0
  * ```
  */
 export class RequestBytesInFlight {
   readonly limits: Readonly<RequestBytesLimits>;
   #held = 0;
+  #callsHeld = 0;
   #waitsHeld = 0;
   /** Bytes held by waiting requests, by the API key they came with. */
   readonly #waitsOfKey = new Map<string, number>();
@@ -84,9 +101,14 @@ export class RequestBytesInFlight {
     this.limits = { ...limits };
   }
 
-  /** Bytes held now over all connections. */
+  /** Bytes held now over all connections, of both kinds: what the caps are checked against. */
   get held(): number {
     return this.#held;
+  }
+
+  /** Of `held`, the bytes open gRPC calls hold for being open (kind `"call"`). */
+  get callsHeld(): number {
+    return this.#callsHeld;
   }
 
   /** Bytes held now by requests that wait for their tasks (`ConnectionRequestBytes.waiting`). */
@@ -97,12 +119,13 @@ export class RequestBytesInFlight {
   /** A new connection's account. */
   connection(): ConnectionRequestBytes {
     let held = 0;
+    let callsHeld = 0;
     const limits = this.limits;
     const account: ConnectionRequestBytes = {
       get held() {
         return held;
       },
-      take: (bytes) => {
+      take: (bytes, kind = "message") => {
         if (held + bytes > limits.perConnection) {
           throw new ResourceExhaustedError(
             `This connection's requests would hold ${
@@ -117,11 +140,19 @@ export class RequestBytesInFlight {
         }
         held += bytes;
         this.#held += bytes;
+        if (kind === "call") {
+          callsHeld += bytes;
+          this.#callsHeld += bytes;
+        }
       },
-      give: (bytes) => {
-        const given = Math.min(bytes, held);
+      give: (bytes, kind = "message") => {
+        const given = Math.min(bytes, kind === "call" ? callsHeld : held - callsHeld);
         held -= given;
         this.#held -= given;
+        if (kind === "call") {
+          callsHeld -= given;
+          this.#callsHeld -= given;
+        }
       },
       waiting: (keyId) => this.#waiting(account, keyId),
     };
@@ -134,6 +165,7 @@ export class RequestBytesInFlight {
    */
   #waiting(account: ConnectionRequestBytes, keyId: string | undefined): ConnectionRequestBytes {
     let held = 0;
+    let callsHeld = 0;
     const share = Math.floor(this.limits.total * WAITS_SHARE);
     const keyShare = Math.floor(share / 2);
     const ofKey = () => keyId === undefined ? 0 : this.#waitsOfKey.get(keyId) ?? 0;
@@ -146,7 +178,7 @@ export class RequestBytesInFlight {
       get held() {
         return held;
       },
-      take: (bytes) => {
+      take: (bytes, kind) => {
         if (this.#waitsHeld + bytes > share) {
           throw new ResourceExhaustedError(
             `Creates that wait for their tasks hold ${this.#waitsHeld} bytes of requests, and take at most ${share} (half of MAX_REQUEST_BYTES_IN_FLIGHT), so that creates that do not wait keep room: create without waiting and watch the task, or retry later`,
@@ -157,15 +189,17 @@ export class RequestBytesInFlight {
             `This key's creates that wait for their tasks hold ${ofKey()} bytes of requests, and one key takes at most ${keyShare} (a quarter of MAX_REQUEST_BYTES_IN_FLIGHT, half of what waits may hold): create without waiting and watch the task, or retry later`,
           );
         }
-        account.take(bytes);
+        account.take(bytes, kind);
         held += bytes;
+        if (kind === "call") callsHeld += bytes;
         this.#waitsHeld += bytes;
         setOfKey(ofKey() + bytes);
       },
-      give: (bytes) => {
-        const given = Math.min(bytes, held);
-        account.give(given);
+      give: (bytes, kind = "message") => {
+        const given = Math.min(bytes, kind === "call" ? callsHeld : held - callsHeld);
+        account.give(given, kind);
         held -= given;
+        if (kind === "call") callsHeld -= given;
         this.#waitsHeld -= given;
         setOfKey(ofKey() - given);
       },

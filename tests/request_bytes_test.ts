@@ -21,10 +21,14 @@ import * as grpc from "@grpc/grpc-js";
 import { loadProtocol, valueFromJson } from "@tasks-executor/proto";
 import { managerClient } from "./fixtures/grpc_stack.ts";
 import { RequestBytesInFlight } from "../server/request_bytes.ts";
+import { OPEN_CALL_BYTES } from "../server/grpc/request_bytes.ts";
 import { readJsonObject } from "../server/http/json.ts";
 import { SESSION_BODY_BYTES } from "../server/http/session.ts";
 import { startSecuredManager } from "./fixtures/secured_manager.ts";
 import { Client, Worker } from "../sdk/mod.ts";
+import { startGrpcServer } from "../server/grpc/server.ts";
+import { Service } from "../server/service/service.ts";
+import { openSqliteStore } from "../server/store/sqlite/store.ts";
 
 const GET_TASK = "/taskexecutor.v1.TaskExecutorManagerService/GetTask";
 const CREATE_TASK = "/taskexecutor.v1.TaskExecutorManagerService/CreateTask";
@@ -50,15 +54,16 @@ function getTaskRequest(length: number): Uint8Array {
 }
 
 /**
- * What a call of `grpcStream` to `path` on `manager`, with `headers`, holds for its header list
- * from its start until its stream closes: RFC 9113's measure, name and value bytes plus 32 a field.
+ * What a call of `grpcStream` to `path` on `manager`, with `headers`, holds for being open from its
+ * start until its stream closes: its header list by RFC 9113's measure (name and value bytes plus
+ * 32 a field), and `OPEN_CALL_BYTES`.
  */
 function headerBytes(
   manager: TestManager,
   path: string,
   headers: Record<string, string> = {},
 ): number {
-  return headerListBytes({
+  return OPEN_CALL_BYTES + headerListBytes({
     ":method": "POST",
     ":path": path,
     ":scheme": "http",
@@ -83,13 +88,24 @@ function partialCall(
   return stream;
 }
 
-/** What the manager's gauge says it holds (read with `token` when authentication is on). */
-async function heldBytes(manager: TestManager, token?: string): Promise<number> {
+/**
+ * What the manager's account holds (read with `token` when authentication is on): its two gauges,
+ * the bytes of requests under way and what open calls hold, together; or one of them.
+ */
+async function heldBytes(
+  manager: TestManager,
+  token?: string,
+  gauges: readonly string[] = ["request_bytes_in_flight", "request_bytes_of_open_calls"],
+): Promise<number> {
   const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   const text = await (await fetch(`${manager.httpUrl}/metrics`, { headers })).text();
-  const line = /^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text);
-  assert.ok(line, "the gauge is scraped");
-  return Number(line[1]);
+  let sum = 0;
+  for (const gauge of gauges) {
+    const line = new RegExp(`^tasks_executor_${gauge} (\\d+)$`, "m").exec(text);
+    assert.ok(line, `the gauge ${gauge} is scraped`);
+    sum += Number(line[1]);
+  }
+  return sum;
 }
 
 /** Waits until the gauge says `bytes` (the manager reads what was sent on its own time). */
@@ -192,6 +208,142 @@ Deno.test("gRPC: a call's header list is held on its connection's account from i
     await untilHeld(manager, 0);
   } finally {
     session.close();
+  }
+});
+
+/** Room on one connection for `OPEN_CALLS` calls of headers alone, not for one more. */
+const OPEN_CALLS = 10;
+const ROOM_FOR_OPEN_CALLS = {
+  MAX_REQUEST_BYTES: "1024",
+  MAX_CONNECTION_REQUEST_BYTES: String(OPEN_CALLS * OPEN_CALL_BYTES + 5_000),
+  MAX_REQUEST_BYTES_IN_FLIGHT: String(4 * (OPEN_CALLS * OPEN_CALL_BYTES + 5_000)),
+  REQUEST_RECEIVE_MS: "60000",
+};
+
+Deno.test(`gRPC: an open call holds OPEN_CALL_BYTES (${OPEN_CALL_BYTES}) besides its header list until its stream closes: on a connection with room for ${OPEN_CALLS} calls of headers alone the next is refused RESOURCE_EXHAUSTED naming MAX_CONNECTION_REQUEST_BYTES, and each call gives it back once, however it ends`, async () => {
+  await using manager = await startTestManager({ env: ROOM_FOR_OPEN_CALLS });
+  const openCalls = () => heldBytes(manager, undefined, ["request_bytes_of_open_calls"]);
+  const inFlight = () => heldBytes(manager, undefined, ["request_bytes_in_flight"]);
+  const until = async (gauge: () => Promise<number>, bytes: number) => {
+    let now = -1;
+    for (let i = 0; i < 500 && now !== bytes; i++) {
+      now = await gauge();
+      if (now !== bytes) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(now, bytes);
+  };
+  const each = headerBytes(manager, GET_TASK);
+  const session = connect(manager);
+  const other = connect(manager);
+  try {
+    const calls = Array.from({ length: OPEN_CALLS }, () => grpcStream(session, GET_TASK));
+    await until(openCalls, OPEN_CALLS * each);
+    assert.equal(await inFlight(), 0, "headers alone are no request bytes in flight");
+    const refused = await grpcStatusOf(grpcStream(session, GET_TASK));
+    assert.equal(refused.status, "8", refused.message); // RESOURCE_EXHAUSTED
+    assert.match(refused.message, /MAX_CONNECTION_REQUEST_BYTES/);
+    await until(openCalls, OPEN_CALLS * each);
+
+    // Answered: its message sent and its side ended (NOT_FOUND: no such task).
+    const answered = calls.pop()!;
+    answered.end(grpcFrame(getTaskRequest(10)));
+    answered.resume();
+    assert.equal((await grpcStatusOf(answered)).status, "5");
+    await until(openCalls, (OPEN_CALLS - 1) * each);
+    // Cancelled (RST_STREAM CANCEL, as a client's cancel sends), and reset with another code.
+    calls.pop()!.close(http2.constants.NGHTTP2_CANCEL);
+    await until(openCalls, (OPEN_CALLS - 2) * each);
+    calls.pop()!.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    await until(openCalls, (OPEN_CALLS - 3) * each);
+    // The room is there again: a call on it is served.
+    const served = grpcStream(session, GET_TASK);
+    served.end(grpcFrame(getTaskRequest(10)));
+    served.resume();
+    assert.equal((await grpcStatusOf(served)).status, "5");
+    await until(openCalls, (OPEN_CALLS - 3) * each);
+    // Another connection's calls, then the connection lost under them and under the first's.
+    for (let i = 0; i < 3; i++) grpcStream(other, GET_TASK);
+    await until(openCalls, OPEN_CALLS * each);
+    other.destroy();
+    await until(openCalls, (OPEN_CALLS - 3) * each);
+    session.destroy();
+    await until(openCalls, 0);
+    assert.equal(await inFlight(), 0);
+  } finally {
+    session.destroy();
+    other.destroy();
+  }
+});
+
+Deno.test("an idle manager with a worker connected holds no request bytes in flight: the worker's stream is on request_bytes_of_open_calls (OPEN_CALL_BYTES and its header list) until it ends", async () => {
+  await using manager = await startTestManager();
+  const openCalls = () => heldBytes(manager, undefined, ["request_bytes_of_open_calls"]);
+  const inFlight = () => heldBytes(manager, undefined, ["request_bytes_in_flight"]);
+  await using worker = new Worker({
+    address: manager.grpcAddress,
+    executors: [{ name: "idle", handler: () => null }],
+    handleSignals: false,
+    logger: false,
+  });
+  await worker.start();
+  while ((await restOk(manager, "GET", "/workers")).workers.length === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  // Its hello and credits are handled at once; nothing else comes while it idles.
+  let held = -1;
+  for (let i = 0; i < 500 && held !== 0; i++) {
+    held = await inFlight();
+    if (held !== 0) await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(held, 0);
+  const open = await openCalls();
+  assert.ok(
+    open > OPEN_CALL_BYTES && open < OPEN_CALL_BYTES + 2_000,
+    `the worker's stream holds ${open} bytes for being open`,
+  );
+  await worker.stop();
+  for (let i = 0; i < 500 && await openCalls() !== 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.equal(await openCalls(), 0);
+});
+
+Deno.test("a gRPC server shut down with calls open gives back what they held for being open", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "open-calls-" });
+  await using store = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const service = new Service(store);
+  const limits = { total: 100_000_000, perConnection: 50_000_000, receiveMs: 60_000 };
+  const requests = new RequestBytesInFlight(limits);
+  const server = await startGrpcServer(
+    {
+      service,
+      workers: { list: () => [] },
+      requestBytes: requests,
+      workerRequestBytes: new RequestBytesInFlight(limits),
+    },
+    { host: "127.0.0.1", port: 0 },
+  );
+  const session = http2.connect(`http://127.0.0.1:${server.port}`);
+  session.on("error", () => {});
+  try {
+    for (let i = 0; i < 5; i++) grpcStream(session, GET_TASK);
+    for (let i = 0; i < 5; i++) grpcStream(session, PRODUCE);
+    for (let i = 0; i < 500 && requests.callsHeld < 10 * OPEN_CALL_BYTES; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(requests.callsHeld > 10 * OPEN_CALL_BYTES, `${requests.callsHeld} held`);
+    await server.close({ graceMs: 100 });
+    // grpc-js tells the calls on the next turn.
+    for (let i = 0; i < 100 && requests.held > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.equal(requests.held, 0);
+    assert.equal(requests.callsHeld, 0);
+  } finally {
+    session.destroy();
+    await server.close();
+    await service.schemas[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
   }
 });
 
@@ -350,12 +502,7 @@ Deno.test("every request gives its bytes back however it ends: after real traffi
   await using manager = await startTestManager({
     env: { ...LIMITS, AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin },
   });
-  const heldNow = async () => {
-    const text = await (await fetch(`${manager.httpUrl}/metrics`, {
-      headers: { authorization: `Bearer ${admin}` },
-    })).text();
-    return Number(/^tasks_executor_request_bytes_in_flight (\d+)$/m.exec(text)![1]);
-  };
+  const heldNow = () => heldBytes(manager, admin);
   await using worker = new Worker({
     address: manager.grpcAddress,
     apiKey: admin,

@@ -1,8 +1,9 @@
 /**
- * gRPC's side of the request bytes in flight (`../request_bytes.ts`): what a call has received and
- * its handler does not have yet is held on its connection's account — its header list from its
- * start until it ends (measured as node:http2 hands it over: `noteHeaderList`), bytes as they
- * enter
+ * gRPC's side of the request bytes in flight (`../request_bytes.ts`): what a call holds is held on
+ * its connection's account. For being open (kind `"call"`), from its start until its stream closes
+ * (answered or not: a client may keep its side open after the answer), its header list (measured
+ * as node:http2 hands it over: `noteHeaderList`) and `OPEN_CALL_BYTES` for its state. Of what it
+ * has received and its handler does not have yet (kind `"message"`), bytes as they enter
  * grpc-js's message decoder, a compressed message's growth once it is decompressed — and given
  * back as the handler is done with it: each message of a client-streaming call as it is read (or,
  * for the methods named `untilHandled`, once its handler says it is done with it:
@@ -25,6 +26,20 @@ import { tokenOf } from "./auth.ts";
 import { headerListBytesOf } from "./header_lists.ts";
 import { log } from "../log.ts";
 import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
+
+/**
+ * What one open gRPC call holds of the manager's memory besides its header list and messages, in
+ * bytes: its node:http2 stream and grpc-js's call objects, decoder and listeners. Measured on a
+ * manager process (V8 old space capped at 120 MB so that garbage is collected), 6 rounds of 1,000
+ * calls on a new connection each, left open, 3 s apart, its V8 heap read from its
+ * `process_heap_used_bytes`: `GetTask` calls of headers alone grew it by 9.9 to 11.3 KB a call a
+ * round from the third round on (resident memory by 11.0 KB a call over the 6,000), `WatchTasks`
+ * streams with their message by 11.6 to 11.8 KB (10.7 KB of resident memory); the largest,
+ * rounded up. Held on the account from a call's start until its stream closes, so that the caps
+ * bound what many cheap open calls hold: without it, 1,000 connections of 1,000 calls each would
+ * hold some 12 GB the account did not see.
+ */
+export const OPEN_CALL_BYTES = 12 * 1024;
 
 /** What grpc-js's own call (under the interceptors) holds to cut messages from its stream. */
 export interface CallUnderInterceptors {
@@ -126,13 +141,9 @@ export function holdRequestBytes(
     const unread: { message: Uint8Array; bytes: number }[] = [];
     const unreadByMessage = new Map<Uint8Array, { message: Uint8Array; bytes: number }>();
     let held = 0;
-    // The call's header list, held from its start until it ends (answered, or its stream closed):
-    // 16 KiB at most a call, and a connection may have 1,000 open.
-    let headersHeld = 0;
-    const giveHeaders = () => {
-      account?.give(headersHeld);
-      headersHeld = 0;
-    };
+    // What the call holds for being open, its header list (16 KiB at most) and `OPEN_CALL_BYTES`,
+    // from its start until its stream closes: a connection may have 1,000 calls open.
+    let openHeld = 0;
     let closed = false;
     const take = (bytes: number) => {
       if (!account || closed) return false;
@@ -227,9 +238,9 @@ export function holdRequestBytes(
             connection.calls++;
             connections.set(peer, connection);
             try {
-              const headers = headerListBytesOf(base.stream);
-              account.take(headers);
-              headersHeld = headers;
+              const open = headerListBytesOf(base.stream) + OPEN_CALL_BYTES;
+              account.take(open, "call");
+              openHeld = open;
             } catch (error) {
               intercepting.sendStatus({
                 code: grpc.status.RESOURCE_EXHAUSTED,
@@ -249,20 +260,23 @@ export function holdRequestBytes(
             if (!method.requestStream) arriving.end(late);
             pass();
           },
+          // grpc-js calls it once, when the call's stream closes, however it ends: answered,
+          // cancelled, reset, its connection lost or the server shut down.
           onCancel: () => {
             arriving.end(late);
             readAll();
-            giveHeaders();
+            account?.give(openHeld, "call");
+            openHeld = 0;
             closed = true;
             if (connection && --connection.calls === 0) connections.delete(peer);
           },
         }),
-      // The call is answered: whatever it still holds goes back (a unary or server-streaming
+      // The call is answered: the messages it still holds go back (a unary or server-streaming
       // call's message is held until then, as the work it brings is not done before; a create
-      // that waits holds its task's data for the wait).
+      // that waits holds its task's data for the wait). What it holds for being open stays until
+      // its stream closes.
       sendStatus: (status, next) => {
         readAll();
-        giveHeaders();
         next(status);
       },
     });

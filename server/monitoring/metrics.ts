@@ -11,6 +11,7 @@ import type { ExecutorTaskStats, ExecutorVersion } from "../store/store.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
+import { OPEN_CALL_BYTES } from "../grpc/request_bytes.ts";
 
 const PREFIX = "tasks_executor";
 
@@ -56,7 +57,7 @@ export class ManagerMetrics implements Disposable {
 
   readonly #requests: RequestMetrics | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
-  readonly #requestBytes: { readonly held: number } | null;
+  readonly #requestBytes: { readonly held: number; readonly callsHeld: number } | null;
   readonly #answerBytes: { readonly held: number } | null;
   readonly #authFailures: (() => Record<"rest" | "grpc", number>) | null;
   readonly #loginsRateLimited: (() => number) | null;
@@ -64,7 +65,8 @@ export class ManagerMetrics implements Disposable {
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
    * `connections`, the servers' connection counts (a port not listening yet is left out);
-   * `requestBytes`, the request bytes the manager holds not yet answered; `answerBytes`, the gRPC
+   * `requestBytes`, the bytes on the manager's request account (`held`, of which `callsHeld` for
+   * open gRPC calls, the rest of requests not yet answered); `answerBytes`, the gRPC
    * answer bytes written and not yet taken by their clients; `authFailures`, the
    * failed authentications by transport (with authentication on); `loginsRateLimited`, the logins
    * refused for their client address's rate (LOGIN_BURST, LOGIN_RATE_LIMIT).
@@ -75,7 +77,7 @@ export class ManagerMetrics implements Disposable {
     sources: {
       requests?: RequestMetrics;
       connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
-      requestBytes?: { readonly held: number };
+      requestBytes?: { readonly held: number; readonly callsHeld: number };
       answerBytes?: { readonly held: number };
       authFailures?: () => Record<"rest" | "grpc", number>;
       loginsRateLimited?: () => number;
@@ -144,9 +146,19 @@ export class ManagerMetrics implements Disposable {
       out.family(
         `${PREFIX}_request_bytes_in_flight`,
         "gauge",
-        "Bytes of REST bodies and gRPC messages received and not yet answered (MAX_REQUEST_BYTES_IN_FLIGHT caps them).",
+        "Bytes of REST bodies and gRPC messages received and not yet answered or handled; 0 on an idle manager. With request_bytes_of_open_calls, capped by MAX_REQUEST_BYTES_IN_FLIGHT.",
       );
-      out.sample(`${PREFIX}_request_bytes_in_flight`, {}, this.#requestBytes.held);
+      out.sample(
+        `${PREFIX}_request_bytes_in_flight`,
+        {},
+        this.#requestBytes.held - this.#requestBytes.callsHeld,
+      );
+      out.family(
+        `${PREFIX}_request_bytes_of_open_calls`,
+        "gauge",
+        `Bytes held for open gRPC calls: each call's header list and a fixed ${OPEN_CALL_BYTES} bytes for its state, from its start until its stream closes (an open worker stream holds them all its life). With request_bytes_in_flight, capped by MAX_REQUEST_BYTES_IN_FLIGHT.`,
+      );
+      out.sample(`${PREFIX}_request_bytes_of_open_calls`, {}, this.#requestBytes.callsHeld);
     }
     if (this.#answerBytes) {
       out.family(
