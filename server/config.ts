@@ -6,12 +6,18 @@
 import { parseToken } from "./auth/token.ts";
 import { DEFAULT_LIMITS, LIMIT_VARIABLES, type Limits } from "./domain/limits.ts";
 import { parseDuration } from "./domain/time.ts";
+import { OPEN_CALL_BYTES } from "./request_bytes.ts";
 import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 import { type OtlpSettings, otlpSettings } from "@tasks-executor/proto/tracing";
 import { KEEPALIVE_DEFAULT_MS, KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "./domain/keepalive.ts";
 
 /** The longest delay a timer takes, in ms (2^31 - 1): a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
+/**
+ * What one request of the largest size holds on its connection's account besides its bytes, at
+ * most: over gRPC, its call's `OPEN_CALL_BYTES` and its framing and header list (1 KiB).
+ */
+const ONE_REQUEST_OVERHEAD = OPEN_CALL_BYTES + 1024;
 
 /** Log verbosity. */
 export type LogLevel = "debug" | "info" | "warn" | "error";
@@ -192,7 +198,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`MAX_REQUEST_BYTES must be at least 1024, got "${limits.requestBytes}"`);
   }
   // Unset, the caps on request bytes in flight grow with a larger MAX_REQUEST_BYTES; set, a
-  // connection must be able to bring one request of the largest size (with its framing).
+  // connection must be able to bring one request of the largest size (with its framing, its
+  // headers and, over gRPC, what its call holds for being open).
   if (value("MAX_CONNECTION_REQUEST_BYTES") === undefined) {
     limits.connectionRequestBytes = Math.max(
       limits.connectionRequestBytes,
@@ -205,10 +212,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       4 * limits.connectionRequestBytes,
     );
   }
-  const oneRequest = limits.requestBytes + 1024;
+  const oneRequest = limits.requestBytes + ONE_REQUEST_OVERHEAD;
   if (limits.connectionRequestBytes < oneRequest) {
     throw new ConfigError(
-      `MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES + 1024 (${oneRequest}), got "${limits.connectionRequestBytes}"`,
+      `MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES + ${ONE_REQUEST_OVERHEAD} (${oneRequest}: a request of the largest size, and what its gRPC call holds for being open), got "${limits.connectionRequestBytes}"`,
     );
   }
   if (limits.requestBytesInFlight < limits.connectionRequestBytes) {

@@ -109,7 +109,7 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ CONNECTION_IDLE_MS: "9999999999" }, /CONNECTION_IDLE_MS must be at most 2147483647 ms/],
     [
       { MAX_REQUEST_BYTES: "4096", MAX_CONNECTION_REQUEST_BYTES: "5000" },
-      /MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES \+ 1024 \(5120\)/,
+      /MAX_CONNECTION_REQUEST_BYTES must be at least MAX_REQUEST_BYTES \+ 13312 \(17408:/,
     ],
     [
       { MAX_CONNECTION_REQUEST_BYTES: "80000000", MAX_REQUEST_BYTES_IN_FLIGHT: "70000000" },

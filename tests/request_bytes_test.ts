@@ -20,13 +20,13 @@ import { restOk } from "./fixtures/rest.ts";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtocol, valueFromJson } from "@tasks-executor/proto";
 import { managerClient } from "./fixtures/grpc_stack.ts";
-import { RequestBytesInFlight } from "../server/request_bytes.ts";
-import { OPEN_CALL_BYTES } from "../server/grpc/request_bytes.ts";
+import { OPEN_CALL_BYTES, RequestBytesInFlight } from "../server/request_bytes.ts";
 import { readJsonObject } from "../server/http/json.ts";
 import { SESSION_BODY_BYTES } from "../server/http/session.ts";
 import { startSecuredManager } from "./fixtures/secured_manager.ts";
 import { Client, Worker } from "../sdk/mod.ts";
 import { startGrpcServer } from "../server/grpc/server.ts";
+import { loadConfig } from "../server/config.ts";
 import { Service } from "../server/service/service.ts";
 import { openSqliteStore } from "../server/store/sqlite/store.ts";
 
@@ -951,4 +951,41 @@ Deno.test("a REST body read to its end stays held until its request is answered"
   await answered.promise;
   await new Promise((resolve) => setTimeout(resolve, 0));
   assert.equal(account.held, 0);
+});
+
+Deno.test("the smallest MAX_CONNECTION_REQUEST_BYTES the manager takes lets a gRPC request of MAX_REQUEST_BYTES through, its call's OPEN_CALL_BYTES and header list besides", async () => {
+  const requestBytes = 64 * 1024;
+  let smallest = 0;
+  try {
+    loadConfig({
+      DATA_DIR: "unused",
+      MAX_REQUEST_BYTES: String(requestBytes),
+      MAX_CONNECTION_REQUEST_BYTES: "1",
+    });
+  } catch (error) {
+    smallest = Number(
+      /MAX_CONNECTION_REQUEST_BYTES must be at least .*?\((\d+)/.exec(
+        (error as Error).message,
+      )?.[1],
+    );
+  }
+  assert.ok(smallest > requestBytes, `the smallest cap is ${smallest}`);
+  await using manager = await startTestManager({
+    env: {
+      MAX_REQUEST_BYTES: String(requestBytes),
+      MAX_CONNECTION_REQUEST_BYTES: String(smallest),
+      MAX_REQUEST_BYTES_IN_FLIGHT: String(smallest),
+    },
+  });
+  const session = connect(manager);
+  try {
+    // A GetTaskRequest of MAX_REQUEST_BYTES: an id that long names no task.
+    const call = grpcStream(session, GET_TASK);
+    call.end(grpcFrame(getTaskRequest(requestBytes - 4)));
+    call.resume();
+    const { status, message } = await grpcStatusOf(call);
+    assert.notEqual(status, "8", message);
+  } finally {
+    session.close();
+  }
 });

@@ -25,21 +25,11 @@ import { parseToken } from "../auth/token.ts";
 import { tokenOf } from "./auth.ts";
 import { headerListBytesOf } from "./header_lists.ts";
 import { log } from "../log.ts";
-import type { ConnectionRequestBytes, RequestBytesInFlight } from "../request_bytes.ts";
-
-/**
- * What one open gRPC call holds of the manager's memory besides its header list and messages, in
- * bytes: its node:http2 stream and grpc-js's call objects, decoder and listeners. Measured on a
- * manager process (V8 old space capped at 120 MB so that garbage is collected), 6 rounds of 1,000
- * calls on a new connection each, left open, 3 s apart, its V8 heap read from its
- * `process_heap_used_bytes`: `GetTask` calls of headers alone grew it by 9.9 to 11.3 KB a call a
- * round from the third round on (resident memory by 11.0 KB a call over the 6,000), `WatchTasks`
- * streams with their message by 11.6 to 11.8 KB (10.7 KB of resident memory); the largest,
- * rounded up. Held on the account from a call's start until its stream closes, so that the caps
- * bound what many cheap open calls hold: without it, 1,000 connections of 1,000 calls each would
- * hold some 12 GB the account did not see.
- */
-export const OPEN_CALL_BYTES = 12 * 1024;
+import {
+  type ConnectionRequestBytes,
+  OPEN_CALL_BYTES,
+  type RequestBytesInFlight,
+} from "../request_bytes.ts";
 
 /** What grpc-js's own call (under the interceptors) holds to cut messages from its stream. */
 export interface CallUnderInterceptors {

@@ -11,7 +11,7 @@ import type { ExecutorTaskStats, ExecutorVersion } from "../store/store.ts";
 import { Counter, MetricsWriter } from "./prometheus.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
-import { OPEN_CALL_BYTES } from "../grpc/request_bytes.ts";
+import { OPEN_CALL_BYTES } from "../request_bytes.ts";
 
 const PREFIX = "tasks_executor";
 
