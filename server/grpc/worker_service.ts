@@ -112,10 +112,28 @@ function invalid(what: string, field: string, detail: string): InvalidArgumentEr
   return InvalidArgumentError.listing(what, [{ field, message: detail }]);
 }
 
-/** A batch of results as read: those to settle, and acks for the items refused outright. */
+/**
+ * A batch of results as read: those to settle, and acks for the items refused outright, each with
+ * its index in the batch (`at`).
+ */
 export interface ParsedResults {
   results: WorkerResult[];
-  refused: ResultAck[];
+  refused: { at: number; ack: ResultAck }[];
+}
+
+/**
+ * The acks of a batch in the order of its results: `acks` answers `parsed.results` in order, and
+ * the acks of `parsed.refused` go where their results were. A worker matches the acks of one task
+ * to its results in the order it sent them.
+ */
+export function acksInOrder(parsed: ParsedResults, acks: ResultAck[]): ResultAck[] {
+  const all: ResultAck[] = [];
+  let next = 0;
+  for (const { at, ack } of parsed.refused) {
+    while (all.length < at) all.push(acks[next++]);
+    all.push(ack);
+  }
+  return all.concat(acks.slice(next));
 }
 
 /** The limits `parseResults` holds results to. */
@@ -178,7 +196,10 @@ export async function parseResults(
     ].find((problem) => problem !== null);
     if (refusal) {
       const taskId = typeof raw?.taskId === "string" ? raw.taskId.slice(0, limits.idChars) : "";
-      parsed.refused.push({ taskId, accepted: false, error: `Result refused: ${refusal}` });
+      parsed.refused.push({
+        at: i,
+        ack: { taskId, accepted: false, error: `Result refused: ${refusal}` },
+      });
       continue;
     }
     parsed.results.push({
@@ -510,12 +531,14 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
         return;
       }
       case "results": {
-        const { results, refused } = await parseResults(message.results?.results ?? [], {
+        const parsed = await parseResults(message.results?.results ?? [], {
           pointer: "/results/results",
           limits,
         });
-        const acks = await engine.report(session.workerId, results, { caller: session.caller });
-        write({ acks: { acks: [...acks, ...refused] as ResultAckMessage[] } });
+        const acks = await engine.report(session.workerId, parsed.results, {
+          caller: session.caller,
+        });
+        write({ acks: { acks: acksInOrder(parsed, acks) as ResultAckMessage[] } });
         return;
       }
       case "heartbeat": {
@@ -650,12 +673,12 @@ export function createWorkerService(engine: Engine): grpc.UntypedServiceImplemen
     Promise.resolve()
       .then(async () => {
         const request = call.request;
-        const { results, refused } = await parseResults(request.results ?? [], {
+        const parsed = await parseResults(request.results ?? [], {
           pointer: "/results",
           limits: engine.limits,
         });
-        return engine.report(request.workerId, results, { caller: callerOf(call) })
-          .then((acks) => [...acks, ...refused]);
+        return engine.report(request.workerId, parsed.results, { caller: callerOf(call) })
+          .then((acks) => acksInOrder(parsed, acks));
       })
       .then((acks) => callback(null, { acks }))
       .catch((error) => callback(toGrpcError(error)));
