@@ -1,7 +1,7 @@
 /**
  * A result that reached the manager shields its lease while it is settled (the rescuer keeps the
  * lease alive, the lease check leaves it to the settlement): a result the manager refuses no
- * longer does, and a lease the manager learns only from the report itself (held through a
+ * longer does, nor one it drops behind a refusal that ended its stream, and a lease the manager learns only from the report itself (held through a
  * manager before this one) is shielded as one it knew. On the real SQLite store, with a real
  * gRPC worker stream; the rescuer and the lease check run when the test says, on its clock.
  */
@@ -15,6 +15,8 @@ import type { Store } from "../server/store/store.ts";
 import { startEngineServer } from "./fixtures/engine_stack.ts";
 import { withFirstSettleHeld } from "./fixtures/held_settle.ts";
 import { TestWorker } from "./fixtures/test_worker.ts";
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function cancelsOf(messages: WorkResponse[], taskId: string): unknown[] {
   return messages.flatMap((m) =>
@@ -158,6 +160,54 @@ Deno.test("a lease learned from the result that settles it (held through an earl
     await worker.close();
     await manager.stop();
     await before[Symbol.asyncDispose]();
+    await real[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("results queued on a stream the manager cuts (too many messages waiting) no longer keep their leases from the rescue", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lease-marks-" });
+  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
+  // b's settlement waits, so that what the worker sends after it queues up on the stream.
+  const slow = withFirstSettleHeld(real);
+  let clock = Date.now();
+  const manager = await startManager(slow.store, () => clock);
+  await manager.service.createExecutor({
+    name: "cut",
+    timeout: 2000,
+    retryPolicy: { type: "constant", maxAttempts: 3, interval: 60_000 },
+  });
+  const worker = await TestWorker.connect(manager.address, {
+    workerId: "w1",
+    executors: ["cut"],
+  });
+  try {
+    await manager.service.createTasks(["a", "b"].map((data) => ({ executorName: "cut", data })));
+    clock = Date.now();
+    const start = clock;
+    worker.credit("cut", 2);
+    const [a, b] = await worker.assigned(2);
+    worker.result(b, { ok: true, resultJson: '"b"' });
+    await slow.held;
+    // a's result waits behind b's, then more messages than a stream may hold waiting: cut.
+    worker.result(a, { ok: true, resultJson: '"a"' });
+    for (let i = 0; i < 1000; i++) worker.send({ heartbeat: { taskIds: [] } });
+    assert.equal((await worker.ended).code, grpc.status.RESOURCE_EXHAUSTED);
+    slow.release();
+    // b's settlement ends the stream's last turn; the turns of what waited behind it follow.
+    while ((await real.taskGet(b.taskId))?.status !== "completed") await delay(20);
+    await delay(100);
+    // The manager will never apply a's result: a's lease runs out and is rescued as any other.
+    clock = start + 2500;
+    const rescued = await manager.engine.rescueNow();
+    assert.equal(rescued, 1);
+    const task = await real.taskGet(a.taskId);
+    assert.equal(task?.status, "pending");
+    assert.match(task?.errors[0]?.message ?? "", /Lease lost|Timed out/);
+  } finally {
+    slow.release();
+    worker.kill();
+    await manager.stop();
     await real[Symbol.asyncDispose]();
     await Deno.remove(dir, { recursive: true });
   }

@@ -375,6 +375,9 @@ const WORK_PATH = "taskexecutor.v1.TaskExecutorService/Work";
 function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): void {
   let session: WorkerSession | undefined;
   let ended = false;
+  // The manager ended the stream itself with a refusal (any status but UNAVAILABLE): the results
+  // still waiting their turn on it will never be applied, and are refused with it.
+  let refused = false;
   let blocked = false;
   // Counted before anything is written on the stream; `null` when its connection is not read.
   const window = streamWindowOf(call);
@@ -392,6 +395,7 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
   const fail = (error: unknown) => {
     if (ended) return;
     ended = true;
+    refused = !(error instanceof UnavailableError);
     release();
     const status = toGrpcError(error);
     // A refusal of the hello for want of permission, or of a worker id another key holds: the
@@ -590,8 +594,10 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
     }
     // A result counts from its arrival, not from its turn in the chain: its lease is kept alive,
     // and left to its settlement by the lease check, until the message is handled. A message
-    // refused (invalid: the stream ends over it) gives its leases back to the usual path at once;
-    // one dropped unhandled (the stream ended before its turn) or unapplied for want of the store
+    // refused gives its leases back to the usual path at once: refused itself (invalid: the stream
+    // ends over it), or dropped unhandled behind a refusal that ended the stream (another message
+    // invalid, too many messages waiting). One dropped unhandled as the stream ended otherwise (the
+    // worker went, the store or the manager is unavailable) or unapplied for want of the store
     // keeps the mark, its worker sends it again (see `Engine.noteResults`).
     const handled = session && message?.kind === "results"
       ? engine.noteResults(session.workerId, message.results?.results)
@@ -600,7 +606,10 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
     chain = chain
       .then(async () => {
         if (message?.kind === "results") await sendWindowOpen(call, gone.signal);
-        if (ended) return;
+        if (ended) {
+          keep = !refused;
+          return;
+        }
         keep = false;
         await handle(message);
       })
