@@ -1,9 +1,11 @@
 /**
  * A result that reached the manager shields its lease while it is settled (the rescuer keeps the
  * lease alive, the lease check leaves it to the settlement): a result the manager refuses no
- * longer does, nor one it drops behind a refusal that ended its stream, and a lease the manager learns only from the report itself (held through a
- * manager before this one) is shielded as one it knew. On the real SQLite store, with a real
- * gRPC worker stream; the rescuer and the lease check run when the test says, on its clock.
+ * longer does, nor one it drops behind a refusal that ended its stream; a lease the manager learns
+ * only after the result arrived (held through a manager before this one), from the report itself
+ * or from a heartbeat before it, is shielded from the result's arrival as one it knew. On the real
+ * SQLite store, with a real gRPC worker stream; the rescuer and the lease check run when the test
+ * says, on its clock.
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
@@ -208,6 +210,115 @@ Deno.test("results queued on a stream the manager cuts (too many messages waitin
     slow.release();
     worker.kill();
     await manager.stop();
+    await real[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/**
+ * `store`, except that its first call of `method` whose arguments `matches` waits until
+ * `release()`, before it reaches the store; `held` resolves when that call reaches the wait.
+ */
+function withCallHeld<M extends "taskRefsOf" | "leaseExtend">(
+  store: Store,
+  method: M,
+  matches: (...args: Parameters<Store[M]>) => boolean,
+) {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reached!: () => void;
+  const held = new Promise<void>((resolve) => (reached = resolve));
+  let waited = false;
+  const wrapped = new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target);
+      if (property !== method) return typeof value === "function" ? value.bind(target) : value;
+      return async (...args: Parameters<Store[M]>) => {
+        if (!waited && matches(...args)) {
+          waited = true;
+          reached();
+          await gate;
+        }
+        return await (value as (...a: Parameters<Store[M]>) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: wrapped, held, release };
+}
+
+Deno.test("a result that arrives before its lease is learned (held through an earlier manager) shields it from the moment it is learned", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lease-marks-" });
+  const real = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const before = await openSqliteStore({ path: `${dir}/tasks.db` });
+  const [x, y] = (await new Service(before).createExecutor({
+    name: "learned",
+    timeout: 2000,
+    retryPolicy: { type: "constant", maxAttempts: 3, interval: 60_000 },
+  }).then(() =>
+    new Service(before).createTasks([1, 2].map((data) => ({ executorName: "learned", data })))
+  )).map((outcome) => outcome.task.id);
+  // The heartbeat's look-up of the leases it names waits, and so, later, does its extension of y.
+  const lookUp = withCallHeld(real, "taskRefsOf", (ids) => ids.includes(x));
+  const extend = withCallHeld(
+    lookUp.store,
+    "leaseExtend",
+    (refs) => refs.some((ref) => ref.taskId === y),
+  );
+  let clock = Date.now();
+  const manager = await startManager(extend.store, () => clock);
+  const worker = await TestWorker.connect(manager.address, {
+    workerId: "w1",
+    executors: ["learned"],
+  });
+  try {
+    // x and y were leased to w1 through the manager before this one.
+    const start = clock;
+    const leased = await before.taskClaim({
+      executorName: "learned",
+      limit: 2,
+      leaseMs: 2000,
+      owner: "w1",
+      now: start,
+      maxConcurrency: 0,
+    });
+    const tokenOf = (id: string) => leased.find((task) => task.id === id)!.leaseToken!;
+    let arrived!: () => void;
+    const xArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const note = manager.engine.noteResults.bind(manager.engine);
+    manager.engine.noteResults = (workerId, results) => {
+      if (JSON.stringify(results).includes(x)) arrived();
+      return note(workerId, results);
+    };
+    const mark = worker.received.length;
+    // A heartbeat naming both (and y's progress, so that y's lease is extended), then x's result,
+    // which arrives while the manager does not know x's lease yet.
+    worker.send({ heartbeat: { taskIds: [x, y], progressJson: { [y]: "1" } } });
+    await lookUp.held;
+    worker.result({ taskId: x, leaseToken: tokenOf(x) }, { ok: true, resultJson: '"x"' });
+    await xArrived;
+    lookUp.release();
+    // The heartbeat learned both leases and waits on y's extension; x's result waits behind it.
+    await extend.held;
+    clock = start + 2500;
+    assert.equal(
+      await manager.engine.rescueNow(),
+      1,
+      "only y, whose worker did not report, is rescued",
+    );
+    extend.release();
+    const ack = await worker.next(
+      (m) => m.acks?.acks.some((a) => a.taskId === x) ?? false,
+      { after: mark },
+    );
+    assert.deepEqual(ack.acks!.acks, [{ taskId: x, accepted: true, error: "" }]);
+    assert.deepEqual(cancelsOf(worker.received.slice(mark), x), [], "x is not taken back");
+    assert.equal((await real.taskGet(x))?.status, "completed");
+  } finally {
+    lookUp.release();
+    extend.release();
+    await worker.close();
+    await manager.stop();
+    await before[Symbol.asyncDispose]();
     await real[Symbol.asyncDispose]();
     await Deno.remove(dir, { recursive: true });
   }

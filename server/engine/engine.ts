@@ -506,15 +506,17 @@ export class Engine implements AsyncDisposable {
   /**
    * Notes that results reached this manager, before their turn comes to be applied: their leases
    * are kept alive meanwhile (the rescuer extends them), so a result that came in time is applied,
-   * and the lease check leaves them to their settlement. `results` is what the worker sent,
-   * `{ taskId, leaseToken }[]` unchecked; the rest is ignored. Call the answer once they were
+   * and the lease check leaves them to their settlement; a lease not known here yet (held through a
+   * manager before this one) is, from the result's arrival, as soon as something the worker sent
+   * before it learns the lease. `results` is what the worker sent, `{ taskId, leaseToken }[]`
+   * unchecked; the rest is ignored. Call the answer once they were
    * handled, whatever became of them: a result refused (invalid, or answered "no") then no longer
    * shields its lease. `keep` says the result was dropped unapplied without being refused (its
    * stream ended first, or the store was unavailable): its worker sends it again, and the mark
    * stays (`RESULT_WAIT_MS` at most). Later calls of the answer do nothing.
    */
   noteResults(workerId: string, results: unknown): (keep?: boolean) => void {
-    const noted = this.#registry.noteResults(workerId, results, this.now());
+    const noted = this.#registry.noteResults(workerId, results, this.now(), this.limits);
     let open = true;
     return (keep = false) => {
       if (!open) return;
@@ -538,19 +540,18 @@ export class Engine implements AsyncDisposable {
     options: WorkerCallOptions = {},
   ): Promise<ResultAck[]> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
-    const arrivedAt = this.now();
     // Counted from its arrival (see `noteResults`), unless the id is another key's; each lease
     // noted is handed back once the report is over (`resultsHandled`), refused or not.
     const owner = this.#registry.ownerOf(workerId);
     const noted = owner === null || owner === caller.keyId
-      ? this.#registry.noteResults(workerId, results, arrivedAt)
+      ? this.#registry.noteResults(workerId, results, this.now(), this.limits)
       : [];
     return this.#guarded(async () => {
       this.#checkWorkerId(workerId, "", options);
       return await this.#whileHolding(
         workerId,
         caller,
-        () => this.#report(workerId, results, caller, { arrivedAt, noted }),
+        () => this.#report(workerId, results, caller),
       );
     }).then(
       (acks) => {
@@ -568,25 +569,15 @@ export class Engine implements AsyncDisposable {
     workerId: string,
     results: WorkerResult[],
     caller: Principal,
-    arrival: { arrivedAt: number; noted: HeldLease[] },
   ): Promise<ResultAck[]> {
     const acks: ResultAck[] = results.map((r) => ({
       taskId: r.taskId,
       accepted: false,
       error: "",
     }));
-    const adopted = await this.#adopt(workerId, results.map((r) => r.taskId), caller);
-    if (adopted.size > 0) {
-      // Leases learned only now (held through a manager before this one) are answered by these
-      // results as those known on arrival are: left to their settlement by the lease check.
-      arrival.noted.push(
-        ...this.#registry.noteResults(
-          workerId,
-          results.filter((r) => adopted.has(r.taskId)),
-          arrival.arrivedAt,
-        ),
-      );
-    }
+    // Leases learned only now (held through a manager before this one) are marked by these
+    // results' notes as they are learned (`WorkerRegistry.hold`), as those known on arrival.
+    await this.#adopt(workerId, results.map((r) => r.taskId), caller);
     const now = this.now();
     const items: SettleItem[] = [];
     const indexes: number[] = [];
@@ -955,10 +946,8 @@ export class Engine implements AsyncDisposable {
    * Learns leases this manager did not hand out but the store says this worker holds (it
    * reconnected here after its manager restarted), so its results and heartbeats still count.
    * Only of executors `caller` may work: the leases hold the worker id for the caller's key.
-   * Answers the ids of the tasks whose leases it learned.
    */
-  async #adopt(workerId: string, taskIds: string[], caller: Principal): Promise<Set<string>> {
-    const adopted = new Set<string>();
+  async #adopt(workerId: string, taskIds: string[], caller: Principal): Promise<void> {
     const max = this.limits.idChars;
     const unknown = [
       ...new Set(taskIds.filter((id) => id && id.length <= max && !this.#registry.lease(id))),
@@ -978,10 +967,8 @@ export class Engine implements AsyncDisposable {
         ) continue;
         const leaseMs = this.#executors.peek(task.executorName)?.timeout ?? 30_000;
         this.#registry.hold(leaseOf(task, { workerId, leaseMs, streamed: false, now: this.now() }));
-        adopted.add(task.id);
       }
     }
-    return adopted;
   }
 
   #onEvent(event: ServiceEvent): void {

@@ -5,6 +5,7 @@
 import { KeepaliveState } from "@tasks-executor/proto";
 import type { Principal } from "../auth/scopes.ts";
 import type { Task } from "../domain/task.ts";
+import type { Limits } from "../domain/limits.ts";
 import {
   GONE_KEPT,
   GONE_KEPT_MS,
@@ -184,6 +185,17 @@ export interface HeldLease {
   tracestate: string | null;
 }
 
+/** A result noted on its arrival (`WorkerRegistry.noteResults`), until it was handled. */
+export interface ResultNote {
+  taskId: string;
+  workerId: string;
+  leaseToken: string;
+  /** When it arrived (epoch ms). */
+  at: number;
+  /** The lease it marks: none while that lease is not known here. */
+  lease?: HeldLease;
+}
+
 /**
  * How long a result that reached this manager may wait to be applied while its lease is treated as
  * answered (kept alive by the rescuer, left alone by the lease check); past this, the store is as
@@ -242,6 +254,8 @@ export class WorkerRegistry implements WorkerDirectory {
   #byExecutor = new Map<string, WorkerSession[]>();
   #byWorker = new Map<string, WorkerSession[]>();
   #leases = new Map<string, HeldLease>();
+  /** Notes of results being handled for leases not known here, by task id (`noteResults`). */
+  readonly #unknownNotes = new Map<string, ResultNote[]>();
   #leaseCount = new Map<string, number>();
   #heldByExecutor = new Map<string, number>();
   /** Workers whose last connection ended, by worker id, oldest first (see `gone`). */
@@ -383,6 +397,12 @@ export class WorkerRegistry implements WorkerDirectory {
     const previous = this.#leases.get(lease.taskId);
     if (previous) this.#uncount(previous);
     this.#leases.set(lease.taskId, lease);
+    // Results of this lease that arrived before it was known mark it from their arrival.
+    for (const note of [...this.#unknownNotes.get(lease.taskId) ?? []]) {
+      if (note.workerId !== lease.workerId || note.leaseToken !== lease.leaseToken) continue;
+      mark(note, lease);
+      pull(this.#unknownNotes, lease.taskId, note);
+    }
     this.#take(lease.workerId, null);
     add(this.#leaseCount, lease.workerId, 1);
     add(this.#heldByExecutor, lease.executorName, 1);
@@ -394,38 +414,59 @@ export class WorkerRegistry implements WorkerDirectory {
   }
 
   /**
-   * Marks the leases these results answer (same task, holder and token) as answered at `now`, and
-   * answers them: pass them to `resultsHandled` once those results were handled, whatever became
-   * of them. `results` comes straight off the wire: anything that is not such a reference is
-   * passed over.
+   * Notes results on their arrival, and answers the notes: pass them to `resultsHandled` once
+   * those results were handled, whatever became of them. `results` comes straight off the wire:
+   * anything that is not a `{ taskId, leaseToken }` reference is passed over. A result for a lease
+   * held here (same task, holder and token) marks it answered at `now` (`resultAt`); one for a
+   * lease not known here yet (held through a manager before this one, learned from the store by
+   * whatever the worker sends first) marks it, from `now`, as soon as it is learned (`hold`) while
+   * the result is still being handled. Results for leases not known are noted only in a batch of
+   * at most `limits.assignmentsInFlight` results, with ids of at most `limits.idChars` characters
+   * (a worker holds no more tasks; a longer batch is refused whole).
    */
-  noteResults(workerId: string, results: unknown, now: number): HeldLease[] {
-    const noted: HeldLease[] = [];
-    if (!Array.isArray(results)) return noted;
+  noteResults(
+    workerId: string,
+    results: unknown,
+    now: number,
+    limits: Pick<Limits, "assignmentsInFlight" | "idChars">,
+  ): ResultNote[] {
+    const notes: ResultNote[] = [];
+    if (!Array.isArray(results)) return notes;
+    const unknownToo = results.length <= limits.assignmentsInFlight;
     for (const result of results) {
-      const lease = this.#leases.get((result as { taskId?: unknown })?.taskId as string);
-      if (
-        lease && lease.workerId === workerId &&
-        lease.leaseToken === (result as { leaseToken?: unknown }).leaseToken
-      ) {
-        lease.resultAt ??= now;
-        lease.resultsWaiting = (lease.resultsWaiting ?? 0) + 1;
-        noted.push(lease);
+      const { taskId, leaseToken } = (result ?? {}) as { taskId?: unknown; leaseToken?: unknown };
+      if (typeof taskId !== "string" || typeof leaseToken !== "string") continue;
+      const note: ResultNote = { taskId, workerId, leaseToken, at: now };
+      const lease = this.#leases.get(taskId);
+      if (lease) {
+        if (lease.workerId !== workerId || lease.leaseToken !== leaseToken) continue;
+        mark(note, lease);
+      } else {
+        if (!unknownToo || !taskId || !leaseToken) continue;
+        if (taskId.length > limits.idChars || leaseToken.length > limits.idChars) continue;
+        push(this.#unknownNotes, taskId, note);
       }
+      notes.push(note);
     }
-    return noted;
+    return notes;
   }
 
   /**
-   * The results that noted `leases` (`noteResults`) were handled. A result settled released its
-   * lease already; one refused (invalid, or answered "no" by an ack) leaves its lease held, and
-   * once no other result noted for it waits, the lease is no longer treated as answered: it expires
-   * and is rescued, or is found ended by the lease check, as any lease whose worker did not report.
-   * With `keep` (the result was not refused but dropped unapplied: its stream ended first, or the
-   * store was unavailable, and its worker sends it again) the mark stays, `RESULT_WAIT_MS` at most.
+   * The results of `notes` (`noteResults`) were handled. A result settled released its lease
+   * already; one refused (invalid, or answered "no" by an ack) leaves its lease held, and once no
+   * other result noted for it waits, the lease is no longer treated as answered: it expires and is
+   * rescued, or is found ended by the lease check, as any lease whose worker did not report. With
+   * `keep` (the result was not refused but dropped unapplied: its stream ended first, or the store
+   * was unavailable, and its worker sends it again) the mark stays, `RESULT_WAIT_MS` at most. A
+   * note whose lease was never learned is forgotten.
    */
-  resultsHandled(leases: readonly HeldLease[], keep = false): void {
-    for (const lease of leases) {
+  resultsHandled(notes: readonly ResultNote[], keep = false): void {
+    for (const note of notes) {
+      const lease = note.lease;
+      if (!lease) {
+        pull(this.#unknownNotes, note.taskId, note);
+        continue;
+      }
       const waiting = (lease.resultsWaiting ?? 1) - 1;
       lease.resultsWaiting = waiting;
       if (waiting <= 0 && !keep) lease.resultAt = undefined;
@@ -494,6 +535,13 @@ export class WorkerRegistry implements WorkerDirectory {
       disconnectedAt: null,
     };
   }
+}
+
+/** `note`'s result answers `lease`: the lease is marked answered from the note's arrival. */
+function mark(note: ResultNote, lease: HeldLease): void {
+  note.lease = lease;
+  lease.resultAt ??= note.at;
+  lease.resultsWaiting = (lease.resultsWaiting ?? 0) + 1;
 }
 
 /** Adds `delta` to a count, dropping counts that reach zero. */
