@@ -66,3 +66,45 @@ Deno.test("tasks rescued as their leases expired tell their worker timeout, also
     await held.close();
   }
 });
+
+Deno.test("a heartbeat on its way when its worker is told to abort a task (rescue, cancel, lease lost) gets no second cancellation for it", async () => {
+  const held = await startHeldSettleEngine({ prefix: "lease-told-once-" });
+  const { engine, service, server } = held;
+  // The rescue's settlement is not held: nothing waits on the first settle but this test's tasks'.
+  held.slow.release();
+  await service.createExecutor({
+    name: "told",
+    timeout: 2000,
+    retryPolicy: { type: "constant", maxAttempts: 3, interval: 60_000 },
+  });
+  const worker = await TestWorker.connect(`127.0.0.1:${server.port}`, {
+    workerId: "w1",
+    executors: ["told"],
+  });
+  try {
+    await service.createTasks(["a", "b"].map((data) => ({ executorName: "told", data })));
+    held.clock = Date.now();
+    worker.credit("told", 2);
+    const [a, b] = await worker.assigned(2);
+    // b is cancelled: the lease check tells the worker at once.
+    await service.cancelTask(b.taskId);
+    await worker.next((m) => cancelsOf([m], b.taskId).length > 0);
+    // a's lease runs out: the rescue tells the worker timeout.
+    held.clock += 2500;
+    assert.equal(await engine.rescueNow(), 1);
+    await worker.next((m) => cancelsOf([m], a.taskId).length > 0);
+    // Heartbeats the worker wrote before it read those arrive now; then one naming a task it
+    // never held, told lease lost once, twice in a row.
+    worker.send({ heartbeat: { taskIds: [a.taskId, b.taskId] } });
+    worker.send({ heartbeat: { taskIds: [a.taskId, b.taskId, "none"] } });
+    worker.send({ heartbeat: { taskIds: ["none"] } });
+    worker.send({ heartbeat: { taskIds: ["other"] } });
+    await worker.next((m) => cancelsOf([m], "other").length > 0);
+    assert.deepEqual(cancelsOf(worker.received, a.taskId), ["CANCELLATION_REASON_TIMEOUT"]);
+    assert.deepEqual(cancelsOf(worker.received, b.taskId), ["CANCELLATION_REASON_CANCELLED"]);
+    assert.deepEqual(cancelsOf(worker.received, "none"), ["CANCELLATION_REASON_LEASE_LOST"]);
+  } finally {
+    await worker.close();
+    await held.close();
+  }
+});

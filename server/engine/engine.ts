@@ -412,7 +412,12 @@ export class Engine implements AsyncDisposable {
     this.#assertRunning();
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     await this.#checkWorker(hello.workerId, hello.executors, { pointer: "/hello", caller });
-    const session = new WorkerSession(hello, channel, { now: this.now(), caller });
+    const session = new WorkerSession(hello, channel, {
+      now: this.now(),
+      caller,
+      // The most tasks one heartbeat of it may name (see the worker service).
+      toldKept: this.limits.creditsPerExecutor * new Set(hello.executors).size,
+    });
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
     // After the last await, so that no other key takes the id in between; the session holds it.
     this.#holdId(hello.workerId, caller, "/hello")();
@@ -676,7 +681,9 @@ export class Engine implements AsyncDisposable {
         !lease || lease.workerId !== session.workerId ||
         !reaches(session.caller, "worker.work", lease.executorName)
       ) {
-        lost.push(taskId);
+        // Told to abort it already (cancelled, timed out, lost): the heartbeat was on its way
+        // before its worker read that, and one cancellation per attempt is enough.
+        if (!session.wasTold(taskId)) lost.push(taskId);
         continue;
       }
       const leaseMs = this.#executors.peek(lease.executorName)?.timeout ?? lease.leaseMs;
@@ -720,7 +727,7 @@ export class Engine implements AsyncDisposable {
       }
     }
     if (lost.length > 0 && !session.closed) {
-      session.channel.cancel(lost.map((taskId) => ({ taskId, reason: "lease_lost" })));
+      session.cancel(lost.map((taskId) => ({ taskId, reason: "lease_lost" })));
     }
     // Held here but no longer in the store: the lease check tells why (cancelled, a rescue's
     // timeout, lost), as it would at its next pass, and leaves alone a lease whose result is

@@ -106,7 +106,7 @@ export class LeaseCheck {
       freed = true;
       const reason = reasonOf(check.status, lease, now);
       for (const session of registry.sessionsOf(lease.workerId)) {
-        session.channel.cancel([{ taskId: lease.taskId, reason }]);
+        session.cancel([{ taskId: lease.taskId, reason }]);
       }
     });
     if (freed) this.#deps.onFreed();

@@ -217,7 +217,7 @@ export class Rescuer {
       cancels.set(held.workerId, list);
     });
     for (const [workerId, list] of cancels) {
-      for (const session of registry.sessionsOf(workerId)) session.channel.cancel(list);
+      for (const session of registry.sessionsOf(workerId)) session.cancel(list);
     }
     if (earliest < Infinity) this.#deps.onRetry(earliest);
     if (settled > 0) this.#deps.onSettled();

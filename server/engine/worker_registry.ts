@@ -102,10 +102,23 @@ export class WorkerSession {
    */
   readonly liveness: KeepaliveState = new KeepaliveState();
 
+  /**
+   * Tasks this connection was told to abort (`cancel`) since they were last leased to its worker,
+   * oldest first, the latest `#toldKept`: a heartbeat its worker wrote before it read the
+   * cancellation still names the task, and is not told again (with `lease_lost` after the rescue's
+   * `timeout`, say).
+   */
+  readonly #told = new Set<string>();
+  readonly #toldKept: number;
+
+  /**
+   * `toldKept`: how many of the tasks it was told to abort it remembers (the most its worker may
+   * name in one heartbeat will do).
+   */
   constructor(
     hello: WorkerHello,
     channel: WorkerChannel,
-    options: { now: number; caller: Principal },
+    options: { now: number; caller: Principal; toldKept: number },
   ) {
     this.workerId = hello.workerId;
     this.executors = [...new Set(hello.executors)];
@@ -119,6 +132,27 @@ export class WorkerSession {
     this.channel = channel;
     this.caller = options.caller;
     for (const name of this.executors) this.credits.set(name, 0);
+    this.#toldKept = options.toldKept;
+  }
+
+  /** Tells its worker to abort these tasks (`WorkerChannel.cancel`), and remembers it. */
+  cancel(cancellations: Cancellation[]): void {
+    for (const { taskId } of cancellations) {
+      this.#told.delete(taskId);
+      this.#told.add(taskId);
+      if (this.#told.size > this.#toldKept) this.#told.delete(this.#told.values().next().value!);
+    }
+    this.channel.cancel(cancellations);
+  }
+
+  /** Whether it was told to abort `taskId` since the task was last leased to its worker. */
+  wasTold(taskId: string): boolean {
+    return this.#told.has(taskId);
+  }
+
+  /** `taskId` is leased to its worker again: a new attempt, told nothing yet. */
+  leasedAgain(taskId: string): void {
+    this.#told.delete(taskId);
   }
 
   /** How many times its worker withdrew its credit (a credit of 0), per executor. */
@@ -397,6 +431,7 @@ export class WorkerRegistry implements WorkerDirectory {
     const previous = this.#leases.get(lease.taskId);
     if (previous) this.#uncount(previous);
     this.#leases.set(lease.taskId, lease);
+    for (const session of this.sessionsOf(lease.workerId)) session.leasedAgain(lease.taskId);
     // Results of this lease that arrived before it was known mark it from their arrival.
     for (const note of [...this.#unknownNotes.get(lease.taskId) ?? []]) {
       if (note.workerId !== lease.workerId || note.leaseToken !== lease.leaseToken) continue;
