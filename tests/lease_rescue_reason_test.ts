@@ -48,6 +48,11 @@ Deno.test("tasks rescued as their leases expired tell their worker timeout, also
     // A heartbeat naming a task nobody holds is answered after everything sent before it.
     worker.send({ heartbeat: { taskIds: ["none"] } });
     await worker.next((m) => cancelsOf([m], "none").length > 0);
+    // The lease check told b and c in one message, as the rescue tells a batch.
+    const told = worker.received.filter((m) =>
+      cancelsOf([m], b.taskId).length + cancelsOf([m], c.taskId).length > 0
+    );
+    assert.equal(told.length, 1, "one cancellations message for b and c");
     for (const task of [a, b, c]) {
       assert.deepEqual(
         cancelsOf(worker.received, task.taskId),

@@ -17,6 +17,7 @@ import type { Store } from "../store/store.ts";
 import { Periodic } from "../periodic.ts";
 import type { TaskStatus } from "../domain/task.ts";
 import {
+  type Cancellation,
   type CancelReason,
   type HeldLease,
   resultWaits,
@@ -97,6 +98,8 @@ export class LeaseCheck {
     // Taken after the read: a result that came during it may be what the read saw settled.
     const now = this.#deps.now();
     let freed = false;
+    // One cancellations message per worker for the check, not one per task.
+    const cancels = new Map<string, Cancellation[]>();
     checks.forEach((check, i) => {
       const lease = leases[i];
       // Still held, released here meanwhile (settled, extended elsewhere, rescued), or its result
@@ -104,11 +107,13 @@ export class LeaseCheck {
       if (check.held || registry.lease(lease.taskId) !== lease || resultWaits(lease, now)) return;
       registry.release(lease.taskId, lease.leaseToken);
       freed = true;
-      const reason = reasonOf(check.status, lease, now);
-      for (const session of registry.sessionsOf(lease.workerId)) {
-        session.cancel([{ taskId: lease.taskId, reason }]);
-      }
+      const list = cancels.get(lease.workerId) ?? [];
+      list.push({ taskId: lease.taskId, reason: reasonOf(check.status, lease, now) });
+      cancels.set(lease.workerId, list);
     });
+    for (const [workerId, list] of cancels) {
+      for (const session of registry.sessionsOf(workerId)) session.cancel(list);
+    }
     if (freed) this.#deps.onFreed();
   }
 }
