@@ -16,6 +16,7 @@ import type { Store } from "../server/store/store.ts";
 import { type ContractStore, makeTask, storeContract, T0 } from "./store_contract.ts";
 import { skipUnless } from "./fixtures/skip.ts";
 import { historyContract } from "./history_contract.ts";
+import { HISTORY_TABLES, type HistoryTable } from "../server/store/history.ts";
 import { bulkContract } from "./bulk_contract.ts";
 import { scheduleStoreContract } from "./schedule_store_contract.ts";
 import { searchContract } from "./search_contract.ts";
@@ -167,6 +168,42 @@ mongoTest(
       assert.equal(await tasks.findOne({ _id: "once" }), null);
       const kept = await tasks.findOne({ _id: "again" });
       assert.deepEqual([kept?.status, kept?.requeues, kept?.deadAt], ["dlq", 1, T0 + 150]);
+    } finally {
+      await client.db(dbName).dropDatabase();
+      await client.close();
+    }
+  },
+);
+
+mongoTest(
+  "each history collection is indexed by executor then start, made when a database opened again lacks it (historyNamesHeld reads a gone name by it)",
+  SKIP_REASON,
+  async () => {
+    const dbName = freshDbName();
+    const client = new MongoClient(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
+    const byExecutor = async (table: HistoryTable) =>
+      (await client.db(dbName).collection(table.name).indexes()).find((index) =>
+        JSON.stringify(index.key) === JSON.stringify({ executorName: 1, [table.key]: 1 })
+      );
+    try {
+      const first = await openMongoStore({
+        uri: MONGO_URI,
+        dbName,
+        serverSelectionTimeoutMs: 5000,
+      });
+      await first[Symbol.asyncDispose]();
+      for (const table of HISTORY_TABLES) {
+        const index = await byExecutor(table);
+        assert.ok(index, `${table.name} has no index by executor then ${table.key}`);
+        await client.db(dbName).collection(table.name).dropIndex(String(index.name));
+      }
+      const again = await openMongoStore({
+        uri: MONGO_URI,
+        dbName,
+        serverSelectionTimeoutMs: 5000,
+      });
+      await again[Symbol.asyncDispose]();
+      for (const table of HISTORY_TABLES) assert.ok(await byExecutor(table), table.name);
     } finally {
       await client.db(dbName).dropDatabase();
       await client.close();
