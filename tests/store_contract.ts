@@ -1930,6 +1930,43 @@ export function storeContract(
   );
 
   reopenCase(
+    "keyRevoke() through three stores on one database at once, two of one admin key and one of the last other: each answer is what the key ends as",
+    async (location) => {
+      await using one = await location.open();
+      await using two = await location.open();
+      await using three = await location.open();
+      const admin = () => makeKey({ scopes: ["admin"], executors: null });
+      let pair = [admin(), admin()];
+      for (const key of pair) await one.keyCreate(key);
+      for (let round = 1; round <= 30; round++) {
+        const outcomes = await Promise.allSettled([
+          one.keyRevoke(pair[0].id, T0 + round),
+          two.keyRevoke(pair[1].id, T0 + round),
+          three.keyRevoke(pair[0].id, T0 + round),
+        ]);
+        const ended = await Promise.all(pair.map(async (key) => (await one.keyGet(key.id))!));
+        assert.ok(ended.some((key) => key.revokedAt === null), `round ${round}: no admin key left`);
+        outcomes.forEach((outcome, i) => {
+          const key = ended[i === 1 ? 1 : 0];
+          if (outcome.status === "rejected") {
+            assert.ok(outcome.reason instanceof FailedPreconditionError, String(outcome.reason));
+          } else {
+            assert.equal(
+              outcome.value?.revokedAt,
+              key.revokedAt ?? "valid",
+              `round ${round}: revocation ${i} answered ${outcome.value?.revokedAt}, the key ends ${key.revokedAt}`,
+            );
+          }
+        });
+        // The next round starts from two new admin keys and no other.
+        pair = [admin(), admin()];
+        for (const key of pair) await two.keyCreate(key);
+        for (const key of ended) if (key.revokedAt === null) await one.keyRevoke(key.id, T0);
+      }
+    },
+  );
+
+  reopenCase(
     "executorUpdate() through two stores on one database at once: of the updates of one version, one is stored, the others refused (ExecutorChangedError)",
     async (location) => {
       await using one = await location.open();

@@ -25,7 +25,14 @@ interface KeyDoc {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  /** The token of the admin key revocation under way (`MongoKeys.revoke`); absent when none is. */
+  revoking?: string | null;
 }
+
+/** How long a mark of a revocation under way may stay unchanged before another takes it off. */
+export const REVOKING_STALE_MS = 10_000;
+/** How often a revocation waiting for another's outcome reads the key again. */
+const REVOKING_POLL_MS = 10;
 
 function toKey(doc: KeyDoc): ApiKeyRecord {
   return {
@@ -97,33 +104,77 @@ export class MongoKeys {
 
   /**
    * Revokes a key, but not the last valid admin key. Without a multi-document transaction (which
-   * FerretDB lacks) the check and the revocation are made safe by checking again after: an admin
-   * key is revoked only when another valid admin key is counted before, and still counted after
-   * its revocation; otherwise its revocation is undone and refused. Of two managers revoking the
-   * last two admin keys at once, one or both are refused, never both done. What remains: a
-   * revocation undone that way is seen by other managers if they read the keys in the few
-   * milliseconds between (they close that key's streams), and a third revocation of the same key
-   * in those milliseconds answers it revoked, as it then reads, though it ends valid (a review
-   * saw it once in 30 rounds of three managers racing).
+   * FerretDB lacks) an admin key's revocation is made safe in two steps: the key is first marked
+   * `revoking` (a token of this call; only while no revocation is set or under way on it), then
+   * revoked only if another valid admin key with no mark is counted after, else its mark is taken
+   * off and the revocation refused. A mark is not a revocation (the key still authenticates) but
+   * keeps the key out of every other revocation's count: of two managers revoking the last two
+   * admin keys at once, one or both are refused, never both done. A revocation of a key marked by
+   * another waits for that one's outcome and answers it (revoked), or starts again (not revoked).
+   * A mark left by a manager that ended between its two steps (milliseconds) keeps that key out
+   * of the counts until a revocation of it finds the mark unchanged for `REVOKING_STALE_MS` and
+   * takes it off. On FerretDB, whose updates are not isolated, each key's revocations run one at a
+   * time (`ServerCompat.locked`).
+   *
+   * @returns the key as it ends (`null`: no such key)
+   * @throws {FailedPreconditionError} when it is the last valid admin key
    */
   revoke(id: string, now: number): Promise<ApiKeyRecord | null> {
     return guard(async () => {
+      let answer: ApiKeyRecord | null = null;
+      await this.#compat.locked([id], true, async () => {
+        answer = await this.#revoke(id, now);
+      });
+      return answer;
+    });
+  }
+
+  async #revoke(id: string, now: number): Promise<ApiKeyRecord | null> {
+    const otherAdmins = () =>
+      this.#keys.countDocuments({
+        revokedAt: null,
+        revoking: null,
+        scopes: "admin",
+        _id: { $ne: id },
+      });
+    /** The mark another revocation holds, and since when this call has seen it (its clock). */
+    let seen = null as { mark: string; since: number } | null;
+    for (;;) {
       const found = await this.#keys.findOne({ _id: id });
       if (!found || found.revokedAt !== null) return found ? toKey(found) : null;
-      const admin = found.scopes.includes("admin");
-      const otherAdmins = () =>
-        this.#keys.countDocuments({ revokedAt: null, scopes: "admin", _id: { $ne: id } });
-      if (admin && await otherAdmins() === 0) throw lastAdminKeyError(id);
-      const done = await this.#keys.updateOne({ _id: id, revokedAt: null }, {
-        $set: { revokedAt: now },
-      });
-      if (admin && done.modifiedCount === 1 && await otherAdmins() === 0) {
-        await this.#keys.updateOne({ _id: id, revokedAt: now }, { $set: { revokedAt: null } });
-        throw lastAdminKeyError(id);
+      if (!found.scopes.includes("admin")) {
+        await this.#keys.updateOne({ _id: id, revokedAt: null }, { $set: { revokedAt: now } });
+        continue;
       }
-      const doc = await this.#keys.findOne({ _id: id });
-      return doc ? toKey(doc) : null;
-    });
+      if (found.revoking) {
+        if (seen?.mark !== found.revoking) seen = { mark: found.revoking, since: Date.now() };
+        if (Date.now() - seen.since >= REVOKING_STALE_MS) {
+          await this.#keys.updateOne({ _id: id, revoking: seen.mark }, {
+            $unset: { revoking: "" },
+          });
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, REVOKING_POLL_MS));
+        }
+        continue;
+      }
+      if (await otherAdmins() === 0) throw lastAdminKeyError(id);
+      const mark = crypto.randomUUID();
+      const marked = await this.#keys.updateOne(
+        { _id: id, revokedAt: null, revoking: null },
+        { $set: { revoking: mark } },
+      );
+      if (marked.modifiedCount === 0) continue;
+      const confirmed = await otherAdmins() > 0;
+      const ended = await this.#keys.updateOne(
+        { _id: id, revoking: mark },
+        confirmed ? { $set: { revokedAt: now }, $unset: { revoking: "" } } : {
+          $unset: { revoking: "" },
+        },
+      );
+      // Taken off by another revocation that thought it left over: start again.
+      if (ended.modifiedCount === 0) continue;
+      if (!confirmed) throw lastAdminKeyError(id);
+    }
   }
 
   touch(uses: KeyUse[]): Promise<void> {
