@@ -61,7 +61,9 @@ export async function checkLeases(ctx: MongoContext, leases: LeaseRef[]): Promis
 
 /**
  * `Store.taskRescueExpired`: re-leases up to `limit` tasks whose lease expired before `now` to
- * `owner`, for `leaseMs`; returns them by id, each with the worker whose lease expired.
+ * `owner`, for `leaseMs`; returns them by id, each with the worker whose lease expired. Expiry is
+ * `now` on this manager's clock against one written on the leasing manager's (FerretDB cannot
+ * compare with the server's): docs/limits.md, "Clocks of managers sharing a MongoDB store".
  */
 export async function rescueExpired(
   ctx: MongoContext,
