@@ -214,3 +214,34 @@ migrationTest(
     assert.equal((await store.taskGet(running))!.workerId, "w-now");
   },
 );
+
+migrationTest(
+  "a pending task that still names the worker of an attempt that was over is claimed, and rescued once its lease expires, as its claimer's",
+  async () => {
+    const pending = "01HFIXTURE0000000000000007";
+    await using old = await oldDatabase((collections) => {
+      collections.tasks.find((doc) => doc._id === pending)!.workerId = "w-old";
+    });
+    await using store = await old.open();
+    const now = T0 + 20_000_000;
+    const claimed = await store.taskClaim({
+      executorName: "emails",
+      limit: 10,
+      leaseMs: 1000,
+      owner: "w-new",
+      now,
+      maxConcurrency: 0,
+    });
+    assert.deepEqual(claimed.map((task) => [task.id, task.workerId]), [[pending, "w-new"]]);
+    const rescued = await store.taskRescueExpired({
+      now: now + 2000,
+      limit: 10,
+      owner: "rescuer-1",
+      leaseMs: 60_000,
+    });
+    assert.deepEqual(
+      rescued.map((task) => [task.id, task.workerId, task.expiredWorkerId]),
+      [[pending, "rescuer-1", "w-new"]],
+    );
+  },
+);
