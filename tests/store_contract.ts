@@ -1967,6 +1967,31 @@ export function storeContract(
   );
 
   reopenCase(
+    "keyRevoke() and keyTouch() of the same keys through two stores on one database at once: every revocation stays",
+    async (location) => {
+      await using one = await location.open();
+      await using two = await location.open();
+      for (let round = 1; round <= 20; round++) {
+        const keys = Array.from({ length: 5 }, () => makeKey({ scopes: ["producer"] }));
+        for (const key of keys) await one.keyCreate(key);
+        await Promise.all([
+          ...keys.map((key) => one.keyRevoke(key.id, T0 + 100)),
+          two.keyTouch(keys.map((key) => ({ id: key.id, at: T0 + 50 }))),
+          two.keyTouch(keys.map((key) => ({ id: key.id, at: T0 + 60 }))),
+        ]);
+        for (const key of keys) {
+          const ended = (await one.keyGet(key.id))!;
+          assert.deepEqual(
+            [ended.revokedAt, ended.lastUsedAt],
+            [T0 + 100, T0 + 60],
+            `round ${round}`,
+          );
+        }
+      }
+    },
+  );
+
+  reopenCase(
     "executorUpdate() through two stores on one database at once: of the updates of one version, one is stored, the others refused (ExecutorChangedError)",
     async (location) => {
       await using one = await location.open();

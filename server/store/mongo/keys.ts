@@ -177,17 +177,28 @@ export class MongoKeys {
     }
   }
 
+  /**
+   * Moves each key's `lastUsedAt` forward to its use. On FerretDB an update writes the whole
+   * document it read, so a touch beside a revocation could put back the key's `revokedAt: null`:
+   * the touches wait for the keys' locks, as the revocations take them (`revoke`).
+   */
   touch(uses: KeyUse[]): Promise<void> {
     return guard(async () => {
-      await this.#compat.bulkWrite(
-        this.#keys,
-        uses.map((use) => ({
-          updateOne: {
-            filter: { _id: use.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: use.at } }] },
-            update: { $set: { lastUsedAt: use.at } },
-          },
-        })),
-      );
+      await this.#compat.locked(uses.map((use) => use.id), true, async (ids) => {
+        const mine = new Set(ids);
+        await this.#compat.bulkWrite(
+          this.#keys,
+          uses.filter((use) => mine.has(use.id)).map((use) => ({
+            updateOne: {
+              filter: {
+                _id: use.id,
+                $or: [{ lastUsedAt: null }, { lastUsedAt: { $lt: use.at } }],
+              },
+              update: { $set: { lastUsedAt: use.at } },
+            },
+          })),
+        );
+      });
     });
   }
 }
