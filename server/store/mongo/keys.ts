@@ -30,7 +30,7 @@ interface KeyDoc {
 }
 
 /** How long a mark of a revocation under way may stay unchanged before another takes it off. */
-export const REVOKING_STALE_MS = 10_000;
+const REVOKING_STALE_MS = 10_000;
 /** How often a revocation waiting for another's outcome reads the key again. */
 const REVOKING_POLL_MS = 10;
 
