@@ -32,6 +32,15 @@ export function isSilent(checksSinceHeard: number): boolean {
   return checksSinceHeard > SILENT_INTERVALS * CHECKS_PER_INTERVAL;
 }
 
+/**
+ * Whether nothing arrived for more than one interval and a check period, given the checks made
+ * since the last message arrived: a live end writes at least once an interval, so its stream is
+ * quiet only when its writes are late or lost, or its peer is gone (not yet `isSilent`).
+ */
+function isQuiet(checksSinceHeard: number): boolean {
+  return checksSinceHeard > CHECKS_PER_INTERVAL + 1;
+}
+
 /** How long, at least, a stream has been silent after `checksSinceHeard` checks (ms). */
 export function silentMsAtLeast(checksSinceHeard: number, intervalMs: number): number {
   return Math.round(Math.max(0, checksSinceHeard - 1) * intervalMs / CHECKS_PER_INTERVAL);
@@ -66,6 +75,11 @@ export class KeepaliveState {
   /** A message was written. */
   wrote(): void {
     this.#wrote = true;
+  }
+
+  /** Whether nothing arrived for more than one interval and a check period (`isQuiet`). */
+  get quiet(): boolean {
+    return isQuiet(this.#checksSinceHeard);
   }
 
   /** One check, for a stream whose keepalive interval is `intervalMs`. */

@@ -59,13 +59,16 @@ export interface WorkerIdHeld {
   workerId: string;
   /**
    * `stream`: a work stream of the other key with this id is open on the manager, one that speaks
-   * keepalive (dropped within `goneWithinMs` once its worker is gone). `stream_without_keepalive`:
+   * keepalive (dropped within `goneWithinMs` once its worker is gone), and heard from within the
+   * last keepalive interval and a half. `stream_silent`: only such streams silent longer than that
+   * are open, whose workers may be gone (lost after an earlier refusal named their stream), so
+   * they prove no live worker: wait, as for leases. `stream_without_keepalive`:
    * only streams whose hello asked for no keepalive are open, which the manager does not drop for
    * silence, so they tell nothing of a live worker: wait, as for leases. `leases`: only its leases
    * or unary calls under way hold the id, and they end by themselves (settled, or expired and
    * taken back). Any other value, from a later manager, reads as `leases`: a hold to wait out.
    */
-  heldBy: "stream" | "stream_without_keepalive" | "leases";
+  heldBy: "stream" | "stream_silent" | "stream_without_keepalive" | "leases";
   /**
    * How long at most (ms) the manager keeps open a work stream whose worker is gone (no message
    * for its keepalive silence, a worker that speaks keepalive): a stream that holds the id longer
@@ -256,6 +259,9 @@ export function workerIdHeldDetails(code: number, message: string, held: WorkerI
   });
 }
 
+/** The `heldBy` values this module reads; any other is read as `leases`. */
+const HOLDERS = ["stream", "stream_silent", "stream_without_keepalive", "leases"] as const;
+
 /**
  * The `WORKER_ID_HELD` metadata of a binary `google.rpc.Status`; `undefined` when it has none (a
  * manager older than it), or it does not decode.
@@ -267,7 +273,7 @@ export function workerIdHeldFromDetails(bytes: Uint8Array): WorkerIdHeld | undef
   const ms = Number(goneWithinMs);
   return {
     workerId,
-    heldBy: heldBy === "stream" || heldBy === "stream_without_keepalive" ? heldBy : "leases",
+    heldBy: HOLDERS.find((holder) => holder === heldBy) ?? "leases",
     goneWithinMs: Number.isFinite(ms) && ms > 0 ? ms : 0,
   };
 }

@@ -163,7 +163,9 @@ function isHelloRefusal(error: unknown): error is InvalidArgumentError {
  * manager says) after the first refusal that named one (`heldBy` `stream`: it speaks keepalive)
  * has a live worker behind it, and waiting cannot end: the worker stops. A stream without
  * keepalive (`stream_without_keepalive`), which the manager never closes for silence, proves no
- * live worker: it is waited for, as leases are. A manager older than the `WORKER_ID_HELD` detail is
+ * live worker: it is waited for, as leases are, and so is a keepalive stream gone quiet
+ * (`stream_silent`: its worker may have been lost after the first refusal). A manager older than
+ * the `WORKER_ID_HELD` detail is
  * waited for as before.
  */
 class HeldIdWait {

@@ -402,3 +402,54 @@ Deno.test("a worker restarted under a new key while its old stream is dying (no 
     await old.stop();
   }
 });
+
+Deno.test("a worker whose id another key's worker held when it was first refused, that worker dying without FIN after that refusal, waits out its stream and serves: a stream silent past a keepalive interval is stream_silent, no proof of a live worker", async () => {
+  // Keepalive every 200 ms: goneWithinMs is 800 ms.
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  await using relay = TcpRelay.start(manager.grpcAddress);
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const old = sharedIdWorker(relay.address, "old", keys[0].token, out);
+  await old.start();
+  await until(
+    "the old worker connected",
+    () => out.lines.includes("old info Connected to the manager"),
+    out.lines,
+  );
+  const fresh = sharedIdWorker(manager.grpcAddress, "new", keys[1].token, out);
+  try {
+    await fresh.start();
+    const heldLine = /^new warn .*a worker stream of that key with this id is open/;
+    await until("the new worker was refused", () => out.lines.some((l) => heldLine.test(l)), [
+      ...out.lines,
+    ]);
+    // The old worker was alive at that refusal; its host is lost 400 ms later (no FIN), so its
+    // stream is closed 1,000-1,200 ms after that refusal, past the 800 ms of goneWithinMs.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    relay.silenceAll();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connected = until(
+      "the new worker connected",
+      () => out.lines.includes("new info Connected to the manager"),
+      out.lines,
+    ).then(() => "connected");
+    const stopped = await Promise.race([
+      connected,
+      fresh.closed.then(() => "closed", (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(stopped, "connected", `${String(stopped)}:\n${out.lines.join("\n")}`);
+    assert.ok(
+      out.lines.some((l) => /^new warn .*open but silent/.test(l)),
+      out.lines.join("\n"),
+    );
+    assert.deepEqual(out.lines.filter((l) => l.startsWith("new error")), []);
+  } finally {
+    await fresh.stop();
+    await old.stop();
+  }
+});

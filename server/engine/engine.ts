@@ -916,9 +916,14 @@ export class Engine implements AsyncDisposable {
     // Only a stream that speaks keepalive is dropped once silent (`Liveness`): one whose hello
     // asked for none may be a gone worker's held open, so it is no proof of a live worker, and a
     // worker told "stream" stops after `goneWithinMs`.
+    // One quiet past an interval (`KeepaliveState.quiet`) may be a worker's lost after an earlier
+    // refusal named its stream: no proof of a live worker either, until it speaks again.
     const sessions = this.#registry.sessionsOf(workerId);
-    const heldBy: WorkerIdHolder = sessions.some((session) => session.keepalive)
+    const speaking = sessions.filter((session) => session.keepalive);
+    const heldBy: WorkerIdHolder = speaking.some((session) => !session.liveness.quiet)
       ? "stream"
+      : speaking.length > 0
+      ? "stream_silent"
       : sessions.length > 0
       ? "stream_without_keepalive"
       : "leases";
@@ -930,6 +935,10 @@ export class Engine implements AsyncDisposable {
       heldBy === "stream"
         ? `${named}: a worker stream of that key with this id is open (one whose worker is ` +
           `gone is closed within ${goneWithinMs} ms). Stop that worker, or ${yours}`
+        : heldBy === "stream_silent"
+        ? `${named} while a worker stream of that key with this id is open but silent (its ` +
+          `worker may be gone: the stream is closed within ${goneWithinMs} ms of its last ` +
+          `message): try again later, or ${yours}`
         : heldBy === "stream_without_keepalive"
         ? `${named} while a worker stream of that key with this id, one without keepalive, is ` +
           `open (the manager does not close it for silence): try again later, stop that worker, ` +

@@ -158,8 +158,8 @@ var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker tha
 // first refusal that named one (heldBy "stream": it speaks keepalive) has a live worker behind it,
 // and the worker stops. Refusals naming leases or calls only, or streams without keepalive
 // ("stream_without_keepalive", which the manager never closes for silence: no proof of a live
-// worker), and those of a manager older than the WORKER_ID_HELD detail, are waited for. A welcome
-// starts it over.
+// worker) or gone quiet ("stream_silent": its worker may be lost), and those of a manager older
+// than the WORKER_ID_HELD detail, are waited for. A welcome starts it over.
 type heldIDWait struct {
 	since      time.Time // the first refusal naming an open stream; zero: none
 	goneWithin time.Duration

@@ -43,7 +43,10 @@
 //   one whose hello set `keepalive`; the manager closes one whose worker is gone within
 //   `goneWithinMs` (4 keepalive intervals), so a stream still open that long after a first such
 //   refusal has a live worker behind it: two workers under two keys share the id, and waiting will
-//   not end (both SDKs' workers stop then). `heldBy` `stream_without_keepalive`: only streams
+//   not end (both SDKs' workers stop then); it is `stream` only while one such stream was heard
+//   from within the last keepalive interval and a half. `heldBy` `stream_silent`: only such streams
+//   quieter than that are open, whose workers may be gone (lost after a first refusal): try again,
+//   as for `leases`. `heldBy` `stream_without_keepalive`: only streams
 //   whose hello did not set `keepalive` are open, which the manager never closes for silence, so
 //   they tell nothing of a live worker: try again, as for `leases`. Take any other value as
 //   `leases`.
