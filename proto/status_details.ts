@@ -60,7 +60,10 @@ export interface WorkerIdHeld {
   /**
    * `stream`: a work stream of the other key with this id is open on the manager, one that speaks
    * keepalive (dropped within `goneWithinMs` once its worker is gone), and heard from within the
-   * last keepalive interval and a half. `stream_silent`: only such streams silent longer than that
+   * last keepalive interval and a half. `calls`: no such stream, but a unary call of that key
+   * under the id (`GetNextTask`, `ReportResults`) began within `goneWithinMs`: a live worker too
+   * (a poller), and one still calling that long after a first refusal has one behind it, as a
+   * stream. `stream_silent`: only such streams silent longer than that
    * are open, whose workers may be gone (lost after an earlier refusal named their stream), so
    * they prove no live worker: wait, as for leases. `stream_without_keepalive`:
    * only streams whose hello asked for no keepalive are open, which the manager does not drop for
@@ -68,7 +71,7 @@ export interface WorkerIdHeld {
    * or unary calls under way hold the id, and they end by themselves (settled, or expired and
    * taken back). Any other value, from a later manager, reads as `leases`: a hold to wait out.
    */
-  heldBy: "stream" | "stream_silent" | "stream_without_keepalive" | "leases";
+  heldBy: "stream" | "calls" | "stream_silent" | "stream_without_keepalive" | "leases";
   /**
    * How long at most (ms) the manager keeps open a work stream whose worker is gone (no message
    * for its keepalive silence, a worker that speaks keepalive): a stream that holds the id longer
@@ -260,7 +263,7 @@ export function workerIdHeldDetails(code: number, message: string, held: WorkerI
 }
 
 /** The `heldBy` values this module reads; any other is read as `leases`. */
-const HOLDERS = ["stream", "stream_silent", "stream_without_keepalive", "leases"] as const;
+const HOLDERS = ["stream", "calls", "stream_silent", "stream_without_keepalive", "leases"] as const;
 
 /**
  * The `WORKER_ID_HELD` metadata of a binary `google.rpc.Status`; `undefined` when it has none (a

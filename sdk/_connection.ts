@@ -161,12 +161,13 @@ function isHelloRefusal(error: unknown): error is InvalidArgumentError {
  * a hold by leases or calls, or by a stream of a worker that is gone, ends by itself (after a key
  * rotation, the old key's); a work stream of the other key still open `goneWithinMs` (as the
  * manager says) after the first refusal that named one (`heldBy` `stream`: it speaks keepalive)
- * has a live worker behind it, and waiting cannot end: the worker stops. A stream without
+ * has a live worker behind it, and waiting cannot end: the worker stops, as when unary calls of
+ * that key under the id go on that long (`calls`: a poller, whose leases would hold the id on). A
+ * stream without
  * keepalive (`stream_without_keepalive`), which the manager never closes for silence, proves no
  * live worker: it is waited for, as leases are, and so is a keepalive stream gone quiet
  * (`stream_silent`: its worker may have been lost after the first refusal). A manager older than
- * the `WORKER_ID_HELD` detail is
- * waited for as before.
+ * the `WORKER_ID_HELD` detail is waited for as before.
  */
 class HeldIdWait {
   /** When (`performance.now()`) the first refusal naming an open stream came, and its bound. */
@@ -189,7 +190,7 @@ class HeldIdWait {
   ): WorkerIdHeldError | undefined {
     if (error.code !== grpc.status.UNAVAILABLE) return undefined;
     const held = workerIdHeldFromMetadata(error.metadata);
-    if (!held || held.heldBy !== "stream") return undefined;
+    if (!held || (held.heldBy !== "stream" && held.heldBy !== "calls")) return undefined;
     if (this.#streamSince === undefined) {
       this.#streamSince = now;
       this.#goneWithinMs = held.goneWithinMs;
@@ -197,12 +198,15 @@ class HeldIdWait {
     }
     const waitedMs = Math.round(now - this.#streamSince);
     if (waitedMs <= this.#goneWithinMs) return undefined;
+    const how = held.heldBy === "calls"
+      ? `a worker of that key still called with this id ${waitedMs} ms after the first refusal, past the ` +
+        `${this.#goneWithinMs} ms after which the manager no longer counts a gone worker's calls`
+      : `a work stream of that key with this id stayed open ${waitedMs} ms, past the ` +
+        `${this.#goneWithinMs} ms in which the manager closes the stream of a worker that is gone`;
     return new WorkerIdHeldError(
       workerId,
-      `Worker id "${workerId}" is held by another API key's worker that is alive: a work stream ` +
-        `of that key with this id stayed open ${waitedMs} ms, past the ${this.#goneWithinMs} ms ` +
-        "in which the manager closes the stream of a worker that is gone. Give each worker its " +
-        "own id (workerId), or stop the other worker",
+      `Worker id "${workerId}" is held by another API key's worker that is alive: ${how}. Give ` +
+        "each worker its own id (workerId), or stop the other worker",
       error.code,
       { cause: error },
     );

@@ -299,7 +299,8 @@ export class UnavailableError extends ManagerError {
 /**
  * Another API key's worker holds this worker's id on the manager, and is alive: the manager kept
  * refusing the id (UNAVAILABLE, `WORKER_ID_HELD`) because a work stream of that key with this id
- * stayed open past the time in which it closes the stream of a worker that is gone. Two workers
+ * stayed open past the time in which it closes the stream of a worker that is gone, or unary
+ * calls of that key under the id (a poller) went on past it (`heldBy` `calls`). Two workers
  * under two keys share one id: a configuration error, so a `Worker` stops (its `closed` rejects
  * with this) instead of waiting without end. A hold that ends by itself (the other key's stream
  * closing after its worker went away, its leases ending) is waited out, as after a key rotation.

@@ -96,12 +96,14 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
     refused.details,
     /^Worker id "mailer-1" is held by another API key.*\(\/hello\/workerId\)$/,
   );
-  // Leases alone hold it: a hold that ends by itself.
-  const leasesHold = { workerId: "mailer-1", heldBy: "leases", goneWithinMs: 40_000 };
-  assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), leasesHold);
+  // Its leases and its call of a moment ago hold it: a worker of that key using the id (a poller),
+  // which called within goneWithinMs (4 keepalive intervals).
+  const callsHold = { workerId: "mailer-1", heldBy: "calls", goneWithinMs: 40_000 };
+  assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), callsHold);
+  assert.match(refused.details, /a worker of that key with this id called within the last 40000/);
   const claimed = await failureOf(claim(mailer.token, 1));
   assert.equal(claimed.code, grpc.status.UNAVAILABLE, claimed.details);
-  assert.deepEqual(workerIdHeldFromMetadata(claimed.metadata), leasesHold);
+  assert.deepEqual(workerIdHeldFromMetadata(claimed.metadata), callsHold);
   assert.match(claimed.details, /\(\/workerId\)$/);
   const reported = await failureOf(
     unaryCall(clients.worker, "ReportResults", {
@@ -451,5 +453,67 @@ Deno.test("a worker whose id another key's worker held when it was first refused
   } finally {
     await fresh.stop();
     await old.stop();
+  }
+});
+
+Deno.test("an SDK worker whose id another key's unary poller goes on using stops within goneWithinMs with an error naming the id (heldBy calls), where it waited without end", async () => {
+  // Keepalive every 200 ms: goneWithinMs is 800 ms.
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  // The poller's task runs an hour: its lease alone would hold the id that long.
+  await manager.service.createExecutor({ name: "exa", timeout: 3_600_000 });
+  await manager.service.createTasks([{ executorName: "exa" }]);
+  const keys = await Promise.all(
+    ["poller", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  using clients = grpcClients(manager.grpcAddress);
+  const poll = () =>
+    unaryCall<{ tasks: Assignment[] }>(clients.worker, "GetNextTask", {
+      workerId: "shared-2",
+      executors: ["exa"],
+      maxTasks: 1,
+    }, keys[0].token);
+  assert.equal((await poll()).tasks.length, 1);
+  const refused = await openWorkStream(clients.worker, keys[1].token, {
+    workerId: "shared-2",
+    executors: ["exa"],
+  }).ended;
+  assert.equal(refused.code, grpc.status.UNAVAILABLE, refused.details);
+  assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), {
+    workerId: "shared-2",
+    heldBy: "calls",
+    goneWithinMs: 800,
+  });
+  assert.match(refused.details, /a worker of that key with this id called within the last 800 ms/);
+  // The poller polls on, every 100 ms, its task still running.
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      await poll();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
+  try {
+    const started = Date.now();
+    await worker.start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = await Promise.race([
+      worker.closed.then(() => "closed", (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(
+      stopped instanceof WorkerIdHeldError,
+      `still ${String(stopped)}:\n${out.lines.join("\n")}`,
+    );
+    assert.equal(stopped.workerId, "shared-2");
+    assert.match(stopped.message, /^Worker id "shared-2" is held by another API key's worker/);
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs >= 800 && tookMs < 5_000, `stopped after ${tookMs} ms`);
+  } finally {
+    polling = false;
+    await poller;
+    await worker.stop();
   }
 });

@@ -328,7 +328,12 @@ export class ExecutorChangedError extends UnavailableError {
 }
 
 /** What holds a worker id another API key refuses (`WorkerIdHeldError.heldBy`). */
-export type WorkerIdHolder = "stream" | "stream_silent" | "stream_without_keepalive" | "leases";
+export type WorkerIdHolder =
+  | "stream"
+  | "calls"
+  | "stream_silent"
+  | "stream_without_keepalive"
+  | "leases";
 
 /**
  * A worker id is held by another API key on this manager (its worker streams, leases or calls
@@ -348,7 +353,8 @@ export class WorkerIdHeldError extends UnavailableError {
   /**
    * `stream`: a work stream of the other key is open, one that speaks keepalive (dropped within
    * `goneWithinMs` once its worker is gone) and heard from within the last keepalive interval and
-   * a half; `stream_silent`: only such streams silent longer than that are open (their workers may
+   * a half; `calls`: a unary call (`GetNextTask`, `ReportResults`) under the id began within
+   * `goneWithinMs`, a live worker's too (a poller); `stream_silent`: only such streams silent longer than that are open (their workers may
    * be gone: no proof of a live one); `stream_without_keepalive`: only streams whose hello
    * asked for no keepalive are open, which the manager never drops for silence, so it cannot tell
    * a live worker's from a gone one's (it holds the id until it closes); `leases`: only leases or

@@ -122,6 +122,11 @@ export interface WorkerCallOptions extends CallerOptions {
    * caller's own `legacy:<key id>`, which every other path refuses.
    */
   legacy?: boolean;
+  /**
+   * The call comes over the worker's own work stream (its results), which tells whether its worker
+   * lives on its own: it is not taken for a unary worker's (`heldBy` `calls`).
+   */
+  streamed?: boolean;
 }
 
 /** Whether a result was applied, and why not. */
@@ -557,6 +562,7 @@ export class Engine implements AsyncDisposable {
         workerId,
         caller,
         () => this.#report(workerId, results, caller),
+        options.streamed,
       );
     }).then(
       (acks) => {
@@ -916,25 +922,32 @@ export class Engine implements AsyncDisposable {
     // Only a stream that speaks keepalive is dropped once silent (`Liveness`): one whose hello
     // asked for none may be a gone worker's held open, so it is no proof of a live worker, and a
     // worker told "stream" stops after `goneWithinMs`.
+    // A silent stream is dropped past SILENT_INTERVALS intervals, at a check made twice an
+    // interval: one interval more is past it whenever its last message came.
+    const goneWithinMs = (SILENT_INTERVALS + 1) * this.keepaliveIntervalMs;
     // One quiet past an interval (`KeepaliveState.quiet`) may be a worker's lost after an earlier
     // refusal named its stream: no proof of a live worker either, until it speaks again.
     const sessions = this.#registry.sessionsOf(workerId);
     const speaking = sessions.filter((session) => session.keepalive);
+    // A unary call under the id within `goneWithinMs` is a live worker's too (a poller).
+    const calledAt = this.#registry.calledAt(workerId);
     const heldBy: WorkerIdHolder = speaking.some((session) => !session.liveness.quiet)
       ? "stream"
+      : calledAt !== undefined && calledAt >= this.now() - goneWithinMs
+      ? "calls"
       : speaking.length > 0
       ? "stream_silent"
       : sessions.length > 0
       ? "stream_without_keepalive"
       : "leases";
-    // A silent stream is dropped past SILENT_INTERVALS intervals, at a check made twice an
-    // interval: one interval more is past it whenever its last message came.
-    const goneWithinMs = (SILENT_INTERVALS + 1) * this.keepaliveIntervalMs;
     const yours = `choose a worker id of your own (${pointer}/workerId)`;
     throw new WorkerIdHeldError(
       heldBy === "stream"
         ? `${named}: a worker stream of that key with this id is open (one whose worker is ` +
           `gone is closed within ${goneWithinMs} ms). Stop that worker, or ${yours}`
+        : heldBy === "calls"
+        ? `${named}: a worker of that key with this id called within the last ${goneWithinMs} ` +
+          `ms (GetNextTask, ReportResults). Stop that worker, or ${yours}`
         : heldBy === "stream_silent"
         ? `${named} while a worker stream of that key with this id is open but silent (its ` +
           `worker may be gone: the stream is closed within ${goneWithinMs} ms of its last ` +
@@ -948,9 +961,18 @@ export class Engine implements AsyncDisposable {
     );
   }
 
-  /** Runs `work` (a unary call's) with `workerId` held for the caller's key (`#holdId`). */
-  async #whileHolding<T>(workerId: string, caller: Principal, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `work` (a call's) with `workerId` held for the caller's key (`#holdId`), noted as a unary
+   * worker's call unless it came over a work stream (`streamed`).
+   */
+  async #whileHolding<T>(
+    workerId: string,
+    caller: Principal,
+    work: () => Promise<T>,
+    streamed = false,
+  ): Promise<T> {
     const release = this.#holdId(workerId, caller, "");
+    if (!streamed) this.#registry.noteCall(workerId, this.now());
     try {
       return await work();
     } finally {

@@ -282,9 +282,10 @@ export class WorkerRegistry implements WorkerDirectory {
   #sessions = new Set<WorkerSession>();
   /**
    * By worker id: the key holding it (`null` while only leases with no known key do, a moment at
-   * most: see `hold`) and how many streams, leases and calls hold it.
+   * most: see `hold`), how many streams, leases and calls hold it, and when the last unary call
+   * under it began (`noteCall`).
    */
-  #owners = new Map<string, { keyId: string | null; holds: number }>();
+  #owners = new Map<string, { keyId: string | null; holds: number; calledAt?: number }>();
   #byExecutor = new Map<string, WorkerSession[]>();
   #byWorker = new Map<string, WorkerSession[]>();
   #leases = new Map<string, HeldLease>();
@@ -407,6 +408,20 @@ export class WorkerRegistry implements WorkerDirectory {
       held = false;
       this.#drop(workerId);
     };
+  }
+
+  /** Notes that a unary call under `workerId`, which holds it (`holdId`), began at `now`. */
+  noteCall(workerId: string, now: number): void {
+    const owner = this.#owners.get(workerId);
+    if (owner) owner.calledAt = now;
+  }
+
+  /**
+   * When the last unary call under `workerId` began (epoch ms) while its key has held it without
+   * a break; `undefined` when none did.
+   */
+  calledAt(workerId: string): number | undefined {
+    return this.#owners.get(workerId)?.calledAt;
   }
 
   #take(workerId: string, keyId: string | null): void {

@@ -541,6 +541,7 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
         });
         const acks = await engine.report(session.workerId, parsed.results, {
           caller: session.caller,
+          streamed: true,
         });
         write({ acks: { acks: acksInOrder(parsed, acks) as ResultAckMessage[] } });
         return;

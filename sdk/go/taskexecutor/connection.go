@@ -148,7 +148,8 @@ func (b bearer) RequireTransportSecurity() bool { return b.secure }
 // API key's worker that is alive holds its worker id: the manager kept refusing the id
 // (codes.Unavailable, google.rpc.ErrorInfo reason WORKER_ID_HELD) while a work stream of that key
 // with this id stayed open past the time in which the manager closes the stream of a worker that
-// is gone. Two workers under two keys share one id: a configuration error, not waited for without
+// is gone, or unary calls of that key under the id (a poller) went on past it (heldBy "calls").
+// Two workers under two keys share one id: a configuration error, not waited for without
 // end. A hold that ends by itself (the other key's stream closing after its worker went away, its
 // leases ending, as after a key rotation) is waited out.
 var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker that is alive")
@@ -156,7 +157,8 @@ var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker tha
 // heldIDWait is the wait for a worker id another API key holds, over the refusals of one hello
 // after another: a work stream of that key still open goneWithin (as the manager says) after the
 // first refusal that named one (heldBy "stream": it speaks keepalive) has a live worker behind it,
-// and the worker stops. Refusals naming leases or calls only, or streams without keepalive
+// and the worker stops, as when unary calls of that key under the id go on that long ("calls": a
+// poller, whose leases would hold the id on). Refusals naming leases or calls only, or streams without keepalive
 // ("stream_without_keepalive", which the manager never closes for silence: no proof of a live
 // worker) or gone quiet ("stream_silent": its worker may be lost), and those of a manager older
 // than the WORKER_ID_HELD detail, are waited for. A welcome starts it over.
@@ -181,7 +183,8 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time
 			meta = info.GetMetadata()
 		}
 	}
-	if meta["heldBy"] != "stream" {
+	held := meta["heldBy"]
+	if held != "stream" && held != "calls" {
 		return nil
 	}
 	if h.since.IsZero() {
@@ -193,9 +196,14 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time
 	if waited <= h.goneWithin {
 		return nil
 	}
-	return fmt.Errorf("taskexecutor: %w: worker id %q: a work stream of another API key with this "+
-		"id stayed open %v, past the %v in which the manager closes the stream of a worker that is "+
-		"gone; give each worker its own id (WorkerID), or stop the other worker: %w",
+	how := "a work stream of another API key with this id stayed open %v, past the %v in which " +
+		"the manager closes the stream of a worker that is gone"
+	if held == "calls" {
+		how = "a worker of another API key still called with this id %v after the first refusal, " +
+			"past the %v after which the manager no longer counts a gone worker's calls"
+	}
+	return fmt.Errorf("taskexecutor: %w: worker id %q: "+how+"; give each worker its own id "+
+		"(WorkerID), or stop the other worker: %w",
 		ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), h.goneWithin, err)
 }
 

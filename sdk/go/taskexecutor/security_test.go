@@ -20,7 +20,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"tasks-executor/sdk/go/internal/testmanager"
@@ -416,5 +419,77 @@ func TestTwoLiveWorkersUnderOneIDAndTwoKeysTheSecondStopsNamingTheID(t *testing.
 	stopFirst()
 	if err := <-firstRan; err != nil {
 		t.Fatalf("Run of the first worker: %v", err)
+	}
+}
+
+func TestAWorkerWhoseIDAnotherKeysUnaryPollerGoesOnUsingStopsNamingTheID(t *testing.T) {
+	manager := startSecuredManager(t, "KEEPALIVE_INTERVAL=200ms")
+	ctx := context.Background()
+	admin := newAdminClient(t, manager)
+	// The poller's task runs an hour: its lease alone would hold the id that long.
+	config := taskexecutor.ExecutorConfig{Timeout: time.Hour}
+	if err := admin.RegisterExecutor(ctx, "go_polled_held_id", config); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_polled_held_id"}); err != nil {
+		t.Fatal(err)
+	}
+	pollerKey := securedWorkerKey(t, admin, "go_poller", "go_polled_held_id")
+	conn, err := grpc.NewClient(manager.GRPCAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	pollCtx, stopPolling := context.WithCancel(metadata.AppendToOutgoingContext(ctx,
+		"authorization", "Bearer "+pollerKey.GetToken()))
+	poll := func() (*pb.GetNextTaskResponse, error) {
+		return pb.NewTaskExecutorServiceClient(conn).GetNextTask(pollCtx, &pb.GetNextTaskRequest{
+			WorkerId: "go_polled_shared_id", Executors: []string{"go_polled_held_id"}, MaxTasks: 1})
+	}
+	if got, err := poll(); err != nil || len(got.GetTasks()) != 1 {
+		t.Fatalf("the poller's first poll: %v, %v", got, err)
+	}
+	// It polls on, every 100 ms, its task still running.
+	polled := make(chan struct{})
+	go func() {
+		defer close(polled)
+		for pollCtx.Err() == nil {
+			_, _ = poll()
+			time.Sleep(100 * time.Millisecond)
+		}
+	}()
+	defer func() { stopPolling(); <-polled }()
+	key := securedWorkerKey(t, admin, "go_polled_worker", "go_polled_held_id")
+	var logged testmanager.LockedBuffer
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
+		WorkerID:   "go_polled_shared_id", SkipRegistration: true, IgnoreSignals: true,
+		Logger:         slog.New(slog.NewTextHandler(&logged, nil)),
+		ReconnectDelay: 10 * time.Millisecond, MaxReconnectDelay: 50 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{Name: "go_polled_held_id", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	ran := make(chan error, 1)
+	started := time.Now()
+	go func() { ran <- worker.Run(runCtx) }()
+	select {
+	case err := <-ran:
+		took := time.Since(started)
+		if !errors.Is(err, taskexecutor.ErrWorkerIDHeld) || !strings.Contains(err.Error(), `worker id "go_polled_shared_id": a worker of another API key still called`) {
+			t.Fatalf("Run returned %v; want ErrWorkerIDHeld naming the id and the calls\n%s", err, logged.String())
+		}
+		if took < 800*time.Millisecond {
+			t.Fatalf("stopped after %v, before a gone poller's calls would have stopped counting", took)
+		}
+	case <-time.After(15 * time.Second):
+		stopRun()
+		<-ran
+		t.Fatalf("the worker still waits for an id another key's poller goes on using:\n%s", logged.String())
 	}
 }

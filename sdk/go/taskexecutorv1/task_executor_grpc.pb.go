@@ -44,7 +44,11 @@
 //   `goneWithinMs` (4 keepalive intervals), so a stream still open that long after a first such
 //   refusal has a live worker behind it: two workers under two keys share the id, and waiting will
 //   not end (both SDKs' workers stop then); it is `stream` only while one such stream was heard
-//   from within the last keepalive interval and a half. `heldBy` `stream_silent`: only such streams
+//   from within the last keepalive interval and a half. `heldBy` `calls`: no such stream, but a
+//   unary call of that key under the id (`GetNextTask`, `ReportResults`) began within
+//   `goneWithinMs`: a live worker too (a poller, whose leases would hold the id as long as it
+//   polls); calls still made that long after a first `stream` or `calls` refusal have one behind
+//   them, as a stream (both SDKs' workers stop then). `heldBy` `stream_silent`: only such streams
 //   quieter than that are open, whose workers may be gone (lost after a first refusal): try again,
 //   as for `leases`. `heldBy` `stream_without_keepalive`: only streams
 //   whose hello did not set `keepalive` are open, which the manager never closes for silence, so
