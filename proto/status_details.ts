@@ -63,7 +63,10 @@ export interface WorkerIdHeld {
    * last keepalive interval and a half. `calls`: no such stream, but a unary call of that key
    * under the id (`GetNextTask`, `ReportResults`) began within `goneWithinMs`: a live worker too
    * (a poller), and one still calling that long after a first refusal has one behind it, as a
-   * stream. `stream_silent`: only such streams silent longer than that
+   * stream. `stream_draining`: only live streams whose workers withdrew every credit (a credit of
+   * 0 for each executor: a drain) are open; they close once their running tasks end, so wait, but
+   * for no longer than a drain may take (both SDKs: their own `shutdownGraceMs` and wait for
+   * acknowledgements, past `goneWithinMs`). `stream_silent`: only such streams silent longer than that
    * are open, whose workers may be gone (lost after an earlier refusal named their stream), so
    * they prove no live worker: wait, as for leases. `stream_without_keepalive`:
    * only streams whose hello asked for no keepalive are open, which the manager does not drop for
@@ -71,7 +74,13 @@ export interface WorkerIdHeld {
    * or unary calls under way hold the id, and they end by themselves (settled, or expired and
    * taken back). Any other value, from a later manager, reads as `leases`: a hold to wait out.
    */
-  heldBy: "stream" | "calls" | "stream_silent" | "stream_without_keepalive" | "leases";
+  heldBy:
+    | "stream"
+    | "calls"
+    | "stream_draining"
+    | "stream_silent"
+    | "stream_without_keepalive"
+    | "leases";
   /**
    * How long at most (ms) the manager keeps open a work stream whose worker is gone (no message
    * for its keepalive silence, a worker that speaks keepalive): a stream that holds the id longer
@@ -263,7 +272,14 @@ export function workerIdHeldDetails(code: number, message: string, held: WorkerI
 }
 
 /** The `heldBy` values this module reads; any other is read as `leases`. */
-const HOLDERS = ["stream", "calls", "stream_silent", "stream_without_keepalive", "leases"] as const;
+const HOLDERS = [
+  "stream",
+  "calls",
+  "stream_draining",
+  "stream_silent",
+  "stream_without_keepalive",
+  "leases",
+] as const;
 
 /**
  * The `WORKER_ID_HELD` metadata of a binary `google.rpc.Status`; `undefined` when it has none (a

@@ -163,16 +163,24 @@ function isHelloRefusal(error: unknown): error is InvalidArgumentError {
  * manager says) after the first refusal that named one (`heldBy` `stream`: it speaks keepalive)
  * has a live worker behind it, and waiting cannot end: the worker stops, as when unary calls of
  * that key under the id go on that long (`calls`: a poller, whose leases would hold the id on). A
- * stream without
+ * live stream that drains (`stream_draining`) ends by itself, but only when its worker's running
+ * tasks do: it is waited for as long again as this worker's own drain may take, then the worker
+ * stops as for `stream`. A stream without
  * keepalive (`stream_without_keepalive`), which the manager never closes for silence, proves no
  * live worker: it is waited for, as leases are, and so is a keepalive stream gone quiet
  * (`stream_silent`: its worker may have been lost after the first refusal). A manager older than
  * the `WORKER_ID_HELD` detail is waited for as before.
  */
 class HeldIdWait {
-  /** When (`performance.now()`) the first refusal naming an open stream came, and its bound. */
+  /** When (`performance.now()`) the first refusal naming a live holder came, and its bound. */
   #streamSince: number | undefined;
   #goneWithinMs = 0;
+  readonly #drainMs: number;
+
+  /** `drainMs`: how long this worker's own drain may take, waited for on top for a draining one. */
+  constructor(drainMs: number) {
+    this.#drainMs = drainMs;
+  }
 
   /** The stream was welcomed: the id is this worker's, and a later wait starts over. */
   welcomed(): void {
@@ -190,15 +198,22 @@ class HeldIdWait {
   ): WorkerIdHeldError | undefined {
     if (error.code !== grpc.status.UNAVAILABLE) return undefined;
     const held = workerIdHeldFromMetadata(error.metadata);
-    if (!held || (held.heldBy !== "stream" && held.heldBy !== "calls")) return undefined;
+    if (!held || !LIVE_HOLDERS.has(held.heldBy)) return undefined;
     if (this.#streamSince === undefined) {
       this.#streamSince = now;
       this.#goneWithinMs = held.goneWithinMs;
       return undefined;
     }
     const waitedMs = Math.round(now - this.#streamSince);
-    if (waitedMs <= this.#goneWithinMs) return undefined;
-    const how = held.heldBy === "calls"
+    const draining = held.heldBy === "stream_draining";
+    const boundMs = this.#goneWithinMs + (draining ? this.#drainMs : 0);
+    if (waitedMs <= boundMs) return undefined;
+    const how = draining
+      ? `a work stream of that key with this id still drained ${waitedMs} ms after the first ` +
+        `refusal, past the ${this.#goneWithinMs} ms in which the manager closes the stream of a ` +
+        `worker that is gone and the ${this.#drainMs} ms this worker's own drain may take ` +
+        "(shutdownGraceMs and the wait for acknowledgements)"
+      : held.heldBy === "calls"
       ? `a worker of that key still called with this id ${waitedMs} ms after the first refusal, past the ` +
         `${this.#goneWithinMs} ms after which the manager no longer counts a gone worker's calls`
       : `a work stream of that key with this id stayed open ${waitedMs} ms, past the ` +
@@ -212,6 +227,9 @@ class HeldIdWait {
     );
   }
 }
+
+/** What holds a worker id that shows a live worker of the other key (`HeldIdWait`). */
+const LIVE_HOLDERS = new Set(["stream", "calls", "stream_draining"]);
 
 /**
  * The longest a stopping worker waits before opening a lost stream again: its results must reach
@@ -233,7 +251,7 @@ export class WorkConnection implements Outbox {
   #liveness: StreamLiveness | undefined;
   /** When the open stream's first message came (`performance.now()`), `undefined` before it. */
   #answeredAt: number | undefined;
-  readonly #heldId = new HeldIdWait();
+  readonly #heldId: HeldIdWait;
   /** The registration before a reconnect under way (a token of its own), `undefined` when none. */
   #registering: object | undefined;
 
@@ -243,8 +261,11 @@ export class WorkConnection implements Outbox {
     log: Logger;
     state: () => WorkerState;
     events: ConnectionEvents;
+    /** How long this worker's own drain may take (ms): see `HeldIdWait`. */
+    drainMs: number;
   }) {
     this.#options = options;
+    this.#heldId = new HeldIdWait(parts.drainMs);
     this.#backoff = parts.backoff;
     this.#log = parts.log;
     this.#state = parts.state;

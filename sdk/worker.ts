@@ -205,6 +205,7 @@ export class Worker implements AsyncDisposable {
     const outbox = this.#connection = new WorkConnection(options, {
       backoff: this.#backoff,
       log,
+      drainMs: this.#graceMs + ACK_WAIT_MS,
       state: () => this.#state,
       events: {
         opened: () => this.#opened(),

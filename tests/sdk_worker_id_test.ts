@@ -55,6 +55,7 @@ Deno.test("a hello the manager refuses as INVALID_ARGUMENT stops the work stream
     backoff: new Backoff({ initialDelayMs: 10, maxDelayMs: 20 }),
     log: { ...SILENT, warn: (message: string) => warned.push(message) },
     state: () => state,
+    drainMs: 0,
     events: {
       opened() {},
       message() {},

@@ -222,6 +222,7 @@ function sharedIdWorker(
   apiKey: string,
   out: { lines: string[]; ran: string[] },
   handler: () => unknown = () => null,
+  shutdownGraceMs = 0,
 ): Worker {
   return new Worker({
     address,
@@ -229,7 +230,7 @@ function sharedIdWorker(
     workerId: "shared-2",
     register: false,
     handleSignals: false,
-    shutdownGraceMs: 0,
+    shutdownGraceMs,
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
     logger: {
       debug() {},
@@ -515,5 +516,103 @@ Deno.test("an SDK worker whose id another key's unary poller goes on using stops
     polling = false;
     await poller;
     await worker.stop();
+  }
+});
+
+Deno.test("a worker whose id another key's worker holds while it drains, longer than goneWithinMs, waits out the drain (heldBy stream_draining) and serves", async () => {
+  // Keepalive every 200 ms: goneWithinMs is 800 ms; each worker's drain waits 2 s for handlers.
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  const out = { lines: [] as string[], ran: [] as string[] };
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => release = resolve);
+  const old = sharedIdWorker(manager.grpcAddress, "old", keys[0].token, out, () => released, 2_000);
+  await old.start();
+  await manager.service.createTasks([{ executorName: "exa" }]);
+  await until("the old worker took the task", () => out.ran.length > 0, out.lines);
+  // The old worker drains (its stream open, its task running) while the new one starts.
+  const stopping = old.stop();
+  await new Promise((resolve) => setTimeout(resolve, 200)); // its credits of 0 reach the manager
+  const fresh = sharedIdWorker(manager.grpcAddress, "new", keys[1].token, out, () => null, 2_000);
+  try {
+    await fresh.start();
+    const drainLine = /^new warn .*this id is open and draining \(it takes no more tasks/;
+    await until(
+      "the new worker was told of the drain",
+      () => out.lines.some((l) => drainLine.test(l)),
+      out.lines,
+    );
+    // Past goneWithinMs, the old drain still under way.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    release();
+    await stopping;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connected = until(
+      "the new worker connected",
+      () => out.lines.includes("new info Connected to the manager"),
+      out.lines,
+    ).then(() => "connected");
+    const outcome = await Promise.race([
+      connected,
+      fresh.closed.then(() => "closed", (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
+    ]).finally(() => clearTimeout(timer));
+    assert.equal(outcome, "connected", `${String(outcome)}:\n${out.lines.join("\n")}`);
+    assert.deepEqual(out.lines.filter((l) => l.startsWith("new error")), []);
+  } finally {
+    release();
+    await fresh.stop();
+  }
+});
+
+Deno.test("a worker whose id another key's worker holds with a drain longer than its own may take stops past goneWithinMs and its own drain, naming the id", async () => {
+  // Keepalive every 200 ms: goneWithinMs is 800 ms; the SDK worker's own drain, 0 ms of grace and
+  // 3 s for acknowledgements.
+  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["raw", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  using clients = grpcClients(manager.grpcAddress);
+  const hello = { workerId: "shared-2", executors: ["exa"], keepalive: true };
+  const raw = openWorkStream(clients.worker, keys[0].token, hello);
+  await raw.welcomed;
+  // It withdraws its credit, as a drain does, and speaks on without end.
+  raw.stream.write({ credit: { executorName: "exa", credits: 0 } });
+  const speaking = setInterval(() => raw.stream.write({ heartbeat: {} }), 100);
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const refused = await openWorkStream(clients.worker, keys[1].token, hello).ended;
+    assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), {
+      workerId: "shared-2",
+      heldBy: "stream_draining",
+      goneWithinMs: 800,
+    });
+    const out = { lines: [] as string[], ran: [] as string[] };
+    const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
+    const started = Date.now();
+    await worker.start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = await Promise.race([
+      worker.closed.then(() => "closed", (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 10_000)),
+    ]).finally(() => clearTimeout(timer));
+    await worker.stop();
+    assert.ok(
+      stopped instanceof WorkerIdHeldError,
+      `still ${String(stopped)}:\n${out.lines.join("\n")}`,
+    );
+    assert.match(stopped.message, /^Worker id "shared-2" .* still drained \d+ ms after the first/);
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs >= 3_800 && tookMs < 8_000, `stopped after ${tookMs} ms`);
+  } finally {
+    clearInterval(speaking);
+    raw.stream.cancel();
+    await raw.ended;
   }
 });

@@ -331,6 +331,7 @@ export class ExecutorChangedError extends UnavailableError {
 export type WorkerIdHolder =
   | "stream"
   | "calls"
+  | "stream_draining"
   | "stream_silent"
   | "stream_without_keepalive"
   | "leases";
@@ -354,7 +355,9 @@ export class WorkerIdHeldError extends UnavailableError {
    * `stream`: a work stream of the other key is open, one that speaks keepalive (dropped within
    * `goneWithinMs` once its worker is gone) and heard from within the last keepalive interval and
    * a half; `calls`: a unary call (`GetNextTask`, `ReportResults`) under the id began within
-   * `goneWithinMs`, a live worker's too (a poller); `stream_silent`: only such streams silent longer than that are open (their workers may
+   * `goneWithinMs`, a live worker's too (a poller); `stream_draining`: only live streams whose
+   * workers withdrew every credit are open (they close once their running tasks end);
+   * `stream_silent`: only such streams silent longer than that are open (their workers may
    * be gone: no proof of a live one); `stream_without_keepalive`: only streams whose hello
    * asked for no keepalive are open, which the manager never drops for silence, so it cannot tell
    * a live worker's from a gone one's (it holds the id until it closes); `leases`: only leases or

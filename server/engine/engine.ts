@@ -498,7 +498,7 @@ export class Engine implements AsyncDisposable {
     session.lastHeartbeatAt = this.now();
     // Zero adds nothing, so it carries the one other thing a worker needs to say: "no more".
     if (credits === 0) return session.withdraw(executorName);
-    session.credits.set(
+    session.grant(
       executorName,
       Math.min(session.creditFor(executorName) + credits, this.limits.creditsPerExecutor),
     );
@@ -930,11 +930,15 @@ export class Engine implements AsyncDisposable {
     const sessions = this.#registry.sessionsOf(workerId);
     const speaking = sessions.filter((session) => session.keepalive);
     // A unary call under the id within `goneWithinMs` is a live worker's too (a poller).
+    // A live one that drains ends by itself, when its worker's running tasks do.
     const calledAt = this.#registry.calledAt(workerId);
-    const heldBy: WorkerIdHolder = speaking.some((session) => !session.liveness.quiet)
+    const live = speaking.filter((session) => !session.liveness.quiet);
+    const heldBy: WorkerIdHolder = live.some((session) => !session.draining)
       ? "stream"
       : calledAt !== undefined && calledAt >= this.now() - goneWithinMs
       ? "calls"
+      : live.length > 0
+      ? "stream_draining"
       : speaking.length > 0
       ? "stream_silent"
       : sessions.length > 0
@@ -948,6 +952,10 @@ export class Engine implements AsyncDisposable {
         : heldBy === "calls"
         ? `${named}: a worker of that key with this id called within the last ${goneWithinMs} ` +
           `ms (GetNextTask, ReportResults). Stop that worker, or ${yours}`
+        : heldBy === "stream_draining"
+        ? `${named} while a worker stream of that key with this id is open and draining (it ` +
+          `takes no more tasks, and closes once its running ones end): try again later, stop ` +
+          `that worker, or ${yours}`
         : heldBy === "stream_silent"
         ? `${named} while a worker stream of that key with this id is open but silent (its ` +
           `worker may be gone: the stream is closed within ${goneWithinMs} ms of its last ` +

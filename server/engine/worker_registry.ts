@@ -157,6 +157,8 @@ export class WorkerSession {
 
   /** How many times its worker withdrew its credit (a credit of 0), per executor. */
   readonly #withdrawals = new Map<string, number>();
+  /** Executors whose credit its worker withdrew and has not granted since. */
+  readonly #withdrawn = new Set<string>();
 
   /** Credits left for one executor. */
   creditFor(executorName: string): number {
@@ -166,6 +168,7 @@ export class WorkerSession {
   /** Its worker withdrew the credit of `executorName` (a credit of 0): it takes no more now. */
   withdraw(executorName: string): void {
     this.credits.set(executorName, 0);
+    this.#withdrawn.add(executorName);
     this.#withdrawals.set(executorName, this.withdrawalsOf(executorName) + 1);
   }
 
@@ -175,6 +178,20 @@ export class WorkerSession {
    */
   withdrawalsOf(executorName: string): number {
     return this.#withdrawals.get(executorName) ?? 0;
+  }
+
+  /** Sets the credits left for one executor after its worker granted more. */
+  grant(executorName: string, credits: number): void {
+    this.credits.set(executorName, credits);
+    this.#withdrawn.delete(executorName);
+  }
+
+  /**
+   * Whether its worker withdrew the credit of every executor and granted none since: it drains
+   * (takes no more tasks, and closes its stream once its running ones end).
+   */
+  get draining(): boolean {
+    return this.executors.every((name) => this.#withdrawn.has(name));
   }
 
   /** Credits summed over every executor. */

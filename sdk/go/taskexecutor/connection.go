@@ -158,7 +158,8 @@ var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker tha
 // after another: a work stream of that key still open goneWithin (as the manager says) after the
 // first refusal that named one (heldBy "stream": it speaks keepalive) has a live worker behind it,
 // and the worker stops, as when unary calls of that key under the id go on that long ("calls": a
-// poller, whose leases would hold the id on). Refusals naming leases or calls only, or streams without keepalive
+// poller, whose leases would hold the id on). A live stream that drains ("stream_draining") is
+// waited for as long again as this worker's own drain may take, then stops it as a stream does. Refusals naming leases or calls only, or streams without keepalive
 // ("stream_without_keepalive", which the manager never closes for silence: no proof of a live
 // worker) or gone quiet ("stream_silent": its worker may be lost), and those of a manager older
 // than the WORKER_ID_HELD detail, are waited for. A welcome starts it over.
@@ -169,7 +170,11 @@ type heldIDWait struct {
 
 // refused notes how a work stream ended (welcomed: whether its welcome came) and answers the
 // error to stop with when the id is another live worker's, nil to reconnect.
-func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time.Time) error {
+//
+// drain is how long this worker's own drain may take (ShutdownGrace and the wait for
+// acknowledgements): a stream of the other key that drains ("stream_draining") ends by itself,
+// once its running tasks do, and is waited for that much longer than a live stream.
+func (h *heldIDWait) refused(err error, welcomed bool, workerID string, drain time.Duration, now time.Time) error {
 	if welcomed {
 		h.since = time.Time{}
 	}
@@ -184,7 +189,7 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time
 		}
 	}
 	held := meta["heldBy"]
-	if held != "stream" && held != "calls" {
+	if held != "stream" && held != "calls" && held != "stream_draining" {
 		return nil
 	}
 	if h.since.IsZero() {
@@ -193,8 +198,20 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, now time
 		return nil
 	}
 	waited := now.Sub(h.since)
-	if waited <= h.goneWithin {
+	bound := h.goneWithin
+	if held == "stream_draining" {
+		bound += drain
+	}
+	if waited <= bound {
 		return nil
+	}
+	if held == "stream_draining" {
+		return fmt.Errorf("taskexecutor: %w: worker id %q: a work stream of another API key with "+
+			"this id still drained %v after the first refusal, past the %v in which the manager "+
+			"closes the stream of a worker that is gone and the %v this worker's own drain may take "+
+			"(ShutdownGrace and the wait for acknowledgements); give each worker its own id "+
+			"(WorkerID), or stop the other worker: %w",
+			ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), h.goneWithin, drain, err)
 	}
 	how := "a work stream of another API key with this id stayed open %v, past the %v in which " +
 		"the manager closes the stream of a worker that is gone"

@@ -493,3 +493,67 @@ func TestAWorkerWhoseIDAnotherKeysUnaryPollerGoesOnUsingStopsNamingTheID(t *test
 		t.Fatalf("the worker still waits for an id another key's poller goes on using:\n%s", logged.String())
 	}
 }
+
+func TestAWorkerWhoseIDAnotherKeysDrainingWorkerHoldsWaitsOutTheDrain(t *testing.T) {
+	manager := startSecuredManager(t, "KEEPALIVE_INTERVAL=200ms")
+	ctx := context.Background()
+	admin := newAdminClient(t, manager)
+	if err := admin.RegisterExecutor(ctx, "go_drained_held_id", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	started, release := make(chan struct{}, 1), make(chan struct{})
+	var logged testmanager.LockedBuffer
+	workerWith := func(name string, logger *slog.Logger) *taskexecutor.Worker {
+		t.Helper()
+		key := securedWorkerKey(t, admin, name, "go_drained_held_id")
+		worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+			Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
+			WorkerID:   "go_drained_shared_id", SkipRegistration: true, IgnoreSignals: true, Logger: logger,
+			ReconnectDelay: 10 * time.Millisecond, MaxReconnectDelay: 50 * time.Millisecond,
+			ShutdownGrace: 3 * time.Second,
+			Executors: []taskexecutor.Executor{{Name: "go_drained_held_id", Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+				started <- struct{}{}
+				<-release
+				return nil, nil
+			}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return worker
+	}
+	first := workerWith("go_drained_first", quiet)
+	stopFirst, firstRan := runUntilStopped(t, first)
+	if _, err := admin.CreateTask(ctx, taskexecutor.NewTask{ExecutorName: "go_drained_held_id"}); err != nil {
+		t.Fatal(err)
+	}
+	within(t, "the first worker to start the task", started)
+	// The first drains, its task running, while the second starts.
+	stopFirst()
+	time.Sleep(200 * time.Millisecond)
+	second := workerWith("go_drained_second", slog.New(slog.NewTextHandler(&logged, nil)))
+	secondCtx, stopSecond := context.WithCancel(ctx)
+	defer stopSecond()
+	secondRan := make(chan error, 1)
+	go func() { secondRan <- second.Run(secondCtx) }()
+	// Past goneWithinMs (800 ms), the drain still under way.
+	time.Sleep(1500 * time.Millisecond)
+	close(release)
+	if err := <-firstRan; err != nil {
+		t.Fatalf("Run of the first worker: %v", err)
+	}
+	select {
+	case <-second.Ready():
+	case err := <-secondRan:
+		t.Fatalf("Run of the second worker returned %v during the other's drain\n%s", err, logged.String())
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the second worker never connected:\n%s", logged.String())
+	}
+	if !strings.Contains(logged.String(), "open and draining") {
+		t.Fatalf("no refusal named the drain:\n%s", logged.String())
+	}
+	stopSecond()
+	if err := <-secondRan; err != nil {
+		t.Fatalf("Run of the second worker: %v", err)
+	}
+}

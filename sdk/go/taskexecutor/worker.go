@@ -746,7 +746,7 @@ func (l *loop) lost(stream grpc.BidiStreamingClient[pb.WorkRequest, pb.WorkRespo
 			"Manager refused this worker's hello (its id or executors), stopping")
 		return
 	}
-	if held := l.heldID.refused(err, l.welcomed, l.options.WorkerID, time.Now()); held != nil {
+	if held := l.heldID.refused(err, l.welcomed, l.options.WorkerID, l.options.ShutdownGrace+ackWait, time.Now()); held != nil {
 		l.stopRefused(held, held, "Another API key's worker holds this worker's id, stopping")
 		return
 	}

@@ -48,12 +48,15 @@
 //   unary call of that key under the id (`GetNextTask`, `ReportResults`) began within
 //   `goneWithinMs`: a live worker too (a poller, whose leases would hold the id as long as it
 //   polls); calls still made that long after a first `stream` or `calls` refusal have one behind
-//   them, as a stream (both SDKs' workers stop then). `heldBy` `stream_silent`: only such streams
-//   quieter than that are open, whose workers may be gone (lost after a first refusal): try again,
-//   as for `leases`. `heldBy` `stream_without_keepalive`: only streams
-//   whose hello did not set `keepalive` are open, which the manager never closes for silence, so
-//   they tell nothing of a live worker: try again, as for `leases`. Take any other value as
-//   `leases`.
+//   them, as a stream (both SDKs' workers stop then). `heldBy` `stream_draining`: only live
+//   streams whose workers withdrew every credit (a credit of 0 per executor: a drain) are open,
+//   with no such calls; they close once their running tasks end: try again, but for a bounded time
+//   (both SDKs wait `goneWithinMs` and their own drain's length, then stop). `heldBy`
+//   `stream_silent`: only keepalive streams quieter than that are open, whose workers may be gone
+//   (lost after a first refusal): try again, as for `leases`. `heldBy` `stream_without_keepalive`:
+//   only streams whose hello did not set `keepalive` are open, which the manager never closes for
+//   silence, so they tell nothing of a live worker: try again, as for `leases`. Take any other
+//   value as `leases`.
 // - An executor that does not exist (or that the caller's key does not reach), on the calls that
 //   read, change or serve one, and a task created for one (CreateTask, CreateAndWatchTask, a
 //   Produce create, CreateTasks) or requeued from the DLQ for one gone since (RequeueDlqEntry),
