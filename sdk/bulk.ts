@@ -56,16 +56,40 @@ export interface DlqFilter {
 }
 
 /**
+ * Why a bulk call stopped part way: the gRPC status it would have failed with had it done nothing
+ * (`UNAVAILABLE`, 14, when a task's data could not be validated in time or the store failed).
+ */
+export interface BulkStop {
+  /** The gRPC status code. */
+  code: number;
+  message: string;
+}
+
+/**
  * What one bulk call did. One call handles at most the manager's `BULK_MAX_TASKS` (1,000)
- * matching tasks; call again with `cursor: nextCursor` until it is `null`.
+ * matching tasks; call again with `cursor: nextCursor` until it is `null`. A call that fails
+ * did nothing; one that stopped after doing part of its work answers it with `stopped`.
  */
 export interface BulkOutcome {
   /** Tasks deleted, cancelled, run again or requeued. */
   count: number;
   /** Matching tasks left as they are: their data no longer fits the schema (retry, requeue). */
   invalid: number;
-  /** Pass as `cursor` to go on; `null` once every matching task was looked at. */
+  /**
+   * Pass as `cursor` to go on; `null` once every matching task was looked at. With `stopped`: the
+   * cursor the call was given (`null`: none), to make the same call again.
+   */
   nextCursor: string | null;
+  /**
+   * Set when the call stopped after `count` tasks (cancel, retry, requeue: they stay done, the rest
+   * is untouched); `null` when it looked at every task it listed.
+   */
+  stopped: BulkStop | null;
+}
+
+/** `BulkOutcome.stopped` of a response's `stopped` (unset: `null`). */
+export function stopOf(stopped: BulkStop | null | undefined): BulkStop | null {
+  return stopped ? { code: stopped.code, message: stopped.message } : null;
 }
 
 /**

@@ -47,10 +47,12 @@ import { TRACE_FIELDS, traceMetadata, type TraceOptions } from "./_trace.ts";
 import type { ClientLimits, CreateTaskOptions, NewTask, Task } from "./task.ts";
 import {
   type BulkOutcome,
+  type BulkStop,
   type BulkTaskFilter,
   bulkTaskRequest,
   type DlqFilter,
   dlqRequest,
+  stopOf,
   TASK_FILTER_FIELDS,
   taskFilterFields,
 } from "./bulk.ts";
@@ -991,7 +993,12 @@ export class Client implements Disposable {
       "DeleteTasks",
       bulkTaskRequest(filter),
     );
-    return { count: response.deleted, invalid: 0, nextCursor: response.nextCursor || null };
+    return {
+      count: response.deleted,
+      invalid: 0,
+      nextCursor: response.nextCursor || null,
+      stopped: null,
+    };
   }
 
   /**
@@ -1001,11 +1008,15 @@ export class Client implements Disposable {
    * @throws {InvalidArgumentError} as `deleteTasks`
    */
   async cancelTasks(filter: BulkTaskFilter): Promise<BulkOutcome> {
-    const response = await this.#call<{ cancelled: number; nextCursor: string }>(
-      "CancelTasks",
-      bulkTaskRequest(filter),
-    );
-    return { count: response.cancelled, invalid: 0, nextCursor: response.nextCursor || null };
+    const response = await this.#call<
+      { cancelled: number; nextCursor: string; stopped: BulkStop | null }
+    >("CancelTasks", bulkTaskRequest(filter));
+    return {
+      count: response.cancelled,
+      invalid: 0,
+      nextCursor: response.nextCursor || null,
+      stopped: stopOf(response.stopped),
+    };
   }
 
   /**
@@ -1016,14 +1027,14 @@ export class Client implements Disposable {
    * @throws {InvalidArgumentError} as `deleteTasks`
    */
   async retryTasks(filter: BulkTaskFilter): Promise<BulkOutcome> {
-    const response = await this.#call<{ retried: number; invalid: number; nextCursor: string }>(
-      "RetryTasks",
-      bulkTaskRequest(filter),
-    );
+    const response = await this.#call<
+      { retried: number; invalid: number; nextCursor: string; stopped: BulkStop | null }
+    >("RetryTasks", bulkTaskRequest(filter));
     return {
       count: response.retried,
       invalid: response.invalid,
       nextCursor: response.nextCursor || null,
+      stopped: stopOf(response.stopped),
     };
   }
 
@@ -1044,14 +1055,14 @@ export class Client implements Disposable {
    * @throws {InvalidArgumentError} when no filter is set without `confirm`
    */
   async requeueDlq(filter: DlqFilter): Promise<BulkOutcome> {
-    const response = await this.#call<{ requeued: number; failed: number; nextCursor: string }>(
-      "RequeueDlq",
-      dlqRequest(filter),
-    );
+    const response = await this.#call<
+      { requeued: number; failed: number; nextCursor: string; stopped: BulkStop | null }
+    >("RequeueDlq", dlqRequest(filter));
     return {
       count: response.requeued,
       invalid: response.failed,
       nextCursor: response.nextCursor || null,
+      stopped: stopOf(response.stopped),
     };
   }
 

@@ -84,7 +84,7 @@ export {
 export { SDK_VERSION } from "./version.ts";
 export type { TraceOptions } from "./_trace.ts";
 export { startTracing, type Tracing } from "./tracing.ts";
-export type { BulkOutcome, BulkTaskFilter, DlqFilter, DlqReason } from "./bulk.ts";
+export type { BulkOutcome, BulkStop, BulkTaskFilter, DlqFilter, DlqReason } from "./bulk.ts";
 export type { History, HistoryPoint, HistoryQuery, HistorySlot } from "./history.ts";
 export {
   type Schedule,

@@ -11,6 +11,7 @@ import { rest, restOk } from "./fixtures/rest.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import type { Settlement } from "../server/store/store.ts";
 import { executorNotFoundFromMetadata } from "@tasks-executor/proto";
+import { UnavailableError } from "../server/domain/errors.ts";
 
 /**
  * Creates `count` tasks of `executorName` and moves them to `status` through a lease. The lease
@@ -365,7 +366,7 @@ for (const backend of BACKENDS) {
         );
         assert.deepEqual(
           await unary(client, "RequeueDlq", { executorName: "left" }),
-          { requeued: 0, failed: 2, nextCursor: "" },
+          { requeued: 0, failed: 2, nextCursor: "", stopped: null },
         );
         const retried = await restOk(manager, "POST", "/tasks/retry?executorName=left&status=dlq");
         assert.deepEqual([retried.retried, retried.invalid], [0, 2]);
@@ -831,4 +832,213 @@ function recordDataReads(manager: TestManager) {
       return seen;
     },
   };
+}
+
+/**
+ * Stalls the manager's validation processes from its `nth` check of task data on (1: the first):
+ * they are stopped (SIGSTOP) just before that check is asked of them, as on a machine that gives
+ * them no CPU, and the check fails at its backstop. Disposing it lets them go on.
+ */
+function stallValidationFrom(manager: TestManager, nth: number): Disposable {
+  const schemas = manager.service.schemas;
+  const real = schemas.assertValid;
+  const stopped: number[] = [];
+  let checks = 0;
+  schemas.assertValid = (...args) => {
+    if (++checks === nth) {
+      stopped.push(...schemas.stats().pids);
+      assert.ok(stopped.length > 0, "validation processes run");
+      for (const pid of stopped) Deno.kill(pid, "SIGSTOP");
+    }
+    return real.apply(schemas, args);
+  };
+  return {
+    [Symbol.dispose]() {
+      schemas.assertValid = real;
+      for (const pid of stopped) {
+        try {
+          Deno.kill(pid, "SIGCONT");
+        } catch {
+          // Killed as stalled already.
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Makes the manager's store fail `verb` from its `nth` call on (1: the first) with `error`, as a
+ * store that goes away mid-way. Disposing it gives the store its verb back.
+ */
+function failStoreFrom(
+  manager: TestManager,
+  verb: "taskTransition" | "taskTransitionMany" | "dlqRequeue",
+  nth: number,
+  error: () => Error = () => new UnavailableError("The store cannot be reached"),
+): Disposable {
+  const store = manager.store as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const real = store[verb];
+  let calls = 0;
+  store[verb] = (...args: unknown[]) =>
+    ++calls >= nth ? Promise.reject(error()) : real.apply(store, args);
+  return {
+    [Symbol.dispose]() {
+      store[verb] = real;
+    },
+  };
+}
+
+/** How many of `ids` are in each status. */
+async function statusCounts(manager: TestManager, ids: string[]): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const id of ids) {
+    const status = String(await statusOf(manager, id));
+    counts[status] = (counts[status] ?? 0) + 1;
+  }
+  return counts;
+}
+
+const OBJECT_SCHEMA = { type: "object", properties: { n: { type: "number" } } };
+const STALLED = /could not be validated in time: the manager is busy; retry/;
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "POST /tasks/retry whose third task's validation stalls answers the two it ran again and why it stopped; the same call again runs the rest",
+    async ({ manager }) => {
+      await executor(manager, "x", OBJECT_SCHEMA);
+      const failed = await tasksIn(manager, "x", "failed", 4, { n: 1 });
+      {
+        using _stall = stallValidationFrom(manager, 3);
+        const answer = await rest(manager, "POST", "/tasks/retry?executorName=x");
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        const { stopped, ...counts } = answer.body;
+        assert.deepEqual(counts, { retried: 2, invalid: 0, nextCursor: null });
+        assert.equal(stopped.status, 503);
+        assert.match(stopped.detail, STALLED);
+      }
+      assert.deepEqual(await statusCounts(manager, failed), { pending: 2, failed: 2 });
+      const again = await restOk(manager, "POST", "/tasks/retry?executorName=x");
+      assert.deepEqual(again, { retried: 2, invalid: 0, nextCursor: null });
+      assert.deepEqual(await statusCounts(manager, failed), { pending: 4 });
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /tasks/retry whose first task's validation stalls answers 503 and runs none again",
+    async ({ manager }) => {
+      await executor(manager, "x", OBJECT_SCHEMA);
+      const failed = await tasksIn(manager, "x", "failed", 3, { n: 1 });
+      using _stall = stallValidationFrom(manager, 1);
+      const answer = await rest(manager, "POST", "/tasks/retry?executorName=x");
+      assert.equal(answer.status, 503, JSON.stringify(answer.body));
+      assert.match(answer.body.detail, STALLED);
+      assert.deepEqual(await statusCounts(manager, failed), { failed: 3 });
+    },
+  );
+
+  backendTest(
+    backend,
+    "gRPC RetryTasks whose second task's validation stalls answers the one it ran again with stopped UNAVAILABLE",
+    async ({ manager }) => {
+      await executor(manager, "x", OBJECT_SCHEMA);
+      const failed = await tasksIn(manager, "x", "failed", 3, { n: 1 });
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        using _stall = stallValidationFrom(manager, 2);
+        const answer = await unary(client, "RetryTasks", { executorName: "x" });
+        const { stopped, ...counts } = answer as { stopped: { code: number; message: string } };
+        assert.deepEqual(counts, { retried: 1, invalid: 0, nextCursor: "" });
+        assert.equal(stopped.code, grpc.status.UNAVAILABLE);
+        assert.match(stopped.message, STALLED);
+      } finally {
+        client.close();
+      }
+      assert.deepEqual(await statusCounts(manager, failed), { pending: 1, failed: 2 });
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /dlq/requeue whose second entry's validation stalls answers the one it requeued and why it stopped",
+    async ({ manager }) => {
+      await executor(manager, "x", OBJECT_SCHEMA);
+      const dead = await tasksIn(manager, "x", "dlq", 3, { n: 1 });
+      {
+        using _stall = stallValidationFrom(manager, 2);
+        const answer = await rest(manager, "POST", "/dlq/requeue?executorName=x");
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        const { stopped, ...counts } = answer.body;
+        assert.deepEqual(counts, { requeued: 1, failed: 0, nextCursor: null });
+        assert.equal(stopped.status, 503);
+        assert.match(stopped.detail, STALLED);
+      }
+      assert.deepEqual(await statusCounts(manager, dead), { pending: 1, dlq: 2 });
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /tasks/cancel whose store fails after the first chunk answers the tasks it cancelled and why it stopped",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const pending = await tasksIn(manager, "x", "pending", 25);
+      {
+        using _fail = failStoreFrom(manager, "taskTransitionMany", 2);
+        const answer = await rest(manager, "POST", "/tasks/cancel?executorName=x");
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        const { stopped, ...counts } = answer.body;
+        assert.deepEqual(counts, { cancelled: 10, nextCursor: null });
+        assert.equal(stopped.status, 503);
+        assert.match(stopped.detail, /The store cannot be reached/);
+      }
+      assert.deepEqual(await statusCounts(manager, pending), { cancelled: 10, pending: 15 });
+      {
+        // Failing at once, it answers the error: nothing was cancelled.
+        using _fail = failStoreFrom(manager, "taskTransitionMany", 1);
+        const answer = await rest(manager, "POST", "/tasks/cancel?executorName=x");
+        assert.equal(answer.status, 503, JSON.stringify(answer.body));
+      }
+      assert.deepEqual(await statusCounts(manager, pending), { cancelled: 10, pending: 15 });
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        using _fail = failStoreFrom(manager, "taskTransitionMany", 2);
+        const answer = await unary(client, "CancelTasks", { executorName: "x" });
+        const { stopped, ...counts } = answer as { stopped: { code: number; message: string } };
+        assert.deepEqual(counts, { cancelled: 10, nextCursor: "" });
+        assert.equal(stopped.code, grpc.status.UNAVAILABLE);
+      } finally {
+        client.close();
+      }
+      assert.deepEqual(await statusCounts(manager, pending), { cancelled: 20, pending: 5 });
+    },
+  );
+
+  backendTest(
+    backend,
+    "POST /tasks/retry and /dlq/requeue whose store fails mid-way answer what they did, an unexpected error as a 500 that leaks nothing",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const failed = await tasksIn(manager, "x", "failed", 3);
+      const dead = await tasksIn(manager, "x", "dlq", 3);
+      {
+        using _fail = failStoreFrom(manager, "taskTransition", 3);
+        const answer = await restOk(manager, "POST", "/tasks/retry?executorName=x&status=failed");
+        assert.deepEqual(answer.retried, 2);
+        assert.equal(answer.stopped.status, 503);
+      }
+      assert.deepEqual(await statusCounts(manager, failed), { pending: 2, failed: 1 });
+      {
+        using _fail = failStoreFrom(manager, "dlqRequeue", 2, () => new Error("disk on fire"));
+        const answer = await restOk(manager, "POST", "/dlq/requeue?executorName=x");
+        assert.deepEqual(answer.requeued, 1);
+        assert.equal(answer.stopped.status, 500);
+        assert.doesNotMatch(answer.stopped.detail, /disk on fire/);
+      }
+      assert.deepEqual(await statusCounts(manager, dead), { pending: 1, dlq: 2 });
+    },
+  );
 }

@@ -75,6 +75,7 @@ Deno.test("every destructive bulk rpc without a filter is refused unless confirm
   assert.deepEqual(await stack.call("CancelTasks", { confirm: true }), {
     cancelled: 1,
     nextCursor: "",
+    stopped: null,
   });
 });
 
@@ -89,6 +90,7 @@ Deno.test("an unfiltered RequeueDlq leaves the dead letter queue alone without c
     requeued: 2,
     failed: 0,
     nextCursor: "",
+    stopped: null,
   });
   assert.equal((await stack.call<Msg>("ListDlq", {})).entries.length, 0);
 });
@@ -118,7 +120,7 @@ Deno.test("DeleteTasks, CancelTasks and RetryTasks touch the matching tasks only
   );
   assert.deepEqual(
     await stack.call("RetryTasks", { executorName: "send_email" }),
-    { retried: 4, invalid: 0, nextCursor: "" },
+    { retried: 4, invalid: 0, nextCursor: "", stopped: null },
     "three failed and one dead",
   );
   assert.deepEqual(
@@ -126,11 +128,12 @@ Deno.test("DeleteTasks, CancelTasks and RetryTasks touch the matching tasks only
       executorName: "send_email",
       createdAfter: timestampFromMs(Date.now() + 60_000),
     }),
-    { cancelled: 0, nextCursor: "" },
+    { cancelled: 0, nextCursor: "", stopped: null },
   );
   assert.deepEqual(await stack.call("CancelTasks", { executorName: "send_email" }), {
     cancelled: 5,
     nextCursor: "",
+    stopped: null,
   });
   assert.deepEqual(await stack.call("PurgeDlq", { executorName: "send_email" }), { deleted: 0 });
 });
@@ -144,7 +147,7 @@ Deno.test("a bulk rpc over more tasks than BULK_MAX_TASKS answers a next_cursor 
   assert.notEqual(first.nextCursor, "");
   assert.deepEqual(
     await stack.call("CancelTasks", { executorName: "send_email", cursor: first.nextCursor }),
-    { cancelled: 1, nextCursor: "" },
+    { cancelled: 1, nextCursor: "", stopped: null },
   );
 });
 

@@ -953,11 +953,13 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
     requeued: 0,
     failed: 0,
     nextCursor: "",
+    stopped: null,
   });
   assert.deepEqual(await stack.call("RequeueDlq", { executorName: "send_email" }), {
     requeued: 3,
     failed: 0,
     nextCursor: "",
+    stopped: null,
   });
   for (let i = 0; i < 2; i++) await deadLetter(stack, "send_email");
   assert.deepEqual(await stack.call("PurgeDlq", { confirm: true }), { deleted: 2 });

@@ -327,10 +327,11 @@ Deno.test("bulk calls answer their counts, go on by cursor, and refuse an unfilt
     count: 3,
     invalid: 0,
     nextCursor: null,
+    stopped: null,
   });
   assert.deepEqual(
     await client.deleteTasks({ executorName: "later", status: "cancelled" }),
-    { count: 3, invalid: 0, nextCursor: null },
+    { count: 3, invalid: 0, nextCursor: null, stopped: null },
   );
 
   await using worker = quietWorker(manager.grpcAddress, [
@@ -347,12 +348,14 @@ Deno.test("bulk calls answer their counts, go on by cursor, and refuse an unfilt
     count: 1,
     invalid: 0,
     nextCursor: null,
+    stopped: null,
   });
   assert.equal((await client.getTask(failed.id)).status, "pending");
   assert.deepEqual(await client.requeueDlq({ executorName: "doomed" }), {
     count: 1,
     invalid: 0,
     nextCursor: null,
+    stopped: null,
   });
   assert.equal((await client.getTask(dead.id)).status, "pending");
   assert.deepEqual(await client.purgeDlq({ confirm: true }), { count: 0 });

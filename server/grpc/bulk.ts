@@ -1,13 +1,16 @@
 /**
  * The bulk rpcs of `TaskExecutorManagerService` (delete, cancel and retry tasks by filter; purge
  * and requeue the DLQ by filter): each is one call of the bulk service, which holds every rule,
- * `confirm` for a call without a filter included — the same calls REST makes.
+ * `confirm` for a call without a filter included — the same calls REST makes. A call that
+ * stopped part way answers what it did with `stopped` (a `BulkStop`: the status it would have
+ * failed with).
  */
 import type * as grpc from "@grpc/grpc-js";
 import { ENUM_PREFIX, fromEnum } from "@tasks-executor/proto";
 import { enumListField, timestampField } from "./convert.ts";
 import { BulkService } from "../service/bulk.ts";
 import type { Service } from "../service/service.ts";
+import { toGrpcError } from "./status.ts";
 import { unary } from "./unary.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -38,6 +41,13 @@ function dlqFilterOf(req: Message): Record<string, unknown> {
   };
 }
 
+/** The `stopped` field of an answer: a `BulkStop` of the error, when there was one. */
+function stopOf(stopped: Error | undefined): { stopped?: { code: number; message: string } } {
+  if (!stopped) return {};
+  const status = toGrpcError(stopped);
+  return { stopped: { code: status.code, message: status.details } };
+}
+
 /** The bulk rpcs, to spread into the `TaskExecutorManagerService` implementation. */
 export function bulkMethods(service: Service): grpc.UntypedServiceImplementation {
   const bulk = new BulkService(service);
@@ -48,7 +58,11 @@ export function bulkMethods(service: Service): grpc.UntypedServiceImplementation
     }),
     CancelTasks: unary(async (req, caller) => {
       const outcome = await bulk.cancelTasks(taskFilterOf(req), { caller });
-      return { cancelled: outcome.count, nextCursor: outcome.nextCursor ?? "" };
+      return {
+        cancelled: outcome.count,
+        nextCursor: outcome.nextCursor ?? "",
+        ...stopOf(outcome.stopped),
+      };
     }),
     RetryTasks: unary(async (req, caller) => {
       const outcome = await bulk.retryTasks(taskFilterOf(req), { caller });
@@ -56,12 +70,18 @@ export function bulkMethods(service: Service): grpc.UntypedServiceImplementation
         retried: outcome.count,
         invalid: outcome.invalid,
         nextCursor: outcome.nextCursor ?? "",
+        ...stopOf(outcome.stopped),
       };
     }),
     PurgeDlq: unary((req) => bulk.purgeDlq(dlqFilterOf(req))),
     RequeueDlq: unary(async (req) => {
       const outcome = await bulk.requeueDlq(dlqFilterOf(req), { cursor: req.cursor });
-      return { ...outcome, nextCursor: outcome.nextCursor ?? "" };
+      return {
+        requeued: outcome.requeued,
+        failed: outcome.failed,
+        nextCursor: outcome.nextCursor ?? "",
+        ...stopOf(outcome.stopped),
+      };
     }),
   };
 }

@@ -37,7 +37,7 @@ import { OPENAPI } from "./openapi/mod.ts";
 import { pageOf, queryOf, requestGuard } from "./query_guard.ts";
 import { mountScheduleRoutes } from "./schedules.ts";
 import { echoed, HttpError } from "./http_error.ts";
-import { problemResponse } from "./problem.ts";
+import { problemResponse, stopOf } from "./problem.ts";
 import { mountTaskSearchRoutes } from "./task_search.ts";
 import { TaskSearchService } from "../service/task_search.ts";
 import { jsonBytes } from "../service/paging.ts";
@@ -367,7 +367,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
   app.post("/api/v1/tasks/cancel", async (c) => {
     const outcome = await bulk.cancelTasks(queryOf(c), { caller: callerOf(c) });
-    return c.json({ cancelled: outcome.count, nextCursor: outcome.nextCursor });
+    return c.json({
+      cancelled: outcome.count,
+      nextCursor: outcome.nextCursor,
+      ...stopOf(outcome.stopped),
+    });
   });
   app.post("/api/v1/tasks/retry", async (c) => {
     const outcome = await bulk.retryTasks(queryOf(c), { caller: callerOf(c) });
@@ -375,6 +379,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
       retried: outcome.count,
       invalid: outcome.invalid,
       nextCursor: outcome.nextCursor,
+      ...stopOf(outcome.stopped),
     });
   });
   app.get("/api/v1/tasks/:id", async (c) => {
@@ -449,7 +454,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const outcome = await bulk.requeueDlq(filter, {
       cursor: typeof filter.cursor === "string" ? filter.cursor : undefined,
     });
-    return c.json(outcome);
+    return c.json({
+      requeued: outcome.requeued,
+      failed: outcome.failed,
+      nextCursor: outcome.nextCursor,
+      ...stopOf(outcome.stopped),
+    });
   });
   app.get("/api/v1/dlq/:id", async (c) => {
     const entry = await service.getDlqEntry(idParam(c, "id", "dlqEntry"));

@@ -115,3 +115,12 @@ export function problemResponse(error: unknown): Response {
   const { problem, headers } = problemFromError(error);
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }
+
+/**
+ * The `stopped` member of a bulk answer that did part of its work (`BulkOutcome.stopped`): the
+ * problem the call would have answered had it written nothing (`{type, title, status, detail}`,
+ * e.g. a 503 when a task's data could not be validated in time); nothing without an error.
+ */
+export function stopOf(stopped: Error | undefined): { stopped?: Problem } {
+  return stopped ? { stopped: problemFromError(stopped).problem } : {};
+}

@@ -23,14 +23,49 @@ import { DlqEntryChangedError } from "./dlq.ts";
 import { countsByExecutor } from "./events.ts";
 import { assertNoViolations, booleanField, checkStatusList, isGiven } from "./violations.ts";
 
-/** What a bulk call did: how many it touched, and where to go on from (`null` = done). */
+/**
+ * What a bulk call did: how many it touched, and where to go on from (`null` = done).
+ *
+ * A call that writes one task (or chunk) at a time and fails after some writes answers what it did
+ * with `stopped`, never the error alone: an error answer means nothing was stored. One that fails
+ * before its first write throws the error.
+ */
 export interface BulkOutcome {
   /** Tasks deleted, cancelled, run again or requeued. */
   count: number;
   /** Matching tasks left where they are because their data no longer fits the schema (or their executor is gone). */
   invalid: number;
-  /** Pass as `cursor` to handle the matching tasks after those this call looked at. */
+  /**
+   * Pass as `cursor` to handle the matching tasks after those this call looked at. With `stopped`:
+   * the cursor the call was given (`null`: none), to repeat it; what it did no longer matches.
+   */
   nextCursor: string | null;
+  /** The error that stopped the call after `count` writes (the rest of its tasks untouched). */
+  stopped?: Error;
+}
+
+/** The outcome of a DLQ requeue by filter (see `BulkOutcome` for `nextCursor` and `stopped`). */
+export interface RequeueOutcome {
+  /** Entries sent back to run. */
+  requeued: number;
+  /** Entries left: their data no longer fits the schema, or their executor is gone. */
+  failed: number;
+  nextCursor: string | null;
+  stopped?: Error;
+}
+
+/**
+ * The answer of a call that failed with `error` after `done` writes: the error itself when there
+ * were none (nothing stored), else the partial outcome `partial` gives, stopped by `error`.
+ */
+function stoppedBy<T>(error: unknown, done: number, partial: (stopped: Error) => T): T {
+  if (done === 0 || !(error instanceof Error)) throw error;
+  return partial(error);
+}
+
+/** The cursor a call was given, as its `nextCursor` when it stopped: repeat the call. */
+function givenCursor(cursor: unknown): string | null {
+  return typeof cursor === "string" && cursor !== "" ? cursor : null;
 }
 
 /** Statuses a finished task has; those `deleteTasks` may delete. */
@@ -180,23 +215,33 @@ export class BulkService {
   }
 
   /**
-   * Cancels pending tasks matching the filter (`status` may only be `pending`).
+   * Cancels pending tasks matching the filter (`status` may only be `pending`), a chunk at a time;
+   * a store error after a chunk was cancelled answers the count with `stopped`.
    *
    * @throws {InvalidArgumentError} as `deleteTasks`
+   * @throws the store's error when it fails before any task was cancelled
    */
-  async cancelTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
+  async cancelTasks(
+    filter: Record<string, unknown>,
+    options: CallerOptions = {},
+  ): Promise<BulkOutcome> {
     assertConfirmed(filter, TASK_FILTERS, "cancel every pending task", ["pending"]);
     const { tasks, nextCursor } = await this.#matching(filter, ["pending"], options);
     const service = this.#service;
     // Pending tasks only: none has a handler to stop, so the store moves them a chunk at a time
     // (a store rewrites each task whole, data and all), the thread given back between slices.
     const cancelled = new Set<string>();
+    let stopped: Error | undefined;
     const slices = new ThreadSlices();
-    for (let at = 0; at < tasks.length; at += CANCEL_CHUNK) {
-      const ids = tasks.slice(at, at + CANCEL_CHUNK).map((task) => task.id);
-      const change = { from: "pending", to: "cancelled", now: service.now() } as const;
-      for (const id of await service.store.taskTransitionMany(ids, change)) cancelled.add(id);
-      await slices.turn();
+    try {
+      for (let at = 0; at < tasks.length; at += CANCEL_CHUNK) {
+        const ids = tasks.slice(at, at + CANCEL_CHUNK).map((task) => task.id);
+        const change = { from: "pending", to: "cancelled", now: service.now() } as const;
+        for (const id of await service.store.taskTransitionMany(ids, change)) cancelled.add(id);
+        await slices.turn();
+      }
+    } catch (error) {
+      stopped = stoppedBy(error, cancelled.size, (stop) => stop);
     }
     const moved = tasks.filter((task) => cancelled.has(task.id));
     if (moved.length > 0) {
@@ -207,6 +252,9 @@ export class BulkService {
       });
       service.events.emit({ type: "tasks_cancelled", counts: countsByExecutor(moved) });
     }
+    if (stopped) {
+      return { count: moved.length, invalid: 0, nextCursor: givenCursor(filter.cursor), stopped };
+    }
     return { count: moved.length, invalid: 0, nextCursor };
   }
 
@@ -214,9 +262,13 @@ export class BulkService {
    * Runs failed and dead tasks matching the filter again (`status` within `failed`, `dlq`; both
    * by default), attempts counted from zero, after checking their data against the executor's
    * schema as it is now. A task whose data no longer fits (or whose executor is gone) stays as it
-   * is and is counted in `invalid`.
+   * is and is counted in `invalid`. A task that cannot be checked in time
+   * (`ValidationStalledError`) or a store error after some were run again answers those with
+   * `stopped`.
    *
    * @throws {InvalidArgumentError} as `deleteTasks`
+   * @throws {ValidationStalledError} or the store's error when it comes before any task was run
+   *   again
    */
   async retryTasks(
     filter: Record<string, unknown>,
@@ -228,7 +280,19 @@ export class BulkService {
     let invalid = 0;
     const slices = new ThreadSlices();
     for (const task of tasks) {
-      const outcome = await this.#retry(task);
+      let outcome;
+      try {
+        outcome = await this.#retry(task);
+      } catch (error) {
+        // A task not checked in time (the validation stalled), or a store error: those before it
+        // stay run again, and the answer says so.
+        return stoppedBy(error, count, (stopped) => ({
+          count,
+          invalid,
+          nextCursor: givenCursor(filter.cursor),
+          stopped,
+        }));
+      }
       if (outcome === "retried") count++;
       if (outcome === "invalid") invalid++;
       await slices.turn();
@@ -285,14 +349,18 @@ export class BulkService {
 
   /**
    * Requeues DLQ entries matching the filter (see `Service.requeueDlq`), up to
-   * `limits.bulkTasks` per call after `cursor`. Entries whose data no longer fits stay.
+   * `limits.bulkTasks` per call after `cursor`. Entries whose data no longer fits stay. An entry
+   * that cannot be checked in time (`ValidationStalledError`) or a store error after some were
+   * requeued answers those with `stopped`.
    *
    * @throws {InvalidArgumentError} on a bad filter, or no filter without `confirm`
+   * @throws {ValidationStalledError} or the store's error when it comes before any entry was
+   *   requeued
    */
   async requeueDlq(
     filter: Record<string, unknown>,
     page: { cursor?: string } = {},
-  ): Promise<{ requeued: number; failed: number; nextCursor: string | null }> {
+  ): Promise<RequeueOutcome> {
     assertConfirmed(filter, DLQ_FILTERS, "requeue the whole dead letter queue");
     const service = this.#service;
     const refs: TaskRef[] = [];
@@ -322,7 +390,16 @@ export class BulkService {
         else if (!(error instanceof NotFoundError || error instanceof DlqEntryChangedError)) {
           if (error instanceof InvalidArgumentError || error instanceof FailedPreconditionError) {
             failed++;
-          } else throw error;
+          } else {
+            // Not checked in time (the validation stalled), or a store error: the entries before
+            // it stay requeued, and the answer says so.
+            return stoppedBy(error, requeued, (stopped) => ({
+              requeued,
+              failed,
+              nextCursor: givenCursor(page.cursor),
+              stopped,
+            }));
+          }
         }
       }
       await slices.turn();

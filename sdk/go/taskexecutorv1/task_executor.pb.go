@@ -3564,10 +3564,13 @@ func (x *RequeueDlqRequest) GetCursor() string {
 }
 
 type RequeueDlqResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Requeued      int32                  `protobuf:"varint,1,opt,name=requeued,proto3" json:"requeued,omitempty"`
-	Failed        int32                  `protobuf:"varint,2,opt,name=failed,proto3" json:"failed,omitempty"`                          // entries whose data no longer matches the schema, or whose executor is gone
-	NextCursor    string                 `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty once every matching entry was looked at
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Requeued int32                  `protobuf:"varint,1,opt,name=requeued,proto3" json:"requeued,omitempty"`
+	Failed   int32                  `protobuf:"varint,2,opt,name=failed,proto3" json:"failed,omitempty"` // entries whose data no longer matches the schema, or whose executor is gone
+	// Empty once every matching entry was looked at. With `stopped`: the request's cursor, to
+	// repeat the call (the entries it requeued no longer match).
+	NextCursor    string    `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	Stopped       *BulkStop `protobuf:"bytes,4,opt,name=stopped,proto3" json:"stopped,omitempty"` // set when the call stopped part way; `requeued` were requeued
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -3621,6 +3624,13 @@ func (x *RequeueDlqResponse) GetNextCursor() string {
 		return x.NextCursor
 	}
 	return ""
+}
+
+func (x *RequeueDlqResponse) GetStopped() *BulkStop {
+	if x != nil {
+		return x.Stopped
+	}
+	return nil
 }
 
 type GetStatsRequest struct {
@@ -5244,7 +5254,8 @@ func (x *CancelTasksRequest) GetConfirm() bool {
 type CancelTasksResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cancelled     int32                  `protobuf:"varint,1,opt,name=cancelled,proto3" json:"cancelled,omitempty"`
-	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // as in RetryTasksResponse
+	Stopped       *BulkStop              `protobuf:"bytes,3,opt,name=stopped,proto3" json:"stopped,omitempty"`                         // set when the call stopped part way; `cancelled` were cancelled
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5291,6 +5302,13 @@ func (x *CancelTasksResponse) GetNextCursor() string {
 		return x.NextCursor
 	}
 	return ""
+}
+
+func (x *CancelTasksResponse) GetStopped() *BulkStop {
+	if x != nil {
+		return x.Stopped
+	}
+	return nil
 }
 
 type RetryTasksRequest struct {
@@ -5394,10 +5412,13 @@ func (x *RetryTasksRequest) GetConfirm() bool {
 }
 
 type RetryTasksResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Retried       int32                  `protobuf:"varint,1,opt,name=retried,proto3" json:"retried,omitempty"`
-	Invalid       int32                  `protobuf:"varint,2,opt,name=invalid,proto3" json:"invalid,omitempty"` // left as they are: their data no longer fits the schema
-	NextCursor    string                 `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Retried int32                  `protobuf:"varint,1,opt,name=retried,proto3" json:"retried,omitempty"`
+	Invalid int32                  `protobuf:"varint,2,opt,name=invalid,proto3" json:"invalid,omitempty"` // left as they are: their data no longer fits the schema
+	// Empty once every matching task was looked at. With `stopped`: the request's cursor, to
+	// repeat the call (the tasks it ran again no longer match).
+	NextCursor    string    `protobuf:"bytes,3,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"`
+	Stopped       *BulkStop `protobuf:"bytes,4,opt,name=stopped,proto3" json:"stopped,omitempty"` // set when the call stopped part way; `retried` were run again
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5453,6 +5474,69 @@ func (x *RetryTasksResponse) GetNextCursor() string {
 	return ""
 }
 
+func (x *RetryTasksResponse) GetStopped() *BulkStop {
+	if x != nil {
+		return x.Stopped
+	}
+	return nil
+}
+
+// Why a bulk call that writes one task (or a few) at a time stopped after some writes: the status
+// the call would have failed with had it written nothing (UNAVAILABLE when a task's data could
+// not be validated in time, or the store failed). A bulk call that fails before its first write
+// fails with that status instead: a failed call stored nothing.
+type BulkStop struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Code          int32                  `protobuf:"varint,1,opt,name=code,proto3" json:"code,omitempty"` // the gRPC status code
+	Message       string                 `protobuf:"bytes,2,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BulkStop) Reset() {
+	*x = BulkStop{}
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BulkStop) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BulkStop) ProtoMessage() {}
+
+func (x *BulkStop) ProtoReflect() protoreflect.Message {
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BulkStop.ProtoReflect.Descriptor instead.
+func (*BulkStop) Descriptor() ([]byte, []int) {
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *BulkStop) GetCode() int32 {
+	if x != nil {
+		return x.Code
+	}
+	return 0
+}
+
+func (x *BulkStop) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 // The task each fire creates.
 type ScheduleTask struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -5465,7 +5549,7 @@ type ScheduleTask struct {
 
 func (x *ScheduleTask) Reset() {
 	*x = ScheduleTask{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5477,7 +5561,7 @@ func (x *ScheduleTask) String() string {
 func (*ScheduleTask) ProtoMessage() {}
 
 func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[73]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5490,7 +5574,7 @@ func (x *ScheduleTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleTask.ProtoReflect.Descriptor instead.
 func (*ScheduleTask) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{73}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
 }
 
 func (x *ScheduleTask) GetData() *structpb.Value {
@@ -5537,7 +5621,7 @@ type ScheduleConfig struct {
 
 func (x *ScheduleConfig) Reset() {
 	*x = ScheduleConfig{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5549,7 +5633,7 @@ func (x *ScheduleConfig) String() string {
 func (*ScheduleConfig) ProtoMessage() {}
 
 func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[74]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5562,7 +5646,7 @@ func (x *ScheduleConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleConfig.ProtoReflect.Descriptor instead.
 func (*ScheduleConfig) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{74}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
 }
 
 func (x *ScheduleConfig) GetName() string {
@@ -5669,7 +5753,7 @@ type ScheduleFire struct {
 
 func (x *ScheduleFire) Reset() {
 	*x = ScheduleFire{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5681,7 +5765,7 @@ func (x *ScheduleFire) String() string {
 func (*ScheduleFire) ProtoMessage() {}
 
 func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[75]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5694,7 +5778,7 @@ func (x *ScheduleFire) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScheduleFire.ProtoReflect.Descriptor instead.
 func (*ScheduleFire) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{75}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
 }
 
 func (x *ScheduleFire) GetFireAt() *timestamppb.Timestamp {
@@ -5759,7 +5843,7 @@ type Schedule struct {
 
 func (x *Schedule) Reset() {
 	*x = Schedule{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5771,7 +5855,7 @@ func (x *Schedule) String() string {
 func (*Schedule) ProtoMessage() {}
 
 func (x *Schedule) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[76]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5784,7 +5868,7 @@ func (x *Schedule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Schedule.ProtoReflect.Descriptor instead.
 func (*Schedule) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{76}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
 }
 
 func (x *Schedule) GetId() string {
@@ -5929,7 +6013,7 @@ type CreateScheduleRequest struct {
 
 func (x *CreateScheduleRequest) Reset() {
 	*x = CreateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5941,7 +6025,7 @@ func (x *CreateScheduleRequest) String() string {
 func (*CreateScheduleRequest) ProtoMessage() {}
 
 func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[77]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5954,7 +6038,7 @@ func (x *CreateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*CreateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{77}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
 }
 
 func (x *CreateScheduleRequest) GetConfig() *ScheduleConfig {
@@ -5973,7 +6057,7 @@ type CreateScheduleResponse struct {
 
 func (x *CreateScheduleResponse) Reset() {
 	*x = CreateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -5985,7 +6069,7 @@ func (x *CreateScheduleResponse) String() string {
 func (*CreateScheduleResponse) ProtoMessage() {}
 
 func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[78]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -5998,7 +6082,7 @@ func (x *CreateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*CreateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{78}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
 }
 
 func (x *CreateScheduleResponse) GetSchedule() *Schedule {
@@ -6020,7 +6104,7 @@ type ListSchedulesRequest struct {
 
 func (x *ListSchedulesRequest) Reset() {
 	*x = ListSchedulesRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6032,7 +6116,7 @@ func (x *ListSchedulesRequest) String() string {
 func (*ListSchedulesRequest) ProtoMessage() {}
 
 func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[79]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6045,7 +6129,7 @@ func (x *ListSchedulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesRequest.ProtoReflect.Descriptor instead.
 func (*ListSchedulesRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{79}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
 }
 
 func (x *ListSchedulesRequest) GetExecutorName() string {
@@ -6088,7 +6172,7 @@ type ListSchedulesResponse struct {
 
 func (x *ListSchedulesResponse) Reset() {
 	*x = ListSchedulesResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6100,7 +6184,7 @@ func (x *ListSchedulesResponse) String() string {
 func (*ListSchedulesResponse) ProtoMessage() {}
 
 func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[80]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6113,7 +6197,7 @@ func (x *ListSchedulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSchedulesResponse.ProtoReflect.Descriptor instead.
 func (*ListSchedulesResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{80}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
 }
 
 func (x *ListSchedulesResponse) GetSchedules() []*Schedule {
@@ -6140,7 +6224,7 @@ type GetScheduleRequest struct {
 
 func (x *GetScheduleRequest) Reset() {
 	*x = GetScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6152,7 +6236,7 @@ func (x *GetScheduleRequest) String() string {
 func (*GetScheduleRequest) ProtoMessage() {}
 
 func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[81]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6165,7 +6249,7 @@ func (x *GetScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleRequest.ProtoReflect.Descriptor instead.
 func (*GetScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{81}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
 }
 
 func (x *GetScheduleRequest) GetId() string {
@@ -6191,7 +6275,7 @@ type GetScheduleResponse struct {
 
 func (x *GetScheduleResponse) Reset() {
 	*x = GetScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6203,7 +6287,7 @@ func (x *GetScheduleResponse) String() string {
 func (*GetScheduleResponse) ProtoMessage() {}
 
 func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[82]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6216,7 +6300,7 @@ func (x *GetScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScheduleResponse.ProtoReflect.Descriptor instead.
 func (*GetScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{82}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
 }
 
 func (x *GetScheduleResponse) GetSchedule() *Schedule {
@@ -6236,7 +6320,7 @@ type UpdateScheduleRequest struct {
 
 func (x *UpdateScheduleRequest) Reset() {
 	*x = UpdateScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6248,7 +6332,7 @@ func (x *UpdateScheduleRequest) String() string {
 func (*UpdateScheduleRequest) ProtoMessage() {}
 
 func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[83]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6261,7 +6345,7 @@ func (x *UpdateScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleRequest.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{83}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
 }
 
 func (x *UpdateScheduleRequest) GetId() string {
@@ -6287,7 +6371,7 @@ type UpdateScheduleResponse struct {
 
 func (x *UpdateScheduleResponse) Reset() {
 	*x = UpdateScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6299,7 +6383,7 @@ func (x *UpdateScheduleResponse) String() string {
 func (*UpdateScheduleResponse) ProtoMessage() {}
 
 func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[84]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6312,7 +6396,7 @@ func (x *UpdateScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateScheduleResponse.ProtoReflect.Descriptor instead.
 func (*UpdateScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{84}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
 }
 
 func (x *UpdateScheduleResponse) GetSchedule() *Schedule {
@@ -6331,7 +6415,7 @@ type DeleteScheduleRequest struct {
 
 func (x *DeleteScheduleRequest) Reset() {
 	*x = DeleteScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6343,7 +6427,7 @@ func (x *DeleteScheduleRequest) String() string {
 func (*DeleteScheduleRequest) ProtoMessage() {}
 
 func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[85]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6356,7 +6440,7 @@ func (x *DeleteScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleRequest.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{85}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
 }
 
 func (x *DeleteScheduleRequest) GetId() string {
@@ -6375,7 +6459,7 @@ type DeleteScheduleResponse struct {
 
 func (x *DeleteScheduleResponse) Reset() {
 	*x = DeleteScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6387,7 +6471,7 @@ func (x *DeleteScheduleResponse) String() string {
 func (*DeleteScheduleResponse) ProtoMessage() {}
 
 func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[86]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6400,7 +6484,7 @@ func (x *DeleteScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteScheduleResponse.ProtoReflect.Descriptor instead.
 func (*DeleteScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{86}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
 }
 
 func (x *DeleteScheduleResponse) GetDeleted() bool {
@@ -6419,7 +6503,7 @@ type PauseScheduleRequest struct {
 
 func (x *PauseScheduleRequest) Reset() {
 	*x = PauseScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6431,7 +6515,7 @@ func (x *PauseScheduleRequest) String() string {
 func (*PauseScheduleRequest) ProtoMessage() {}
 
 func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[87]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6444,7 +6528,7 @@ func (x *PauseScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PauseScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{87}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
 }
 
 func (x *PauseScheduleRequest) GetId() string {
@@ -6463,7 +6547,7 @@ type PauseScheduleResponse struct {
 
 func (x *PauseScheduleResponse) Reset() {
 	*x = PauseScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6475,7 +6559,7 @@ func (x *PauseScheduleResponse) String() string {
 func (*PauseScheduleResponse) ProtoMessage() {}
 
 func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[88]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6488,7 +6572,7 @@ func (x *PauseScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PauseScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{88}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
 }
 
 func (x *PauseScheduleResponse) GetSchedule() *Schedule {
@@ -6507,7 +6591,7 @@ type ResumeScheduleRequest struct {
 
 func (x *ResumeScheduleRequest) Reset() {
 	*x = ResumeScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6519,7 +6603,7 @@ func (x *ResumeScheduleRequest) String() string {
 func (*ResumeScheduleRequest) ProtoMessage() {}
 
 func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[89]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6532,7 +6616,7 @@ func (x *ResumeScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleRequest.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{89}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
 }
 
 func (x *ResumeScheduleRequest) GetId() string {
@@ -6551,7 +6635,7 @@ type ResumeScheduleResponse struct {
 
 func (x *ResumeScheduleResponse) Reset() {
 	*x = ResumeScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6563,7 +6647,7 @@ func (x *ResumeScheduleResponse) String() string {
 func (*ResumeScheduleResponse) ProtoMessage() {}
 
 func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[90]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6576,7 +6660,7 @@ func (x *ResumeScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeScheduleResponse.ProtoReflect.Descriptor instead.
 func (*ResumeScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{90}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
 }
 
 func (x *ResumeScheduleResponse) GetSchedule() *Schedule {
@@ -6596,7 +6680,7 @@ type TriggerScheduleRequest struct {
 
 func (x *TriggerScheduleRequest) Reset() {
 	*x = TriggerScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6608,7 +6692,7 @@ func (x *TriggerScheduleRequest) String() string {
 func (*TriggerScheduleRequest) ProtoMessage() {}
 
 func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[91]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6621,7 +6705,7 @@ func (x *TriggerScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleRequest.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{91}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
 }
 
 func (x *TriggerScheduleRequest) GetId() string {
@@ -6641,7 +6725,7 @@ type TriggerScheduleResponse struct {
 
 func (x *TriggerScheduleResponse) Reset() {
 	*x = TriggerScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6653,7 +6737,7 @@ func (x *TriggerScheduleResponse) String() string {
 func (*TriggerScheduleResponse) ProtoMessage() {}
 
 func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[92]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6666,7 +6750,7 @@ func (x *TriggerScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TriggerScheduleResponse.ProtoReflect.Descriptor instead.
 func (*TriggerScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{92}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
 }
 
 func (x *TriggerScheduleResponse) GetSchedule() *Schedule {
@@ -6695,7 +6779,7 @@ type PreviewScheduleRequest struct {
 
 func (x *PreviewScheduleRequest) Reset() {
 	*x = PreviewScheduleRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6707,7 +6791,7 @@ func (x *PreviewScheduleRequest) String() string {
 func (*PreviewScheduleRequest) ProtoMessage() {}
 
 func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[93]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6720,7 +6804,7 @@ func (x *PreviewScheduleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleRequest.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{93}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
 }
 
 func (x *PreviewScheduleRequest) GetConfig() *ScheduleConfig {
@@ -6746,7 +6830,7 @@ type PreviewScheduleResponse struct {
 
 func (x *PreviewScheduleResponse) Reset() {
 	*x = PreviewScheduleResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6758,7 +6842,7 @@ func (x *PreviewScheduleResponse) String() string {
 func (*PreviewScheduleResponse) ProtoMessage() {}
 
 func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[94]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6771,7 +6855,7 @@ func (x *PreviewScheduleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PreviewScheduleResponse.ProtoReflect.Descriptor instead.
 func (*PreviewScheduleResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{94}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
 }
 
 func (x *PreviewScheduleResponse) GetNextFires() []*timestamppb.Timestamp {
@@ -6803,7 +6887,7 @@ type HistorySlot struct {
 
 func (x *HistorySlot) Reset() {
 	*x = HistorySlot{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6815,7 +6899,7 @@ func (x *HistorySlot) String() string {
 func (*HistorySlot) ProtoMessage() {}
 
 func (x *HistorySlot) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[95]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6828,7 +6912,7 @@ func (x *HistorySlot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistorySlot.ProtoReflect.Descriptor instead.
 func (*HistorySlot) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{95}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
 }
 
 func (x *HistorySlot) GetCreated() int64 {
@@ -6918,7 +7002,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6930,7 +7014,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[96]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -6943,7 +7027,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{96}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
 }
 
 func (x *HistoryPoint) GetAt() *timestamppb.Timestamp {
@@ -6978,7 +7062,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -6990,7 +7074,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[97]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7003,7 +7087,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{97}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
 }
 
 func (x *GetHistoryRequest) GetExecutorName() string {
@@ -7053,7 +7137,7 @@ type HistorySeries struct {
 
 func (x *HistorySeries) Reset() {
 	*x = HistorySeries{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7065,7 +7149,7 @@ func (x *HistorySeries) String() string {
 func (*HistorySeries) ProtoMessage() {}
 
 func (x *HistorySeries) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[98]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7078,7 +7162,7 @@ func (x *HistorySeries) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistorySeries.ProtoReflect.Descriptor instead.
 func (*HistorySeries) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{98}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
 }
 
 func (x *HistorySeries) GetExecutorName() string {
@@ -7117,7 +7201,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7129,7 +7213,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[99]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7142,7 +7226,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{99}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
 }
 
 func (x *GetHistoryResponse) GetExecutorName() string {
@@ -7209,7 +7293,7 @@ type WorkRequest struct {
 
 func (x *WorkRequest) Reset() {
 	*x = WorkRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7221,7 +7305,7 @@ func (x *WorkRequest) String() string {
 func (*WorkRequest) ProtoMessage() {}
 
 func (x *WorkRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[100]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7234,7 +7318,7 @@ func (x *WorkRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkRequest.ProtoReflect.Descriptor instead.
 func (*WorkRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{100}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
 }
 
 func (x *WorkRequest) GetKind() isWorkRequest_Kind {
@@ -7327,7 +7411,7 @@ type Hello struct {
 
 func (x *Hello) Reset() {
 	*x = Hello{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7339,7 +7423,7 @@ func (x *Hello) String() string {
 func (*Hello) ProtoMessage() {}
 
 func (x *Hello) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[101]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7352,7 +7436,7 @@ func (x *Hello) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hello.ProtoReflect.Descriptor instead.
 func (*Hello) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{101}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
 }
 
 func (x *Hello) GetWorkerId() string {
@@ -7416,7 +7500,7 @@ type Credit struct {
 
 func (x *Credit) Reset() {
 	*x = Credit{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7428,7 +7512,7 @@ func (x *Credit) String() string {
 func (*Credit) ProtoMessage() {}
 
 func (x *Credit) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[102]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7441,7 +7525,7 @@ func (x *Credit) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Credit.ProtoReflect.Descriptor instead.
 func (*Credit) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{102}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
 }
 
 func (x *Credit) GetExecutorName() string {
@@ -7483,7 +7567,7 @@ type Result struct {
 
 func (x *Result) Reset() {
 	*x = Result{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7495,7 +7579,7 @@ func (x *Result) String() string {
 func (*Result) ProtoMessage() {}
 
 func (x *Result) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[103]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7508,7 +7592,7 @@ func (x *Result) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Result.ProtoReflect.Descriptor instead.
 func (*Result) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{103}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
 }
 
 func (x *Result) GetTaskId() string {
@@ -7597,7 +7681,7 @@ type Results struct {
 
 func (x *Results) Reset() {
 	*x = Results{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7609,7 +7693,7 @@ func (x *Results) String() string {
 func (*Results) ProtoMessage() {}
 
 func (x *Results) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[104]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7622,7 +7706,7 @@ func (x *Results) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Results.ProtoReflect.Descriptor instead.
 func (*Results) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{104}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
 }
 
 func (x *Results) GetResults() []*Result {
@@ -7643,7 +7727,7 @@ type Heartbeat struct {
 
 func (x *Heartbeat) Reset() {
 	*x = Heartbeat{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7655,7 +7739,7 @@ func (x *Heartbeat) String() string {
 func (*Heartbeat) ProtoMessage() {}
 
 func (x *Heartbeat) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[105]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7668,7 +7752,7 @@ func (x *Heartbeat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
 func (*Heartbeat) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{105}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
 }
 
 func (x *Heartbeat) GetTaskIds() []string {
@@ -7702,7 +7786,7 @@ type WorkResponse struct {
 
 func (x *WorkResponse) Reset() {
 	*x = WorkResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7714,7 +7798,7 @@ func (x *WorkResponse) String() string {
 func (*WorkResponse) ProtoMessage() {}
 
 func (x *WorkResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[106]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7727,7 +7811,7 @@ func (x *WorkResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WorkResponse.ProtoReflect.Descriptor instead.
 func (*WorkResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{106}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
 }
 
 func (x *WorkResponse) GetKind() isWorkResponse_Kind {
@@ -7841,7 +7925,7 @@ type Keepalive struct {
 
 func (x *Keepalive) Reset() {
 	*x = Keepalive{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7853,7 +7937,7 @@ func (x *Keepalive) String() string {
 func (*Keepalive) ProtoMessage() {}
 
 func (x *Keepalive) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[107]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7866,7 +7950,7 @@ func (x *Keepalive) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Keepalive.ProtoReflect.Descriptor instead.
 func (*Keepalive) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{107}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
 }
 
 // An executor this worker serves was deleted: its tasks are gone and no more will come.
@@ -7879,7 +7963,7 @@ type ExecutorDeleted struct {
 
 func (x *ExecutorDeleted) Reset() {
 	*x = ExecutorDeleted{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7891,7 +7975,7 @@ func (x *ExecutorDeleted) String() string {
 func (*ExecutorDeleted) ProtoMessage() {}
 
 func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[108]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7904,7 +7988,7 @@ func (x *ExecutorDeleted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExecutorDeleted.ProtoReflect.Descriptor instead.
 func (*ExecutorDeleted) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{108}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
 }
 
 func (x *ExecutorDeleted) GetExecutorName() string {
@@ -7937,7 +8021,7 @@ type Welcome struct {
 
 func (x *Welcome) Reset() {
 	*x = Welcome{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -7949,7 +8033,7 @@ func (x *Welcome) String() string {
 func (*Welcome) ProtoMessage() {}
 
 func (x *Welcome) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[109]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -7962,7 +8046,7 @@ func (x *Welcome) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Welcome.ProtoReflect.Descriptor instead.
 func (*Welcome) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{109}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
 }
 
 func (x *Welcome) GetManagerId() string {
@@ -8051,7 +8135,7 @@ type Assignment struct {
 
 func (x *Assignment) Reset() {
 	*x = Assignment{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8063,7 +8147,7 @@ func (x *Assignment) String() string {
 func (*Assignment) ProtoMessage() {}
 
 func (x *Assignment) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[110]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8076,7 +8160,7 @@ func (x *Assignment) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignment.ProtoReflect.Descriptor instead.
 func (*Assignment) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{110}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
 }
 
 func (x *Assignment) GetTaskId() string {
@@ -8165,7 +8249,7 @@ type Assignments struct {
 
 func (x *Assignments) Reset() {
 	*x = Assignments{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8177,7 +8261,7 @@ func (x *Assignments) String() string {
 func (*Assignments) ProtoMessage() {}
 
 func (x *Assignments) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[111]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8190,7 +8274,7 @@ func (x *Assignments) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Assignments.ProtoReflect.Descriptor instead.
 func (*Assignments) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{111}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
 }
 
 func (x *Assignments) GetTasks() []*Assignment {
@@ -8210,7 +8294,7 @@ type Cancellation struct {
 
 func (x *Cancellation) Reset() {
 	*x = Cancellation{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8222,7 +8306,7 @@ func (x *Cancellation) String() string {
 func (*Cancellation) ProtoMessage() {}
 
 func (x *Cancellation) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[112]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8235,7 +8319,7 @@ func (x *Cancellation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellation.ProtoReflect.Descriptor instead.
 func (*Cancellation) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{112}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{113}
 }
 
 func (x *Cancellation) GetTaskId() string {
@@ -8261,7 +8345,7 @@ type Cancellations struct {
 
 func (x *Cancellations) Reset() {
 	*x = Cancellations{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8273,7 +8357,7 @@ func (x *Cancellations) String() string {
 func (*Cancellations) ProtoMessage() {}
 
 func (x *Cancellations) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[113]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8286,7 +8370,7 @@ func (x *Cancellations) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Cancellations.ProtoReflect.Descriptor instead.
 func (*Cancellations) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{113}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{114}
 }
 
 func (x *Cancellations) GetTasks() []*Cancellation {
@@ -8307,7 +8391,7 @@ type ResultAck struct {
 
 func (x *ResultAck) Reset() {
 	*x = ResultAck{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8319,7 +8403,7 @@ func (x *ResultAck) String() string {
 func (*ResultAck) ProtoMessage() {}
 
 func (x *ResultAck) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[114]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8332,7 +8416,7 @@ func (x *ResultAck) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAck.ProtoReflect.Descriptor instead.
 func (*ResultAck) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{114}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{115}
 }
 
 func (x *ResultAck) GetTaskId() string {
@@ -8365,7 +8449,7 @@ type ResultAcks struct {
 
 func (x *ResultAcks) Reset() {
 	*x = ResultAcks{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8377,7 +8461,7 @@ func (x *ResultAcks) String() string {
 func (*ResultAcks) ProtoMessage() {}
 
 func (x *ResultAcks) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[115]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8390,7 +8474,7 @@ func (x *ResultAcks) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResultAcks.ProtoReflect.Descriptor instead.
 func (*ResultAcks) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{115}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{116}
 }
 
 func (x *ResultAcks) GetAcks() []*ResultAck {
@@ -8411,7 +8495,7 @@ type GetNextTaskRequest struct {
 
 func (x *GetNextTaskRequest) Reset() {
 	*x = GetNextTaskRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8423,7 +8507,7 @@ func (x *GetNextTaskRequest) String() string {
 func (*GetNextTaskRequest) ProtoMessage() {}
 
 func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[116]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8436,7 +8520,7 @@ func (x *GetNextTaskRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskRequest.ProtoReflect.Descriptor instead.
 func (*GetNextTaskRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{116}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{117}
 }
 
 func (x *GetNextTaskRequest) GetWorkerId() string {
@@ -8469,7 +8553,7 @@ type GetNextTaskResponse struct {
 
 func (x *GetNextTaskResponse) Reset() {
 	*x = GetNextTaskResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8481,7 +8565,7 @@ func (x *GetNextTaskResponse) String() string {
 func (*GetNextTaskResponse) ProtoMessage() {}
 
 func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[117]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8494,7 +8578,7 @@ func (x *GetNextTaskResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNextTaskResponse.ProtoReflect.Descriptor instead.
 func (*GetNextTaskResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{117}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{118}
 }
 
 func (x *GetNextTaskResponse) GetTasks() []*Assignment {
@@ -8514,7 +8598,7 @@ type ReportResultsRequest struct {
 
 func (x *ReportResultsRequest) Reset() {
 	*x = ReportResultsRequest{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[119]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8526,7 +8610,7 @@ func (x *ReportResultsRequest) String() string {
 func (*ReportResultsRequest) ProtoMessage() {}
 
 func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[118]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[119]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8539,7 +8623,7 @@ func (x *ReportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ReportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{118}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{119}
 }
 
 func (x *ReportResultsRequest) GetWorkerId() string {
@@ -8565,7 +8649,7 @@ type ReportResultsResponse struct {
 
 func (x *ReportResultsResponse) Reset() {
 	*x = ReportResultsResponse{}
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[119]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[120]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -8577,7 +8661,7 @@ func (x *ReportResultsResponse) String() string {
 func (*ReportResultsResponse) ProtoMessage() {}
 
 func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[119]
+	mi := &file_taskexecutor_v1_task_executor_proto_msgTypes[120]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -8590,7 +8674,7 @@ func (x *ReportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ReportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{119}
+	return file_taskexecutor_v1_task_executor_proto_rawDescGZIP(), []int{120}
 }
 
 func (x *ReportResultsResponse) GetAcks() []*ResultAck {
@@ -8843,12 +8927,13 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\vdead_before\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"deadBefore\x12\x18\n" +
 	"\aconfirm\x18\x04 \x01(\bR\aconfirm\x12\x16\n" +
-	"\x06cursor\x18\x05 \x01(\tR\x06cursor\"i\n" +
+	"\x06cursor\x18\x05 \x01(\tR\x06cursor\"\x9e\x01\n" +
 	"\x12RequeueDlqResponse\x12\x1a\n" +
 	"\brequeued\x18\x01 \x01(\x05R\brequeued\x12\x16\n" +
 	"\x06failed\x18\x02 \x01(\x05R\x06failed\x12\x1f\n" +
 	"\vnext_cursor\x18\x03 \x01(\tR\n" +
-	"nextCursor\"6\n" +
+	"nextCursor\x123\n" +
+	"\astopped\x18\x04 \x01(\v2\x19.taskexecutor.v1.BulkStopR\astopped\"6\n" +
 	"\x0fGetStatsRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\"\x89\x03\n" +
 	"\rExecutorStats\x12#\n" +
@@ -8972,11 +9057,12 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
 	"\x0ffinished_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\x12\x16\n" +
 	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x18\n" +
-	"\aconfirm\x18\b \x01(\bR\aconfirm\"T\n" +
+	"\aconfirm\x18\b \x01(\bR\aconfirm\"\x89\x01\n" +
 	"\x13CancelTasksResponse\x12\x1c\n" +
 	"\tcancelled\x18\x01 \x01(\x05R\tcancelled\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
-	"nextCursor\"\xab\x03\n" +
+	"nextCursor\x123\n" +
+	"\astopped\x18\x03 \x01(\v2\x19.taskexecutor.v1.BulkStopR\astopped\"\xab\x03\n" +
 	"\x11RetryTasksRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
 	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +
@@ -8985,12 +9071,16 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
 	"\x0ffinished_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\x12\x16\n" +
 	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x18\n" +
-	"\aconfirm\x18\b \x01(\bR\aconfirm\"i\n" +
+	"\aconfirm\x18\b \x01(\bR\aconfirm\"\x9e\x01\n" +
 	"\x12RetryTasksResponse\x12\x18\n" +
 	"\aretried\x18\x01 \x01(\x05R\aretried\x12\x18\n" +
 	"\ainvalid\x18\x02 \x01(\x05R\ainvalid\x12\x1f\n" +
 	"\vnext_cursor\x18\x03 \x01(\tR\n" +
-	"nextCursor\"\xdc\x01\n" +
+	"nextCursor\x123\n" +
+	"\astopped\x18\x04 \x01(\v2\x19.taskexecutor.v1.BulkStopR\astopped\"8\n" +
+	"\bBulkStop\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\x05R\x04code\x12\x18\n" +
+	"\amessage\x18\x02 \x01(\tR\amessage\"\xdc\x01\n" +
 	"\fScheduleTask\x12*\n" +
 	"\x04data\x18\x01 \x01(\v2\x16.google.protobuf.ValueR\x04data\x12G\n" +
 	"\bmetadata\x18\x02 \x03(\v2+.taskexecutor.v1.ScheduleTask.MetadataEntryR\bmetadata\x12\x1a\n" +
@@ -9363,7 +9453,7 @@ func file_taskexecutor_v1_task_executor_proto_rawDescGZIP() []byte {
 }
 
 var file_taskexecutor_v1_task_executor_proto_enumTypes = make([]protoimpl.EnumInfo, 10)
-var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 126)
+var file_taskexecutor_v1_task_executor_proto_msgTypes = make([]protoimpl.MessageInfo, 127)
 var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(TaskStatus)(0),                    // 0: taskexecutor.v1.TaskStatus
 	(RetryPolicyType)(0),               // 1: taskexecutor.v1.RetryPolicyType
@@ -9448,110 +9538,111 @@ var file_taskexecutor_v1_task_executor_proto_goTypes = []any{
 	(*CancelTasksResponse)(nil),        // 80: taskexecutor.v1.CancelTasksResponse
 	(*RetryTasksRequest)(nil),          // 81: taskexecutor.v1.RetryTasksRequest
 	(*RetryTasksResponse)(nil),         // 82: taskexecutor.v1.RetryTasksResponse
-	(*ScheduleTask)(nil),               // 83: taskexecutor.v1.ScheduleTask
-	(*ScheduleConfig)(nil),             // 84: taskexecutor.v1.ScheduleConfig
-	(*ScheduleFire)(nil),               // 85: taskexecutor.v1.ScheduleFire
-	(*Schedule)(nil),                   // 86: taskexecutor.v1.Schedule
-	(*CreateScheduleRequest)(nil),      // 87: taskexecutor.v1.CreateScheduleRequest
-	(*CreateScheduleResponse)(nil),     // 88: taskexecutor.v1.CreateScheduleResponse
-	(*ListSchedulesRequest)(nil),       // 89: taskexecutor.v1.ListSchedulesRequest
-	(*ListSchedulesResponse)(nil),      // 90: taskexecutor.v1.ListSchedulesResponse
-	(*GetScheduleRequest)(nil),         // 91: taskexecutor.v1.GetScheduleRequest
-	(*GetScheduleResponse)(nil),        // 92: taskexecutor.v1.GetScheduleResponse
-	(*UpdateScheduleRequest)(nil),      // 93: taskexecutor.v1.UpdateScheduleRequest
-	(*UpdateScheduleResponse)(nil),     // 94: taskexecutor.v1.UpdateScheduleResponse
-	(*DeleteScheduleRequest)(nil),      // 95: taskexecutor.v1.DeleteScheduleRequest
-	(*DeleteScheduleResponse)(nil),     // 96: taskexecutor.v1.DeleteScheduleResponse
-	(*PauseScheduleRequest)(nil),       // 97: taskexecutor.v1.PauseScheduleRequest
-	(*PauseScheduleResponse)(nil),      // 98: taskexecutor.v1.PauseScheduleResponse
-	(*ResumeScheduleRequest)(nil),      // 99: taskexecutor.v1.ResumeScheduleRequest
-	(*ResumeScheduleResponse)(nil),     // 100: taskexecutor.v1.ResumeScheduleResponse
-	(*TriggerScheduleRequest)(nil),     // 101: taskexecutor.v1.TriggerScheduleRequest
-	(*TriggerScheduleResponse)(nil),    // 102: taskexecutor.v1.TriggerScheduleResponse
-	(*PreviewScheduleRequest)(nil),     // 103: taskexecutor.v1.PreviewScheduleRequest
-	(*PreviewScheduleResponse)(nil),    // 104: taskexecutor.v1.PreviewScheduleResponse
-	(*HistorySlot)(nil),                // 105: taskexecutor.v1.HistorySlot
-	(*HistoryPoint)(nil),               // 106: taskexecutor.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),          // 107: taskexecutor.v1.GetHistoryRequest
-	(*HistorySeries)(nil),              // 108: taskexecutor.v1.HistorySeries
-	(*GetHistoryResponse)(nil),         // 109: taskexecutor.v1.GetHistoryResponse
-	(*WorkRequest)(nil),                // 110: taskexecutor.v1.WorkRequest
-	(*Hello)(nil),                      // 111: taskexecutor.v1.Hello
-	(*Credit)(nil),                     // 112: taskexecutor.v1.Credit
-	(*Result)(nil),                     // 113: taskexecutor.v1.Result
-	(*Results)(nil),                    // 114: taskexecutor.v1.Results
-	(*Heartbeat)(nil),                  // 115: taskexecutor.v1.Heartbeat
-	(*WorkResponse)(nil),               // 116: taskexecutor.v1.WorkResponse
-	(*Keepalive)(nil),                  // 117: taskexecutor.v1.Keepalive
-	(*ExecutorDeleted)(nil),            // 118: taskexecutor.v1.ExecutorDeleted
-	(*Welcome)(nil),                    // 119: taskexecutor.v1.Welcome
-	(*Assignment)(nil),                 // 120: taskexecutor.v1.Assignment
-	(*Assignments)(nil),                // 121: taskexecutor.v1.Assignments
-	(*Cancellation)(nil),               // 122: taskexecutor.v1.Cancellation
-	(*Cancellations)(nil),              // 123: taskexecutor.v1.Cancellations
-	(*ResultAck)(nil),                  // 124: taskexecutor.v1.ResultAck
-	(*ResultAcks)(nil),                 // 125: taskexecutor.v1.ResultAcks
-	(*GetNextTaskRequest)(nil),         // 126: taskexecutor.v1.GetNextTaskRequest
-	(*GetNextTaskResponse)(nil),        // 127: taskexecutor.v1.GetNextTaskResponse
-	(*ReportResultsRequest)(nil),       // 128: taskexecutor.v1.ReportResultsRequest
-	(*ReportResultsResponse)(nil),      // 129: taskexecutor.v1.ReportResultsResponse
-	nil,                                // 130: taskexecutor.v1.Task.MetadataEntry
-	nil,                                // 131: taskexecutor.v1.NewTask.MetadataEntry
-	nil,                                // 132: taskexecutor.v1.ExecutorStats.ByStatusEntry
-	nil,                                // 133: taskexecutor.v1.ScheduleTask.MetadataEntry
-	nil,                                // 134: taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	nil,                                // 135: taskexecutor.v1.Assignment.MetadataEntry
-	(*durationpb.Duration)(nil),        // 136: google.protobuf.Duration
-	(*structpb.Value)(nil),             // 137: google.protobuf.Value
-	(*timestamppb.Timestamp)(nil),      // 138: google.protobuf.Timestamp
+	(*BulkStop)(nil),                   // 83: taskexecutor.v1.BulkStop
+	(*ScheduleTask)(nil),               // 84: taskexecutor.v1.ScheduleTask
+	(*ScheduleConfig)(nil),             // 85: taskexecutor.v1.ScheduleConfig
+	(*ScheduleFire)(nil),               // 86: taskexecutor.v1.ScheduleFire
+	(*Schedule)(nil),                   // 87: taskexecutor.v1.Schedule
+	(*CreateScheduleRequest)(nil),      // 88: taskexecutor.v1.CreateScheduleRequest
+	(*CreateScheduleResponse)(nil),     // 89: taskexecutor.v1.CreateScheduleResponse
+	(*ListSchedulesRequest)(nil),       // 90: taskexecutor.v1.ListSchedulesRequest
+	(*ListSchedulesResponse)(nil),      // 91: taskexecutor.v1.ListSchedulesResponse
+	(*GetScheduleRequest)(nil),         // 92: taskexecutor.v1.GetScheduleRequest
+	(*GetScheduleResponse)(nil),        // 93: taskexecutor.v1.GetScheduleResponse
+	(*UpdateScheduleRequest)(nil),      // 94: taskexecutor.v1.UpdateScheduleRequest
+	(*UpdateScheduleResponse)(nil),     // 95: taskexecutor.v1.UpdateScheduleResponse
+	(*DeleteScheduleRequest)(nil),      // 96: taskexecutor.v1.DeleteScheduleRequest
+	(*DeleteScheduleResponse)(nil),     // 97: taskexecutor.v1.DeleteScheduleResponse
+	(*PauseScheduleRequest)(nil),       // 98: taskexecutor.v1.PauseScheduleRequest
+	(*PauseScheduleResponse)(nil),      // 99: taskexecutor.v1.PauseScheduleResponse
+	(*ResumeScheduleRequest)(nil),      // 100: taskexecutor.v1.ResumeScheduleRequest
+	(*ResumeScheduleResponse)(nil),     // 101: taskexecutor.v1.ResumeScheduleResponse
+	(*TriggerScheduleRequest)(nil),     // 102: taskexecutor.v1.TriggerScheduleRequest
+	(*TriggerScheduleResponse)(nil),    // 103: taskexecutor.v1.TriggerScheduleResponse
+	(*PreviewScheduleRequest)(nil),     // 104: taskexecutor.v1.PreviewScheduleRequest
+	(*PreviewScheduleResponse)(nil),    // 105: taskexecutor.v1.PreviewScheduleResponse
+	(*HistorySlot)(nil),                // 106: taskexecutor.v1.HistorySlot
+	(*HistoryPoint)(nil),               // 107: taskexecutor.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),          // 108: taskexecutor.v1.GetHistoryRequest
+	(*HistorySeries)(nil),              // 109: taskexecutor.v1.HistorySeries
+	(*GetHistoryResponse)(nil),         // 110: taskexecutor.v1.GetHistoryResponse
+	(*WorkRequest)(nil),                // 111: taskexecutor.v1.WorkRequest
+	(*Hello)(nil),                      // 112: taskexecutor.v1.Hello
+	(*Credit)(nil),                     // 113: taskexecutor.v1.Credit
+	(*Result)(nil),                     // 114: taskexecutor.v1.Result
+	(*Results)(nil),                    // 115: taskexecutor.v1.Results
+	(*Heartbeat)(nil),                  // 116: taskexecutor.v1.Heartbeat
+	(*WorkResponse)(nil),               // 117: taskexecutor.v1.WorkResponse
+	(*Keepalive)(nil),                  // 118: taskexecutor.v1.Keepalive
+	(*ExecutorDeleted)(nil),            // 119: taskexecutor.v1.ExecutorDeleted
+	(*Welcome)(nil),                    // 120: taskexecutor.v1.Welcome
+	(*Assignment)(nil),                 // 121: taskexecutor.v1.Assignment
+	(*Assignments)(nil),                // 122: taskexecutor.v1.Assignments
+	(*Cancellation)(nil),               // 123: taskexecutor.v1.Cancellation
+	(*Cancellations)(nil),              // 124: taskexecutor.v1.Cancellations
+	(*ResultAck)(nil),                  // 125: taskexecutor.v1.ResultAck
+	(*ResultAcks)(nil),                 // 126: taskexecutor.v1.ResultAcks
+	(*GetNextTaskRequest)(nil),         // 127: taskexecutor.v1.GetNextTaskRequest
+	(*GetNextTaskResponse)(nil),        // 128: taskexecutor.v1.GetNextTaskResponse
+	(*ReportResultsRequest)(nil),       // 129: taskexecutor.v1.ReportResultsRequest
+	(*ReportResultsResponse)(nil),      // 130: taskexecutor.v1.ReportResultsResponse
+	nil,                                // 131: taskexecutor.v1.Task.MetadataEntry
+	nil,                                // 132: taskexecutor.v1.NewTask.MetadataEntry
+	nil,                                // 133: taskexecutor.v1.ExecutorStats.ByStatusEntry
+	nil,                                // 134: taskexecutor.v1.ScheduleTask.MetadataEntry
+	nil,                                // 135: taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	nil,                                // 136: taskexecutor.v1.Assignment.MetadataEntry
+	(*durationpb.Duration)(nil),        // 137: google.protobuf.Duration
+	(*structpb.Value)(nil),             // 138: google.protobuf.Value
+	(*timestamppb.Timestamp)(nil),      // 139: google.protobuf.Timestamp
 }
 var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	1,   // 0: taskexecutor.v1.RetryPolicy.type:type_name -> taskexecutor.v1.RetryPolicyType
-	136, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
-	136, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
+	137, // 1: taskexecutor.v1.RetryPolicy.interval:type_name -> google.protobuf.Duration
+	137, // 2: taskexecutor.v1.RetryPolicy.max_interval:type_name -> google.protobuf.Duration
 	2,   // 3: taskexecutor.v1.WriteConcern.level:type_name -> taskexecutor.v1.WriteConcernLevel
-	136, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
+	137, // 4: taskexecutor.v1.RateLimit.period:type_name -> google.protobuf.Duration
 	12,  // 5: taskexecutor.v1.ExecutorConfig.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 6: taskexecutor.v1.ExecutorConfig.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 7: taskexecutor.v1.ExecutorConfig.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	137, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
-	136, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
+	138, // 8: taskexecutor.v1.ExecutorConfig.task_schema:type_name -> google.protobuf.Value
+	137, // 9: taskexecutor.v1.ExecutorConfig.timeout:type_name -> google.protobuf.Duration
 	13,  // 10: taskexecutor.v1.ExecutorConfig.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 11: taskexecutor.v1.ExecutorConfig.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
 	12,  // 12: taskexecutor.v1.Executor.write_concern:type_name -> taskexecutor.v1.WriteConcern
 	10,  // 13: taskexecutor.v1.Executor.retry_policy:type_name -> taskexecutor.v1.RetryPolicy
 	11,  // 14: taskexecutor.v1.Executor.dlq_config:type_name -> taskexecutor.v1.DlqConfig
-	137, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
-	136, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
-	138, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
-	138, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
+	138, // 15: taskexecutor.v1.Executor.task_schema:type_name -> google.protobuf.Value
+	137, // 16: taskexecutor.v1.Executor.timeout:type_name -> google.protobuf.Duration
+	139, // 17: taskexecutor.v1.Executor.created_at:type_name -> google.protobuf.Timestamp
+	139, // 18: taskexecutor.v1.Executor.updated_at:type_name -> google.protobuf.Timestamp
 	13,  // 19: taskexecutor.v1.Executor.rate_limit:type_name -> taskexecutor.v1.RateLimit
 	13,  // 20: taskexecutor.v1.Executor.rate_limit_per_key:type_name -> taskexecutor.v1.RateLimit
-	138, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
-	137, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
-	130, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
+	139, // 21: taskexecutor.v1.TaskError.at:type_name -> google.protobuf.Timestamp
+	138, // 22: taskexecutor.v1.Task.data:type_name -> google.protobuf.Value
+	131, // 23: taskexecutor.v1.Task.metadata:type_name -> taskexecutor.v1.Task.MetadataEntry
 	0,   // 24: taskexecutor.v1.Task.status:type_name -> taskexecutor.v1.TaskStatus
-	138, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
+	139, // 25: taskexecutor.v1.Task.run_at:type_name -> google.protobuf.Timestamp
 	16,  // 26: taskexecutor.v1.Task.errors:type_name -> taskexecutor.v1.TaskError
-	137, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
-	138, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
-	138, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
-	138, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
-	138, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
-	137, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
-	138, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
+	138, // 27: taskexecutor.v1.Task.result:type_name -> google.protobuf.Value
+	139, // 28: taskexecutor.v1.Task.created_at:type_name -> google.protobuf.Timestamp
+	139, // 29: taskexecutor.v1.Task.updated_at:type_name -> google.protobuf.Timestamp
+	139, // 30: taskexecutor.v1.Task.started_at:type_name -> google.protobuf.Timestamp
+	139, // 31: taskexecutor.v1.Task.completed_at:type_name -> google.protobuf.Timestamp
+	138, // 32: taskexecutor.v1.Task.progress:type_name -> google.protobuf.Value
+	139, // 33: taskexecutor.v1.Task.lease_expires_at:type_name -> google.protobuf.Timestamp
 	17,  // 34: taskexecutor.v1.DlqEntry.task:type_name -> taskexecutor.v1.Task
 	3,   // 35: taskexecutor.v1.DlqEntry.reason:type_name -> taskexecutor.v1.DlqReason
-	138, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
+	139, // 36: taskexecutor.v1.DlqEntry.dead_at:type_name -> google.protobuf.Timestamp
 	14,  // 37: taskexecutor.v1.CreateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	14,  // 38: taskexecutor.v1.UpdateExecutorRequest.config:type_name -> taskexecutor.v1.ExecutorConfig
 	15,  // 39: taskexecutor.v1.CreateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 40: taskexecutor.v1.GetExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 41: taskexecutor.v1.UpdateExecutorResponse.executor:type_name -> taskexecutor.v1.Executor
 	15,  // 42: taskexecutor.v1.ListExecutorsResponse.executors:type_name -> taskexecutor.v1.Executor
-	137, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
-	131, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
-	138, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
+	138, // 43: taskexecutor.v1.NewTask.data:type_name -> google.protobuf.Value
+	132, // 44: taskexecutor.v1.NewTask.metadata:type_name -> taskexecutor.v1.NewTask.MetadataEntry
+	139, // 45: taskexecutor.v1.NewTask.run_at:type_name -> google.protobuf.Timestamp
 	29,  // 46: taskexecutor.v1.CreateTaskRequest.task:type_name -> taskexecutor.v1.NewTask
 	29,  // 47: taskexecutor.v1.CreateTasksRequest.tasks:type_name -> taskexecutor.v1.NewTask
 	6,   // 48: taskexecutor.v1.CreateTasksRequest.view:type_name -> taskexecutor.v1.TaskView
@@ -9560,232 +9651,235 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	17,  // 51: taskexecutor.v1.GetTaskResponse.task:type_name -> taskexecutor.v1.Task
 	17,  // 52: taskexecutor.v1.CancelTaskResponse.task:type_name -> taskexecutor.v1.Task
 	0,   // 53: taskexecutor.v1.ListTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	138, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	138, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	138, // 56: taskexecutor.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	138, // 57: taskexecutor.v1.ListTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	139, // 54: taskexecutor.v1.ListTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	139, // 55: taskexecutor.v1.ListTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	139, // 56: taskexecutor.v1.ListTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	139, // 57: taskexecutor.v1.ListTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
 	17,  // 58: taskexecutor.v1.ListTasksResponse.tasks:type_name -> taskexecutor.v1.Task
-	137, // 59: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
+	138, // 59: taskexecutor.v1.SearchTasksRequest.data_value:type_name -> google.protobuf.Value
 	0,   // 60: taskexecutor.v1.SearchTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
 	17,  // 61: taskexecutor.v1.SearchTasksResponse.tasks:type_name -> taskexecutor.v1.Task
 	0,   // 62: taskexecutor.v1.UpdateTaskStatusRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	137, // 63: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
+	138, // 63: taskexecutor.v1.UpdateTaskStatusRequest.result:type_name -> google.protobuf.Value
 	0,   // 64: taskexecutor.v1.UpdateTaskStatusRequest.from:type_name -> taskexecutor.v1.TaskStatus
 	17,  // 65: taskexecutor.v1.UpdateTaskStatusResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 66: taskexecutor.v1.ListDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
 	18,  // 67: taskexecutor.v1.ListDlqResponse.entries:type_name -> taskexecutor.v1.DlqEntry
 	18,  // 68: taskexecutor.v1.GetDlqEntryResponse.entry:type_name -> taskexecutor.v1.DlqEntry
-	137, // 69: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
+	138, // 69: taskexecutor.v1.RequeueDlqEntryRequest.data:type_name -> google.protobuf.Value
 	17,  // 70: taskexecutor.v1.RequeueDlqEntryResponse.task:type_name -> taskexecutor.v1.Task
 	3,   // 71: taskexecutor.v1.PurgeDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	138, // 72: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	139, // 72: taskexecutor.v1.PurgeDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
 	3,   // 73: taskexecutor.v1.RequeueDlqRequest.reason:type_name -> taskexecutor.v1.DlqReason
-	138, // 74: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
-	132, // 75: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
-	136, // 76: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
-	57,  // 77: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
-	138, // 78: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
-	138, // 79: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
-	138, // 80: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
-	5,   // 81: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
-	138, // 82: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	138, // 83: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	138, // 84: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	5,   // 85: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
-	60,  // 86: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	60,  // 87: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
-	60,  // 88: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
-	17,  // 89: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
-	29,  // 90: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
-	17,  // 91: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
-	30,  // 92: taskexecutor.v1.ProduceRequest.create:type_name -> taskexecutor.v1.CreateTaskRequest
-	69,  // 93: taskexecutor.v1.ProduceRequest.create_and_watch:type_name -> taskexecutor.v1.CreateAndWatchTaskRequest
-	72,  // 94: taskexecutor.v1.ProduceRequest.cancel:type_name -> taskexecutor.v1.ProduceCancel
-	67,  // 95: taskexecutor.v1.ProduceRequest.watch:type_name -> taskexecutor.v1.WatchTasksRequest
-	17,  // 96: taskexecutor.v1.ProduceResponse.task:type_name -> taskexecutor.v1.Task
-	74,  // 97: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
-	59,  // 98: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
-	0,   // 99: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	138, // 100: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	138, // 101: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	138, // 102: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	138, // 103: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 104: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	138, // 105: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	138, // 106: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	138, // 107: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	138, // 108: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 109: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	138, // 110: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	138, // 111: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	138, // 112: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	138, // 113: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	137, // 114: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	133, // 115: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	136, // 116: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	83,  // 117: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 118: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 119: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	136, // 120: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	138, // 121: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	138, // 122: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	138, // 123: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	138, // 124: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	9,   // 125: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	136, // 126: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	83,  // 127: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 128: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 129: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	136, // 130: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	138, // 131: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	138, // 132: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	138, // 133: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	138, // 134: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	85,  // 135: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	138, // 136: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	138, // 137: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	84,  // 138: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	86,  // 139: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 140: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	86,  // 141: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	84,  // 142: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	86,  // 143: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 144: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 145: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	86,  // 146: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	84,  // 147: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	138, // 148: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	136, // 149: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	136, // 150: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	136, // 151: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	136, // 152: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	138, // 153: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	105, // 154: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	138, // 155: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	138, // 156: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	136, // 157: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	106, // 158: taskexecutor.v1.HistorySeries.points:type_name -> taskexecutor.v1.HistoryPoint
-	105, // 159: taskexecutor.v1.HistorySeries.totals:type_name -> taskexecutor.v1.HistorySlot
-	138, // 160: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	138, // 161: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	136, // 162: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	106, // 163: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	105, // 164: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	108, // 165: taskexecutor.v1.GetHistoryResponse.series:type_name -> taskexecutor.v1.HistorySeries
-	111, // 166: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	112, // 167: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	114, // 168: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	115, // 169: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	136, // 170: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 171: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	113, // 172: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	134, // 173: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	119, // 174: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	121, // 175: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	123, // 176: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	125, // 177: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	118, // 178: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	117, // 179: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	136, // 180: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	135, // 181: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	138, // 182: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	138, // 183: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	120, // 184: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 185: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	122, // 186: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	124, // 187: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	120, // 188: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	113, // 189: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	124, // 190: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 191: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 192: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 193: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 194: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 195: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 196: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 197: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 198: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 199: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 200: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 201: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 202: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 203: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 204: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 205: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 206: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 207: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 208: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	75,  // 210: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 211: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 212: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 213: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 214: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 215: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
-	71,  // 216: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
-	77,  // 217: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	79,  // 218: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	81,  // 219: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	87,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	89,  // 221: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	91,  // 222: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	93,  // 223: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	95,  // 224: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	97,  // 225: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	99,  // 226: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	101, // 227: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	103, // 228: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	107, // 229: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	110, // 230: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	126, // 231: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	128, // 232: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 233: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 234: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 235: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 236: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 237: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 238: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 239: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 240: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 241: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 242: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 243: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 244: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 245: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 246: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 247: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 248: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 249: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 250: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 251: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	76,  // 252: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 253: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 254: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 255: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 256: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 257: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
-	73,  // 258: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
-	78,  // 259: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	80,  // 260: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	82,  // 261: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	88,  // 262: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	90,  // 263: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	92,  // 264: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	94,  // 265: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	96,  // 266: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	98,  // 267: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	100, // 268: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	102, // 269: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	104, // 270: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	109, // 271: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	116, // 272: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	127, // 273: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	129, // 274: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	233, // [233:275] is the sub-list for method output_type
-	191, // [191:233] is the sub-list for method input_type
-	191, // [191:191] is the sub-list for extension type_name
-	191, // [191:191] is the sub-list for extension extendee
-	0,   // [0:191] is the sub-list for field type_name
+	139, // 74: taskexecutor.v1.RequeueDlqRequest.dead_before:type_name -> google.protobuf.Timestamp
+	83,  // 75: taskexecutor.v1.RequeueDlqResponse.stopped:type_name -> taskexecutor.v1.BulkStop
+	133, // 76: taskexecutor.v1.ExecutorStats.by_status:type_name -> taskexecutor.v1.ExecutorStats.ByStatusEntry
+	137, // 77: taskexecutor.v1.ExecutorStats.oldest_pending_age:type_name -> google.protobuf.Duration
+	57,  // 78: taskexecutor.v1.GetStatsResponse.executors:type_name -> taskexecutor.v1.ExecutorStats
+	139, // 79: taskexecutor.v1.WorkerInfo.connected_at:type_name -> google.protobuf.Timestamp
+	139, // 80: taskexecutor.v1.WorkerInfo.last_heartbeat_at:type_name -> google.protobuf.Timestamp
+	139, // 81: taskexecutor.v1.WorkerInfo.disconnected_at:type_name -> google.protobuf.Timestamp
+	5,   // 82: taskexecutor.v1.ApiKey.scopes:type_name -> taskexecutor.v1.Scope
+	139, // 83: taskexecutor.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	139, // 84: taskexecutor.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	139, // 85: taskexecutor.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	5,   // 86: taskexecutor.v1.CreateKeyRequest.scopes:type_name -> taskexecutor.v1.Scope
+	60,  // 87: taskexecutor.v1.CreateKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	60,  // 88: taskexecutor.v1.ListKeysResponse.keys:type_name -> taskexecutor.v1.ApiKey
+	60,  // 89: taskexecutor.v1.RevokeKeyResponse.key:type_name -> taskexecutor.v1.ApiKey
+	17,  // 90: taskexecutor.v1.WatchTasksResponse.task:type_name -> taskexecutor.v1.Task
+	29,  // 91: taskexecutor.v1.CreateAndWatchTaskRequest.task:type_name -> taskexecutor.v1.NewTask
+	17,  // 92: taskexecutor.v1.CreateAndWatchTaskResponse.task:type_name -> taskexecutor.v1.Task
+	30,  // 93: taskexecutor.v1.ProduceRequest.create:type_name -> taskexecutor.v1.CreateTaskRequest
+	69,  // 94: taskexecutor.v1.ProduceRequest.create_and_watch:type_name -> taskexecutor.v1.CreateAndWatchTaskRequest
+	72,  // 95: taskexecutor.v1.ProduceRequest.cancel:type_name -> taskexecutor.v1.ProduceCancel
+	67,  // 96: taskexecutor.v1.ProduceRequest.watch:type_name -> taskexecutor.v1.WatchTasksRequest
+	17,  // 97: taskexecutor.v1.ProduceResponse.task:type_name -> taskexecutor.v1.Task
+	74,  // 98: taskexecutor.v1.ProduceResponse.error:type_name -> taskexecutor.v1.ProduceError
+	59,  // 99: taskexecutor.v1.ListWorkersResponse.workers:type_name -> taskexecutor.v1.WorkerInfo
+	0,   // 100: taskexecutor.v1.DeleteTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	139, // 101: taskexecutor.v1.DeleteTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	139, // 102: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	139, // 103: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	139, // 104: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	0,   // 105: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	139, // 106: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	139, // 107: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	139, // 108: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	139, // 109: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	83,  // 110: taskexecutor.v1.CancelTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
+	0,   // 111: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	139, // 112: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	139, // 113: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	139, // 114: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	139, // 115: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	83,  // 116: taskexecutor.v1.RetryTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
+	138, // 117: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	134, // 118: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	137, // 119: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	84,  // 120: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 121: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 122: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	137, // 123: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	139, // 124: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	139, // 125: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	139, // 126: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	139, // 127: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 128: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	137, // 129: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	84,  // 130: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 131: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 132: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	137, // 133: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	139, // 134: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	139, // 135: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	139, // 136: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	139, // 137: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	86,  // 138: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	139, // 139: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	139, // 140: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	85,  // 141: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	87,  // 142: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 143: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	87,  // 144: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	85,  // 145: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	87,  // 146: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 147: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 148: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 149: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	85,  // 150: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	139, // 151: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	137, // 152: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	137, // 153: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	137, // 154: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	137, // 155: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	139, // 156: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	106, // 157: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	139, // 158: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	139, // 159: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	137, // 160: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	107, // 161: taskexecutor.v1.HistorySeries.points:type_name -> taskexecutor.v1.HistoryPoint
+	106, // 162: taskexecutor.v1.HistorySeries.totals:type_name -> taskexecutor.v1.HistorySlot
+	139, // 163: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	139, // 164: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	137, // 165: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	107, // 166: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	106, // 167: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	109, // 168: taskexecutor.v1.GetHistoryResponse.series:type_name -> taskexecutor.v1.HistorySeries
+	112, // 169: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	113, // 170: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	115, // 171: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	116, // 172: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	137, // 173: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 174: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	114, // 175: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	135, // 176: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	120, // 177: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	122, // 178: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	124, // 179: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	126, // 180: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	119, // 181: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	118, // 182: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	137, // 183: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	136, // 184: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	139, // 185: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	139, // 186: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	121, // 187: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 188: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	123, // 189: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	125, // 190: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	121, // 191: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	114, // 192: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	125, // 193: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 194: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 195: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 196: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 197: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 198: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 199: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 200: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 201: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 202: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 203: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 204: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 205: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 206: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 207: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 208: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 209: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 210: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 211: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 212: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	75,  // 213: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 214: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 215: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 216: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 217: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 218: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	71,  // 219: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
+	77,  // 220: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	79,  // 221: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	81,  // 222: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	88,  // 223: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	90,  // 224: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	92,  // 225: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	94,  // 226: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	96,  // 227: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	98,  // 228: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	100, // 229: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	102, // 230: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	104, // 231: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	108, // 232: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	111, // 233: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	127, // 234: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	129, // 235: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 236: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 237: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 238: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 239: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 240: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 241: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 242: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 243: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 244: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 245: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 246: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 247: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 248: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 249: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 250: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 251: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 252: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 253: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 254: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	76,  // 255: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 256: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 257: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 258: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 259: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 260: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	73,  // 261: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
+	78,  // 262: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	80,  // 263: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	82,  // 264: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	89,  // 265: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	91,  // 266: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	93,  // 267: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	95,  // 268: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	97,  // 269: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	99,  // 270: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	101, // 271: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	103, // 272: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	105, // 273: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	110, // 274: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	117, // 275: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	128, // 276: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	130, // 277: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	236, // [236:278] is the sub-list for method output_type
+	194, // [194:236] is the sub-list for method input_type
+	194, // [194:194] is the sub-list for extension type_name
+	194, // [194:194] is the sub-list for extension extendee
+	0,   // [0:194] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }
@@ -9805,14 +9899,14 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 		(*ProduceResponse_Task)(nil),
 		(*ProduceResponse_Error)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[74].OneofWrappers = []any{}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[100].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[75].OneofWrappers = []any{}
+	file_taskexecutor_v1_task_executor_proto_msgTypes[101].OneofWrappers = []any{
 		(*WorkRequest_Hello)(nil),
 		(*WorkRequest_Credit)(nil),
 		(*WorkRequest_Results)(nil),
 		(*WorkRequest_Heartbeat)(nil),
 	}
-	file_taskexecutor_v1_task_executor_proto_msgTypes[106].OneofWrappers = []any{
+	file_taskexecutor_v1_task_executor_proto_msgTypes[107].OneofWrappers = []any{
 		(*WorkResponse_Welcome)(nil),
 		(*WorkResponse_Assignments)(nil),
 		(*WorkResponse_Cancellations)(nil),
@@ -9826,7 +9920,7 @@ func file_taskexecutor_v1_task_executor_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_taskexecutor_v1_task_executor_proto_rawDesc), len(file_taskexecutor_v1_task_executor_proto_rawDesc)),
 			NumEnums:      10,
-			NumMessages:   126,
+			NumMessages:   127,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

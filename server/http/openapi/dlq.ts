@@ -27,7 +27,7 @@ import {
   withBody,
 } from "./_parts.ts";
 import { DLQ_REASON_ENUM } from "../../domain/dlq.ts";
-import { BULK_CURSOR, bulkCursor } from "./bulk.ts";
+import { BULK_CURSOR, BULK_STOPPED, bulkCursor } from "./bulk.ts";
 import { taskAnswer } from "./tasks.ts";
 
 /** The `reason` query parameter of a DLQ filter. */
@@ -125,6 +125,7 @@ export const DLQ_PATHS: Record<string, Json> = {
             requeued: { type: "integer" },
             failed: { type: "integer" },
             nextCursor: { type: ["string", "null"], description: BULK_CURSOR },
+            stopped: BULK_STOPPED,
           },
         }),
         ...withBody,
