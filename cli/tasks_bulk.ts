@@ -2,8 +2,8 @@
  * `tasks delete|cancel|retry` by filter: one bulk call over REST after another, following
  * `nextCursor` until the manager has looked at every matching task, then the summed counts.
  */
-import { AnswerError, count, CursorTrail, object, orNull, text } from "./answer.ts";
-import { routeOf, UsageError } from "./client.ts";
+import { AnswerError, count, CursorTrail, object, optional, orNull, text } from "./answer.ts";
+import { ManagerError, routeOf, UsageError } from "./client.ts";
 import { type CommandContext, print, queryOf, stringOf, timeOf, type Values } from "./command.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -103,7 +103,8 @@ const MAX_CALLS = 100_000;
  * error (exit 2) before anything is sent, where the manager's refusal once made it exit 1.
  *
  * @throws {UsageError} with no narrowing filter and no `--confirm`
- * @throws {ManagerError} when the manager refuses a call (counts of the calls before it are lost)
+ * @throws {ManagerError} when the manager refuses a call, or answers that one stopped part way
+ *   (`stopped`), the counts of what was done in the message
  * @throws {AnswerError} when an answer is not of the bulk shape (a count that is not a whole
  *   number), or its cursors go round in circles (the counts so far in the message)
  */
@@ -128,20 +129,35 @@ export async function runBulk(
     [bulk.count]: count,
     ...(verb === "retry" ? { invalid: count } : {}),
     nextCursor: orNull(text),
+    stopped: optional(object({ status: count, detail: text })),
   });
   const trail = new CursorTrail(routeOf(bulk.method, bulk.path), MAX_CALLS);
   let done = 0;
   let invalid = 0;
   let cursor: string | undefined;
+  // What the calls before a refusal or a stop did stays done: the message says how much.
+  const soFar = () => `${bulk.count} so far: ${done}; the same command again goes on`;
   do {
-    const body = await context.client.call(
-      bulk.method,
-      `${bulk.path}${queryOf({ ...filter, cursor })}`,
-      undefined,
-      { shape, flags: FILTER_FLAGS },
-    ) as Json;
+    let body: Json;
+    try {
+      body = await context.client.call(
+        bulk.method,
+        `${bulk.path}${queryOf({ ...filter, cursor })}`,
+        undefined,
+        { shape, flags: FILTER_FLAGS },
+      );
+    } catch (error) {
+      if (!(error instanceof ManagerError) || done === 0) throw error;
+      throw new ManagerError(`${error.message}; ${soFar()}`, error.status);
+    }
     done += body[bulk.count];
     invalid += body.invalid ?? 0;
+    if (body.stopped) {
+      throw new ManagerError(
+        `The manager stopped part way: ${body.stopped.detail}; ${soFar()}`,
+        body.stopped.status,
+      );
+    }
     try {
       cursor = trail.next(body.nextCursor);
     } catch (error) {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Block, details, table, time, visible, visibleLines } from "../cli/format.ts";
 import { newToken } from "../server/auth/token.ts";
+import { UnavailableError } from "../server/domain/errors.ts";
 import { RUN_AGAIN_FROM } from "../server/domain/task.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { type Finished, runToEnd } from "./fixtures/process.ts";
@@ -362,6 +363,51 @@ Deno.test("tasks cancel, delete and retry by filter follow nextCursor to the end
 
   const usage = await cli(manager, ["tasks", "retry", "--limit", "3"]);
   assert.equal(usage.code, 2, describe(usage));
+});
+
+Deno.test("tasks cancel by filter that the manager stops or refuses part way exits 1 saying how many it cancelled", async () => {
+  // Twelve tasks per call, cancelled ten per store call: the store fails from its `nth` on.
+  await using manager = await startTestManager({ env: { BULK_MAX_TASKS: "12" } });
+  await restOk(manager, "POST", "/executors", { name: "later", dlqConfig: { enabled: false } });
+  const runAt = new Date(Date.now() + 3_600_000).toISOString();
+  await restOk(manager, "POST", "/tasks/batch", {
+    tasks: Array.from({ length: 40 }, (_, n) => ({ executorName: "later", data: { n }, runAt })),
+  });
+  const store = manager.store;
+  const real = store.taskTransitionMany;
+  const failFrom = (nth: number) => {
+    let calls = 0;
+    store.taskTransitionMany = (...args) =>
+      ++calls >= nth
+        ? Promise.reject(new UnavailableError("The store cannot be reached"))
+        : real.apply(store, args);
+  };
+  const pending = async () =>
+    (await restOk(manager, "GET", "/tasks?executorName=later&status=pending&limit=100")).tasks
+      .length;
+  try {
+    // The first call's second chunk fails: that call answers the ten it cancelled, stopped.
+    failFrom(2);
+    const stopped = await cli(manager, ["tasks", "cancel", "--executor", "later"]);
+    assert.equal(stopped.code, 1, describe(stopped));
+    assert.match(
+      stopped.stderr,
+      /The manager stopped part way: The store cannot be reached; cancelled so far: 10; the same command again goes on/,
+    );
+    assert.equal(await pending(), 30);
+    // The first call cancels twelve; the second fails before its first write: a 503.
+    failFrom(3);
+    const refused = await cli(manager, ["tasks", "cancel", "--executor", "later"]);
+    assert.equal(refused.code, 1, describe(refused));
+    assert.match(refused.stderr, /cancelled so far: 12; the same command again goes on/);
+    assert.equal(await pending(), 18);
+  } finally {
+    store.taskTransitionMany = real;
+  }
+  assert.match(
+    await ok(manager, ["tasks", "cancel", "--executor", "later"]),
+    /^Cancelled 18 tasks$/m,
+  );
 });
 
 Deno.test("--status takes what REST takes, the proto's names and numbers too, in tasks list and the bulk commands; what the manager refuses names --status", async () => {
