@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
 import { emptySlot, type HistoryDelta, MINUTE_MS } from "../server/domain/history.ts";
 import { bucketOf } from "../server/domain/history.ts";
+import { UnavailableError } from "../server/domain/errors.ts";
 import type { Settlement } from "../server/store/store.ts";
 import { startTestManager, type TestManager } from "./_manager.ts";
 import { chromiumMissing, launchChromium } from "./fixtures/chromium.ts";
@@ -301,5 +302,46 @@ Deno.test({
     } finally {
       await browser.close();
     }
+  },
+});
+
+Deno.test({
+  ...skipUnless(
+    "a bulk action the manager stops part way says what it did and why, and that the rest was not touched",
+    chromiumMissing(),
+  ),
+  async fn() {
+    await using manager = await startTestManager();
+    await restOk(manager, "POST", "/executors", { config: { name: "bulk_y", enabled: false } });
+    await tasksIn(manager, "bulk_y", "pending", 25);
+    // The store fails from its second write of a cancel (ten tasks each): ten were cancelled.
+    const store = manager.store;
+    const real = store.taskTransitionMany;
+    let calls = 0;
+    store.taskTransitionMany = (...args) =>
+      ++calls >= 2
+        ? Promise.reject(new UnavailableError("The store cannot be reached"))
+        : real.apply(store, args);
+    const browser = await launchChromium();
+    try {
+      await using view = await openPage(browser, manager, 1280);
+      const { page } = view;
+      await page.goto("/#/tasks?executorName=bulk_y");
+      await page.locator("main h1").waitFor();
+      await page.getByRole("button", { name: "Cancel pending…" }).click();
+      const stopped = page.locator(".notice-error", { hasText: "Stopped part way" });
+      await stopped.waitFor({ timeout: WAIT_MS });
+      assert.equal(
+        await stopped.textContent(),
+        "Stopped part wayCancelled 10 tasks, then: The store cannot be reached" +
+          "The rest was not touched: run it again to go on.",
+      );
+      assert.deepEqual(view.errors, []);
+    } finally {
+      store.taskTransitionMany = real;
+      await browser.close();
+    }
+    const { tasks } = await restOk(manager, "GET", "/tasks?executorName=bulk_y&status=pending");
+    assert.equal(tasks.length, 15);
   },
 });

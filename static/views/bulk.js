@@ -24,17 +24,38 @@ export async function countMatching(path, query, key) {
   return { count, more: Boolean(cursor) };
 }
 
-/** Runs a bulk call to its end; returns the sum of `counts` keys over every call. */
+/** A bulk run that stopped part way: `totals` were done, the message says why the rest was not. */
+class BulkStopped extends Error {
+  constructor(totals, reason) {
+    super(reason);
+    this.name = "BulkStopped";
+    this.totals = totals;
+  }
+}
+
+/**
+ * Runs a bulk call to its end; returns the sum of `counts` keys over every call.
+ *
+ * @throws {BulkStopped} when a call answers that it stopped part way (`stopped`), or fails after
+ *   earlier calls did something: what was done stays done
+ */
 export async function runBulk(method, path, query, counts) {
   const totals = Object.fromEntries(counts.map((k) => [k, 0]));
   let cursor;
   do {
-    // A POST from the page carries a JSON body (the manager refuses a bodiless one from a browser).
-    const answer = await api(method, path, {
-      query: { ...query, cursor, confirm: true },
-      body: method === "POST" ? {} : undefined,
-    });
+    let answer;
+    try {
+      // A POST from the page carries a JSON body (the manager refuses a bodiless one from a browser).
+      answer = await api(method, path, {
+        query: { ...query, cursor, confirm: true },
+        body: method === "POST" ? {} : undefined,
+      });
+    } catch (error) {
+      if (totals[counts[0]] === 0) throw error;
+      throw new BulkStopped(totals, error.message);
+    }
     for (const k of counts) totals[k] += answer[k] ?? 0;
+    if (answer.stopped) throw new BulkStopped(totals, answer.stopped.detail);
     cursor = answer.nextCursor ?? undefined;
   } while (cursor);
   return totals;
@@ -47,7 +68,8 @@ export function plural(n, one, many = `${one}s`) {
 
 /**
  * One "all matching" action as a button: counts with `count()`, confirms `question(n)` (n is the
- * count as text), runs `run()`, and shows `done(result)` in `box`.
+ * count as text), runs `run()`, and shows `done(result)` in `box`; a run that stopped part way
+ * shows `done` of what it did, why it stopped, and that the rest was not touched.
  */
 export function bulkButton(label, { box, count, question, run, done, kind, after }) {
   return button(label, (event) =>
@@ -60,7 +82,20 @@ export function bulkButton(label, { box, count, question, run, done, kind, after
         }
         const text = more ? `more than ${n.toLocaleString("en")}` : n.toLocaleString("en");
         if (!confirm(question(text, n))) return;
-        replace(box, notice("ok", done(await run())));
+        try {
+          replace(box, notice("ok", done(await run())));
+        } catch (error) {
+          if (!(error instanceof BulkStopped)) throw error;
+          replace(
+            box,
+            notice(
+              "error",
+              "Stopped part way",
+              h("p", {}, `${done(error.totals)}, then: ${error.message}`),
+              h("p", {}, "The rest was not touched: run it again to go on."),
+            ),
+          );
+        }
         await after?.();
       } catch (error) {
         showError(box, error);
