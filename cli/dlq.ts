@@ -1,5 +1,5 @@
 /** `dlq list|get|run-again|delete|purge`: the dead letter queue over REST. */
-import { count, object, pageOf, type Shape, TASK, TASK_ANSWER, text } from "./answer.ts";
+import { count, object, optional, pageOf, type Shape, TASK, TASK_ANSWER, text } from "./answer.ts";
 import { ManagerError, UsageError } from "./client.ts";
 import {
   assertOptions,
@@ -169,9 +169,19 @@ export const DLQ: CommandGroup = {
           confirm: "true",
         });
         const body = await client.call("DELETE", `/dlq${query}`, undefined, {
-          shape: object({ deleted: count }),
+          shape: object({
+            deleted: count,
+            stopped: optional(object({ status: count, detail: text })),
+          }),
           flags: FLAGS,
         }) as Json;
+        if (body.stopped) {
+          throw new ManagerError(
+            `The manager stopped part way: ${body.stopped.detail}; deleted so far: ` +
+              `${body.deleted}; the same command again goes on`,
+            body.stopped.status,
+          );
+        }
         print(context, body, () => `Deleted ${body.deleted} dead tasks`);
         return;
       }

@@ -1039,13 +1039,17 @@ export class Client implements Disposable {
   }
 
   /**
-   * Deletes every dead letter queue entry (and its task) matching the filter, in one call.
+   * Deletes every dead letter queue entry (and its task) matching the filter, in one call; a store
+   * failure after some were deleted answers their `count` with `stopped` (as `BulkOutcome`).
    *
    * @throws {InvalidArgumentError} when no filter is set without `confirm`
    */
-  async purgeDlq(filter: DlqFilter): Promise<{ count: number }> {
-    const response = await this.#call<{ deleted: number }>("PurgeDlq", dlqRequest(filter));
-    return { count: response.deleted };
+  async purgeDlq(filter: DlqFilter): Promise<{ count: number; stopped: BulkStop | null }> {
+    const response = await this.#call<{ deleted: number; stopped: BulkStop | null }>(
+      "PurgeDlq",
+      dlqRequest(filter),
+    );
+    return { count: response.deleted, stopped: stopOf(response.stopped) };
   }
 
   /**

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import type { TestManager } from "./_manager.ts";
+import { DatabaseSync } from "node:sqlite";
+import { startTestManager, type TestManager } from "./_manager.ts";
 import { BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
@@ -1042,3 +1043,55 @@ for (const backend of BACKENDS) {
     },
   );
 }
+
+Deno.test({
+  name:
+    "DELETE /api/v1/dlq and PurgeDlq whose SQLite store fails in their second batch answer the first batch deleted and why they stopped",
+  // A trigger on the store's own file makes a delete fail once few enough dead tasks are left: a
+  // purge deletes 1,000 a statement (each a transaction), so a later statement of it fails whole.
+  async fn() {
+    await using manager = await startTestManager();
+    await executor(manager, "x");
+    await tasksIn(manager, "x", "dlq", 2500);
+    const db = new DatabaseSync(`${manager.dataDir}/tasks.db`);
+    try {
+      db.exec("PRAGMA busy_timeout = 5000");
+      const failFrom = (left: number) => {
+        db.exec("DROP TRIGGER IF EXISTS fail_purge");
+        db.exec(`CREATE TRIGGER fail_purge BEFORE DELETE ON tasks
+          WHEN (SELECT count(*) FROM tasks WHERE status = 'dlq') <= ${left}
+          BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      };
+      const dead = async () => (await restOk(manager, "GET", "/stats")).executors[0].dlqSize;
+      // Failing in its first statement, the purge answers the error: nothing was deleted.
+      failFrom(2500);
+      const refused = await rest(manager, "DELETE", "/dlq?executorName=x");
+      assert.equal(refused.status, 500, JSON.stringify(refused.body));
+      assert.equal(await dead(), 2500);
+      failFrom(1500);
+      const stopped = await rest(manager, "DELETE", "/dlq?executorName=x");
+      assert.equal(stopped.status, 200, JSON.stringify(stopped.body));
+      assert.equal(stopped.body.deleted, 1000);
+      assert.equal(stopped.body.stopped.status, 500);
+      assert.doesNotMatch(stopped.body.stopped.detail, /disk on fire/);
+      assert.equal(await dead(), 1500);
+      failFrom(400);
+      const port = Number(manager.grpcAddress.split(":").pop());
+      const client = managerClient(port, { ownConnection: true });
+      try {
+        const answer = await unary(client, "PurgeDlq", { executorName: "x" }) as {
+          deleted: number;
+          stopped: { code: number };
+        };
+        assert.equal(answer.deleted, 1000);
+        assert.equal(answer.stopped.code, grpc.status.INTERNAL);
+      } finally {
+        client.close();
+      }
+      db.exec("DROP TRIGGER fail_purge");
+      assert.deepEqual(await restOk(manager, "DELETE", "/executors/x/dlq"), { deleted: 500 });
+    } finally {
+      db.close();
+    }
+  },
+});

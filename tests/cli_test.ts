@@ -467,6 +467,39 @@ Deno.test("--status takes what REST takes, the proto's names and numbers too, in
   assert.match(outside.stderr, /--status for status/);
 });
 
+Deno.test("dlq purge that the manager stops part way exits 1 saying how many it deleted", async () => {
+  await using manager = await startTestManager();
+  await restOk(manager, "POST", "/executors", { name: "mail" });
+  await restOk(manager, "POST", "/tasks/batch", {
+    tasks: [1, 2, 3].map((n) => ({ executorName: "mail", data: { n } })),
+  });
+  const now = Date.now();
+  const error = { attempt: 1, message: "Mailbox full", at: now, workerId: "worker-1" };
+  await settleReady(manager.service.store, "mail", {
+    limit: 3,
+    now,
+    settlement: { kind: "dlq", error, reason: "timeout", queueName: "dlq" },
+  });
+  // The store deletes the batch, then fails (its connection lost before the next one).
+  const store = manager.store;
+  const real = store.dlqPurge;
+  store.dlqPurge = async (...args) => {
+    await real.apply(store, args);
+    throw new UnavailableError("The store cannot be reached");
+  };
+  try {
+    const stopped = await cli(manager, ["dlq", "purge", "--confirm", "--executor", "mail"]);
+    assert.equal(stopped.code, 1, describe(stopped));
+    assert.match(
+      stopped.stderr,
+      /The manager stopped part way: The store cannot be reached; deleted so far: 3; the same command again goes on/,
+    );
+  } finally {
+    store.dlqPurge = real;
+  }
+  assert.deepEqual((await restOk(manager, "GET", "/dlq")).entries, []);
+});
+
 Deno.test("dlq list and purge --reason take what REST takes, the proto's names and numbers too; what the manager refuses names --reason", async () => {
   await using manager = await startTestManager();
   await restOk(manager, "POST", "/executors", { name: "mail" });

@@ -135,7 +135,10 @@ Deno.test("DeleteTasks, CancelTasks and RetryTasks touch the matching tasks only
     nextCursor: "",
     stopped: null,
   });
-  assert.deepEqual(await stack.call("PurgeDlq", { executorName: "send_email" }), { deleted: 0 });
+  assert.deepEqual(await stack.call("PurgeDlq", { executorName: "send_email" }), {
+    deleted: 0,
+    stopped: null,
+  });
 });
 
 Deno.test("a bulk rpc over more tasks than BULK_MAX_TASKS answers a next_cursor that goes on", async () => {

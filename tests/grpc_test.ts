@@ -947,7 +947,10 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
   }
   const refused = await rejectsWith(stack.call("PurgeDlq", {}), grpc.status.INVALID_ARGUMENT);
   assert.match(refused.details, /confirm/);
-  assert.deepEqual(await stack.call("PurgeDlq", { executorName: "other" }), { deleted: 0 });
+  assert.deepEqual(await stack.call("PurgeDlq", { executorName: "other" }), {
+    deleted: 0,
+    stopped: null,
+  });
 
   assert.deepEqual(await stack.call("RequeueDlq", { reason: "DLQ_REASON_MAX_ATTEMPTS" }), {
     requeued: 0,
@@ -962,7 +965,7 @@ Deno.test("PurgeDlq needs a filter or confirm, and RequeueDlq requeues by filter
     stopped: null,
   });
   for (let i = 0; i < 2; i++) await deadLetter(stack, "send_email");
-  assert.deepEqual(await stack.call("PurgeDlq", { confirm: true }), { deleted: 2 });
+  assert.deepEqual(await stack.call("PurgeDlq", { confirm: true }), { deleted: 2, stopped: null });
   assert.equal((await stack.call<Msg>("ListDlq", {})).entries.length, 0);
 });
 

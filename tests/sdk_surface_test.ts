@@ -358,7 +358,7 @@ Deno.test("bulk calls answer their counts, go on by cursor, and refuse an unfilt
     stopped: null,
   });
   assert.equal((await client.getTask(dead.id)).status, "pending");
-  assert.deepEqual(await client.purgeDlq({ confirm: true }), { count: 0 });
+  assert.deepEqual(await client.purgeDlq({ confirm: true }), { count: 0, stopped: null });
 });
 
 Deno.test("getHistory answers the stored minutes, summed per step, with their percentiles", async () => {

@@ -1759,7 +1759,9 @@ export function storeContract(
     assert.equal(await store.dlqPurge({ deadBefore: T0 + 3 }), 1);
     assert.equal(await store.taskGet(a2.id), null);
     assert.ok(await store.dlqGet(b1.id));
-    assert.equal(await store.dlqPurge({}), 1);
+    const told: number[] = [];
+    assert.equal(await store.dlqPurge({}, { onDeleted: (n) => told.push(n) }), 1);
+    assert.deepEqual(told, [1], "each batch deleted is told");
     assert.equal(await store.taskGet(b1.id), null);
     assert.equal(await store.dlqPurge({}), 0);
   });

@@ -73,7 +73,10 @@ export function bulkMethods(service: Service): grpc.UntypedServiceImplementation
         ...stopOf(outcome.stopped),
       };
     }),
-    PurgeDlq: unary((req) => bulk.purgeDlq(dlqFilterOf(req))),
+    PurgeDlq: unary(async (req) => {
+      const { deleted, stopped } = await bulk.purgeDlq(dlqFilterOf(req));
+      return { deleted, ...stopOf(stopped) };
+    }),
     RequeueDlq: unary(async (req) => {
       const outcome = await bulk.requeueDlq(dlqFilterOf(req), { cursor: req.cursor });
       return {

@@ -298,8 +298,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const executor = await service.getExecutor(idParam(c, "idOrName", "executor"), {
       caller: callerOf(c),
     });
-    const deleted = await service.purgeDlq({ executorName: executor.name });
-    return c.json({ deleted });
+    const { deleted, stopped } = await service.purgeDlq({ executorName: executor.name });
+    return c.json({ deleted, ...stopOf(stopped) });
   });
 
   // Tasks ---------------------------------------------------------------------------------------
@@ -426,7 +426,8 @@ export function createHttpApp(deps: HttpDeps): Hono {
     return c.json({ entries: page.items.map(presentDlqEntry), nextCursor: page.nextCursor });
   });
   app.delete("/api/v1/dlq", async (c) => {
-    return c.json(await bulk.purgeDlq(queryOf(c)));
+    const { deleted, stopped } = await bulk.purgeDlq(queryOf(c));
+    return c.json({ deleted, ...stopOf(stopped) });
   });
   app.post("/api/v1/dlq/requeue", async (c) => {
     const input = await body(c);

@@ -340,11 +340,14 @@ export class BulkService {
    * Deletes DLQ entries (and their tasks) matching the filter (`executorName`, `reason`,
    * `deadBefore`).
    *
+   * A store error after some were deleted answers those with `stopped`.
+   *
    * @throws {InvalidArgumentError} on a bad filter, or no filter without `confirm`
+   * @throws the store's error when it fails before any entry was deleted
    */
-  async purgeDlq(filter: Record<string, unknown>): Promise<{ deleted: number }> {
+  purgeDlq(filter: Record<string, unknown>): Promise<{ deleted: number; stopped?: Error }> {
     assertConfirmed(filter, DLQ_FILTERS, "purge the whole dead letter queue");
-    return { deleted: await this.#service.purgeDlq(pick(filter, DLQ_FILTERS)) };
+    return this.#service.purgeDlq(pick(filter, DLQ_FILTERS));
   }
 
   /**

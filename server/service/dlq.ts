@@ -163,23 +163,38 @@ export class DlqService {
   }
 
   /**
-   * Deletes every entry matching the filter; returns how many. Live views are told of the
-   * executor filtered on, or, as the store does not say whose entries went, of every executor.
+   * Deletes every entry matching the filter, a store batch at a time; answers how many, and the
+   * error that stopped it (`stopped`) when a batch failed after some were deleted (they stay
+   * deleted). Live views are told of the executor filtered on, or, as the store does not say
+   * whose entries went, of every executor.
    *
    * @throws {InvalidArgumentError}
+   * @throws the store's error when it fails before any entry was deleted
    */
-  async purge(filter: Record<string, unknown>): Promise<number> {
+  async purge(filter: Record<string, unknown>): Promise<{ deleted: number; stopped?: Error }> {
     const violations: FieldViolation[] = [];
     const parsed = readDlqFilter(filter, violations);
     assertNoViolations("Invalid DLQ filter", violations);
-    const deleted = await this.#store.dlqPurge(parsed);
+    let deleted = 0;
+    let stopped: Error | undefined;
+    try {
+      await this.#store.dlqPurge(parsed, { onDeleted: (count) => deleted += count });
+    } catch (error) {
+      if (deleted === 0 || !(error instanceof Error)) throw error;
+      stopped = error;
+    }
     if (deleted > 0) {
+      // The entries are gone whatever: a store that cannot list the executors now leaves live
+      // views to their next refresh, and does not turn what was done into an error answer.
       const executorNames = parsed.executorName !== undefined
         ? [parsed.executorName]
-        : (await this.#store.executorVersions()).map((version) => version.name);
+        : await this.#store.executorVersions().then(
+          (versions) => versions.map((version) => version.name),
+          () => [],
+        );
       this.#events.emit({ type: "tasks_changed", executorNames });
     }
-    return deleted;
+    return stopped ? { deleted, stopped } : { deleted };
   }
 }
 

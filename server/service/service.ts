@@ -777,8 +777,13 @@ export class Service {
     return this.#dlq.delete(id);
   }
 
-  /** Deletes every entry matching the filter; returns how many. @throws {InvalidArgumentError} */
-  purgeDlq(filter: Record<string, unknown>): Promise<number> {
+  /**
+   * Deletes every entry matching the filter; answers how many, and `stopped` when the store
+   * failed after some were deleted (see `DlqService.purge`).
+   *
+   * @throws {InvalidArgumentError}
+   */
+  purgeDlq(filter: Record<string, unknown>): Promise<{ deleted: number; stopped?: Error }> {
     return this.#dlq.purge(filter);
   }
 

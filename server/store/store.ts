@@ -60,6 +60,12 @@ export interface Page<T> {
  * larger than the store did) takes its `nextCursor` from there instead of reading again, which
  * could repeat an item on the next page when tasks were added meanwhile.
  */
+/** Options of `Store.dlqPurge`. */
+export interface PurgeOptions {
+  /** Told the count of each batch deleted, as it is. */
+  onDeleted?: (count: number) => void;
+}
+
 export interface StorePage<T> extends Page<T> {
   cursors: string[];
 }
@@ -901,9 +907,10 @@ export interface Store extends AsyncDisposable {
   /**
    * Deletes every entry (and task) matching the filter, checked in the delete itself (a task
    * found dead before `deadBefore`, then requeued and dead again after it, stays); returns how
-   * many.
+   * many. It deletes a batch at a time, each told to `options.onDeleted` once done: those before
+   * a batch that fails stay deleted.
    */
-  dlqPurge(filter: DlqFilter): Promise<number>;
+  dlqPurge(filter: DlqFilter, options?: PurgeOptions): Promise<number>;
 
   // API keys ---------------------------------------------------------------------------------
   /** @throws {ConflictError} when the id is taken (revoked keys keep theirs). */

@@ -14,8 +14,8 @@ const BULK_DESCRIPTION =
 export const BULK_CURSOR =
   "Pass as `cursor` to go on with the matching items after these; `null` when done";
 /**
- * The `stopped` member of the answer of a bulk call that writes its items one (or a chunk) at a
- * time: cancel, retry, DLQ requeue.
+ * The `stopped` member of the answer of a bulk call that writes its items one (or a batch) at a
+ * time: cancel, retry, DLQ requeue and purge.
  */
 export const BULK_STOPPED = {
   ...ref("Problem"),

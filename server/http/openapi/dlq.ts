@@ -39,8 +39,11 @@ export const reason = queryParam(
 const dlqId = refParam("id", "DLQ entry id (the id of the dead task)", false);
 /** A page of DLQ entries. */
 export const entriesPage = pageOf("entries", "DlqEntry");
-/** How many entries a purge deleted. */
-export const deletedAnswer = { type: "object", properties: { deleted: { type: "integer" } } };
+/** How many entries a purge deleted (and why it stopped, when a store batch failed after some). */
+export const deletedAnswer = {
+  type: "object",
+  properties: { deleted: { type: "integer" }, stopped: BULK_STOPPED },
+};
 
 /** Schemas of the DLQ (components). */
 export const DLQ_SCHEMAS: Record<string, Json> = {

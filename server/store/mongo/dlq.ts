@@ -12,7 +12,14 @@
 import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
-import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
+import type {
+  DlqFilter,
+  Page,
+  PageRequestBounds,
+  PurgeOptions,
+  StorePage,
+  TaskRef,
+} from "../store.ts";
 import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import type { MongoContext } from "./context.ts";
 import {
@@ -145,7 +152,7 @@ export class MongoDlq {
     return deleted > 0;
   }
 
-  async purge(filter: DlqFilter): Promise<number> {
+  async purge(filter: DlqFilter, options: PurgeOptions = {}): Promise<number> {
     const query = deadTasks(filter);
     let purged = 0;
     for (;;) {
@@ -155,8 +162,10 @@ export class MongoDlq {
         .limit(PURGE_BATCH).toArray()).map((d) => d._id);
       if (ids.length === 0) return purged;
       await this.#ctx.compat.locked(ids, true, async (locked) => {
-        purged += (await this.#ctx.tasks.deleteMany({ ...query, _id: { $in: locked } }))
+        const deleted = (await this.#ctx.tasks.deleteMany({ ...query, _id: { $in: locked } }))
           .deletedCount;
+        purged += deleted;
+        options.onDeleted?.(deleted);
       });
     }
   }

@@ -51,6 +51,7 @@ import type {
   LeaseRef,
   Page,
   PageRequestBounds,
+  PurgeOptions,
   RescuedTask,
   ServingFigures,
   ServingReport,
@@ -769,8 +770,8 @@ class MongoStore implements Store {
     return guard(() => this.#dlq.delete(id, options));
   }
 
-  dlqPurge(filter: DlqFilter): Promise<number> {
-    return guard(() => this.#dlq.purge(filter));
+  dlqPurge(filter: DlqFilter, options?: PurgeOptions): Promise<number> {
+    return guard(() => this.#dlq.purge(filter, options));
   }
 
   // API keys -----------------------------------------------------------------------------------

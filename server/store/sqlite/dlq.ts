@@ -10,7 +10,14 @@
 // deno-lint-ignore-file require-await
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
-import type { DlqFilter, Page, PageRequestBounds, StorePage, TaskRef } from "../store.ts";
+import type {
+  DlqFilter,
+  Page,
+  PageRequestBounds,
+  PurgeOptions,
+  StorePage,
+  TaskRef,
+} from "../store.ts";
 import { dlqCursor, dlqCursorOf, PageTaker, storedSize } from "../store.ts";
 import { CLEAR_LEASE } from "./claim.ts";
 import { limitOf, type SqliteConnection } from "./connection.ts";
@@ -128,9 +135,9 @@ export class SqliteDlq {
     return Number(changes) === 1;
   }
 
-  dlqPurge(filter: DlqFilter): Promise<number> {
+  dlqPurge(filter: DlqFilter, options: PurgeOptions = {}): Promise<number> {
     const params: Params = {};
     const where = this.#dlqWhere(filter, params);
-    return deleteTasksWhere(this.#db, where.join(" AND "), params);
+    return deleteTasksWhere(this.#db, where.join(" AND "), params, undefined, options.onDeleted);
   }
 }

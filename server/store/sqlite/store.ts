@@ -60,6 +60,7 @@ import type {
   ListPageBounds,
   Page,
   PageRequestBounds,
+  PurgeOptions,
   RescuedTask,
   ServingFigures,
   ServingReport,
@@ -322,8 +323,8 @@ export class SqliteStore implements Store {
   dlqDelete(id: string, options: { run?: number } = {}): Promise<boolean> {
     return this.#dlq.dlqDelete(id, options);
   }
-  dlqPurge(filter: DlqFilter): Promise<number> {
-    return this.#dlq.dlqPurge(filter);
+  dlqPurge(filter: DlqFilter, options?: PurgeOptions): Promise<number> {
+    return this.#dlq.dlqPurge(filter, options);
   }
 
   // API keys (keys.ts) -------------------------------------------------------------------------

@@ -83,13 +83,15 @@ const DELETE_BATCH = 1000;
  * Deletes every task matching `where` (SQL over `tasks`, bound to `params`) a batch at a time,
  * giving the thread back between batches, then waits for the disk; answers how many went. Each
  * batch is a transaction of its own. Once `signal` aborts, no further batch begins (those before
- * stay deleted).
+ * stay deleted). `onDeleted` is told each batch's count as it is deleted: a caller whose delete
+ * fails part way knows how many went.
  */
 export async function deleteTasksWhere(
   db: SqliteConnection,
   where: string,
   params: Params,
   signal?: AbortSignal,
+  onDeleted?: (count: number) => void,
 ): Promise<number> {
   const sql =
     `DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE ${where} LIMIT ${DELETE_BATCH})`;
@@ -98,6 +100,7 @@ export async function deleteTasksWhere(
   while (signal?.aborted !== true) {
     const changes = Number(db.write(() => db.stmt(sql).run(params).changes));
     deleted += changes;
+    onDeleted?.(changes);
     if (changes < DELETE_BATCH) break;
     await slices.turn();
   }
