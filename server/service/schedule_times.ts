@@ -156,6 +156,35 @@ const KEPT_ZONES = new Kept<string | null>(1024);
  */
 const KEPT_CLOCKS = new Kept<ReturnType<typeof wallClock>>(64);
 
+/**
+ * Verdicts of `matchesSomeDay`, by expression: a boolean each. Kept for previews too: a verdict
+ * costs at most one read of 14 years, and drops no parsed cron.
+ */
+const KEPT_VERDICTS = new Kept<boolean>(1024);
+
+/**
+ * One year of each of the 14 kinds (leap or not, by the weekday of 1 January), as a croner year
+ * field: every month of the Gregorian calendar, by its length and the weekday of its first day, is
+ * in them. A cron whose days match in none of them matches no day in any year.
+ */
+const EVERY_KIND_OF_YEAR = "2001-2006,2008-2010,2012,2016,2020,2024,2028";
+
+/**
+ * Whether `cron`'s day fields (day of month, month, weekday, with `L`, `W`, `#` and `+`) match
+ * some day of some year: read by croner in `EVERY_KIND_OF_YEAR` alone, at most 14 years of days
+ * (≤ 7 ms for `* * 1W * +7`: a weekday that is a Sunday), where croner alone reads 400 years
+ * before it gives up on an expression no date matches (75–400 ms of the thread, each read).
+ */
+function matchesSomeDay(cron: string, keep: boolean): boolean {
+  const read = () => {
+    const fields = cronFields(cron);
+    const seconds = fields.length === 5 ? ["0", ...fields] : fields;
+    const probe = new Cron([...seconds, EVERY_KIND_OF_YEAR].join(" "), { paused: true });
+    return probe.nextRun(new Date(Date.UTC(2001, 0, 1) - 1)) !== null;
+  };
+  return keep ? KEPT_VERDICTS.get(cron, read) : read();
+}
+
 /** A paused croner `Cron` of `cron` in `zone`, kept (`Kept`) when `keep` is set. */
 function cronIn(cron: string, zone: string, keep: boolean): Cron {
   const make = () => new Cron(cron, { timezone: zone, paused: true });
@@ -164,7 +193,8 @@ function cronIn(cron: string, zone: string, keep: boolean): Cron {
 
 /**
  * The function giving a schedule's first fire time strictly after a time (epoch ms), or `null`
- * when none is left (past `endAt`, or past `MAX_TIME_MS`, the last time the API reads and writes).
+ * when none is left (past `endAt`, or past `MAX_TIME_MS`, the last time the API reads and writes;
+ * none ever for a cron no day matches, `matchesSomeDay`).
  * `anchor` is where an interval counts from when `startAt` is not set (the
  * schedule's creation). The spec must have been checked (`cronProblem`, `canonicalTimeZone`).
  * `keep: false` (for timing not stored, a preview's) parses the cron and builds the zone's clock
@@ -189,7 +219,9 @@ export function fireClock(
   const start = spec.startAt ?? anchor;
   const end = Math.min(spec.endAt ?? Infinity, MAX_TIME_MS);
   let next: (after: number) => number | null;
-  if (spec.cron !== null && atFixedTimes(spec.cron)) {
+  if (spec.cron !== null && !matchesSomeDay(spec.cron, keep)) {
+    next = () => null;
+  } else if (spec.cron !== null && atFixedTimes(spec.cron)) {
     next = wallClockFires(spec.cron, spec.timezone, { start, keep });
   } else if (spec.cron !== null) {
     const cron = cronIn(spec.cron, spec.timezone, keep);

@@ -352,3 +352,49 @@ Deno.test("fireClock() keeps the crons and zone clocks of the 64 timings read la
   const [fresh] = offsetZones(1, 600);
   assert.notEqual(await clockOf(fresh, false), await clockOf(fresh, false));
 });
+
+Deno.test("fireClock() tells that a cron no day matches never fires by croner's reading of 14 years, not of 400", () => {
+  // Each croner read, by the pattern read: one with a year field reads those years alone.
+  const patterns: string[] = [];
+  const own = Object.getOwnPropertyDescriptor(Cron.prototype, "nextRun")!;
+  const nextRun = own.value as Cron["nextRun"];
+  Object.defineProperty(Cron.prototype, "nextRun", {
+    ...own,
+    value: function (this: Cron, ...args: Parameters<Cron["nextRun"]>) {
+      patterns.push(this.getPattern()!);
+      return nextRun.apply(this, args);
+    },
+  });
+  try {
+    const never = [
+      "0 0 30 2 *",
+      "0 0 31 4,6,9,11 *",
+      "0 0 0 30 2 *",
+      "* * 1W * +7", // a weekday that is a Sunday
+      "*/7 */5 1W * +5L",
+      "0 0 15 * +5L", // the 15th as a month's last Friday
+      "0 0 29 2 +MON#4",
+    ];
+    for (const cron of never) {
+      for (const timezone of ["UTC", "America/New_York", "+05:30"]) {
+        for (const keep of [true, false]) {
+          patterns.length = 0;
+          const spec = { cron, every: null, timezone, startAt: null, endAt: null };
+          assert.equal(fireClock(spec, 0, { keep })(Date.UTC(2026, 0, 1)), null, cron);
+          const yearless = patterns.filter((pattern) => pattern.split(" ").length < 7);
+          assert.deepEqual(yearless, [], `${cron} in ${timezone}: read with no year bound`);
+        }
+      }
+    }
+  } finally {
+    Object.defineProperty(Cron.prototype, "nextRun", own);
+  }
+  // A date that does come, however rarely, is found: 29 February on a Monday (`+` is AND).
+  assert.deepEqual(fires("0 0 29 2 +MON", "UTC", "2026-01-01T00:00:00Z", 2), [
+    "2044-02-29T00:00:00.000Z",
+    "2072-02-29T00:00:00.000Z",
+  ]);
+  assert.deepEqual(fires("0 0 0 29 2 +FRI#5", "UTC", "2026-01-01T00:00:00Z", 1), [
+    "2036-02-29T00:00:00.000Z",
+  ]);
+});
