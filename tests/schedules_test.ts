@@ -27,6 +27,7 @@ import { type TickedService, tickedService } from "./fixtures/ticked_service.ts"
 import { lastReceiver } from "./fixtures/receiver.ts";
 import { Cron } from "croner";
 import { SCHEDULE_SCHEMAS } from "../server/http/openapi/schedules.ts";
+import { Scheduler } from "../server/engine/scheduler.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -521,6 +522,54 @@ for (const backend of BACKENDS) {
       },
     );
   }
+
+  storeTest(
+    backend,
+    "a fire whose data the executor's schema no longer takes is skipped as invalid_data and logged with the refusal, a few lines a minute",
+    async (place) => {
+      await using s = await clockedService(place);
+      const { store, service, clock } = s;
+      await service.schedules.create({
+        name: "minutely",
+        executorName: "job",
+        every: "1m",
+        task: { data: { note: "x" } },
+      });
+      // A schema the data breaks, written past the check a change through the API makes (an
+      // older version's change, or one racing the schedule's create on MongoDB).
+      const job = (await store.executorGet("job"))!;
+      await store.executorUpdate({
+        ...job,
+        taskSchema: { type: "object", required: ["to"] },
+        updatedAt: job.updatedAt + 1,
+      }, { basedOn: job.updatedAt });
+      const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
+      const keep = (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields });
+      const scheduler = new Scheduler(service, {
+        now: () => clock.at,
+        log: { debug: keep, info: keep, warn: keep, error: keep },
+      });
+      for (let i = 0; i < 12; i++) {
+        clock.at = (await service.schedules.get("minutely")).nextFireAt! + 100;
+        assert.equal(await scheduler.tick(), 0);
+      }
+      await scheduler.stop();
+      const schedule = await service.schedules.get("minutely");
+      assert.equal(schedule.lastFires.length, 12);
+      assert.ok(schedule.lastFires.every((f) => f.skipped === "invalid_data" && !f.taskId));
+      const refused = lines.filter((line) => line.msg === "Schedule fire refused");
+      assert.equal(refused.length, 10, "the first 10 a minute");
+      for (const line of refused) {
+        assert.equal(line.fields?.schedule, "minutely");
+        assert.equal(line.fields?.executor, "job");
+        assert.equal(line.fields?.reason, "invalid_data");
+        assert.match(String(line.fields?.error), /\/data\b.*\bto\b/, "the refusal names the field");
+      }
+      const summary = lines.filter((line) => line.msg !== "Schedule fire refused");
+      assert.equal(summary.length, 1, JSON.stringify(summary));
+      assert.match(JSON.stringify(summary[0]), /\b2\b/, "the 2 left out are counted");
+    },
+  );
 
   storeTest(
     backend,

@@ -42,12 +42,23 @@ export class Scheduler {
    * away fails every due schedule on every tick (4 lines a second per schedule, before).
    */
   readonly #cannotFire: BurstLog;
+  /**
+   * `Schedule fire refused` (its task's data no longer fits the executor's schema, or the executor
+   * is gone), with the refusal: the first few of each schedule a minute, then their count. Each is
+   * also a `skipped` line in the schedule's history and a count in
+   * `…_schedule_fires_skipped_total`, which say that it failed but not why.
+   */
+  readonly #refused: BurstLog;
   #stopped = false;
 
   constructor(service: Service, options: SchedulerOptions) {
     this.#service = service;
     this.#options = options;
     this.#cannotFire = new BurstLog("warn", "Cannot fire schedule", {
+      log: options.log,
+      keyField: "schedule",
+    });
+    this.#refused = new BurstLog("warn", "Schedule fire refused", {
       log: options.log,
       keyField: "schedule",
     });
@@ -101,6 +112,15 @@ export class Scheduler {
   async #fire(schedule: Schedule, now: number): Promise<number> {
     try {
       const report = await this.#service.schedules.fireDue(schedule, now);
+      for (const { fireAt, reason, refusal } of report.skipped) {
+        if (refusal === undefined) continue;
+        this.#refused.write(schedule.name, {
+          executor: schedule.executorName,
+          fireAt: new Date(fireAt).toISOString(),
+          reason,
+          error: refusal,
+        });
+      }
       if (report.fired.length + report.skipped.length > 0) {
         this.#service.events.emit({
           type: "schedule_fired",
@@ -122,5 +142,6 @@ export class Scheduler {
     this.#stopped = true;
     await this.#loop.stop();
     this.#cannotFire.close();
+    this.#refused.close();
   }
 }

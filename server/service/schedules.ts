@@ -79,7 +79,11 @@ export interface ScheduleView extends Schedule {
 export interface FireReport {
   /** Tasks created, with how late each fire was (ms after its fire time). */
   fired: { fireAt: number; taskId: string; latenessMs: number }[];
-  skipped: { fireAt: number; reason: SkipReason }[];
+  /**
+   * Fires skipped, each with why; `refusal` is the message of the task create the store or the
+   * executor's schema refused (`invalid_data`: `/data/to: Is required`; `executor_missing`).
+   */
+  skipped: { fireAt: number; reason: SkipReason; refusal?: string }[];
 }
 
 /** What the schedule service needs. */
@@ -951,8 +955,8 @@ export class ScheduleService {
     const decision = decideFires(schedule, now, { next: clock, graceMs: FIRE_GRACE_MS });
     const fires: ScheduleFire[] = [];
     let lastTaskId = schedule.lastTaskId;
-    const skip = (fireAt: number, reason: SkipReason) => {
-      report.skipped.push({ fireAt, reason });
+    const skip = (fireAt: number, reason: SkipReason, refusal?: Error) => {
+      report.skipped.push({ fireAt, reason, ...refusal && { refusal: refusal.message } });
       fires.push({ fireAt, firedAt: now, taskId: null, skipped: reason, manual: false });
     };
     for (const { fireAt, reason } of decision.skip) skip(fireAt, reason);
@@ -984,12 +988,12 @@ export class ScheduleService {
           idempotencyKey: fireKey(schedule.id, fireAt),
         });
       } catch (error) {
-        if (error instanceof InvalidArgumentError) skip(fireAt, "invalid_data");
+        if (error instanceof InvalidArgumentError) skip(fireAt, "invalid_data", error);
         // Not the outcome of a create racing the executor's delete (the stores refuse such a
         // schedule, and the delete takes the executor's schedules along); but a fire may still
         // meet it on MongoDB while a delete sweeps, or for a schedule a crash during a delete
         // (MongoDB) or an older version of the manager left behind.
-        else if (error instanceof NotFoundError) skip(fireAt, "executor_missing");
+        else if (error instanceof NotFoundError) skip(fireAt, "executor_missing", error);
         else throw error;
         continue;
       }
