@@ -573,6 +573,52 @@ for (const backend of BACKENDS) {
 
   storeTest(
     backend,
+    "a cron stored in a zone this manager's time zone data does not know is listed with its stored next fire, and a change that needs its clock is refused naming /timezone",
+    async (place) => {
+      await using s = await clockedService(place);
+      const { store, service } = s;
+      const created = await service.schedules.create({
+        name: "far-zone",
+        executorName: "job",
+        cron: "0 9 * * *",
+        timezone: "Europe/Berlin",
+      });
+      await service.schedules.create({ name: "plain", executorName: "job", every: "1h" });
+      // As a manager whose time zone data knows a zone this one's does not would store it.
+      const stored = (await store.schedules.scheduleGet("far-zone"))!;
+      await store.schedules.scheduleUpdate({ ...stored, timezone: "Mars/Olympus" });
+      const page = await service.schedules.list();
+      assert.deepEqual(page.items.map((item) => item.name), ["far-zone", "plain"]);
+      const listed = page.items[0];
+      assert.equal(listed.timezone, "Mars/Olympus");
+      assert.deepEqual(listed.nextFires, [created.nextFireAt]);
+      assert.deepEqual((await service.schedules.get("far-zone")).nextFires, [created.nextFireAt]);
+      const refused = (change: Record<string, unknown>) =>
+        assert.rejects(
+          () => service.schedules.update("far-zone", change),
+          (e: InvalidArgumentError) => {
+            assert.deepEqual(e.violations.map((v) => v.field), ["/timezone"], e.message);
+            return true;
+          },
+          JSON.stringify(change),
+        );
+      // Reading its clock threw (500): a new cron, and a resume.
+      await refused({ cron: "0 10 * * *" });
+      await service.schedules.update("far-zone", { enabled: false });
+      await refused({ enabled: true });
+      // A change that leaves the timing be is taken, and one naming a zone it knows fires again.
+      await service.schedules.update("far-zone", { task: { data: { n: 1 } } });
+      const moved = await service.schedules.update("far-zone", {
+        timezone: "Europe/Paris",
+        enabled: true,
+      });
+      assert.equal(moved.timezone, "Europe/Paris");
+      assert.equal(moved.nextFires.length, 5);
+    },
+  );
+
+  storeTest(
+    backend,
     "a fire whose task another manager made but did not record is recorded, not made again",
     async (place) => {
       await using s = await clockedService(place);

@@ -173,6 +173,12 @@ const EMPTY_ON_CREATE_MESSAGE =
 function emptyWithOtherMessage(other: string): string {
   return `Must not be empty: leave the field out (or send null) when ${other} is given`;
 }
+/**
+ * The message of a change that needs the clock of a stored zone this manager's time zone data does
+ * not know (one a manager with newer data stored).
+ */
+const UNKNOWN_STORED_ZONE_MESSAGE =
+  "Is a time zone this manager's time zone data does not know: send one it knows";
 /** The message of a schedule's `name` or `executorName` missing on create, or sent as `""`. */
 const REQUIRED_MESSAGE = "Is required";
 /** The message of a schedule with no cron expression and no interval on create. */
@@ -499,10 +505,15 @@ export class ScheduleService {
   /** `stored` as answered, with its next `count` fire times. */
   #view(stored: Schedule, count = DEFAULT_NEXT_FIRES): ScheduleView {
     // A zone stored before zones were kept by their one name is answered by it all the same.
-    const schedule = { ...stored, timezone: canonicalTimeZone(stored.timezone) ?? stored.timezone };
+    const zone = canonicalTimeZone(stored.timezone);
+    const schedule = { ...stored, timezone: zone ?? stored.timezone };
     // A paused schedule lists none, so none is worked out (a rare cron costs ~13 ms per 100).
     const first = schedule.enabled ? schedule.nextFireAt : null;
     if (first === null) return { ...schedule, nextFires: [] };
+    // A cron in a zone this manager's time zone data does not know (stored by a manager with newer
+    // data) is answered with the next fire time stored, the one other manager's: reading its clock
+    // threw, which failed the whole page it was on (500).
+    if (zone === null && schedule.cron !== null) return { ...schedule, nextFires: [first] };
     const clock = fireClock(schedule, schedule.createdAt);
     return {
       ...schedule,
@@ -723,6 +734,13 @@ export class ScheduleService {
       const now = this.#deps.now();
       const resumed = spec.enabled && !current.enabled;
       const fired = lastScheduledFireAt(current.lastFires);
+      if ((timing || resumed) && spec.cron !== null && canonicalTimeZone(spec.timezone) === null) {
+        // Stored by a manager with newer time zone data: reading its clock here threw (500).
+        assertNoViolations("Invalid schedule", [{
+          field: "/timezone",
+          message: UNKNOWN_STORED_ZONE_MESSAGE,
+        }]);
+      }
       const nextFireAt = timing || resumed
         ? fireClock(spec, current.createdAt, NOT_KEPT)(Math.max(now, fired ?? now))
         : current.nextFireAt;
