@@ -619,6 +619,44 @@ for (const backend of BACKENDS) {
 
   storeTest(
     backend,
+    "a batch of schedules whose fires fail at every tick does not hold the schedules due after them",
+    async (place) => {
+      await using s = await clockedService(place);
+      const { store, service, clock } = s;
+      // Due first: midnight in Berlin is 23:00 UTC, an hour before the daily interval's fire.
+      for (const name of ["stuck-1", "stuck-2"]) {
+        await service.schedules.create({
+          name,
+          executorName: "job",
+          cron: "0 0 * * *",
+          timezone: "Europe/Berlin",
+        });
+        // Its fires fail here (reading its clock throws), as a manager with newer time zone data
+        // could have stored it.
+        const stored = (await store.schedules.scheduleGet(name))!;
+        await store.schedules.scheduleUpdate({ ...stored, timezone: "Mars/Olympus" });
+      }
+      await service.schedules.create({ name: "daily", executorName: "job", every: "1d" });
+      const lines: string[] = [];
+      const keep = (msg: string) => lines.push(msg);
+      const scheduler = new Scheduler(service, {
+        now: () => clock.at,
+        batch: 2,
+        log: { debug: keep, info: keep, warn: keep, error: keep },
+      });
+      clock.at = T2030 + 86_400_000 + 1000;
+      for (let tick = 1; tick <= 2; tick++) {
+        assert.equal(await scheduler.tick(), tick === 1 ? 1 : 0, `tick ${tick}`);
+      }
+      await scheduler.stop();
+      const daily = await service.schedules.get("daily");
+      assert.equal(daily.lastFires.length, 1, "the daily schedule fired, once");
+      assert.equal(lines.filter((msg) => msg === "Cannot fire schedule").length, 4);
+    },
+  );
+
+  storeTest(
+    backend,
     "a fire whose task another manager made but did not record is recorded, not made again",
     async (place) => {
       await using s = await clockedService(place);

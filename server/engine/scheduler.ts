@@ -85,8 +85,13 @@ export class Scheduler {
     const slices = new ThreadSlices();
     let created = 0;
     const seen = new Set<string>();
+    // Fires that failed leave their schedules due, first in the store's order: each later batch
+    // asks for that many more, or a batch of them failing at every tick (crons in a zone this
+    // manager's time zone data does not know, say) held every schedule due after them for good.
+    let failed = 0;
     while (!this.#stopped) {
-      const due = (await this.#service.schedules.due(now, batch)).filter((s) => !seen.has(s.id));
+      const due = (await this.#service.schedules.due(now, batch + failed))
+        .filter((s) => !seen.has(s.id));
       if (due.length === 0) break;
       for (const schedule of due) seen.add(schedule.id);
       // Several at once: each fire waits on its task's write and sync, which fires made together
@@ -95,7 +100,8 @@ export class Scheduler {
       const fireNext = async (): Promise<void> => {
         while (next < due.length && !this.#stopped) {
           const made = await this.#fire(due[next++], now);
-          created += made;
+          if (made === null) failed++;
+          else created += made;
           // A fire waits on the embedded store's sync in a `setImmediate` turn, where timers run
           // but Deno's HTTP server seldom answers: 3,000 schedules due each second held
           // `/healthz` for whole ticks, 1.2–1.6 s.
@@ -108,8 +114,8 @@ export class Scheduler {
     return created;
   }
 
-  /** Fires one due schedule; how many tasks it made (a failure is logged, and makes none). */
-  async #fire(schedule: Schedule, now: number): Promise<number> {
+  /** Fires one due schedule; how many tasks it made, or `null` when it failed (logged). */
+  async #fire(schedule: Schedule, now: number): Promise<number | null> {
     try {
       const report = await this.#service.schedules.fireDue(schedule, now);
       for (const { fireAt, reason, refusal } of report.skipped) {
@@ -133,7 +139,7 @@ export class Scheduler {
       return report.fired.length;
     } catch (error) {
       this.#cannotFire.write(schedule.name, { error });
-      return 0;
+      return null;
     }
   }
 
