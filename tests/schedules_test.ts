@@ -164,6 +164,33 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
   );
 });
 
+Deno.test("timing that never fires is refused naming the field that ends it: a cron no date matches, an endAt past, a startAt past croner's last year", async () => {
+  await using place = await freshPlace(BACKENDS[0]);
+  await using s = await clockedService(place);
+  const { service } = s;
+  const refusedAt = async (timing: Record<string, unknown>) => {
+    const violations: { field: string; message: string }[] = [];
+    await assert.rejects(
+      () => service.schedules.create({ name: "never", executorName: "job", ...timing }),
+      (e: InvalidArgumentError) => (violations.push(...e.violations), true),
+    );
+    return violations;
+  };
+  const never = "Never fires from now on";
+  assert.deepEqual(await refusedAt({ cron: "* * 1W * +7" }), [{ field: "/cron", message: never }]);
+  assert.deepEqual(
+    await refusedAt({ cron: "* * 1W * +7", startAt: T2030 + 1000, endAt: T2030 + 2000 }),
+    [{ field: "/cron", message: never }],
+  );
+  assert.deepEqual(await refusedAt({ cron: "0 0 * * *", endAt: T2030 - 1000 }), [
+    { field: "/endAt", message: never },
+  ]);
+  // croner reads no fire past the year 2999: the cron was named, where the start is what to change.
+  assert.deepEqual(await refusedAt({ cron: "0 0 * * *", startAt: "3500-01-01T00:00:00Z" }), [
+    { field: "/startAt", message: `${never}: a cron's fires end with the year 2999` },
+  ]);
+});
+
 Deno.test("startAt and endAt are none however the epoch is written: the string \"0\" (a command line's) as the number 0, on preview, create and update; a task's runAt too", async () => {
   await using place = await freshPlace(BACKENDS[0]);
   await using s = await clockedService(place);

@@ -341,20 +341,28 @@ const NOT_KEPT = { keep: false };
 
 /**
  * Refuses timing that never fires from now on (`0 0 30 2 *`, an interval that ends past the last
- * time the API reads, an `endAt` already past), naming the field to change: such a schedule was
- * stored and never made a task.
+ * time the API reads, an `endAt` already past, a cron's `startAt` past the year 2999, croner's
+ * last), naming the field to change: such a schedule was stored and never made a task.
  *
- * @throws {InvalidArgumentError} naming `/endAt` when it is what ends the fires, else `/cron` or
- *   `/every`
+ * @throws {InvalidArgumentError} naming `/cron` or `/every` when it never fires from now on
+ *   whatever the bounds, else `/endAt` when it is what ends the fires, else `/startAt`
  */
 function assertFiresAgain(spec: ScheduleSpec, nextFireAt: number | null, now: number): void {
   if (nextFireAt !== null) return;
-  const field = spec.endAt !== null && fireClock({ ...spec, endAt: null }, now, NOT_KEPT)(now)
+  const fires = (bounds: Partial<ScheduleSpec>) =>
+    fireClock({ ...spec, ...bounds }, now, NOT_KEPT)(now) !== null;
+  // The expression first: a cron no date matches is read once more at most, not per bound.
+  const field = !fires({ startAt: null, endAt: null })
+    ? (spec.cron !== null ? "/cron" : "/every")
+    : spec.endAt !== null && fires({ endAt: null })
     ? "/endAt"
-    : spec.cron !== null
-    ? "/cron"
-    : "/every";
-  assertNoViolations("Invalid schedule", [{ field, message: "Never fires from now on" }]);
+    : spec.startAt !== null
+    ? "/startAt"
+    : (spec.cron !== null ? "/cron" : "/every");
+  const message = field === "/startAt" && spec.cron !== null
+    ? "Never fires from now on: a cron's fires end with the year 2999"
+    : "Never fires from now on";
+  assertNoViolations("Invalid schedule", [{ field, message }]);
 }
 
 /**
