@@ -11,6 +11,7 @@ import { executorConfigToMessage } from "./_grpc.ts";
 import type { Served } from "./_served.ts";
 import type { Client } from "./client.ts";
 import { ConflictError, InvalidArgumentError, NotFoundError, UnavailableError } from "./errors.ts";
+import { refuseViolations } from "./_fields.ts";
 import { scheduleCreateMessage } from "./schedules.ts";
 import type { Logger } from "./types.ts";
 
@@ -54,7 +55,8 @@ export async function registerExecutors(
 
 /**
  * Checks every served executor's configuration and each schedule it declares by the conversions
- * their registration sends them through (`executorConfigToMessage`, `scheduleCreateMessage`),
+ * their registration sends them through (`executorConfigToMessage`, `scheduleCreateMessage`), and
+ * each schedule's task data against its executor's `taskSchema` (`checkScheduleData`),
  * sending nothing: a worker whose second executor's configuration has a field the SDK refuses
  * had created or updated the first before it stopped.
  *
@@ -69,12 +71,32 @@ export function checkRegistration(served: ReadonlyMap<string, Served>): void {
       );
     }
     for (const { name, ...declared } of executor.schedules) {
-      namingNow(
-        `Schedule "${name}" of executor "${executor.name}"`,
-        () => scheduleCreateMessage(name, { ...declared, executorName: executor.name }, JSON_DEPTH),
-      );
+      namingNow(`Schedule "${name}" of executor "${executor.name}"`, () => {
+        scheduleCreateMessage(name, { ...declared, executorName: executor.name }, JSON_DEPTH);
+        checkScheduleData(executor, declared.task?.data);
+      });
     }
   }
+}
+
+/**
+ * Refuses a declared schedule's task data (as sent: its JSON) that the executor's own
+ * `taskSchema` refuses, naming each field as the manager does (`/config/task/data/to`): the
+ * registration makes that schema the executor's, so the manager refused the schedule after the
+ * executors before it were registered, and the worker would refuse each task it made.
+ *
+ * @throws {InvalidArgumentError}
+ */
+function checkScheduleData(executor: Served, data: unknown): void {
+  if (!executor.validate || data === undefined) return;
+  const violations = executor.validate(JSON.parse(JSON.stringify(data)));
+  refuseViolations(
+    "Invalid schedule",
+    violations.map((v) => ({
+      field: `/config/task/data${v.field === "/" ? "" : v.field}`,
+      message: v.message,
+    })),
+  );
 }
 
 /**

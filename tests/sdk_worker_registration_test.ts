@@ -55,3 +55,22 @@ Deno.test("a worker whose second executor declares a refused schedule creates no
   await assert.rejects(client.getExecutor("second"), NotFoundError);
   assert.deepEqual(await client.schedules.list(), []);
 });
+
+Deno.test("a worker whose schedule's task data its executor's own schema refuses creates no executor and no schedule", async () => {
+  await using manager = await startSdkManager();
+  await using worker = quietWorker(manager.grpcAddress, [{
+    name: "mail",
+    config: { taskSchema: { type: "object", required: ["to"] } },
+    schedules: [{ name: "mail_daily", cron: "0 9 * * *", task: { data: { subject: "hi" } } }],
+    handler: () => null,
+  }]);
+  await assert.rejects(worker.start(), (error: unknown) => {
+    assert.ok(error instanceof InvalidArgumentError, String(error));
+    assert.match(error.message, /^Schedule "mail_daily" of executor "mail": /);
+    assert.deepEqual(error.violations.map((v) => v.field), ["/config/task/data/to"]);
+    return true;
+  });
+  using client = new Client({ address: manager.grpcAddress });
+  await assert.rejects(client.getExecutor("mail"), NotFoundError);
+  assert.deepEqual(await client.schedules.list(), []);
+});
