@@ -199,8 +199,8 @@ Deno.test("startAt and endAt are none however the epoch is written: the string \
   for (const none of [null, 0, "0", "1970-01-01T00:00:00Z"]) {
     const what = JSON.stringify(none);
     // "0" as endAt was 1970: no fire at all; as startAt, intervals lined up on the epoch.
-    assert.deepEqual(service.schedules.preview({ every: "1h", endAt: none }), hourly, what);
-    const fromNow = service.schedules.preview({ every: "7m", startAt: none }, { count: 1 });
+    assert.deepEqual(await service.schedules.preview({ every: "1h", endAt: none }), hourly, what);
+    const fromNow = await service.schedules.preview({ every: "7m", startAt: none }, { count: 1 });
     assert.deepEqual(fromNow, [T2030 + 7 * 60_000], what);
   }
   const created = await service.schedules.create({
@@ -304,7 +304,7 @@ Deno.test("null on update keeps every schedule field but startAt and endAt, whic
     ],
     ["UTC", { data: null, metadata: {}, priority: 0 }, true, "skip", "run_once", 10, 0, null, null],
   );
-  assert.equal(service.schedules.preview({ every: "1h", timezone: null }).length, 5);
+  assert.equal((await service.schedules.preview({ every: "1h", timezone: null })).length, 5);
 });
 
 Deno.test("an update that changes nothing writes nothing: updatedAt and version stay", async () => {
@@ -368,8 +368,11 @@ Deno.test("a preview, or a create refused, keeps none of the crons and zone cloc
     const zone = `+${String(Math.floor(i / 60)).padStart(2, "0")}:${
       String(i % 60).padStart(2, "0")
     }`;
-    service.schedules.preview({ cron: `${i % 60} ${Math.floor(i / 60)} * * *`, timezone: zone });
-    service.schedules.preview({ cron: `${i % 60} * * * *`, timezone: zone });
+    await service.schedules.preview({
+      cron: `${i % 60} ${Math.floor(i / 60)} * * *`,
+      timezone: zone,
+    });
+    await service.schedules.preview({ cron: `${i % 60} * * * *`, timezone: zone });
     await assert.rejects(
       () =>
         service.schedules.create({

@@ -209,9 +209,9 @@ export function scheduleMethods(service: Service): grpc.UntypedServiceImplementa
       const input = scheduleInputFromMessage(req.config, { maxDepth });
       const timing = Object.fromEntries(Object.entries(input).filter(([k]) => TIMING.includes(k)));
       const count = countOf(req.count);
-      return inConfig(() => {
-        const times = schedules.preview(timing, { count });
-        return Promise.resolve({ nextFires: times.map((ms) => timestampFromMs(ms)) });
+      return inConfig(async () => {
+        const times = await schedules.preview(timing, { count });
+        return { nextFires: times.map((ms) => timestampFromMs(ms)) };
       }, ["/count"]);
     }),
   };

@@ -94,7 +94,7 @@ export function mountScheduleRoutes(
         { field: "/count", message: "Must be a whole number" },
       ]);
     }
-    const times = schedules.preview(input, { count: count as number | undefined });
+    const times = await schedules.preview(input, { count: count as number | undefined });
     return c.json({ nextFires: times.map(rfc3339) });
   });
   app.get("/api/v1/schedules/:idOrName", async (c) => {

@@ -6,6 +6,7 @@
 import { Cron } from "croner";
 import { MAX_TIME_MS } from "../domain/limits.ts";
 import type { ScheduleSpec } from "../domain/schedule.ts";
+import { ThreadSlices } from "../thread_slices.ts";
 
 /** What the fire times depend on. */
 export type ScheduleTimes = Pick<ScheduleSpec, "cron" | "every" | "timezone" | "startAt" | "endAt">;
@@ -362,13 +363,21 @@ function wallClock(zone: string): {
   return { wall, instantOf, repeatEnd };
 }
 
-/** The first `count` fire times after `after`. */
-export function nextFires(
+/**
+ * The first `count` fire times after `after`, giving the thread back between them (`slices`, a
+ * new one unless given): each is a croner read, up to 25 ms for the sparsest crons, and the 100
+ * fires of one answer held the thread up to 95 ms.
+ */
+export async function nextFires(
   clock: (after: number) => number | null,
   after: number,
   count: number,
-): number[] {
+  slices: ThreadSlices = new ThreadSlices(),
+): Promise<number[]> {
   const times: number[] = [];
-  for (let at = clock(after); at !== null && times.length < count; at = clock(at)) times.push(at);
+  for (let at = clock(after); at !== null && times.length < count; at = clock(at)) {
+    times.push(at);
+    await slices.turn();
+  }
   return times;
 }

@@ -10,16 +10,22 @@ import {
   sameTimeZone,
 } from "./schedule_times.ts";
 import { lastReceiver } from "../../tests/fixtures/receiver.ts";
+import type { ThreadSlices } from "../thread_slices.ts";
 
-function fires(cron: string, timezone: string, from: string, count: number): string[] {
+async function fires(
+  cron: string,
+  timezone: string,
+  from: string,
+  count: number,
+): Promise<string[]> {
   const clock = fireClock({ cron, every: null, timezone, startAt: null, endAt: null }, 0);
-  return nextFires(clock, Date.parse(from), count).map((t) => new Date(t).toISOString());
+  return (await nextFires(clock, Date.parse(from), count)).map((t) => new Date(t).toISOString());
 }
 
 const SPRING = "2027-03-27T12:00:00Z"; // Berlin jumps 02:00 → 03:00 on 2027-03-28 (01:00Z)
 const AUTUMN = "2027-10-30T12:00:00Z"; // Berlin shows 02:00-03:00 twice on 2027-10-31
 
-Deno.test("a time the clocks skip fires at the jump, once; one shown twice fires at its first showing", () => {
+Deno.test("a time the clocks skip fires at the jump, once; one shown twice fires at its first showing", async () => {
   const z = (s: string) => `${s}:00.000Z`;
   const table: [string, string, string[]][] = [
     ["30 2 * * *", SPRING, [z("2027-03-28T01:00"), z("2027-03-29T00:30")]],
@@ -47,22 +53,22 @@ Deno.test("a time the clocks skip fires at the jump, once; one shown twice fires
     ]],
   ];
   for (const [cron, from, expected] of table) {
-    assert.deepEqual(fires(cron, "Europe/Berlin", from, expected.length), expected, cron);
+    assert.deepEqual(await fires(cron, "Europe/Berlin", from, expected.length), expected, cron);
   }
   // Midnight skipped (Havana, 00:00 → 01:00): the day's midnight fire comes at 01:00 local.
-  assert.deepEqual(fires("0 0 * * *", "America/Havana", "2027-03-13T00:00:00Z", 3), [
+  assert.deepEqual(await fires("0 0 * * *", "America/Havana", "2027-03-13T00:00:00Z", 3), [
     "2027-03-13T05:00:00.000Z",
     "2027-03-14T05:00:00.000Z",
     "2027-03-15T04:00:00.000Z",
   ]);
   // Half an hour shown twice (Lord Howe, 02:00 → 01:30): 01:30 fires once.
-  assert.deepEqual(fires("30 1 * * *", "Australia/Lord_Howe", "2027-04-03T00:00:00Z", 2), [
+  assert.deepEqual(await fires("30 1 * * *", "Australia/Lord_Howe", "2027-04-03T00:00:00Z", 2), [
     "2027-04-03T14:30:00.000Z",
     "2027-04-04T15:00:00.000Z",
   ]);
 });
 
-Deno.test("fires at fixed times come in order, each local day's once per time at most, through a year of DST in many zones", () => {
+Deno.test("fires at fixed times come in order, each local day's once per time at most, through a year of DST in many zones", async () => {
   const zones = [
     "Europe/Berlin",
     "America/New_York",
@@ -75,7 +81,7 @@ Deno.test("fires at fixed times come in order, each local day's once per time at
   for (const zone of zones) {
     const localDay = new Intl.DateTimeFormat("en-CA", { timeZone: zone, dateStyle: "short" });
     for (const cron of crons) {
-      const times = nextFires(
+      const times = await nextFires(
         fireClock({ cron, every: null, timezone: zone, startAt: null, endAt: null }, 0),
         Date.parse("2027-01-01T00:00:00Z"),
         1000,
@@ -95,7 +101,7 @@ Deno.test("fires at fixed times come in order, each local day's once per time at
   }
 });
 
-Deno.test("a start in the second showing of a repeated span fires past the span, as it always did", () => {
+Deno.test("a start in the second showing of a repeated span fires past the span, as it always did", async () => {
   const table: [string, string, string, string[]][] = [
     // Troll goes back two hours (04:00 → 02:00 on 2027-10-31), Berlin one (03:00 → 02:00).
     ["0-59 0-59 0-23 * * *", "Antarctica/Troll", "2027-10-31T01:00:00.001Z", [
@@ -133,7 +139,11 @@ Deno.test("a start in the second showing of a repeated span fires past the span,
     ]],
   ];
   for (const [cron, timezone, from, expected] of table) {
-    assert.deepEqual(fires(cron, timezone, from, expected.length), expected, `${timezone} ${cron}`);
+    assert.deepEqual(
+      await fires(cron, timezone, from, expected.length),
+      expected,
+      `${timezone} ${cron}`,
+    );
     // The same through startAt, as a preview or a create with that start reads it.
     const startAt = Date.parse(from) + 1;
     const clock = fireClock({ cron, every: null, timezone, startAt, endAt: null }, 0);
@@ -141,7 +151,7 @@ Deno.test("a start in the second showing of a repeated span fires past the span,
   }
 });
 
-Deno.test("a fire from within a repeated span reads croner twice at most, however many times the span holds", () => {
+Deno.test("a fire from within a repeated span reads croner twice at most, however many times the span holds", async () => {
   // Counted, not timed: stepping through each time in the span read croner once per time (7,203
   // reads for Troll's two repeated hours of every second, ~0.4 s for one preview).
   const nextRun = Cron.prototype.nextRun;
@@ -163,7 +173,7 @@ Deno.test("a fire from within a repeated span reads croner twice at most, howeve
       assert.notEqual(clock(Date.parse(from)), null, timezone);
       assert.ok(reads <= 2, `${timezone}: ${reads} croner reads for one fire`);
       reads = 0;
-      assert.equal(nextFires(clock, Date.parse(from), 100).length, 100, timezone);
+      assert.equal((await nextFires(clock, Date.parse(from), 100)).length, 100, timezone);
       // Two for the first, one for each other and one past the last (`nextFires` asks once more).
       assert.ok(reads <= 102, `${timezone}: ${reads} croner reads for 100 fires`);
     }
@@ -353,7 +363,7 @@ Deno.test("fireClock() keeps the crons and zone clocks of the 64 timings read la
   assert.notEqual(await clockOf(fresh, false), await clockOf(fresh, false));
 });
 
-Deno.test("fireClock() tells that a cron no day matches never fires by croner's reading of 14 years, not of 400", () => {
+Deno.test("fireClock() tells that a cron no day matches never fires by croner's reading of 14 years, not of 400", async () => {
   // Each croner read, by the pattern read: one with a year field reads those years alone.
   const patterns: string[] = [];
   const own = Object.getOwnPropertyDescriptor(Cron.prototype, "nextRun")!;
@@ -390,11 +400,24 @@ Deno.test("fireClock() tells that a cron no day matches never fires by croner's 
     Object.defineProperty(Cron.prototype, "nextRun", own);
   }
   // A date that does come, however rarely, is found: 29 February on a Monday (`+` is AND).
-  assert.deepEqual(fires("0 0 29 2 +MON", "UTC", "2026-01-01T00:00:00Z", 2), [
+  assert.deepEqual(await fires("0 0 29 2 +MON", "UTC", "2026-01-01T00:00:00Z", 2), [
     "2044-02-29T00:00:00.000Z",
     "2072-02-29T00:00:00.000Z",
   ]);
-  assert.deepEqual(fires("0 0 0 29 2 +FRI#5", "UTC", "2026-01-01T00:00:00Z", 1), [
+  assert.deepEqual(await fires("0 0 0 29 2 +FRI#5", "UTC", "2026-01-01T00:00:00Z", 1), [
     "2036-02-29T00:00:00.000Z",
   ]);
+});
+
+Deno.test("nextFires() offers the thread back after each fire time, each a croner read that may take 25 ms", async () => {
+  // The sparse cron's 100 fires held the thread up to 95 ms, none given back.
+  let turns = 0;
+  const slices = { turn: () => (turns++, Promise.resolve()) } as unknown as ThreadSlices;
+  const clock = fireClock(
+    { cron: "0 0 29 2,4 +MON#5", every: null, timezone: "UTC", startAt: null, endAt: null },
+    0,
+  );
+  const times = await nextFires(clock, Date.UTC(2026, 0, 1), 100, slices);
+  assert.equal(times.length, 100);
+  assert.equal(turns, 100);
 });

@@ -511,7 +511,11 @@ export class ScheduleService {
   }
 
   /** `stored` as answered, with its next `count` fire times. */
-  #view(stored: Schedule, count = DEFAULT_NEXT_FIRES): ScheduleView {
+  async #view(
+    stored: Schedule,
+    count = DEFAULT_NEXT_FIRES,
+    slices?: ThreadSlices,
+  ): Promise<ScheduleView> {
     // A zone stored before zones were kept by their one name is answered by it all the same.
     const zone = canonicalTimeZone(stored.timezone);
     const schedule = { ...stored, timezone: zone ?? stored.timezone };
@@ -525,7 +529,7 @@ export class ScheduleService {
     const clock = fireClock(schedule, schedule.createdAt);
     return {
       ...schedule,
-      nextFires: [first, ...nextFires(clock, first, count - 1)].slice(0, count),
+      nextFires: [first, ...await nextFires(clock, first, count - 1, slices)].slice(0, count),
     };
   }
 
@@ -603,7 +607,7 @@ export class ScheduleService {
       throw executorFieldNamed(error, "create schedule");
     });
     this.#deps.onChange();
-    return this.#view(created);
+    return await this.#view(created);
   }
 
   /**
@@ -650,13 +654,14 @@ export class ScheduleService {
       { ...bounds, sizeOf: (schedule) => jsonBytes(schedule) + FIRE_TIME_BYTES * count },
     );
     const views: ScheduleView[] = [];
-    // A rare cron takes ~13 ms per 100 fire times: the thread is given back between schedules.
+    // A rare cron takes ~13 ms per 100 fire times: the thread is given back between schedules,
+    // and between fire times (`nextFires`).
     const slices = new ThreadSlices();
     for (const schedule of listed.items) {
       if (views.length > 0 && options.signal?.aborted) {
         return { items: views, nextCursor: views[views.length - 1].name };
       }
-      views.push(this.#view(schedule, count));
+      views.push(await this.#view(schedule, count, slices));
       await slices.turn();
     }
     return { items: views, nextCursor: listed.nextCursor };
@@ -687,7 +692,7 @@ export class ScheduleService {
       options.caller ?? ANONYMOUS_ADMIN,
       "schedules.read",
     );
-    return this.#view(schedule, count);
+    return await this.#view(schedule, count);
   }
 
   /**
@@ -767,7 +772,7 @@ export class ScheduleService {
       throw named ? executorFieldNamed(error, "change schedule") : error;
     });
     if (!unchanged) this.#deps.onChange();
-    return this.#view(updated);
+    return await this.#view(updated);
   }
 
   /**
@@ -870,7 +875,7 @@ export class ScheduleService {
     if (recorded === "written") {
       this.#deps.onChange();
       const stored = (await this.#store.scheduleGet(schedule.id, { byId: true })) ?? schedule;
-      return { schedule: this.#view(stored), taskId: task.id };
+      return { schedule: await this.#view(stored), taskId: task.id };
     }
     if (recorded === "gone") {
       throw new NotFoundError(
@@ -912,7 +917,7 @@ export class ScheduleService {
    *
    * @throws {InvalidArgumentError} naming the bad field
    */
-  preview(input: unknown, options: { count?: number } = {}): number[] {
+  async preview(input: unknown, options: { count?: number } = {}): Promise<number[]> {
     const count = this.#count(options.count, "/count");
     if (!isObject(input)) {
       assertNoViolations("Invalid schedule", [{ field: "", message: "Must be an object" }]);
@@ -933,7 +938,7 @@ export class ScheduleService {
     assertNoViolations("Invalid schedule", oncePerEmptyField(violations));
     const now = this.#deps.now();
     // Not kept: a preview is sent as the user types, each a timing never stored.
-    return nextFires(fireClock(times, now, NOT_KEPT), now, count);
+    return await nextFires(fireClock(times, now, NOT_KEPT), now, count);
   }
 
   /**
