@@ -18,13 +18,13 @@ const decide = (policy: MissedFirePolicy, now: number, nextFireAt = 1000, maxMis
     graceMs: 1000,
   });
 
-Deno.test("decideFires() fires what is on time and points at the next fire", () => {
-  assert.deepEqual(decide("skip", 1200), { fire: [1000], skip: [], nextFireAt: 2000 });
-  assert.deepEqual(decide("skip", 999), { fire: [], skip: [], nextFireAt: 1000 });
+Deno.test("decideFires() fires what is on time and points at the next fire", async () => {
+  assert.deepEqual(await decide("skip", 1200), { fire: [1000], skip: [], nextFireAt: 2000 });
+  assert.deepEqual(await decide("skip", 999), { fire: [], skip: [], nextFireAt: 1000 });
 });
 
-Deno.test("decideFires() skips missed fires under the skip policy", () => {
-  const d = decide("skip", 6500);
+Deno.test("decideFires() skips missed fires under the skip policy", async () => {
+  const d = await decide("skip", 6500);
   assert.deepEqual(d.fire, [6000]);
   assert.deepEqual(d.skip.map((s) => [s.fireAt, s.reason]), [
     [1000, "missed"],
@@ -36,14 +36,14 @@ Deno.test("decideFires() skips missed fires under the skip policy", () => {
   assert.equal(d.nextFireAt, 7000);
 });
 
-Deno.test("decideFires() fires the latest missed fire once under run_once", () => {
-  const d = decide("run_once", 6500);
+Deno.test("decideFires() fires the latest missed fire once under run_once", async () => {
+  const d = await decide("run_once", 6500);
   assert.deepEqual(d.fire, [5000, 6000]);
   assert.deepEqual(d.skip.map((s) => s.fireAt), [1000, 2000, 3000, 4000]);
 });
 
-Deno.test("decideFires() fires at most maxMissedFires missed fires under run_each", () => {
-  const d = decide("run_each", 6500);
+Deno.test("decideFires() fires at most maxMissedFires missed fires under run_each", async () => {
+  const d = await decide("run_each", 6500);
   assert.deepEqual(d.fire, [4000, 5000, 6000]);
   assert.deepEqual(d.skip.map((s) => [s.fireAt, s.reason]), [
     [1000, "missed_cap"],
@@ -52,9 +52,9 @@ Deno.test("decideFires() fires at most maxMissedFires missed fires under run_eac
   ]);
 });
 
-Deno.test("decideFires() looks at a bounded number of fires after a long downtime", () => {
+Deno.test("decideFires() looks at a bounded number of fires after a long downtime", async () => {
   const now = 10_000_000.5 * 1000;
-  const d = decide("run_each", now);
+  const d = await decide("run_each", now);
   assert.equal(d.skip.length + d.fire.length, MAX_FIRES_LISTED + 1);
   assert.deepEqual(
     d.fire,
@@ -63,11 +63,26 @@ Deno.test("decideFires() looks at a bounded number of fires after a long downtim
   assert.equal(d.nextFireAt, 10_000_001_000);
 });
 
-Deno.test("decideFires() ends when the schedule has no fire left", () => {
-  const d = decideFires({ nextFireAt: 1000, missedFirePolicy: "skip", maxMissedFires: 1 }, 1500, {
-    next: () => null,
-    graceMs: 1000,
-  });
+Deno.test("decideFires() offers the thread back after each fire time it reads", async () => {
+  let turns = 0;
+  const d = await decideFires(
+    { nextFireAt: 1000, missedFirePolicy: "run_each", maxMissedFires: 2 },
+    2_000_000.5 * 1000,
+    { next: everySecond, graceMs: 1000, turn: () => (turns++, Promise.resolve()) },
+  );
+  assert.equal(d.skip.length + d.fire.length, MAX_FIRES_LISTED + 1);
+  assert.ok(turns >= MAX_FIRES_LISTED, `${turns} turns`);
+});
+
+Deno.test("decideFires() ends when the schedule has no fire left", async () => {
+  const d = await decideFires(
+    { nextFireAt: 1000, missedFirePolicy: "skip", maxMissedFires: 1 },
+    1500,
+    {
+      next: () => null,
+      graceMs: 1000,
+    },
+  );
   assert.deepEqual(d, { fire: [1000], skip: [], nextFireAt: null });
 });
 

@@ -983,7 +983,12 @@ export class ScheduleService {
   async fireDue(schedule: Schedule, now: number): Promise<FireReport> {
     const report: FireReport = { fired: [], skipped: [] };
     const clock = fireClock(schedule, schedule.createdAt);
-    const decision = decideFires(schedule, now, { next: clock, graceMs: FIRE_GRACE_MS });
+    const slices = new ThreadSlices();
+    const decision = await decideFires(schedule, now, {
+      next: clock,
+      graceMs: FIRE_GRACE_MS,
+      turn: () => slices.turn(),
+    });
     const fires: ScheduleFire[] = [];
     let lastTaskId = schedule.lastTaskId;
     const skip = (fireAt: number, reason: SkipReason, refusal?: Error) => {
