@@ -15,6 +15,7 @@
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/store.ts";
 import { Periodic } from "../periodic.ts";
+import { ThreadSlices } from "../thread_slices.ts";
 import type { TaskStatus } from "../domain/task.ts";
 import {
   type Cancellation,
@@ -39,8 +40,14 @@ function reasonOf(status: TaskStatus | null, lease: HeldLease, now: number): Can
   return "lease_lost";
 }
 
-/** Leases looked up per store call. */
-const BATCH = 1000;
+/**
+ * Leases looked up per store call, at most. The calls go one after the other, the thread given back
+ * between them once a slice is spent (`ThreadSlices`): the periodic pass started them all at once,
+ * and the embedded store, which answers synchronously, then read every batch in one go (3,500
+ * leases of tasks with 1 KiB of progress, four reads back to back: 20-90 ms of the thread, more
+ * for more leases).
+ */
+export const LEASE_CHECK_BATCH = 1000;
 
 /** What the lease check works with. */
 export interface LeaseCheckDeps {
@@ -78,21 +85,24 @@ export class LeaseCheck {
   }
 
   /** Checks every lease held through this manager now (the periodic check's pass). */
-  async checkAll(): Promise<void> {
-    const leases = [...this.#deps.registry.leases()];
-    const batches = [];
-    for (let i = 0; i < leases.length; i += BATCH) {
-      batches.push(this.check(leases.slice(i, i + BATCH)));
-    }
-    await Promise.all(batches);
+  checkAll(): Promise<void> {
+    return this.check([...this.#deps.registry.leases()]);
   }
 
   /**
    * Tells workers to abort the tasks of `leases` that left `in_progress` under that lease, but for
-   * those whose result is being settled here (see above).
+   * those whose result is being settled here (see above). Looked up `LEASE_CHECK_BATCH` a store
+   * call, one call after the other.
    */
   async check(leases: HeldLease[]): Promise<void> {
-    if (leases.length === 0) return;
+    const slices = new ThreadSlices();
+    for (let at = 0; at < leases.length; at += LEASE_CHECK_BATCH) {
+      if (at > 0) await slices.turn();
+      await this.#checkBatch(leases.slice(at, at + LEASE_CHECK_BATCH));
+    }
+  }
+
+  async #checkBatch(leases: HeldLease[]): Promise<void> {
     const { store, registry } = this.#deps;
     const checks = await store.leaseCheck(leases);
     // Taken after the read: a result that came during it may be what the read saw settled.
