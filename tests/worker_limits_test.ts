@@ -19,9 +19,10 @@ import { Client } from "../sdk/mod.ts";
 import { fitResult } from "../sdk/_run.ts";
 import { startTestManager } from "./_manager.ts";
 import { AnswerBytesInFlight } from "../server/grpc/answer_bytes.ts";
-import { parseResults } from "../server/grpc/worker_service.ts";
+import { parseResults, TURN_BEFORE_BYTES } from "../server/grpc/worker_service.ts";
 import { PROGRESS_CHUNK_CHARS, readProgressInSlices } from "../server/engine/progress.ts";
 import { RESCUE_BATCH } from "../server/engine/rescuer.ts";
+import type { WorkerSession } from "../server/engine/worker_registry.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { stalledCall } from "./fixtures/raw_h2.ts";
 import { spawnDenoWorker } from "./fixtures/sdk_process.ts";
@@ -863,6 +864,52 @@ Deno.test("a heartbeat of 1,200 tasks' progress of 1 KiB writes it in store call
   } finally {
     clearInterval(ticker);
   }
+});
+
+Deno.test("a Work message past TURN_BEFORE_BYTES is handled after a timer turn, not in the turn that decoded it; a small one at once", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "turn", timeout: 60_000 });
+  // The stream's session, to learn when each message has been decoded (the stream says it heard
+  // the worker, in the turn that decoded the message).
+  const sessions: WorkerSession[] = [];
+  const connect = stack.engine.connect.bind(stack.engine);
+  stack.engine.connect = async (...args) => {
+    const session = await connect(...args);
+    sessions.push(session);
+    return session;
+  };
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w-turn",
+    executors: ["turn"],
+  });
+  // Whether a timer set in the turn that decoded the message ran before its handling started.
+  let timerRan = false;
+  const heard = sessions[0].liveness.heard.bind(sessions[0].liveness);
+  sessions[0].liveness.heard = () => {
+    timerRan = false;
+    setTimeout(() => timerRan = true, 0);
+    heard();
+  };
+  const handled: { bytes: number; timerRan: boolean }[] = [];
+  const heartbeat = stack.engine.heartbeat.bind(stack.engine);
+  stack.engine.heartbeat = (session, taskIds, progressJson = {}) => {
+    handled.push({ bytes: Object.values(progressJson).join("").length, timerRan });
+    return heartbeat(session, taskIds, progressJson);
+  };
+  // Progress for tasks the worker does not hold is not kept, but it is in the message.
+  const large = JSON.stringify("p".repeat(1000));
+  const count = Math.ceil(TURN_BEFORE_BYTES / 1000) + 1;
+  worker.send({
+    heartbeat: {
+      taskIds: [],
+      progressJson: Object.fromEntries(Array.from({ length: count }, (_, n) => [`t${n}`, large])),
+    },
+  });
+  await stack.waitFor(() => Promise.resolve(handled.length === 1), "the large heartbeat handled");
+  worker.send({ heartbeat: { taskIds: [], progressJson: { t0: "1" } } });
+  await stack.waitFor(() => Promise.resolve(handled.length === 2), "the small heartbeat handled");
+  assert.ok(handled[0].bytes > TURN_BEFORE_BYTES);
+  assert.deepEqual(handled.map((h) => h.timerRan), [true, false]);
 });
 
 Deno.test("readProgressInSlices gives the thread back between chunks of progress once they have held it a slice: a timer runs before it answers", async () => {

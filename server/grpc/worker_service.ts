@@ -310,6 +310,16 @@ type WorkCall = grpc.ServerDuplexStream<WorkRequest, WorkResponse>;
 /** Messages of one `Work` stream received and waiting their turn, at most. */
 const MAX_UNHANDLED_MESSAGES = 1000;
 
+/**
+ * A `Work` message of more bytes than this is handled after a timer turn of the event loop, where
+ * waiting I/O runs: its decode (the wire check and protobuf) held the thread already, and its
+ * handling's first slice (`ThreadSlices`, up to `SLICE_MS`) ran straight after it, in the same
+ * turn. A heartbeat of 3,500 tasks' progress of 1 KiB (3.7 MB) takes 9-21 ms of CPU to decode, so
+ * the two held the thread up to about 30 ms at once; a turn costs about a millisecond, nothing
+ * beside such a message's handling.
+ */
+export const TURN_BEFORE_BYTES = 256 * 1024;
+
 /** The encoded size of each `Work` message received, by the decoded message. */
 const receivedBytes = new WeakMap<object, number>();
 
@@ -607,6 +617,7 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
     chain = chain
       .then(async () => {
         if (message?.kind === "results") await sendWindowOpen(call, gone.signal);
+        if (bytes > TURN_BEFORE_BYTES) await new Promise((resolve) => setTimeout(resolve, 0));
         if (ended) {
           keep = !refused;
           return;
