@@ -22,6 +22,7 @@ import { AnswerBytesInFlight } from "../server/grpc/answer_bytes.ts";
 import { parseResults, TURN_BEFORE_BYTES } from "../server/grpc/worker_service.ts";
 import { PROGRESS_CHUNK_CHARS, readProgressInSlices } from "../server/engine/progress.ts";
 import { RESCUE_BATCH } from "../server/engine/rescuer.ts";
+import { ADOPT_CHUNK } from "../server/engine/engine.ts";
 import type { WorkerSession } from "../server/engine/worker_registry.ts";
 import { startEngineStack } from "./fixtures/engine_stack.ts";
 import { stalledCall } from "./fixtures/raw_h2.ts";
@@ -814,6 +815,40 @@ Deno.test("a heartbeat naming 1,200 leases extends them in store calls of at mos
   await new Promise((resolve) => setTimeout(resolve, 300));
   assert.deepEqual(calls, [1]);
   assert.equal((await stack.store.taskGet(ids[5]))!.progress, 50);
+});
+
+Deno.test("a heartbeat naming 1,200 leases this manager lacks reads their statuses ADOPT_CHUNK a store call, the thread given back between", async () => {
+  await using stack = await startEngineStack();
+  await stack.executor({ name: "adopt", timeout: 60_000 });
+  await using worker = await TestWorker.connect(stack.address, {
+    workerId: "w-adopt",
+    executors: ["adopt"],
+  });
+  // Each read holds the thread 15 ms, as a large read does on a loaded manager.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 1);
+  const calls: { ids: number; ticks: number }[] = [];
+  const refsOf = stack.store.taskRefsOf.bind(stack.store);
+  stack.store.taskRefsOf = (ids) => {
+    calls.push({ ids: ids.length, ticks });
+    const end = performance.now() + 15;
+    while (performance.now() < end) { /* the thread is held */ }
+    return refsOf(ids);
+  };
+  try {
+    const ids = Array.from({ length: 1200 }, (_, n) => `made-up-${n}`);
+    worker.send({ heartbeat: { taskIds: ids, progressJson: {} } });
+    await stack.waitFor(
+      () => Promise.resolve(calls.reduce((a, c) => a + c.ids, 0) >= 1200),
+      "statuses read",
+    );
+  } finally {
+    clearInterval(ticker);
+  }
+  assert.deepEqual(calls.map((c) => c.ids), [ADOPT_CHUNK, ADOPT_CHUNK, 1200 - 2 * ADOPT_CHUNK]);
+  for (let i = 1; i < calls.length; i++) {
+    assert.ok(calls[i].ticks > calls[i - 1].ticks, "a timer ran between the reads");
+  }
 });
 
 Deno.test("a heartbeat of 1,200 tasks' progress of 1 KiB writes it in store calls of at most 64 KiB of progress, the thread given back between", async () => {

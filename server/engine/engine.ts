@@ -148,8 +148,12 @@ const MAX_UNARY_TASKS = 1000;
  */
 export { LEGACY_WORKER_PREFIX };
 
-/** Task ids whose statuses one read asks for when a worker names leases this manager lacks. */
-const ADOPT_CHUNK = 500;
+/**
+ * Task ids whose statuses one read asks for when a worker names leases this manager lacks. The
+ * reads go one after the other, the thread given back between them once a slice is spent
+ * (`ThreadSlices`): a heartbeat naming 10,000 such ids read them all in one go.
+ */
+export const ADOPT_CHUNK = 500;
 
 /**
  * Leases one store call extends, at most: the embedded store writes them in one synchronous
@@ -676,7 +680,7 @@ export class Engine implements AsyncDisposable {
   ): Promise<void> {
     session.lastHeartbeatAt = this.now();
     if (taskIds.length === 0) return;
-    await this.#adopt(session.workerId, taskIds, session.caller);
+    await this.#adopt(session.workerId, taskIds, session.caller, slices);
     const now = this.now();
     const lost: string[] = [];
     const ended: HeldLease[] = [];
@@ -992,8 +996,15 @@ export class Engine implements AsyncDisposable {
    * Learns leases this manager did not hand out but the store says this worker holds (it
    * reconnected here after its manager restarted), so its results and heartbeats still count.
    * Only of executors `caller` may work: the leases hold the worker id for the caller's key.
+   * Reads `ADOPT_CHUNK` ids at a time, the thread given back between chunks once a slice of
+   * `slices` is spent.
    */
-  async #adopt(workerId: string, taskIds: string[], caller: Principal): Promise<void> {
+  async #adopt(
+    workerId: string,
+    taskIds: string[],
+    caller: Principal,
+    slices: ThreadSlices = new ThreadSlices(),
+  ): Promise<void> {
     const max = this.limits.idChars;
     const unknown = [
       ...new Set(taskIds.filter((id) => id && id.length <= max && !this.#registry.lease(id))),
@@ -1002,6 +1013,7 @@ export class Engine implements AsyncDisposable {
     // made up: one read each held the loop 1.2-1.9 s for 350,000); whole tasks only of those
     // running, which only a worker's real leases are.
     for (let i = 0; i < unknown.length; i += ADOPT_CHUNK) {
+      if (i > 0) await slices.turn();
       const refs = await this.store.taskRefsOf(unknown.slice(i, i + ADOPT_CHUNK));
       const running = refs.filter((ref) => ref.status === "in_progress");
       const tasks = await Promise.all(running.map((ref) => this.store.taskGet(ref.id)));
