@@ -4,6 +4,7 @@
  * were left out. A per-task line (`BurstLog`) a few times per executor per window, then a count.
  */
 import { log as defaultLog, type LogFields, type Logger } from "./log.ts";
+import { unrefTimer } from "./unref_timer.ts";
 
 /** Most keys remembered; past it the oldest is forgotten (its next line is let through). */
 const MAX_KEYS = 1024;
@@ -162,8 +163,7 @@ export class BurstLog {
       if (seen.leftOut > 0) end = Math.min(end, seen.start + this.#windowMs);
     }
     const timer = setTimeout(() => this.#flushEnded(), Math.max(0, end - now));
-    if (typeof timer === "number") Deno.unrefTimer(timer);
-    else (timer as { unref?: () => void }).unref?.();
+    unrefTimer(timer);
     this.#timer = timer;
   }
 
