@@ -24,6 +24,7 @@ import { type Logger, setLogger } from "./log.ts";
 import { ManagerMetrics } from "./monitoring/metrics.ts";
 import { startManagerTracing } from "./monitoring/tracing.ts";
 import { RequestMetrics } from "./monitoring/requests.ts";
+import { EventLoopDelayProbe } from "./monitoring/event_loop.ts";
 import { ServiceEvents } from "./service/events.ts";
 import { Service } from "./service/service.ts";
 import { openStore } from "./store/open.ts";
@@ -149,8 +150,11 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   let http: HttpServer | undefined;
   // Logins per client address: the REST app refuses past it, the metrics count its refusals.
   const logins = loginRate(config.limits);
+  // How late the event loop turns: started with the background duties, stopped with them.
+  const eventLoopDelay = new EventLoopDelayProbe();
   const metrics = new ManagerMetrics(service, engine, {
     requests,
+    eventLoopDelay,
     connections: () => ({ rest: http?.connections, grpc: grpcServer?.connections }),
     requestBytes: {
       get held() {
@@ -256,6 +260,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   resumer.start();
   history.start();
   scheduler.start();
+  eventLoopDelay.start();
 
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const scheme = config.tls ? "https" : "http";
@@ -298,6 +303,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
       await scheduler.stop();
       await engine.stop();
       await history.stop();
+      eventLoopDelay.stop();
       metrics[Symbol.dispose]();
       await Promise.all([
         http.shutdown({ graceMs: config.shutdownGraceMs }),

@@ -124,6 +124,14 @@ Deno.test("/metrics counts tasks, attempts and latencies in the Prometheus text 
     assert.equal(buckets.at(-1)?.value, valueOf(samples, `${name}_count`, executor));
     assert.equal(valueOf(samples, `${name}_count`, executor), 3);
   }
+  // The event loop probe has turned while the tasks ran (every 20 ms); the manager's stop stops
+  // it, or this test fails for the timer it leaks.
+  const delay = "tasks_executor_event_loop_delay_seconds";
+  assert.equal(types.get(delay), "histogram");
+  const delays = samples.filter((s) => s.name === `${delay}_bucket`);
+  assert.deepEqual(delays.map((s) => s.labels.le).slice(0, 2), ["0.005", "0.01"]);
+  assert.equal(delays.at(-1)?.labels.le, "+Inf");
+  assert.ok(valueOf(samples, `${delay}_count`, {})! > 0, "the probe has turned");
 });
 
 Deno.test("/healthz and /readyz report a live manager and a reachable store", async () => {

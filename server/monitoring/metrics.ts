@@ -8,12 +8,14 @@ import { SAMPLE_BUCKETS_MS, type Samples, StatsRecorder } from "../engine/stats.
 import { workersServing } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import type { ExecutorTaskStats, ExecutorVersion } from "../store/store.ts";
-import { Counter, MetricsWriter } from "./prometheus.ts";
+import { Counter, MetricsWriter, writeHistogramSeries } from "./prometheus.ts";
+import type { EventLoopDelayProbe } from "./event_loop.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
 import { OPEN_CALL_BYTES } from "../request_bytes.ts";
 
 const PREFIX = "tasks_executor";
+const SAMPLE_BUCKETS_SECONDS = SAMPLE_BUCKETS_MS.map((bound) => bound / 1000);
 
 /** Writes one histogram series of durations in ms as seconds. */
 function writeHistogram(
@@ -22,14 +24,12 @@ function writeHistogram(
   labels: Record<string, string>,
   samples: Samples,
 ): void {
-  let cumulative = 0;
-  SAMPLE_BUCKETS_MS.forEach((bound, i) => {
-    cumulative += samples.buckets[i];
-    out.sample(`${metric}_bucket`, { ...labels, le: String(bound / 1000) }, cumulative);
+  writeHistogramSeries(out, metric, labels, {
+    bounds: SAMPLE_BUCKETS_SECONDS,
+    buckets: samples.buckets,
+    count: samples.count,
+    sum: samples.sum / 1000,
   });
-  out.sample(`${metric}_bucket`, { ...labels, le: "+Inf" }, samples.count);
-  out.sample(`${metric}_sum`, labels, samples.sum / 1000);
-  out.sample(`${metric}_count`, labels, samples.count);
 }
 
 /** Collects what is not in the store (tasks created through this manager) and renders a scrape. */
@@ -56,6 +56,7 @@ export class ManagerMetrics implements Disposable {
   #executorNames: ReadonlySet<string> = new Set();
 
   readonly #requests: RequestMetrics | null;
+  readonly #eventLoopDelay: EventLoopDelayProbe | null;
   readonly #connections: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
   readonly #requestBytes: { readonly held: number; readonly callsHeld: number } | null;
   readonly #answerBytes: { readonly held: number } | null;
@@ -64,6 +65,7 @@ export class ManagerMetrics implements Disposable {
 
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
+   * `eventLoopDelay`, the event loop delay histogram of a probe (started and stopped by its owner);
    * `connections`, the servers' connection counts (a port not listening yet is left out);
    * `requestBytes`, the bytes on the manager's request account (`held`, of which `callsHeld` for
    * open gRPC calls, the rest of requests not yet answered); `answerBytes`, the gRPC
@@ -76,6 +78,7 @@ export class ManagerMetrics implements Disposable {
     engine: Engine,
     sources: {
       requests?: RequestMetrics;
+      eventLoopDelay?: EventLoopDelayProbe;
       connections?: () => Partial<Record<"rest" | "grpc", ConnectionCounts>>;
       requestBytes?: { readonly held: number; readonly callsHeld: number };
       answerBytes?: { readonly held: number };
@@ -86,6 +89,7 @@ export class ManagerMetrics implements Disposable {
     this.#service = service;
     this.#engine = engine;
     this.#requests = sources.requests ?? null;
+    this.#eventLoopDelay = sources.eventLoopDelay ?? null;
     this.#connections = sources.connections ?? (() => ({}));
     this.#requestBytes = sources.requestBytes ?? null;
     this.#answerBytes = sources.answerBytes ?? null;
@@ -117,6 +121,7 @@ export class ManagerMetrics implements Disposable {
     this.#fires.write(out);
     this.#fireSkips.write(out);
     this.#requests?.write(out);
+    this.#eventLoopDelay?.write(out);
     const ports = Object.entries(this.#connections()).filter(([, c]) => c !== undefined);
     const byPort: [string, "gauge" | "counter", string, keyof ConnectionCounts][] = [
       [

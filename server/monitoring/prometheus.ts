@@ -86,3 +86,55 @@ export class Counter {
     for (const { labels, value } of this.#values.values()) out.sample(this.name, labels, value);
   }
 }
+
+/**
+ * Writes the `_bucket`, `_sum` and `_count` samples of one histogram series: `bounds` the buckets'
+ * upper bounds, ascending; `buckets[i]` the observations in (`bounds[i-1]`, `bounds[i]`], those
+ * above the last bound counted in `count` only.
+ */
+export function writeHistogramSeries(
+  out: MetricsWriter,
+  name: string,
+  labels: Labels,
+  series: { bounds: readonly number[]; buckets: readonly number[]; count: number; sum: number },
+): void {
+  let cumulative = 0;
+  series.bounds.forEach((bound, i) => {
+    cumulative += series.buckets[i];
+    out.sample(`${name}_bucket`, { ...labels, le: String(bound) }, cumulative);
+  });
+  out.sample(`${name}_bucket`, { ...labels, le: "+Inf" }, series.count);
+  out.sample(`${name}_sum`, labels, series.sum);
+  out.sample(`${name}_count`, labels, series.count);
+}
+
+/** A histogram family without labels, kept in memory. */
+export class Histogram {
+  readonly #buckets: number[];
+  #count = 0;
+  #sum = 0;
+
+  /** `bounds`: the buckets' upper bounds, ascending (a `+Inf` bucket follows). */
+  constructor(readonly name: string, readonly help: string, readonly bounds: readonly number[]) {
+    this.#buckets = new Array(bounds.length).fill(0);
+  }
+
+  /** Counts one observation. */
+  observe(value: number): void {
+    this.#count++;
+    this.#sum += value;
+    const i = this.bounds.findIndex((bound) => value <= bound);
+    if (i >= 0) this.#buckets[i]++;
+  }
+
+  /** Observations so far, their sum, and per bucket those in it (not cumulative). */
+  get(): { count: number; sum: number; buckets: readonly number[] } {
+    return { count: this.#count, sum: this.#sum, buckets: [...this.#buckets] };
+  }
+
+  /** Writes the family. */
+  write(out: MetricsWriter): void {
+    out.family(this.name, "histogram", this.help);
+    writeHistogramSeries(out, this.name, {}, { bounds: this.bounds, ...this.get() });
+  }
+}
