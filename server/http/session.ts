@@ -17,6 +17,7 @@ import {
 import { ConnectionRateLimit } from "../connection_rate.ts";
 import type { Limits } from "../domain/limits.ts";
 import { HttpError } from "./http_error.ts";
+import { unrefTimer } from "../unref_timer.ts";
 import { assertKnownKeys, readJsonObject } from "./json.ts";
 import { bodyReadingOf, peerOf } from "./serve.ts";
 
@@ -94,7 +95,10 @@ export class SessionTable {
    * timer that ends the session at its expiry meanwhile: set by the first `track`, cleared with
    * the last one forgotten or the session's end.
    */
-  readonly #tracked = new Map<string, { closers: Set<() => void>; expiry: number }>();
+  readonly #tracked = new Map<
+    string,
+    { closers: Set<() => void>; expiry: ReturnType<typeof setTimeout> }
+  >();
 
   constructor(authenticator: Authenticator, options: SessionOptions) {
     this.#authenticator = authenticator;
@@ -134,7 +138,7 @@ export class SessionTable {
       const expiry = setTimeout(() => {
         if (this.#held.get(handle) === held) this.#end(handle);
       }, Math.max(0, held.expiresAt - this.#now()));
-      Deno.unrefTimer(expiry);
+      unrefTimer(expiry);
       this.#tracked.set(handle, tracked = { closers: new Set(), expiry });
     }
     const entry = () => close();

@@ -78,3 +78,32 @@ Deno.test("SessionTable ends what a session holds open when it expires, with no 
   assert.deepEqual(closed, ["stream", "wait"]);
   assert.equal(await sessions.resolve(opened!.id), null);
 });
+
+Deno.test("a session's expiry timer keeps no process alive with Node's timers global, as in the bundled manager", async () => {
+  // The bundled manager makes Node's timers global (node_timers.ts), whose `Timeout` objects
+  // `Deno.unrefTimer` leaves holding the process: a held request's hour-long timer would too.
+  const here = new URL(".", import.meta.url);
+  const script = `
+    import ${JSON.stringify(new URL("../node_timers.ts", here).href)};
+    import { SessionTable } from ${JSON.stringify(new URL("./session.ts", here).href)};
+    const principal = { keyId: "k1", keyName: "admin", scopes: ["admin"], executors: null };
+    const sessions = new SessionTable(
+      { authenticate: () => Promise.resolve(principal), onRevoked: () => () => {} },
+      { ttlMs: 3_600_000, maxSessions: 10 },
+    );
+    const opened = await sessions.open("te_admin");
+    const { handle } = (await sessions.resolve(opened.id));
+    sessions.track(handle, () => {});
+    console.log("tracked");
+  `;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--ext=ts", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  const { code, stdout, stderr } = await child.output().finally(() => clearTimeout(timer));
+  const err = new TextDecoder().decode(stderr);
+  assert.equal(new TextDecoder().decode(stdout).trim(), "tracked", err);
+  assert.equal(code, 0, `the process was held by its session's timer until killed\n${err}`);
+});
