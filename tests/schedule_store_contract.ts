@@ -252,6 +252,18 @@ export function scheduleStoreContract(
     const first = await s.scheduleDue({ now: T0 + 5, limit: 2 });
     assert.deepEqual(first.map((x) => x.name), ["early", "middle"]);
     assert.deepEqual(await s.scheduleDue({ now: T0, limit: 10 }), []);
+    // After the last of a batch: by next fire time, then id, so ties are read once each.
+    await s.scheduleCreate(makeSchedule("tied", { nextFireAt: T0 + 2 }));
+    const all = await s.scheduleDue({ now: T0 + 5, limit: 10 });
+    assert.deepEqual(all.map((x) => x.nextFireAt), [T0 + 1, T0 + 2, T0 + 2, T0 + 3]);
+    const read: string[] = [];
+    for (let after = undefined as { nextFireAt: number; id: string } | undefined;;) {
+      const batch = await s.scheduleDue({ now: T0 + 5, limit: 1, after });
+      if (batch.length === 0) break;
+      read.push(batch[0].name);
+      after = { nextFireAt: batch[0].nextFireAt!, id: batch[0].id };
+    }
+    assert.deepEqual(read, all.map((x) => x.name));
   });
 
   test("scheduleSetFireState() applies once per version (compare and set)", async (store) => {

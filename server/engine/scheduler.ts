@@ -6,6 +6,7 @@ import type { Logger } from "../log.ts";
 import { BurstLog } from "../log_throttle.ts";
 import { Periodic } from "../periodic.ts";
 import type { Schedule } from "../domain/schedule.ts";
+import type { DueCursor } from "../store/store.ts";
 import type { Service } from "../service/service.ts";
 import { ThreadSlices } from "../thread_slices.ts";
 
@@ -84,24 +85,23 @@ export class Scheduler {
     const batch = this.#options.batch ?? 100;
     const slices = new ThreadSlices();
     let created = 0;
-    const seen = new Set<string>();
-    // Fires that failed leave their schedules due, first in the store's order: each later batch
-    // asks for that many more, or a batch of them failing at every tick (crons in a zone this
-    // manager's time zone data does not know, say) held every schedule due after them for good.
-    let failed = 0;
+    // Fires that fail leave their schedules due, where they were in the store's order: each later
+    // batch is read after the last schedule of the one before, or a batch of them failing at every
+    // tick (crons in a zone this manager's time zone data does not know, say) held every schedule
+    // due after them for good; each is read once a tick.
+    let after: DueCursor | undefined;
     while (!this.#stopped) {
-      const due = (await this.#service.schedules.due(now, batch + failed))
-        .filter((s) => !seen.has(s.id));
-      if (due.length === 0) break;
-      for (const schedule of due) seen.add(schedule.id);
+      const due = await this.#service.schedules.due(now, batch, after);
+      const last = due.at(-1);
+      // A due schedule has a next fire time (at or before `now`).
+      if (last) after = { nextFireAt: last.nextFireAt!, id: last.id };
       // Several at once: each fire waits on its task's write and sync, which fires made together
       // share (one at a time, 1,000 schedules due each second took 0.8 s to fire).
       let next = 0;
       const fireNext = async (): Promise<void> => {
         while (next < due.length && !this.#stopped) {
           const made = await this.#fire(due[next++], now);
-          if (made === null) failed++;
-          else created += made;
+          created += made;
           // A fire waits on the embedded store's sync in a `setImmediate` turn, where timers run
           // but Deno's HTTP server seldom answers: 3,000 schedules due each second held
           // `/healthz` for whole ticks, 1.2–1.6 s.
@@ -114,8 +114,8 @@ export class Scheduler {
     return created;
   }
 
-  /** Fires one due schedule; how many tasks it made, or `null` when it failed (logged). */
-  async #fire(schedule: Schedule, now: number): Promise<number | null> {
+  /** Fires one due schedule; how many tasks it made (a failure is logged, and makes none). */
+  async #fire(schedule: Schedule, now: number): Promise<number> {
     try {
       const report = await this.#service.schedules.fireDue(schedule, now);
       for (const { fireAt, reason, refusal } of report.skipped) {
@@ -139,7 +139,7 @@ export class Scheduler {
       return report.fired.length;
     } catch (error) {
       this.#cannotFire.write(schedule.name, { error });
-      return null;
+      return 0;
     }
   }
 

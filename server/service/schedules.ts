@@ -45,6 +45,7 @@ import {
 } from "../domain/schedule.ts";
 import { parseOptionalTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { executorNamed, type Page, type Store } from "../store/store.ts";
+import type { DueCursor } from "../store/store.ts";
 import type { CallerOptions, CreatedTask, ReadOptions } from "./caller.ts";
 import type { SchemaRegistry } from "./schema.ts";
 import {
@@ -968,9 +969,12 @@ export class ScheduleService {
     }]);
   }
 
-  /** Up to `limit` enabled schedules due at `now`, earliest first. */
-  due(now: number, limit: number): Promise<Schedule[]> {
-    return this.#store.scheduleDue({ now, limit });
+  /**
+   * Up to `limit` enabled schedules due at `now`, earliest first (by next fire time, then id),
+   * after `after` when given (the last schedule of the batch before).
+   */
+  due(now: number, limit: number, after?: DueCursor): Promise<Schedule[]> {
+    return this.#store.scheduleDue({ now, limit, after });
   }
 
   /**

@@ -51,6 +51,12 @@ export interface ScheduleFilter {
  * `Store.executorDelete` deletes an executor's schedules with it (its docstring says how each
  * store keeps that against writes at the same time, and what a racing client may see).
  */
+/** Where a due batch ends: its last schedule's next fire time (epoch ms) and id. */
+export interface DueCursor {
+  nextFireAt: number;
+  id: string;
+}
+
 export interface ScheduleStore {
   /**
    * Stores a new schedule, unless the store already holds `options.max` schedules (counted and
@@ -100,10 +106,12 @@ export interface ScheduleStore {
   /** `false` when it did not exist. */
   scheduleDelete(id: string): Promise<boolean>;
   /**
-   * Up to `limit` enabled schedules whose `nextFireAt` is at or before `now`, earliest first.
-   * Walks an index on the next fire time of enabled schedules: no scan of the others.
+   * Up to `limit` enabled schedules whose `nextFireAt` is at or before `now`, earliest first (by
+   * `nextFireAt`, then `id`), after `after` when given: the last schedule of the batch before, so
+   * schedules left due (fires that failed) are not read again. Walks an index on the next fire
+   * time (and id) of enabled schedules: no scan of the others.
    */
-  scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]>;
+  scheduleDue(options: { now: number; limit: number; after?: DueCursor }): Promise<Schedule[]>;
   /**
    * Writes the fire state where the schedule is still at `version` (compare and set), bumping
    * it; `false` when the schedule changed meanwhile or is gone.

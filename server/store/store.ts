@@ -7,6 +7,7 @@ import type { DlqEntry, DlqReason } from "../domain/dlq.ts";
 import { type Executor, executorMissingError, type WriteConcernLevel } from "../domain/executor.ts";
 import type { FlowControl } from "../domain/flow.ts";
 import type { ScheduleStore } from "./schedules.ts";
+export type { DueCursor } from "./schedules.ts";
 import type { TaskSearchStore } from "./task_search.ts";
 import {
   type NewTask,

@@ -7,7 +7,7 @@ import { ConflictError } from "../../domain/errors.ts";
 import { executorMissingError } from "../../domain/executor.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
 import { NamedInserts } from "./named_inserts.ts";
-import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
+import type { DueCursor, ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { namedOrWithId, offerAllDocs } from "./documents.ts";
 
@@ -100,7 +100,8 @@ export class MongoScheduleStore implements ScheduleStore {
   init(): Promise<void> {
     return this.#access.ensureIndexes(this.#schedules, [
       { key: { name: 1 }, name: "name", unique: true },
-      { key: { enabled: 1, nextFireAt: 1 }, name: "due" },
+      // Due schedules in (nextFireAt, _id) order, a batch after the last one read (`scheduleDue`).
+      { key: { enabled: 1, nextFireAt: 1, _id: 1 }, name: "due_by_id" },
       { key: { executorName: 1 }, name: "executor" },
       // One executor's schedules by name, a page at a time.
       { key: { executorName: 1, name: 1 }, name: "executor_name" },
@@ -233,12 +234,22 @@ export class MongoScheduleStore implements ScheduleStore {
     });
   }
 
-  scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]> {
+  scheduleDue(options: { now: number; limit: number; after?: DueCursor }): Promise<Schedule[]> {
+    const { now, limit, after } = options;
     return this.#access.guard(async () => {
+      const due: Filter<ScheduleDoc> = { enabled: true, nextFireAt: { $ne: null, $lte: now } };
       const docs = await this.#schedules
-        .find({ enabled: true, nextFireAt: { $ne: null, $lte: options.now } })
-        .sort({ nextFireAt: 1 })
-        .limit(options.limit)
+        .find(
+          after === undefined ? due : {
+            ...due,
+            $or: [
+              { nextFireAt: { $gt: after.nextFireAt, $lte: now } },
+              { nextFireAt: after.nextFireAt, _id: { $gt: after.id } },
+            ],
+          },
+        )
+        .sort({ nextFireAt: 1, _id: 1 })
+        .limit(limit)
         .toArray();
       return docs.map(toSchedule);
     });

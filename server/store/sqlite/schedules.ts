@@ -1,13 +1,13 @@
 /**
  * Schedules on the embedded SQLite store: table `schedules` (queried columns, the rest as JSON in
- * `body`) with a partial index on `next_fire_at` of enabled schedules for the due query.
+ * `body`) with a partial index on `next_fire_at` and `id` of enabled schedules for the due query.
  */
 // Verbs are async by contract; node:sqlite answers synchronously.
 // deno-lint-ignore-file require-await
 import type { StatementSync } from "node:sqlite";
 import { ConflictError } from "../../domain/errors.ts";
 import { type Schedule, schedulesFullError } from "../../domain/schedule.ts";
-import type { ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
+import type { DueCursor, ScheduleFilter, ScheduleFireState, ScheduleStore } from "../schedules.ts";
 import { type PageRequestBounds, PageTaker, storedSize, type StorePage } from "../store.ts";
 import { limitOf, namedOrWithId } from "./connection.ts";
 import { assertExecutorNow } from "./owned.ts";
@@ -24,7 +24,8 @@ CREATE TABLE IF NOT EXISTS schedules (
   version INTEGER NOT NULL,
   body TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS schedules_due ON schedules (next_fire_at) WHERE enabled = 1;
+DROP INDEX IF EXISTS schedules_due;
+CREATE INDEX IF NOT EXISTS schedules_due_by_id ON schedules (next_fire_at, id) WHERE enabled = 1;
 CREATE INDEX IF NOT EXISTS schedules_executor ON schedules (executor_name);
 CREATE INDEX IF NOT EXISTS schedules_executor_name ON schedules (executor_name, name);
 `;
@@ -206,12 +207,21 @@ export class SqliteScheduleStore implements ScheduleStore {
     return Number(changes) > 0;
   }
 
-  async scheduleDue(options: { now: number; limit: number }): Promise<Schedule[]> {
+  async scheduleDue(
+    options: { now: number; limit: number; after?: DueCursor },
+  ): Promise<Schedule[]> {
+    const { now, limit, after } = options;
     const rows = this.#db.read(() =>
-      this.#db.stmt(
-        `SELECT * FROM schedules INDEXED BY schedules_due
-         WHERE enabled = 1 AND next_fire_at <= ? ORDER BY next_fire_at ${limitOf("?")}`,
-      ).all(options.now, options.limit)
+      after === undefined
+        ? this.#db.stmt(
+          `SELECT * FROM schedules INDEXED BY schedules_due_by_id
+           WHERE enabled = 1 AND next_fire_at <= ? ORDER BY next_fire_at, id ${limitOf("?")}`,
+        ).all(now, limit)
+        : this.#db.stmt(
+          `SELECT * FROM schedules INDEXED BY schedules_due_by_id
+           WHERE enabled = 1 AND next_fire_at <= ? AND (next_fire_at, id) > (?, ?)
+           ORDER BY next_fire_at, id ${limitOf("?")}`,
+        ).all(now, after.nextFireAt, after.id, limit)
     );
     return rows.map(rowToSchedule);
   }
