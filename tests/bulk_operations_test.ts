@@ -13,6 +13,7 @@ import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import type { Settlement } from "../server/store/store.ts";
 import { executorNotFoundFromMetadata } from "@tasks-executor/proto";
 import { UnavailableError } from "../server/domain/errors.ts";
+import { Collection, MongoNetworkError } from "mongodb";
 
 /**
  * Creates `count` tasks of `executorName` and moves them to `status` through a lease. The lease
@@ -1017,6 +1018,38 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await statusCounts(manager, pending), { cancelled: 20, pending: 5 });
     },
   );
+
+  if (backend.name === "mongo") {
+    backendTest(
+      backend,
+      "POST /tasks/cancel whose MongoDB store fails inside a chunk, after some of its tasks moved, answers those cancelled, never an error",
+      async ({ manager }) => {
+        await executor(manager, "x");
+        const pending = await tasksIn(manager, "x", "pending", 5);
+        // The third task's move is refused by the connection: the two before it are cancelled.
+        const real = Collection.prototype.updateOne;
+        let moves = 0;
+        Collection.prototype.updateOne = function (this: Collection, ...args: unknown[]) {
+          const [filter] = args as [Record<string, unknown>];
+          if (this.collectionName === "tasks" && filter.status === "pending" && ++moves === 3) {
+            return Promise.reject(new MongoNetworkError("connection reset"));
+          }
+          return (real as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof real;
+        let answer;
+        try {
+          answer = await rest(manager, "POST", "/tasks/cancel?executorName=x");
+        } finally {
+          Collection.prototype.updateOne = real;
+        }
+        assert.deepEqual(await statusCounts(manager, pending), { cancelled: 2, pending: 3 });
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        const { stopped, ...counts } = answer.body;
+        assert.deepEqual(counts, { cancelled: 2, nextCursor: null });
+        assert.equal(stopped.status, 503);
+      },
+    );
+  }
 
   backendTest(
     backend,

@@ -237,7 +237,8 @@ export class BulkService {
       for (let at = 0; at < tasks.length; at += CANCEL_CHUNK) {
         const ids = tasks.slice(at, at + CANCEL_CHUNK).map((task) => task.id);
         const change = { from: "pending", to: "cancelled", now: service.now() } as const;
-        for (const id of await service.store.taskTransitionMany(ids, change)) cancelled.add(id);
+        // Told each as it moves: a store that fails part way through a chunk moved some of it.
+        await service.store.taskTransitionMany(ids, change, { onMoved: (id) => cancelled.add(id) });
         await slices.turn();
       }
     } catch (error) {

@@ -860,11 +860,13 @@ export interface Store extends AsyncDisposable {
   /**
    * `taskTransition` without a patch for each task of `ids`, answering the ids that moved (in the
    * order given); reads none of the tasks' data, so a bulk change costs the same however large
-   * they are.
+   * they are. `onMoved` is told each id as its task moves, so a caller whose call fails part way
+   * (MongoDB moves one task at a time) knows what moved all the same.
    */
   taskTransitionMany(
     ids: string[],
     change: { from: TaskStatus; to: TaskStatus; now: number },
+    options?: { onMoved?: (id: string) => void },
   ): Promise<string[]>;
   /**
    * When a claim of these executors may next find tasks: the earliest `runAt` after `now` among

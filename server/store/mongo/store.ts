@@ -657,6 +657,7 @@ class MongoStore implements Store {
   taskTransitionMany(
     ids: string[],
     change: { from: TaskStatus; to: TaskStatus; now: number },
+    options: { onMoved?: (id: string) => void } = {},
   ): Promise<string[]> {
     return guard(async () => {
       const moved: string[] = [];
@@ -668,7 +669,10 @@ class MongoStore implements Store {
             { _id: id, status: change.from },
             transitionUpdate(id, change),
           );
-          if (updated.matchedCount === 1) moved.push(id);
+          if (updated.matchedCount === 1) {
+            moved.push(id);
+            options.onMoved?.(id);
+          }
         });
       }
       return moved;

@@ -222,11 +222,14 @@ export class SqliteSettlements {
   async taskTransitionMany(
     ids: string[],
     change: { from: TaskStatus; to: TaskStatus; now: number },
+    options: { onMoved?: (id: string) => void } = {},
   ): Promise<string[]> {
     const moved = this.#db.write(() => {
       const update = this.#db.stmt(transitionSql("id"));
       return ids.filter((id) => update.get(transitionParams(id, change)) !== undefined);
     });
+    // Committed: moved, whether or not the sync below fails.
+    for (const id of moved) options.onMoved?.(id);
     await this.#db.onDisk();
     return moved;
   }

@@ -287,8 +287,9 @@ export class SqliteStore implements Store {
   taskTransitionMany(
     ids: string[],
     change: { from: TaskStatus; to: TaskStatus; now: number },
+    options: { onMoved?: (id: string) => void } = {},
   ): Promise<string[]> {
-    return this.#settlements.taskTransitionMany(ids, change);
+    return this.#settlements.taskTransitionMany(ids, change, options);
   }
   taskNextRunAt(executorNames: string[], now: number): Promise<number | null> {
     return this.#claims.taskNextRunAt(executorNames, now);
