@@ -649,6 +649,36 @@ for (const backend of BACKENDS) {
 
   storeTest(
     backend,
+    "a trigger of a cron stored in a zone this manager's time zone data does not know is refused naming /timezone before any task is made",
+    async (place) => {
+      await using s = await clockedService(place);
+      const { store, service } = s;
+      await service.schedules.create({
+        name: "far-zone",
+        executorName: "job",
+        cron: "0 9 * * *",
+        timezone: "Europe/Berlin",
+      });
+      // As a manager whose time zone data knows a zone this one's does not would store it.
+      const stored = (await store.schedules.scheduleGet("far-zone"))!;
+      await store.schedules.scheduleUpdate({ ...stored, timezone: "Mars/Olympus" });
+      await assert.rejects(
+        () => service.schedules.trigger("far-zone"),
+        (e: Error) => {
+          assert.equal(e.name, "FailedPreconditionError", e.message);
+          assert.match(e.message, /\/timezone/);
+          return true;
+        },
+      );
+      // An error answer: nothing was stored (reading its clock threw after the task was made).
+      const tasks = await service.listTasks({ executorName: "job" });
+      assert.equal(tasks.items.length, 0, "no task was made");
+      assert.deepEqual((await service.schedules.get("far-zone")).lastFires, []);
+    },
+  );
+
+  storeTest(
+    backend,
     "a batch of schedules whose fires fail at every tick does not hold the schedules due after them",
     async (place) => {
       await using s = await clockedService(place);

@@ -838,7 +838,9 @@ export class ScheduleService {
    *
    * @throws {NotFoundError} {PermissionDeniedError}
    * @throws {InvalidArgumentError} when the data no longer fits the executor's schema
-   * @throws {FailedPreconditionError} when other writes kept winning (`WRITE_TRIES`)
+   * @throws {FailedPreconditionError} when other writes kept winning (`WRITE_TRIES`), or the
+   *   schedule is a cron in a zone this manager's time zone data does not know (naming
+   *   `/timezone`), before any task is made
    */
   async trigger(
     idOrName: string,
@@ -849,6 +851,13 @@ export class ScheduleService {
       options.caller ?? ANONYMOUS_ADMIN,
       "schedules.write",
     );
+    if (schedule.cron !== null && canonicalTimeZone(schedule.timezone) === null) {
+      // Stored by a manager with newer time zone data: recording the fire reads its clock, which
+      // threw (500) after the task was made, the task left out of the schedule's history.
+      throw new FailedPreconditionError(
+        `Cannot trigger schedule "${idOrName}": /timezone: ${UNKNOWN_STORED_ZONE_MESSAGE} (or trigger it through a manager that knows it)`,
+      );
+    }
     const now = this.#deps.now();
     // Each trigger is its own task: a key of the time alone made triggers in one millisecond
     // share one task (20 at once made 4).
