@@ -751,6 +751,59 @@ Deno.test("a key that is not an admin key holds at most half of each shared cap:
   }
 });
 
+Deno.test("a worker key's streams count against its share from their start: past it, streams that never say hello are refused naming the share and key, and another key's worker still connects", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin, MAX_WORKER_STREAMS: "4" },
+  });
+  const base = manager.httpUrl;
+  await rest(base, "/api/v1/executors", {
+    token: admin,
+    method: "POST",
+    body: { config: { name: "job", enabled: false } },
+  });
+  const key = async (name: string) =>
+    (await rest(base, "/api/v1/keys", {
+      token: admin,
+      method: "POST",
+      body: { name, scopes: ["worker"], executors: ["job"] },
+    })).body.token as string;
+  const [a, b] = [await key("worker-a"), await key("worker-b")];
+  // Key A opens as many streams as the manager serves, none saying hello: two are its share.
+  const raw = [1, 2, 3, 4].map(() => new TestWorker(manager.grpcAddress, { token: a }));
+  const workers: TestWorker[] = [];
+  try {
+    const ends = await Promise.all(raw.map(async (stream) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const end = await Promise.race([
+        stream.ended,
+        new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 3000))),
+      ]);
+      clearTimeout(timer);
+      return end;
+    }));
+    const refused = ends.filter((end) => end !== null);
+    assert.equal(refused.length, 2, JSON.stringify(ends));
+    for (const end of refused) {
+      assert.equal(end!.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(
+        end!.details,
+        /worker streams \(MAX_WORKER_STREAMS\) for key "worker-a".*at most 2 of the 4/,
+      );
+      assert.doesNotMatch(end!.details, new RegExp(a));
+    }
+    workers.push(
+      await TestWorker.connect(manager.grpcAddress, {
+        workerId: "b1",
+        executors: ["job"],
+        token: b,
+      }),
+    );
+  } finally {
+    for (const w of [...raw, ...workers]) await w[Symbol.asyncDispose]();
+  }
+});
+
 Deno.test("a key sent without the Bearer scheme (bare, Basic, Token) is refused over REST (401) and gRPC (UNAUTHENTICATED); Bearer in any case is taken", async () => {
   const admin = newToken().token;
   await using manager = await startTestManager({

@@ -15,7 +15,8 @@ import type { WorkerDirectory } from "../engine/workers.ts";
 import type { Service } from "../service/service.ts";
 import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
-import { authenticateOnArrival, guardService } from "./auth.ts";
+import { authenticateOnArrival, callerOf, guardService } from "./auth.ts";
+import { KeyShares } from "../auth/shares.ts";
 import {
   type AnswerBytesInFlight,
   answerBytesInFlight,
@@ -327,7 +328,10 @@ export async function startGrpcServer(
     const worker = measuredWorkerDefinition(checked(protocol.TaskExecutorService.service));
     addService(
       worker,
-      capWorkStreams(guarded(worker, deps.workerService), limits.workerStreams),
+      // Inside the guard: a stream counts against its key's share from its start (its hello may
+      // come up to REQUEST_RECEIVE_MS later), so one key's streams that never say hello cannot
+      // take every place either.
+      guarded(worker, capWorkStreams(deps.workerService, limits.workerStreams)),
     );
     served.push(WORKER_SERVICE_NAME);
   }
@@ -456,23 +460,29 @@ async function endWritten(socket: Duplex, closed: Promise<void>, ms: number): Pr
   return closed;
 }
 
-/** `Work` streams beyond `max` open at once are refused with RESOURCE_EXHAUSTED. */
+/**
+ * `Work` streams beyond `max` open at once, or beyond the caller's key's share of them
+ * (`server/auth/shares.ts`), are refused with RESOURCE_EXHAUSTED. A stream counts from its start,
+ * before its hello. `service` runs inside the guard (`callerOf`).
+ */
 function capWorkStreams(
   service: grpc.UntypedServiceImplementation,
   max: number,
 ): grpc.UntypedServiceImplementation {
   const work = service.Work as grpc.handleBidiStreamingCall<unknown, unknown>;
+  const shares = new KeyShares("worker streams (MAX_WORKER_STREAMS)");
   let open = 0;
   const capped: grpc.handleBidiStreamingCall<unknown, unknown> = (call) => {
-    if (open >= max) {
-      call.emit(
-        "error",
-        toGrpcError(
-          new ResourceExhaustedError(
-            `Too many worker streams: this manager serves at most ${max} (MAX_WORKER_STREAMS)`,
-          ),
-        ),
-      );
+    let giveShare: () => void;
+    try {
+      if (open >= max) {
+        throw new ResourceExhaustedError(
+          `Too many worker streams: this manager serves at most ${max} (MAX_WORKER_STREAMS)`,
+        );
+      }
+      giveShare = shares.take(callerOf(call), 1, max);
+    } catch (error) {
+      call.emit("error", toGrpcError(error));
       return;
     }
     open++;
@@ -480,6 +490,7 @@ function capWorkStreams(
     const release = () => {
       if (counted) open--;
       counted = false;
+      giveShare();
     };
     call.once("close", release);
     call.once("cancelled", release);
