@@ -1431,6 +1431,8 @@ Deno.test("times print marked as UTC, and schedules update names the schedule as
     cron: "30 2 * * *",
     timezone: "Europe/Berlin",
   });
+  // A preview counts from now when its start has passed: a winter day two years on (CET, UTC+1).
+  const year = new Date().getUTCFullYear() + 2;
   const preview = await ok(manager, [
     "schedules",
     "preview",
@@ -1439,11 +1441,11 @@ Deno.test("times print marked as UTC, and schedules update names the schedule as
     "--timezone",
     "Europe/Berlin",
     "--start-at",
-    "2026-12-07T12:00:00Z",
+    `${year}-01-10T12:00:00Z`,
     "--count",
     "1",
   ]);
-  assert.equal(preview, "2026-12-08 01:30:00Z\n");
+  assert.equal(preview, `${year}-01-11 01:30:00Z\n`);
   assert.match(await ok(manager, ["schedules", "list"]), /\s\d{4}-\d\d-\d\d 01:30:00Z\s/);
 
   const file = await tempFile(JSON.stringify({ name: "renamed" }));
