@@ -13,11 +13,38 @@ import {
   failureOf,
   grpcClients,
   openWorkStream,
+  type SecuredManager,
   startSecuredManager,
+  type TestKey,
   unaryCall,
 } from "./fixtures/secured_manager.ts";
 
 type Assignment = { taskId: string; leaseToken: string; executorName: string };
+
+/**
+ * A secured manager with the executor "exa" (`timeout` its task timeout in ms) and a worker key
+ * of it for each name in `names`, in that order, as `keys`; `keepalive` sets the manager's
+ * KEEPALIVE_INTERVAL.
+ */
+async function securedWithWorkerKeys(
+  names: string[],
+  options: { keepalive?: string; timeout?: number } = {},
+): Promise<SecuredManager & { keys: TestKey[] }> {
+  const secured = await startSecuredManager(
+    options.keepalive ? { KEEPALIVE_INTERVAL: options.keepalive } : {},
+  );
+  try {
+    const timeout = options.timeout === undefined ? {} : { timeout: options.timeout };
+    await secured.manager.service.createExecutor({ name: "exa", ...timeout });
+    const keys = await Promise.all(
+      names.map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+    );
+    return Object.assign(secured, { keys });
+  } catch (error) {
+    await secured[Symbol.asyncDispose]();
+    throw error;
+  }
+}
 
 Deno.test("no path but the original interface takes a legacy: worker id: a worker key cannot claim or report as the admin key's old clients, which keep getting their tasks", async () => {
   await using secured = await startSecuredManager();
@@ -66,12 +93,9 @@ Deno.test("no path but the original interface takes a legacy: worker id: a worke
 });
 
 Deno.test("a worker id whose leases one key holds is refused to another key on every path (UNAVAILABLE naming the worker id: workers try again later) and is free once they are settled", async () => {
-  await using secured = await startSecuredManager();
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
+  await using secured = await securedWithWorkerKeys(["squatter", "mailer"]);
+  const { manager, keys: [squatter, mailer] } = secured;
   await manager.service.createTasks(Array.from({ length: 3 }, () => ({ executorName: "exa" })));
-  const squatter = await secured.key({ name: "squatter", scopes: ["worker"], executors: ["exa"] });
-  const mailer = await secured.key({ name: "mailer", scopes: ["worker"], executors: ["exa"] });
   using clients = grpcClients(manager.grpcAddress);
   const claim = (token: string, maxTasks: number) =>
     unaryCall<{ tasks: Assignment[] }>(clients.worker, "GetNextTask", {
@@ -152,70 +176,10 @@ Deno.test("a worker id whose leases one key holds is refused to another key on e
   await taken.ended;
 });
 
-Deno.test("an SDK worker whose id another key's worker holds waits, reconnecting, and serves once the id is free", async () => {
-  await using secured = await startSecuredManager();
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
-  const keys = await Promise.all(
-    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
-  const lines: string[] = [];
-  const ran: string[] = [];
-  const workerWith = (name: string, apiKey: string) =>
-    new Worker({
-      address: manager.grpcAddress,
-      apiKey,
-      workerId: "shared-1",
-      register: false,
-      handleSignals: false,
-      reconnect: { initialDelayMs: 10, maxDelayMs: 40 },
-      logger: {
-        debug() {},
-        info: (msg) => lines.push(`${name} info ${msg}`),
-        warn: (msg, fields) => lines.push(`${name} warn ${msg} ${JSON.stringify(fields)}`),
-        error: (msg, fields) => lines.push(`${name} error ${msg} ${JSON.stringify(fields)}`),
-      },
-      executors: [{
-        name: "exa",
-        handler: () => {
-          ran.push(name);
-          return null;
-        },
-      }],
-    });
-  const until = async (what: string, done: () => boolean) => {
-    for (let i = 0; !done(); i++) {
-      assert.ok(i < 500, `${what}:\n${lines.join("\n")}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
-  const first = workerWith("first", keys[0].token);
-  await first.start();
-  await until(
-    "the first worker connected",
-    () => lines.includes("first info Connected to the manager"),
-  );
-  const second = workerWith("second", keys[1].token);
-  try {
-    await second.start();
-    // Told the id is held, again and again: not a refusal for good.
-    const held = () => lines.filter((l) => /^second warn .*is held by another API key/.test(l));
-    await until("the second worker retried the held id", () => held().length >= 3);
-    await first.stop();
-    await until(
-      "the second worker connected",
-      () => lines.includes("second info Connected to the manager"),
-    );
-    await manager.service.createTasks([{ executorName: "exa" }]);
-    await until("the task ran", () => ran.length > 0);
-    assert.deepEqual(ran, ["second"]);
-    assert.deepEqual(lines.filter((l) => l.includes(" error ")), []);
-  } finally {
-    await second.stop();
-  }
-});
-
-/** A worker for the tests below: `lines` collects what it logs, `ran` the tasks it ran. */
+/**
+ * A worker under the id "shared-2" for the tests below: `lines` collects what it logs, `ran` the
+ * tasks it ran.
+ */
 function sharedIdWorker(
   address: string,
   name: string,
@@ -248,6 +212,7 @@ function sharedIdWorker(
   });
 }
 
+/** Waits until `done()`, for `ms` at most; a failure shows `lines`. */
 async function until(what: string, done: () => boolean, lines: string[], ms = 10_000) {
   const deadline = Date.now() + ms;
   while (!done()) {
@@ -256,14 +221,59 @@ async function until(what: string, done: () => boolean, lines: string[], ms = 10
   }
 }
 
+/**
+ * What `worker` comes to within `ms`: "closed" when it stopped without an error, the error it
+ * stopped with, or "waiting"; when `first` answers before either, its answer.
+ */
+async function outcomeWithin(
+  worker: Worker,
+  ms: number,
+  first?: Promise<string>,
+): Promise<string | Error> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return await Promise.race([
+    ...(first ? [first] : []),
+    worker.closed.then(() => "closed", (error: Error) => error),
+    new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
+Deno.test("an SDK worker whose id another key's worker holds waits, reconnecting, and serves once the id is free", async () => {
+  await using secured = await securedWithWorkerKeys(["old", "new"]);
+  const { manager, keys } = secured;
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const first = sharedIdWorker(manager.grpcAddress, "first", keys[0].token, out);
+  await first.start();
+  await until(
+    "the first worker connected",
+    () => out.lines.includes("first info Connected to the manager"),
+    out.lines,
+  );
+  const second = sharedIdWorker(manager.grpcAddress, "second", keys[1].token, out);
+  try {
+    await second.start();
+    // Told the id is held, again and again: not a refusal for good.
+    const held = () => out.lines.filter((l) => /^second warn .*is held by another API key/.test(l));
+    await until("the second worker retried the held id", () => held().length >= 3, out.lines);
+    await first.stop();
+    await until(
+      "the second worker connected",
+      () => out.lines.includes("second info Connected to the manager"),
+      out.lines,
+    );
+    await manager.service.createTasks([{ executorName: "exa" }]);
+    await until("the task ran", () => out.ran.length > 0, out.lines);
+    assert.deepEqual(out.ran, ["second"]);
+    assert.deepEqual(out.lines.filter((l) => l.includes(" error ")), []);
+  } finally {
+    await second.stop();
+  }
+});
+
 Deno.test("two SDK workers under one worker id and two keys, both alive: the second stops within the manager's keepalive window with an error naming the id, the first serves on", async () => {
   // Keepalive every 200 ms: a stream whose worker is gone is closed within 800 ms.
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
-  const keys = await Promise.all(
-    ["one", "two"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
+  await using secured = await securedWithWorkerKeys(["one", "two"], { keepalive: "200ms" });
+  const { manager, keys } = secured;
   const out = { lines: [] as string[], ran: [] as string[] };
   const first = sharedIdWorker(manager.grpcAddress, "first", keys[0].token, out);
   await first.start();
@@ -276,11 +286,7 @@ Deno.test("two SDK workers under one worker id and two keys, both alive: the sec
   try {
     const started = Date.now();
     await second.start();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stopped = await Promise.race([
-      second.closed.then(() => null, (error: Error) => error),
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
-    ]).finally(() => clearTimeout(timer));
+    const stopped = await outcomeWithin(second, 8_000);
     assert.ok(
       stopped instanceof WorkerIdHeldError,
       `still ${String(stopped)}:\n${out.lines.join("\n")}`,
@@ -315,12 +321,8 @@ Deno.test("two SDK workers under one worker id and two keys, both alive: the sec
 Deno.test("a worker id held by a work stream without keepalive is no proof of a live worker: the refusal says stream_without_keepalive, and an SDK worker waits past goneWithinMs, then serves once that stream closes", async () => {
   // Keepalive every 200 ms: a stream that speaks it and whose worker is gone is closed within
   // 800 ms; one whose hello asked for none is never closed for silence.
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
-  const keys = await Promise.all(
-    ["raw", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
+  await using secured = await securedWithWorkerKeys(["raw", "sdk"], { keepalive: "200ms" });
+  const { manager, keys } = secured;
   using clients = grpcClients(manager.grpcAddress);
   const hello = { workerId: "shared-2", executors: ["exa"] };
   const raw = openWorkStream(clients.worker, keys[0].token, hello);
@@ -339,12 +341,8 @@ Deno.test("a worker id held by a work stream without keepalive is no proof of a 
   const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
   try {
     await worker.start();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     // Three times the 800 ms after which a stream said to be a live worker's stops it.
-    const stopped = await Promise.race([
-      worker.closed.then(() => "closed", (error: Error) => error),
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 2_400)),
-    ]).finally(() => clearTimeout(timer));
+    const stopped = await outcomeWithin(worker, 2_400);
     assert.equal(stopped, "waiting", out.lines.join("\n"));
     assert.ok(
       out.lines.filter((l) => /^sdk warn .*one without keepalive/.test(l)).length >= 2,
@@ -366,13 +364,12 @@ Deno.test("a worker id held by a work stream without keepalive is no proof of a 
 });
 
 Deno.test("a worker restarted under a new key while its old stream is dying (no FIN, a task leased) waits out the old stream and its lease, then serves", async () => {
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
   // The lease of a gone worker ends with its timeout: 2 s, past the 800 ms of its stream.
-  await manager.service.createExecutor({ name: "exa", timeout: 2_000 });
-  const keys = await Promise.all(
-    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
+  await using secured = await securedWithWorkerKeys(["old", "new"], {
+    keepalive: "200ms",
+    timeout: 2_000,
+  });
+  const { manager, keys } = secured;
   await using relay = TcpRelay.start(manager.grpcAddress);
   const out = { lines: [] as string[], ran: [] as string[] };
   let hang!: () => void;
@@ -408,12 +405,8 @@ Deno.test("a worker restarted under a new key while its old stream is dying (no 
 
 Deno.test("a worker whose id another key's worker held when it was first refused, that worker dying without FIN after that refusal, waits out its stream and serves: a stream silent past a keepalive interval is stream_silent, no proof of a live worker", async () => {
   // Keepalive every 200 ms: goneWithinMs is 800 ms.
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
-  const keys = await Promise.all(
-    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
+  await using secured = await securedWithWorkerKeys(["old", "new"], { keepalive: "200ms" });
+  const { manager, keys } = secured;
   await using relay = TcpRelay.start(manager.grpcAddress);
   const out = { lines: [] as string[], ran: [] as string[] };
   const old = sharedIdWorker(relay.address, "old", keys[0].token, out);
@@ -434,17 +427,12 @@ Deno.test("a worker whose id another key's worker held when it was first refused
     // stream is closed 1,000-1,200 ms after that refusal, past the 800 ms of goneWithinMs.
     await new Promise((resolve) => setTimeout(resolve, 400));
     relay.silenceAll();
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const connected = until(
       "the new worker connected",
       () => out.lines.includes("new info Connected to the manager"),
       out.lines,
     ).then(() => "connected");
-    const stopped = await Promise.race([
-      connected,
-      fresh.closed.then(() => "closed", (error: Error) => error),
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
-    ]).finally(() => clearTimeout(timer));
+    const stopped = await outcomeWithin(fresh, 8_000, connected);
     assert.equal(stopped, "connected", `${String(stopped)}:\n${out.lines.join("\n")}`);
     assert.ok(
       out.lines.some((l) => /^new warn .*open but silent/.test(l)),
@@ -459,14 +447,13 @@ Deno.test("a worker whose id another key's worker held when it was first refused
 
 Deno.test("an SDK worker whose id another key's unary poller goes on using stops within goneWithinMs with an error naming the id (heldBy calls), where it waited without end", async () => {
   // Keepalive every 200 ms: goneWithinMs is 800 ms.
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
   // The poller's task runs an hour: its lease alone would hold the id that long.
-  await manager.service.createExecutor({ name: "exa", timeout: 3_600_000 });
+  await using secured = await securedWithWorkerKeys(["poller", "sdk"], {
+    keepalive: "200ms",
+    timeout: 3_600_000,
+  });
+  const { manager, keys } = secured;
   await manager.service.createTasks([{ executorName: "exa" }]);
-  const keys = await Promise.all(
-    ["poller", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
   using clients = grpcClients(manager.grpcAddress);
   const poll = () =>
     unaryCall<{ tasks: Assignment[] }>(clients.worker, "GetNextTask", {
@@ -499,11 +486,7 @@ Deno.test("an SDK worker whose id another key's unary poller goes on using stops
   try {
     const started = Date.now();
     await worker.start();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stopped = await Promise.race([
-      worker.closed.then(() => "closed", (error: Error) => error),
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
-    ]).finally(() => clearTimeout(timer));
+    const stopped = await outcomeWithin(worker, 8_000);
     assert.ok(
       stopped instanceof WorkerIdHeldError,
       `still ${String(stopped)}:\n${out.lines.join("\n")}`,
@@ -521,12 +504,8 @@ Deno.test("an SDK worker whose id another key's unary poller goes on using stops
 
 Deno.test("a worker whose id another key's worker holds while it drains, longer than goneWithinMs, waits out the drain (heldBy stream_draining) and serves", async () => {
   // Keepalive every 200 ms: goneWithinMs is 800 ms; each worker's drain waits 2 s for handlers.
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
-  const keys = await Promise.all(
-    ["old", "new"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
+  await using secured = await securedWithWorkerKeys(["old", "new"], { keepalive: "200ms" });
+  const { manager, keys } = secured;
   const out = { lines: [] as string[], ran: [] as string[] };
   let release!: () => void;
   const released = new Promise<void>((resolve) => release = resolve);
@@ -550,17 +529,12 @@ Deno.test("a worker whose id another key's worker holds while it drains, longer 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     release();
     await stopping;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     const connected = until(
       "the new worker connected",
       () => out.lines.includes("new info Connected to the manager"),
       out.lines,
     ).then(() => "connected");
-    const outcome = await Promise.race([
-      connected,
-      fresh.closed.then(() => "closed", (error: Error) => error),
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 8_000)),
-    ]).finally(() => clearTimeout(timer));
+    const outcome = await outcomeWithin(fresh, 8_000, connected);
     assert.equal(outcome, "connected", `${String(outcome)}:\n${out.lines.join("\n")}`);
     assert.deepEqual(out.lines.filter((l) => l.startsWith("new error")), []);
   } finally {
@@ -572,12 +546,8 @@ Deno.test("a worker whose id another key's worker holds while it drains, longer 
 Deno.test("a worker whose id another key's worker holds with a drain longer than its own may take stops past goneWithinMs and its own drain, naming the id", async () => {
   // Keepalive every 200 ms: goneWithinMs is 800 ms; the SDK worker's own drain, 0 ms of grace and
   // 3 s for acknowledgements.
-  await using secured = await startSecuredManager({ KEEPALIVE_INTERVAL: "200ms" });
-  const { manager } = secured;
-  await manager.service.createExecutor({ name: "exa" });
-  const keys = await Promise.all(
-    ["raw", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
-  );
+  await using secured = await securedWithWorkerKeys(["raw", "sdk"], { keepalive: "200ms" });
+  const { manager, keys } = secured;
   using clients = grpcClients(manager.grpcAddress);
   const hello = { workerId: "shared-2", executors: ["exa"], keepalive: true };
   const raw = openWorkStream(clients.worker, keys[0].token, hello);
@@ -597,11 +567,7 @@ Deno.test("a worker whose id another key's worker holds with a drain longer than
     const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
     const started = Date.now();
     await worker.start();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const stopped = await Promise.race([
-      worker.closed.then(() => "closed", (error: Error) => error),
-      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 10_000)),
-    ]).finally(() => clearTimeout(timer));
+    const stopped = await outcomeWithin(worker, 10_000);
     await worker.stop();
     assert.ok(
       stopped instanceof WorkerIdHeldError,
