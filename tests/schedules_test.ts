@@ -79,14 +79,20 @@ interface ClockedService extends TickedService {
   clock: { at: number };
 }
 
+/**
+ * Where a `ClockedService` starts its clock (default `T2030`), the one executor it makes (default
+ * "job"), its limits over the defaults, and the chance for jitter.
+ */
+interface ClockOptions {
+  from?: number;
+  executorName?: string;
+  limits?: Partial<Limits>;
+  random?: () => number;
+}
+
 async function clockedService(
   place: Place,
-  options: {
-    from?: number;
-    executorName?: string;
-    limits?: Partial<Limits>;
-    random?: () => number;
-  } = {},
+  options: ClockOptions = {},
 ): Promise<ClockedService> {
   const clock = { at: options.from ?? T2030 };
   const ticked = await tickedService(await place.openStore(), {
@@ -96,6 +102,40 @@ async function clockedService(
     random: options.random,
   });
   return Object.assign(ticked, { clock });
+}
+
+/** `clockedService` on a fresh SQLite place, removed when the service is disposed. */
+async function sqliteClockedService(options: ClockOptions = {}): Promise<ClockedService> {
+  const place = await freshPlace(BACKENDS[0]);
+  try {
+    const s = await clockedService(place, options);
+    return {
+      ...s,
+      async [Symbol.asyncDispose]() {
+        try {
+          await s[Symbol.asyncDispose]();
+        } finally {
+          await place[Symbol.asyncDispose]();
+        }
+      },
+    };
+  } catch (error) {
+    await place[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+/** A `storeTest` of `backend` whose body gets a `clockedService` (`options`) on its place. */
+function clockedTest(
+  backend: Backend,
+  name: string,
+  fn: (s: ClockedService) => Promise<void>,
+  options: ClockOptions = {},
+): void {
+  storeTest(backend, name, async (place) => {
+    await using s = await clockedService(place, options);
+    await fn(s);
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -131,8 +171,7 @@ async function fireTimes(manager: TestManager, executorName: string): Promise<nu
 }
 
 Deno.test("a store holding the most schedules allowed refuses one more", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place, { from: Date.now(), limits: { schedules: 1 } });
+  await using s = await sqliteClockedService({ from: Date.now(), limits: { schedules: 1 } });
   const { service } = s;
   await service.schedules.create({ name: "one", executorName: "job", every: "1h" });
   await assert.rejects(
@@ -142,8 +181,7 @@ Deno.test("a store holding the most schedules allowed refuses one more", async (
 });
 
 Deno.test("an every past the last time a schedule can fire is refused saying the range", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place, { from: Date.now() });
+  await using s = await sqliteClockedService({ from: Date.now() });
   const { service } = s;
   const error = await assert.rejects(
     () => service.schedules.create({ name: "far", executorName: "job", every: "999999999d" }),
@@ -165,8 +203,7 @@ Deno.test("an every past the last time a schedule can fire is refused saying the
 });
 
 Deno.test("timing that never fires is refused naming the field that ends it: a cron no date matches, an endAt past, a startAt past croner's last year", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place);
+  await using s = await sqliteClockedService();
   const { service } = s;
   const refusedAt = async (timing: Record<string, unknown>) => {
     const violations: { field: string; message: string }[] = [];
@@ -192,8 +229,7 @@ Deno.test("timing that never fires is refused naming the field that ends it: a c
 });
 
 Deno.test("startAt and endAt are none however the epoch is written: the string \"0\" (a command line's) as the number 0, on preview, create and update; a task's runAt too", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place);
+  await using s = await sqliteClockedService();
   const { service, clock } = s;
   const hourly = [1, 2, 3, 4, 5].map((n) => T2030 + n * 3_600_000);
   for (const none of [null, 0, "0", "1970-01-01T00:00:00Z"]) {
@@ -221,8 +257,7 @@ Deno.test("startAt and endAt are none however the epoch is written: the string \
 });
 
 Deno.test("a zero offset, however written, is kept and answered as UTC, and a declaration so is no change", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place);
+  await using s = await sqliteClockedService();
   const { service } = s;
   const created = await service.schedules.create({
     name: "zero",
@@ -239,8 +274,7 @@ Deno.test("a zero offset, however written, is kept and answered as UTC, and a de
 });
 
 Deno.test("null on update keeps every schedule field but startAt and endAt, which it clears; on create it is the default", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place, { executorName: "job" });
+  await using s = await sqliteClockedService({ executorName: "job" });
   const { service } = s;
   await service.createExecutor({ name: "other" });
   const set = {
@@ -308,8 +342,7 @@ Deno.test("null on update keeps every schedule field but startAt and endAt, whic
 });
 
 Deno.test("an update that changes nothing writes nothing: updatedAt and version stay", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place);
+  await using s = await sqliteClockedService();
   const { service, clock } = s;
   const created = await service.schedules.create({
     name: "same",
@@ -342,8 +375,7 @@ Deno.test("an update that changes nothing writes nothing: updatedAt and version 
 });
 
 Deno.test("a preview, or a create refused, keeps none of the crons and zone clocks it reads: previews of many expressions, as a user types them, and creates of a taken name leave those of stored schedules kept", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place, { from: Date.now() });
+  await using s = await sqliteClockedService({ from: Date.now() });
   const { service } = s;
   // At fixed times of day in a zone: read through a kept cron and a kept clock of the zone.
   await service.schedules.create({
@@ -390,8 +422,7 @@ Deno.test("a preview, or a create refused, keeps none of the crons and zone cloc
 });
 
 Deno.test("listing schedules gives the thread back, and works out no fire times for paused ones", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place, { from: Date.now() });
+  await using s = await sqliteClockedService({ from: Date.now() });
   const { service } = s;
   // A cron that fires rarely: each of its next fire times takes a search.
   const rare = { cron: "0 0 0 29 2 1", timezone: "Pacific/Chatham" };
@@ -415,8 +446,7 @@ Deno.test("listing schedules gives the thread back, and works out no fire times 
 });
 
 Deno.test("a tick over many due schedules gives the thread back between slices: a request sent as it starts is answered before it ends", async () => {
-  await using place = await freshPlace(BACKENDS[0]);
-  await using s = await clockedService(place);
+  await using s = await sqliteClockedService();
   const { service, clock, scheduler } = s;
   const count = 200;
   await Promise.all(
@@ -520,14 +550,10 @@ for (const backend of BACKENDS) {
       ],
     ] as const
   ) {
-    storeTest(
+    clockedTest(
       backend,
       `a 02:30 Europe/Berlin daily schedule fires once a day across the ${day} day`,
-      async (place) => {
-        await using s = await clockedService(place, {
-          from: Date.parse(from),
-          executorName: "nightly_job",
-        });
+      async (s) => {
         const { store, service, clock, scheduler } = s;
         await service.schedules.create({
           name: "nightly",
@@ -550,14 +576,14 @@ for (const backend of BACKENDS) {
         const days = fires.map((t) => BERLIN_DAY.format(t));
         assert.equal(new Set(days).size, days.length, "one fire per local day");
       },
+      { from: Date.parse(from), executorName: "nightly_job" },
     );
   }
 
-  storeTest(
+  clockedTest(
     backend,
     "a fire whose data the executor's schema no longer takes is skipped as invalid_data and logged with the refusal, a few lines a minute",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service, clock } = s;
       await service.schedules.create({
         name: "minutely",
@@ -601,11 +627,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a cron stored in a zone this manager's time zone data does not know is listed with its stored next fire, and a change that needs its clock is refused naming /timezone",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service } = s;
       const created = await service.schedules.create({
         name: "far-zone",
@@ -647,11 +672,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a trigger of a cron stored in a zone this manager's time zone data does not know is refused naming /timezone before any task is made",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service } = s;
       await service.schedules.create({
         name: "far-zone",
@@ -677,11 +701,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a batch of schedules whose fires fail at every tick does not hold the schedules due after them",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service, clock } = s;
       // Due first: midnight in Berlin is 23:00 UTC, an hour before the daily interval's fire.
       for (const name of ["stuck-1", "stuck-2"]) {
@@ -715,11 +738,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "schedules whose fires fail at every tick are read once a tick, batch by batch, not again in each later batch",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service, clock } = s;
       const stuck = 12;
       for (let i = 0; i < stuck; i++) {
@@ -761,11 +783,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a fire whose task another manager made but did not record is recorded, not made again",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service, clock, scheduler } = s;
       const created = await service.schedules.create({
         name: "minutely",
@@ -788,11 +809,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a change whose timing reads as stored (a cron spaced otherwise, the same interval) keeps an overdue next fire; one that moves the timing counts from now",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { service, clock } = s;
       const created = await service.schedules.create({
         name: "daily",
@@ -810,11 +830,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a resume that sends the timing as stored, whose endAt has passed while paused, is refused naming /endAt, as a change of timing that never fires is",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { service, clock } = s;
       const endAt = new Date(clock.at + 3_000).toISOString();
       await service.schedules.create({ name: "brief", executorName: "job", every: "2s", endAt });
@@ -830,11 +849,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "the skip overlap policy skips fires while the previous task waits, and jitter delays runAt",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { service, clock, scheduler } = s;
       await service.schedules.create({
         name: "minutely",
@@ -859,12 +877,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "jitter delays a task from its fire time, not from when the fire was made: late and caught-up fires stay within it",
-    async (place) => {
-      // The largest delay the random source gives: 899 ms of a 900 ms jitter.
-      await using s = await clockedService(place, { random: () => 0.999 });
+    async (s) => {
       const { service, clock, scheduler } = s;
       await service.schedules.create({
         name: "jittery",
@@ -894,6 +910,8 @@ for (const backend of BACKENDS) {
       );
       assert.equal(task.status, "pending", "a runAt past is a task ready now");
     },
+    // The largest delay the random source gives: 899 ms of a 900 ms jitter.
+    { random: () => 0.999 },
   );
 
   storeTest(
@@ -1454,11 +1472,10 @@ for (const backend of BACKENDS) {
     },
   );
 
-  storeTest(
+  clockedTest(
     backend,
     "a schedule stored with its time zone in another case fires by that zone, is answered by the zone's name, and a change naming the zone keeps its next fire and stores the name",
-    async (place) => {
-      await using s = await clockedService(place);
+    async (s) => {
       const { store, service, clock, scheduler } = s;
       const made = await service.schedules.create({
         name: "paris",
