@@ -271,7 +271,11 @@ export function workerIdHeldDetails(code: number, message: string, held: WorkerI
   });
 }
 
-/** The `heldBy` values this module reads; any other is read as `leases`. */
+/**
+ * The `heldBy` values this module reads; any other is read as `leases`. The manager's list
+ * (`server/domain/errors.ts`, which proto/ may not import) must be the same:
+ * `tests/worker_id_holders_test.ts` checks both ways.
+ */
 const HOLDERS = [
   "stream",
   "calls",

@@ -327,14 +327,22 @@ export class ExecutorChangedError extends UnavailableError {
   override name = "ExecutorChangedError";
 }
 
-/** What holds a worker id another API key refuses (`WorkerIdHeldError.heldBy`). */
-export type WorkerIdHolder =
-  | "stream"
-  | "calls"
-  | "stream_draining"
-  | "stream_silent"
-  | "stream_without_keepalive"
-  | "leases";
+/**
+ * What may hold a worker id another API key refuses (`WorkerIdHeldError.heldBy`). The wire's view of
+ * the same values (`WorkerIdHeld.heldBy` in `proto/status_details.ts`, which the SDKs read) must name
+ * exactly these: `tests/worker_id_holders_test.ts` does not type-check otherwise.
+ */
+export const WORKER_ID_HOLDERS = [
+  "stream",
+  "calls",
+  "stream_draining",
+  "stream_silent",
+  "stream_without_keepalive",
+  "leases",
+] as const;
+
+/** One of `WORKER_ID_HOLDERS`. */
+export type WorkerIdHolder = typeof WORKER_ID_HOLDERS[number];
 
 /**
  * A worker id is held by another API key on this manager (its worker streams, leases or calls
