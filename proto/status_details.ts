@@ -68,9 +68,11 @@ export interface WorkerIdHeld {
    * for no longer than a drain may take (both SDKs: their own `shutdownGraceMs` and wait for
    * acknowledgements, past `goneWithinMs`). `stream_silent`: only such streams silent longer than that
    * are open, whose workers may be gone (lost after an earlier refusal named their stream), so
-   * they prove no live worker: wait, as for leases. `stream_without_keepalive`:
-   * only streams whose hello asked for no keepalive are open, which the manager does not drop for
-   * silence, so they tell nothing of a live worker: wait, as for leases. `leases`: only its leases
+   * they prove no live worker: wait, as for leases. `stream_without_keepalive`: only streams whose
+   * hello asked for no keepalive are open, as silent when their workers idle as when they are gone;
+   * the manager drops one silent past its SILENCE_WITHOUT_KEEPALIVE, within this refusal's
+   * `goneWithinMs` of its last message, so one still open that long after a first refusal was
+   * written to or opened since: wait that long, then stop as for `stream`. `leases`: only its leases
    * or unary calls under way hold the id, and they end by themselves (settled, or expired and
    * taken back). Any other value, from a later manager, reads as `leases`: a hold to wait out.
    */
@@ -83,8 +85,9 @@ export interface WorkerIdHeld {
     | "leases";
   /**
    * How long at most (ms) the manager keeps open a work stream whose worker is gone (no message
-   * for its keepalive silence, a worker that speaks keepalive): a stream that holds the id longer
-   * than that after a first refusal has a live worker behind it.
+   * for its keepalive silence, a worker that speaks keepalive; with `heldBy`
+   * `stream_without_keepalive`, for SILENCE_WITHOUT_KEEPALIVE and a check): a stream that holds the
+   * id longer than that after a first refusal has a live worker behind it.
    */
   goneWithinMs: number;
 }

@@ -165,11 +165,13 @@ function isHelloRefusal(error: unknown): error is InvalidArgumentError {
  * that key under the id go on that long (`calls`: a poller, whose leases would hold the id on). A
  * live stream that drains (`stream_draining`) ends by itself, but only when its worker's running
  * tasks do: it is waited for as long again as this worker's own drain may take, then the worker
- * stops as for `stream`. A stream without
- * keepalive (`stream_without_keepalive`), which the manager never closes for silence, proves no
- * live worker: it is waited for, as leases are, and so is a keepalive stream gone quiet
- * (`stream_silent`: its worker may have been lost after the first refusal). A manager older than
- * the `WORKER_ID_HELD` detail is waited for as before.
+ * stops as for `stream`. A stream without keepalive (`stream_without_keepalive`) is as silent when
+ * its worker idles as when it is gone; the manager closes one once nothing arrives on it for its
+ * own, longer, `goneWithinMs` (SILENCE_WITHOUT_KEEPALIVE and a check), so one still open that long
+ * after the first refusal was spoken on or opened since: the worker stops as for `stream`. A
+ * keepalive stream gone quiet (`stream_silent`: its worker may have been lost after the first
+ * refusal) is waited for, as leases are. A manager older than the `WORKER_ID_HELD` detail is
+ * waited for as before.
  */
 class HeldIdWait {
   /** When (`performance.now()`) the first refusal naming a live holder came, and its bound. */
@@ -206,18 +208,25 @@ class HeldIdWait {
     }
     const waitedMs = Math.round(now - this.#streamSince);
     const draining = held.heldBy === "stream_draining";
-    const boundMs = this.#goneWithinMs + (draining ? this.#drainMs : 0);
+    // A stream without keepalive has its own, longer, bound: at least that long from the first
+    // refusal, whichever holder it named.
+    const goneWithinMs = Math.max(this.#goneWithinMs, held.goneWithinMs);
+    const boundMs = goneWithinMs + (draining ? this.#drainMs : 0);
     if (waitedMs <= boundMs) return undefined;
     const how = draining
       ? `a work stream of that key with this id still drained ${waitedMs} ms after the first ` +
-        `refusal, past the ${this.#goneWithinMs} ms in which the manager closes the stream of a ` +
+        `refusal, past the ${goneWithinMs} ms in which the manager closes the stream of a ` +
         `worker that is gone and the ${this.#drainMs} ms this worker's own drain may take ` +
         "(shutdownGraceMs and the wait for acknowledgements)"
       : held.heldBy === "calls"
       ? `a worker of that key still called with this id ${waitedMs} ms after the first refusal, past the ` +
-        `${this.#goneWithinMs} ms after which the manager no longer counts a gone worker's calls`
+        `${goneWithinMs} ms after which the manager no longer counts a gone worker's calls`
+      : held.heldBy === "stream_without_keepalive"
+      ? `a work stream of that key with this id, one without keepalive, stayed open ${waitedMs} ms, ` +
+        `past the ${goneWithinMs} ms in which the manager closes such a stream once nothing ` +
+        "arrives on it: its worker wrote or connected since"
       : `a work stream of that key with this id stayed open ${waitedMs} ms, past the ` +
-        `${this.#goneWithinMs} ms in which the manager closes the stream of a worker that is gone`;
+        `${goneWithinMs} ms in which the manager closes the stream of a worker that is gone`;
     return new WorkerIdHeldError(
       workerId,
       `Worker id "${workerId}" is held by another API key's worker that is alive: ${how}. Give ` +
@@ -228,8 +237,11 @@ class HeldIdWait {
   }
 }
 
-/** What holds a worker id that shows a live worker of the other key (`HeldIdWait`). */
-const LIVE_HOLDERS = new Set(["stream", "calls", "stream_draining"]);
+/**
+ * What holds a worker id that shows a live worker of the other key once it holds it past its
+ * `goneWithinMs` (`HeldIdWait`).
+ */
+const LIVE_HOLDERS = new Set(["stream", "calls", "stream_draining", "stream_without_keepalive"]);
 
 /**
  * The longest a stopping worker waits before opening a lost stream again: its results must reach

@@ -9,7 +9,14 @@ import { parseDuration } from "./domain/time.ts";
 import { OPEN_CALL_BYTES } from "./request_bytes.ts";
 import { readServerTls, type ServerTls, TlsFileError } from "./tls.ts";
 import { type OtlpSettings, otlpSettings } from "@tasks-executor/proto/tracing";
-import { KEEPALIVE_DEFAULT_MS, KEEPALIVE_MAX_MS, KEEPALIVE_MIN_MS } from "./domain/keepalive.ts";
+import {
+  KEEPALIVE_DEFAULT_MS,
+  KEEPALIVE_MAX_MS,
+  KEEPALIVE_MIN_MS,
+  SILENCE_WITHOUT_KEEPALIVE_DEFAULT_MS,
+  SILENCE_WITHOUT_KEEPALIVE_MAX_MS,
+  SILENCE_WITHOUT_KEEPALIVE_MIN_MS,
+} from "./domain/keepalive.ts";
 
 /** The longest delay a timer takes, in ms (2^31 - 1): a longer one fires at once. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -56,6 +63,12 @@ export interface Config {
    * 5m; see `server/domain/keepalive.ts`).
    */
   keepaliveIntervalMs: number;
+  /**
+   * How long a work stream whose worker does not speak keepalive may stay silent before the
+   * manager closes it (SILENCE_WITHOUT_KEEPALIVE, default 5m, from 100ms to 1d; see
+   * `server/domain/keepalive.ts`).
+   */
+  silenceWithoutKeepaliveMs: number;
   /** Whether callers need an API key (AUTH: on, the default, | off). */
   auth: boolean;
   /**
@@ -254,6 +267,21 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
 
+  const silenceWithoutKeepaliveMs = duration(
+    "SILENCE_WITHOUT_KEEPALIVE",
+    SILENCE_WITHOUT_KEEPALIVE_DEFAULT_MS,
+  );
+  if (
+    silenceWithoutKeepaliveMs < SILENCE_WITHOUT_KEEPALIVE_MIN_MS ||
+    silenceWithoutKeepaliveMs > SILENCE_WITHOUT_KEEPALIVE_MAX_MS
+  ) {
+    throw new ConfigError(
+      `SILENCE_WITHOUT_KEEPALIVE must be from ${SILENCE_WITHOUT_KEEPALIVE_MIN_MS}ms to ${
+        SILENCE_WITHOUT_KEEPALIVE_MAX_MS / 86_400_000
+      }d, got "${value("SILENCE_WITHOUT_KEEPALIVE")}"`,
+    );
+  }
+
   const httpPort = port("MANAGER_PORT", 8080);
   const grpcPort = port("MANAGER_GRPC_PORT", 50051);
   // Both servers listen on MANAGER_HOST: the second would find the port taken, and its error
@@ -296,6 +324,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownGraceMs: duration("SHUTDOWN_GRACE_MS", 10_000),
     rescueIntervalMs,
     keepaliveIntervalMs,
+    silenceWithoutKeepaliveMs,
     auth: oneOf("AUTH", ["on", "off"] as const, "on") === "on",
     bootstrapAdminKey,
     allowedHosts: allowedHostsOf(value("ALLOWED_HOSTS"), host.toLowerCase()),

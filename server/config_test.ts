@@ -32,6 +32,7 @@ Deno.test("loadConfig() reads every variable", () => {
     SHUTDOWN_GRACE_MS: "1s",
     RESCUE_INTERVAL_MS: "250",
     KEEPALIVE_INTERVAL: "2s",
+    SILENCE_WITHOUT_KEEPALIVE: "90s",
     AUTH: "off",
     BOOTSTRAP_ADMIN_KEY: `te_0123456789abcdef_${"A".repeat(43)}`,
     ALLOWED_HOSTS: "tasks.example.com, localhost",
@@ -54,6 +55,7 @@ Deno.test("loadConfig() reads every variable", () => {
     shutdownGraceMs: 1000,
     rescueIntervalMs: 250,
     keepaliveIntervalMs: 2000,
+    silenceWithoutKeepaliveMs: 90_000,
     auth: false,
     bootstrapAdminKey: `te_0123456789abcdef_${"A".repeat(43)}`,
     allowedHosts: ["localhost", "127.0.0.1", "::1", "tasks.example.com"],
@@ -128,6 +130,14 @@ Deno.test("loadConfig() names the variable whose value is bad", () => {
     [{ HISTORY_TTL: "a week" }, /HISTORY_TTL must be a duration/],
     [{ KEEPALIVE_INTERVAL: "99ms" }, /KEEPALIVE_INTERVAL must be from 100ms to 5m, got "99ms"/],
     [{ KEEPALIVE_INTERVAL: "301s" }, /KEEPALIVE_INTERVAL must be from 100ms to 5m, got "301s"/],
+    [
+      { SILENCE_WITHOUT_KEEPALIVE: "99ms" },
+      /SILENCE_WITHOUT_KEEPALIVE must be from 100ms to 1d, got "99ms"/,
+    ],
+    [
+      { SILENCE_WITHOUT_KEEPALIVE: "25h" },
+      /SILENCE_WITHOUT_KEEPALIVE must be from 100ms to 1d, got "25h"/,
+    ],
     [{ OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" }, /OTEL_EXPORTER_OTLP_ENDPOINT must be/],
     [{ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "ftp://c" }, /OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must/],
   ];

@@ -119,6 +119,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     rescueIntervalMs: config.rescueIntervalMs,
     limits: config.limits,
     keepaliveIntervalMs: config.keepaliveIntervalMs,
+    silenceWithoutKeepaliveMs: config.silenceWithoutKeepaliveMs,
   });
   const service = new Service(store, {
     spans: tracing?.spans,

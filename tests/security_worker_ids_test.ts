@@ -318,9 +318,9 @@ Deno.test("two SDK workers under one worker id and two keys, both alive: the sec
   }
 });
 
-Deno.test("a worker id held by a work stream without keepalive is no proof of a live worker: the refusal says stream_without_keepalive, and an SDK worker waits past goneWithinMs, then serves once that stream closes", async () => {
+Deno.test("a worker id held by a work stream without keepalive is no proof of a live worker: the refusal says stream_without_keepalive with its own bound (SILENCE_WITHOUT_KEEPALIVE, 5 min, and a check), and an SDK worker waits past the keepalive streams' 800 ms, then serves once that stream closes", async () => {
   // Keepalive every 200 ms: a stream that speaks it and whose worker is gone is closed within
-  // 800 ms; one whose hello asked for none is never closed for silence.
+  // 800 ms; one whose hello asked for none only once silent for 5 minutes.
   await using secured = await securedWithWorkerKeys(["raw", "sdk"], { keepalive: "200ms" });
   const { manager, keys } = secured;
   using clients = grpcClients(manager.grpcAddress);
@@ -333,9 +333,12 @@ Deno.test("a worker id held by a work stream without keepalive is no proof of a 
   assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), {
     workerId: "shared-2",
     heldBy: "stream_without_keepalive",
-    goneWithinMs: 800,
+    goneWithinMs: 300_100,
   });
-  assert.match(refused.details, /one without keepalive, is open .*try again later/);
+  assert.match(
+    refused.details,
+    /one without keepalive, is open \(it is closed within 300100 ms of its last message\): try again later/,
+  );
 
   const out = { lines: [] as string[], ran: [] as string[] };
   const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
@@ -359,6 +362,97 @@ Deno.test("a worker id held by a work stream without keepalive is no proof of a 
     await until("the task ran", () => out.ran.length > 0, out.lines);
     assert.deepEqual(out.lines.filter((l) => l.startsWith("sdk error")), []);
   } finally {
+    await worker.stop();
+  }
+});
+
+Deno.test("a work stream without keepalive whose worker went silent is closed past SILENCE_WITHOUT_KEEPALIVE, and an SDK worker of another key waiting on its id gets it and serves, where it waited without end", async () => {
+  // Keepalive every 200 ms (checks every 100 ms); a stream without it is closed once silent for
+  // 1 s: within 1,100 ms of its last message.
+  await using secured = await startSecuredManager({
+    KEEPALIVE_INTERVAL: "200ms",
+    SILENCE_WITHOUT_KEEPALIVE: "1s",
+  });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["raw", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  using clients = grpcClients(manager.grpcAddress);
+  const hello = { workerId: "shared-2", executors: ["exa"] };
+  // A raw gRPC worker: its hello asks for no keepalive, and it sends nothing more.
+  const raw = openWorkStream(clients.worker, keys[0].token, hello);
+  await raw.welcomed;
+  const refused = await openWorkStream(clients.worker, keys[1].token, hello).ended;
+  assert.deepEqual(workerIdHeldFromMetadata(refused.metadata), {
+    workerId: "shared-2",
+    heldBy: "stream_without_keepalive",
+    goneWithinMs: 1_100,
+  });
+
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
+  try {
+    await worker.start();
+    await until(
+      "the SDK worker connected",
+      () => out.lines.includes("sdk info Connected to the manager"),
+      out.lines,
+      30_000,
+    );
+    const closed = await raw.ended;
+    assert.equal(closed.code, grpc.status.UNAVAILABLE, closed.details);
+    assert.match(closed.details, /^No message from the worker for \d+ ms$/);
+    assert.ok(
+      out.lines.some((l) => /^sdk warn .*one without keepalive, is open/.test(l)),
+      out.lines.join("\n"),
+    );
+    await manager.service.createTasks([{ executorName: "exa" }]);
+    await until("the task ran", () => out.ran.length > 0, out.lines, 30_000);
+    assert.deepEqual(out.lines.filter((l) => l.startsWith("sdk error")), []);
+  } finally {
+    await worker.stop();
+  }
+});
+
+Deno.test("an SDK worker whose id another key's worker without keepalive goes on writing on its stream stops past that stream's bound with an error naming the id, where it waited without end", async () => {
+  await using secured = await startSecuredManager({
+    KEEPALIVE_INTERVAL: "200ms",
+    SILENCE_WITHOUT_KEEPALIVE: "1s",
+  });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "exa" });
+  const keys = await Promise.all(
+    ["raw", "sdk"].map((name) => secured.key({ name, scopes: ["worker"], executors: ["exa"] })),
+  );
+  using clients = grpcClients(manager.grpcAddress);
+  const raw = openWorkStream(clients.worker, keys[0].token, {
+    workerId: "shared-2",
+    executors: ["exa"],
+  });
+  await raw.welcomed;
+  // A live worker without keepalive: it writes (an empty heartbeat) well within its 1 s.
+  const writing = setInterval(() => raw.stream.write({ heartbeat: {} }), 200);
+  const out = { lines: [] as string[], ran: [] as string[] };
+  const worker = sharedIdWorker(manager.grpcAddress, "sdk", keys[1].token, out);
+  try {
+    await worker.start();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stopped = await Promise.race([
+      worker.closed.then(() => "closed", (error: Error) => error),
+      new Promise<"waiting">((resolve) => timer = setTimeout(() => resolve("waiting"), 30_000)),
+    ]).finally(() => clearTimeout(timer));
+    assert.ok(stopped instanceof WorkerIdHeldError, `${String(stopped)}:\n${out.lines.join("\n")}`);
+    assert.equal(stopped.workerId, "shared-2");
+    assert.match(
+      stopped.message,
+      /one without keepalive, stayed open \d+ ms, past the 1100 ms in which the manager closes such a stream/,
+    );
+    assert.ok(!out.lines.includes("sdk info Connected to the manager"), out.lines.join("\n"));
+  } finally {
+    clearInterval(writing);
+    raw.stream.cancel();
+    await raw.ended;
     await worker.stop();
   }
 });

@@ -45,9 +45,10 @@ import type { WorkerDirectory } from "./workers.ts";
 import { ServingReports } from "./serving.ts";
 import { log as defaultLog, type Logger } from "../log.ts";
 import { LeaseCheck } from "./lease_check.ts";
-import { KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
+import { KEEPALIVE_DEFAULT_MS, SILENCE_WITHOUT_KEEPALIVE_DEFAULT_MS } from "../domain/keepalive.ts";
 import { Liveness } from "./liveness.ts";
 import {
+  CHECKS_PER_INTERVAL,
   LEGACY_WORKER_ID_MESSAGE,
   LEGACY_WORKER_PREFIX,
   SILENT_INTERVALS,
@@ -106,6 +107,12 @@ export interface EngineOptions {
    * written to by its worker; silent for 3 intervals, it is dropped (ms). Default 10 000.
    */
   keepaliveIntervalMs?: number;
+  /**
+   * How long a work stream whose worker does not speak keepalive may stay silent (nothing arrives
+   * from it) before it is closed (ms), found by the same checks, twice a keepalive interval.
+   * Default 300 000.
+   */
+  silenceWithoutKeepaliveMs?: number;
 }
 
 /** A worker's report on one attempt, fenced by the lease it was given. */
@@ -199,6 +206,8 @@ export class Engine implements AsyncDisposable {
   readonly limits: Readonly<Limits>;
   /** The keepalive interval announced to workers (ms; see `EngineOptions.keepaliveIntervalMs`). */
   readonly keepaliveIntervalMs: number;
+  /** See `EngineOptions.silenceWithoutKeepaliveMs` (ms). */
+  readonly silenceWithoutKeepaliveMs: number;
   readonly #random: () => number;
   readonly #registry = new WorkerRegistry();
   readonly #stats = new StatsRecorder();
@@ -225,6 +234,8 @@ export class Engine implements AsyncDisposable {
     this.managerId = options.managerId ?? newId(Date.now());
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.keepaliveIntervalMs = options.keepaliveIntervalMs ?? KEEPALIVE_DEFAULT_MS;
+    this.silenceWithoutKeepaliveMs = options.silenceWithoutKeepaliveMs ??
+      SILENCE_WITHOUT_KEEPALIVE_DEFAULT_MS;
     const log = this.#log = options.log ?? defaultLog;
     this.#executors = new ExecutorCache(this.store, deps.events, {
       refreshMs: options.executorRefreshMs,
@@ -305,7 +316,10 @@ export class Engine implements AsyncDisposable {
       sessions: () => this.#registry.sessions(),
       drop: (session, silentMs) => this.#dropSilent(session, silentMs),
       log,
-    }, { intervalMs: this.keepaliveIntervalMs });
+    }, {
+      intervalMs: this.keepaliveIntervalMs,
+      silenceWithoutKeepaliveMs: this.silenceWithoutKeepaliveMs,
+    });
   }
 
   /**
@@ -463,9 +477,9 @@ export class Engine implements AsyncDisposable {
   }
 
   /**
-   * Drops a session from which nothing arrived for 3 keepalive intervals: no more tasks go to it,
-   * it leaves the worker list, and its stream is ended (UNAVAILABLE). Its leases are left as
-   * `disconnect` leaves them.
+   * Drops a session from which nothing arrived for 3 keepalive intervals (`silenceWithoutKeepaliveMs`
+   * when its worker does not speak keepalive): no more tasks go to it, it leaves the worker list,
+   * and its stream is ended (UNAVAILABLE). Its leases are left as `disconnect` leaves them.
    */
   #dropSilent(session: WorkerSession, silentMs: number): void {
     if (!this.#registry.remove(session, this.now())) return;
@@ -473,7 +487,10 @@ export class Engine implements AsyncDisposable {
     this.#log.warn("Worker stream went silent, dropping it", {
       workerId: session.workerId,
       silentMs,
-      keepaliveIntervalMs: this.keepaliveIntervalMs,
+      keepalive: session.keepalive,
+      ...session.keepalive
+        ? { keepaliveIntervalMs: this.keepaliveIntervalMs }
+        : { silenceWithoutKeepaliveMs: this.silenceWithoutKeepaliveMs },
     });
     session.channel.close(`No message from the worker for ${silentMs} ms`);
   }
@@ -923,12 +940,15 @@ export class Engine implements AsyncDisposable {
     const named = `Worker id "${
       workerId.slice(0, 256)
     }" is held by another API key on this manager`;
-    // Only a stream that speaks keepalive is dropped once silent (`Liveness`): one whose hello
-    // asked for none may be a gone worker's held open, so it is no proof of a live worker, and a
-    // worker told "stream" stops after `goneWithinMs`.
-    // A silent stream is dropped past SILENT_INTERVALS intervals, at a check made twice an
-    // interval: one interval more is past it whenever its last message came.
+    // A stream that speaks keepalive is dropped once silent past SILENT_INTERVALS intervals
+    // (`Liveness`), at a check made twice an interval: one interval more is past it whenever its
+    // last message came, and a worker told "stream" stops after `goneWithinMs`. One whose hello
+    // asked for none is dropped once silent past `silenceWithoutKeepaliveMs`, at the same checks:
+    // an idle live worker's is as silent as a gone one's, so it is no proof of a live worker until
+    // it is still open that long after (`withoutKeepaliveMs`).
     const goneWithinMs = (SILENT_INTERVALS + 1) * this.keepaliveIntervalMs;
+    const withoutKeepaliveMs = this.silenceWithoutKeepaliveMs +
+      Math.ceil(this.keepaliveIntervalMs / CHECKS_PER_INTERVAL);
     // One quiet past an interval (`KeepaliveState.quiet`) may be a worker's lost after an earlier
     // refusal named its stream: no proof of a live worker either, until it speaks again.
     const sessions = this.#registry.sessionsOf(workerId);
@@ -966,10 +986,14 @@ export class Engine implements AsyncDisposable {
           `message): try again later, or ${yours}`
         : heldBy === "stream_without_keepalive"
         ? `${named} while a worker stream of that key with this id, one without keepalive, is ` +
-          `open (the manager does not close it for silence): try again later, stop that worker, ` +
-          `or ${yours}`
+          `open (it is closed within ${withoutKeepaliveMs} ms of its last message): try again ` +
+          `later, stop that worker, or ${yours}`
         : `${named} until its leases and calls under way end: try again later, or ${yours}`,
-      { workerId: workerId.slice(0, 256), heldBy, goneWithinMs },
+      {
+        workerId: workerId.slice(0, 256),
+        heldBy,
+        goneWithinMs: heldBy === "stream_without_keepalive" ? withoutKeepaliveMs : goneWithinMs,
+      },
     );
   }
 

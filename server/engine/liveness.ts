@@ -4,7 +4,9 @@
  * keepalive write a `Keepalive` when it wrote nothing since the previous check, and drops a session
  * from which nothing arrived for `SILENT_INTERVALS` intervals (the rule: `proto/keepalive.ts`). It
  * notices a peer gone without FIN or RST, which HTTP/2 PING cannot on our runtime (see the SDK
- * README).
+ * README). A session whose worker does not speak keepalive gets none, and is dropped once nothing
+ * arrived from it for `silenceWithoutKeepaliveMs`: an idle older worker then reconnects, and a gone
+ * one's stream does not hold its worker id for good.
  */
 import { CHECKS_PER_INTERVAL } from "@tasks-executor/proto";
 import type { Logger } from "../log.ts";
@@ -24,12 +26,20 @@ export interface LivenessDeps {
 export class Liveness {
   readonly #deps: LivenessDeps;
   readonly #intervalMs: number;
+  readonly #silenceWithoutKeepaliveMs: number;
   readonly #loop: Periodic;
 
-  /** `intervalMs`: the keepalive interval the welcome announces. */
-  constructor(deps: LivenessDeps, options: { intervalMs: number }) {
+  /**
+   * `intervalMs`: the keepalive interval the welcome announces; `silenceWithoutKeepaliveMs`: how
+   * long a session whose worker does not speak keepalive may stay silent.
+   */
+  constructor(
+    deps: LivenessDeps,
+    options: { intervalMs: number; silenceWithoutKeepaliveMs: number },
+  ) {
     this.#deps = deps;
     this.#intervalMs = options.intervalMs;
+    this.#silenceWithoutKeepaliveMs = options.silenceWithoutKeepaliveMs;
     this.#loop = new Periodic({
       name: "Work stream liveness",
       intervalMs: options.intervalMs / CHECKS_PER_INTERVAL,
@@ -50,8 +60,14 @@ export class Liveness {
 
   /** One check of every session: keepalives where a stream was quiet, silent sessions dropped. */
   check(): void {
+    const now = performance.now();
     for (const session of [...this.#deps.sessions()]) {
-      if (!session.keepalive || session.closed) continue;
+      if (session.closed) continue;
+      if (!session.keepalive) {
+        const silentMs = Math.round(now - session.heardAt);
+        if (silentMs > this.#silenceWithoutKeepaliveMs) this.#deps.drop(session, silentMs);
+        continue;
+      }
       const found = session.liveness.check(this.#intervalMs);
       if ("silentMs" in found) this.#deps.drop(session, found.silentMs);
       else if (found.keepaliveDue) session.channel.keepalive();

@@ -101,6 +101,11 @@ export class WorkerSession {
    * the transport tells it `heard()` and `wrote()`.
    */
   readonly liveness: KeepaliveState = new KeepaliveState();
+  /**
+   * When a message last arrived on its stream, or it opened (`performance.now()`): a session whose
+   * worker does not speak keepalive is dropped once silent too long (see `liveness.ts`).
+   */
+  heardAt: number = performance.now();
 
   /**
    * Tasks this connection was told to abort (`cancel`) since they were last leased to its worker,
@@ -133,6 +138,12 @@ export class WorkerSession {
     this.caller = options.caller;
     for (const name of this.executors) this.credits.set(name, 0);
     this.#toldKept = options.toldKept;
+  }
+
+  /** A message arrived on its stream (the transport tells it). */
+  heard(): void {
+    this.heardAt = performance.now();
+    this.liveness.heard();
   }
 
   /** Tells its worker to abort these tasks (`WorkerChannel.cancel`), and remembers it. */

@@ -591,7 +591,7 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
   };
 
   call.on("data", (message: WorkRequest) => {
-    session?.liveness.heard();
+    session?.heard();
     const bytes = receivedBytes.get(message) ?? 0;
     unhandled++;
     unhandledBytes += bytes;

@@ -159,10 +159,14 @@ var ErrWorkerIDHeld = errors.New("worker id held by another API key's worker tha
 // first refusal that named one (heldBy "stream": it speaks keepalive) has a live worker behind it,
 // and the worker stops, as when unary calls of that key under the id go on that long ("calls": a
 // poller, whose leases would hold the id on). A live stream that drains ("stream_draining") is
-// waited for as long again as this worker's own drain may take, then stops it as a stream does. Refusals naming leases or calls only, or streams without keepalive
-// ("stream_without_keepalive", which the manager never closes for silence: no proof of a live
-// worker) or gone quiet ("stream_silent": its worker may be lost), and those of a manager older
-// than the WORKER_ID_HELD detail, are waited for. A welcome starts it over.
+// waited for as long again as this worker's own drain may take, then stops it as a stream does. A
+// stream without keepalive ("stream_without_keepalive") is as silent when its worker idles as
+// when it is gone; the manager closes one once nothing arrives on it for its own, longer,
+// goneWithinMs (SILENCE_WITHOUT_KEEPALIVE and a check), so one still open that long after the
+// first refusal was written to or opened since, and stops the worker as a stream does. Refusals
+// naming leases or calls only, or streams gone quiet ("stream_silent": its worker may be lost),
+// and those of a manager older than the WORKER_ID_HELD detail, are waited for. A welcome starts it
+// over.
 type heldIDWait struct {
 	since      time.Time // the first refusal naming an open stream; zero: none
 	goneWithin time.Duration
@@ -189,16 +193,21 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, drain ti
 		}
 	}
 	held := meta["heldBy"]
-	if held != "stream" && held != "calls" && held != "stream_draining" {
+	if held != "stream" && held != "calls" && held != "stream_draining" &&
+		held != "stream_without_keepalive" {
 		return nil
 	}
+	ms, _ := strconv.ParseInt(meta["goneWithinMs"], 10, 64)
+	goneWithin := time.Duration(max(ms, 0)) * time.Millisecond
 	if h.since.IsZero() {
-		ms, _ := strconv.ParseInt(meta["goneWithinMs"], 10, 64)
-		h.since, h.goneWithin = now, time.Duration(max(ms, 0))*time.Millisecond
+		h.since, h.goneWithin = now, goneWithin
 		return nil
 	}
 	waited := now.Sub(h.since)
-	bound := h.goneWithin
+	// A stream without keepalive has its own, longer, bound: at least that long from the first
+	// refusal, whichever holder it named.
+	goneWithin = max(goneWithin, h.goneWithin)
+	bound := goneWithin
 	if held == "stream_draining" {
 		bound += drain
 	}
@@ -211,17 +220,22 @@ func (h *heldIDWait) refused(err error, welcomed bool, workerID string, drain ti
 			"closes the stream of a worker that is gone and the %v this worker's own drain may take "+
 			"(ShutdownGrace and the wait for acknowledgements); give each worker its own id "+
 			"(WorkerID), or stop the other worker: %w",
-			ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), h.goneWithin, drain, err)
+			ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), goneWithin, drain, err)
 	}
 	how := "a work stream of another API key with this id stayed open %v, past the %v in which " +
 		"the manager closes the stream of a worker that is gone"
-	if held == "calls" {
+	switch held {
+	case "calls":
 		how = "a worker of another API key still called with this id %v after the first refusal, " +
 			"past the %v after which the manager no longer counts a gone worker's calls"
+	case "stream_without_keepalive":
+		how = "a work stream of another API key with this id, one without keepalive, stayed open " +
+			"%v, past the %v in which the manager closes such a stream once nothing arrives on it: " +
+			"its worker wrote or connected since"
 	}
 	return fmt.Errorf("taskexecutor: %w: worker id %q: "+how+"; give each worker its own id "+
 		"(WorkerID), or stop the other worker: %w",
-		ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), h.goneWithin, err)
+		ErrWorkerIDHeld, workerID, waited.Round(time.Millisecond), goneWithin, err)
 }
 
 // helloRefused reports whether err is the manager's refusal of a work stream's hello itself

@@ -557,3 +557,118 @@ func TestAWorkerWhoseIDAnotherKeysDrainingWorkerHoldsWaitsOutTheDrain(t *testing
 		t.Fatalf("Run of the second worker: %v", err)
 	}
 }
+
+// openStreamWithoutKeepalive opens a work stream as a raw gRPC worker of key whose hello asks for
+// no keepalive, and waits for its welcome; the stream ends with ctx.
+func openStreamWithoutKeepalive(t *testing.T, ctx context.Context, address, token, workerID, executor string) pb.TaskExecutorService_WorkClient {
+	t.Helper()
+	conn, err := grpc.NewClient(address, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	stream, err := pb.NewTaskExecutorServiceClient(conn).Work(
+		metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hello := &pb.Hello{WorkerId: workerID, Executors: []string{executor}, SdkVersion: "raw"}
+	if err := stream.Send(&pb.WorkRequest{Kind: &pb.WorkRequest_Hello{Hello: hello}}); err != nil {
+		t.Fatal(err)
+	}
+	if welcome, err := stream.Recv(); err != nil || welcome.GetWelcome() == nil {
+		t.Fatalf("the raw worker's welcome: %v, %v", welcome, err)
+	}
+	return stream
+}
+
+// heldIDWorker is a worker of a new key for executor under workerID, logging into logged.
+func heldIDWorker(t *testing.T, manager *testmanager.Manager, admin *taskexecutor.Client, name, workerID, executor string, logged *testmanager.LockedBuffer) *taskexecutor.Worker {
+	t.Helper()
+	key := securedWorkerKey(t, admin, name, executor)
+	worker, err := taskexecutor.NewWorker(taskexecutor.WorkerOptions{
+		Connection: taskexecutor.Connection{Address: manager.GRPCAddress, APIKey: key.GetToken()},
+		WorkerID:   workerID, SkipRegistration: true, IgnoreSignals: true,
+		Logger:         slog.New(slog.NewTextHandler(logged, nil)),
+		ReconnectDelay: 10 * time.Millisecond, MaxReconnectDelay: 50 * time.Millisecond,
+		Executors: []taskexecutor.Executor{{Name: executor, Handler: func(context.Context, *taskexecutor.Assignment) (any, error) {
+			return nil, nil
+		}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return worker
+}
+
+// A raw worker of another key whose hello asks for no keepalive goes silent: the manager closes
+// its stream once silent past SILENCE_WITHOUT_KEEPALIVE (1 s here), and the worker waiting on the
+// id gets it and serves, where it waited without end.
+func TestAWorkerWhoseIDAnotherKeysSilentStreamWithoutKeepaliveHoldsGetsItOnceTheManagerClosesThatStream(t *testing.T) {
+	manager := startSecuredManager(t, "KEEPALIVE_INTERVAL=200ms", "SILENCE_WITHOUT_KEEPALIVE=1s")
+	ctx := context.Background()
+	admin := newAdminClient(t, manager)
+	if err := admin.RegisterExecutor(ctx, "go_silent_held_id", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	rawKey := securedWorkerKey(t, admin, "go_silent_raw", "go_silent_held_id")
+	// Ended by the test after 30 s if the manager never closes it.
+	rawCtx, stopRaw := context.WithTimeout(ctx, 30*time.Second)
+	defer stopRaw()
+	raw := openStreamWithoutKeepalive(t, rawCtx, manager.GRPCAddress, rawKey.GetToken(), "go_silent_shared_id", "go_silent_held_id")
+	var logged testmanager.LockedBuffer
+	worker := heldIDWorker(t, manager, admin, "go_silent_worker", "go_silent_shared_id", "go_silent_held_id", &logged)
+	stop, ran := runUntilStopped(t, worker)
+	defer func() { stop(); <-ran }()
+	if _, err := raw.Recv(); status.Code(err) != codes.Unavailable || !strings.Contains(err.Error(), "No message from the worker") {
+		t.Fatalf("the silent raw stream ended with %v; want Unavailable saying it was silent", err)
+	}
+	if !strings.Contains(logged.String(), "one without keepalive, is open") {
+		t.Fatalf("the worker was not refused for the raw stream:\n%s", logged.String())
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	task, err := admin.CreateAndWait(waitCtx, taskexecutor.NewTask{ExecutorName: "go_silent_held_id"})
+	if err != nil || task.Status != taskexecutor.StatusCompleted {
+		t.Fatalf("the task: %+v, %v\n%s", task, err, logged.String())
+	}
+}
+
+// A raw worker of another key whose hello asks for no keepalive goes on writing: its stream stays
+// open past the bound the refusal names (SILENCE_WITHOUT_KEEPALIVE and a check), so the worker
+// waiting on the id stops, Run returning ErrWorkerIDHeld naming the id, where it waited without end.
+func TestAWorkerWhoseIDAnotherKeysLiveStreamWithoutKeepaliveHoldsStopsNamingTheID(t *testing.T) {
+	manager := startSecuredManager(t, "KEEPALIVE_INTERVAL=200ms", "SILENCE_WITHOUT_KEEPALIVE=1s")
+	ctx := context.Background()
+	admin := newAdminClient(t, manager)
+	if err := admin.RegisterExecutor(ctx, "go_live_raw_held_id", taskexecutor.ExecutorConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	rawKey := securedWorkerKey(t, admin, "go_live_raw", "go_live_raw_held_id")
+	rawCtx, stopRaw := context.WithCancel(ctx)
+	raw := openStreamWithoutKeepalive(t, rawCtx, manager.GRPCAddress, rawKey.GetToken(), "go_live_raw_shared_id", "go_live_raw_held_id")
+	writing := make(chan struct{})
+	go func() {
+		defer close(writing)
+		for rawCtx.Err() == nil && raw.Send(&pb.WorkRequest{Kind: &pb.WorkRequest_Heartbeat{Heartbeat: &pb.Heartbeat{}}}) == nil {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}()
+	defer func() { stopRaw(); <-writing }()
+	var logged testmanager.LockedBuffer
+	worker := heldIDWorker(t, manager, admin, "go_live_raw_worker", "go_live_raw_shared_id", "go_live_raw_held_id", &logged)
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	ran := make(chan error, 1)
+	go func() { ran <- worker.Run(runCtx) }()
+	select {
+	case err := <-ran:
+		if !errors.Is(err, taskexecutor.ErrWorkerIDHeld) || !strings.Contains(err.Error(), `worker id "go_live_raw_shared_id": a work stream of another API key with this id, one without keepalive, stayed open`) {
+			t.Fatalf("Run returned %v; want ErrWorkerIDHeld naming the id and the stream without keepalive\n%s", err, logged.String())
+		}
+	case <-time.After(30 * time.Second):
+		stopRun()
+		<-ran
+		t.Fatalf("the worker still waits for an id another key's live worker without keepalive holds:\n%s", logged.String())
+	}
+}

@@ -54,9 +54,11 @@
 //   (both SDKs wait `goneWithinMs` and their own drain's length, then stop). `heldBy`
 //   `stream_silent`: only keepalive streams quieter than that are open, whose workers may be gone
 //   (lost after a first refusal): try again, as for `leases`. `heldBy` `stream_without_keepalive`:
-//   only streams whose hello did not set `keepalive` are open, which the manager never closes for
-//   silence, so they tell nothing of a live worker: try again, as for `leases`. Take any other
-//   value as `leases`.
+//   only streams whose hello did not set `keepalive` are open, as silent when their workers idle
+//   as when they are gone; the manager closes one once nothing arrives on it for
+//   SILENCE_WITHOUT_KEEPALIVE, and `goneWithinMs` is then that and half a keepalive interval (its
+//   checks' period): one still open that long after a first refusal was written to or opened
+//   since, and both SDKs' workers stop as for `stream`. Take any other value as `leases`.
 // - An executor that does not exist (or that the caller's key does not reach), on the calls that
 //   read, change or serve one, and a task created for one (CreateTask, CreateAndWatchTask, a
 //   Produce create, CreateTasks) or requeued from the DLQ for one gone since (RequeueDlqEntry),
