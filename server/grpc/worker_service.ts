@@ -124,13 +124,16 @@ export interface ParsedResults {
 /**
  * The acks of a batch in the order of its results: `acks` answers `parsed.results` in order, and
  * the acks of `parsed.refused` go where their results were. A worker matches the acks of one task
- * to its results in the order it sent them.
+ * to its results in the order it sent them. When `acks` answers only the first of
+ * `parsed.results` (a report that failed part-way), the answer is the acks of the batch's first
+ * results up to the first left unanswered.
  */
 export function acksInOrder(parsed: ParsedResults, acks: ResultAck[]): ResultAck[] {
   const all: ResultAck[] = [];
   let next = 0;
   for (const { at, ack } of parsed.refused) {
-    while (all.length < at) all.push(acks[next++]);
+    while (all.length < at && next < acks.length) all.push(acks[next++]);
+    if (all.length < at) return all;
     all.push(ack);
   }
   return all.concat(acks.slice(next));
@@ -210,6 +213,7 @@ export async function parseResults(
         raw,
         limits,
       ),
+      resultChars: raw.ok ? raw.resultJson?.length ?? 0 : 0,
     });
     // A result parsed may have held the thread: past a slice, others get it between results.
     if (raw.ok && raw.resultJson) await slices.turn();
@@ -552,6 +556,10 @@ function serveWork(engine: Engine, bytesPerTask: BytesPerTask, call: WorkCall): 
         const acks = await engine.report(session.workerId, parsed.results, {
           caller: session.caller,
           streamed: true,
+          // The stream ends with the failure: the results settled before it are acknowledged
+          // first, so that their worker does not send them again (they would be refused).
+          settledBeforeFailure: (settled) =>
+            write({ acks: { acks: acksInOrder(parsed, settled) as ResultAckMessage[] } }),
         });
         write({ acks: { acks: acksInOrder(parsed, acks) as ResultAckMessage[] } });
         return;
