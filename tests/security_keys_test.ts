@@ -660,7 +660,7 @@ Deno.test("a long poll whose key is revoked while it waits answers 401, not the 
   assert.doesNotMatch(JSON.stringify(answer.body), /secret/);
 });
 
-Deno.test("a key that is not an admin key holds at most half of each shared cap: event subscriptions, waits, worker streams; an admin key still gets its place", async () => {
+Deno.test("a key that is not an admin key alone holds at most half of each shared cap: event subscriptions, waits, worker streams; an admin key still gets its place", async () => {
   const admin = newToken().token;
   await using manager = await startTestManager({
     env: {
@@ -715,7 +715,8 @@ Deno.test("a key that is not an admin key holds at most half of each shared cap:
     }
     const refused = await rest(base, `/api/v1/tasks/${task.id}?wait=5s`, { token: reader });
     assert.equal(refused.status, 503);
-    assert.match(refused.body.detail, /for key "reader".*at most 2 of the 4/);
+    // The admin's wait counts: half of the three places it leaves is one.
+    assert.match(refused.body.detail, /for key "reader".*at most 1 of the 4 now/);
 
     // Worker streams: the worker key gets two of four.
     const worker = await key("worker", ["worker"]);
@@ -747,6 +748,120 @@ Deno.test("a key that is not an admin key holds at most half of each shared cap:
       for (const w of workers) await w[Symbol.asyncDispose]();
     }
   } finally {
+    for (const reader of open) await reader.cancel();
+  }
+});
+
+Deno.test("two keys that take all they may of each shared cap leave a place to a third: event subscriptions, waits, worker streams (REST and gRPC), each refusal counted by resource", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: {
+      AUTH: "on",
+      BOOTSTRAP_ADMIN_KEY: admin,
+      MAX_SSE_SUBSCRIBERS: "4",
+      MAX_TASK_WATCHERS: "4",
+      MAX_WORKER_STREAMS: "4",
+    },
+  });
+  const base = manager.httpUrl;
+  await rest(base, "/api/v1/executors", {
+    token: admin,
+    method: "POST",
+    body: { config: { name: "job", enabled: false } },
+  });
+  const task = (await rest(base, "/api/v1/tasks", {
+    token: admin,
+    method: "POST",
+    body: { executorName: "job", data: null },
+  })).body.task;
+  const key = async (name: string, scope: "read" | "worker") =>
+    (await rest(base, "/api/v1/keys", {
+      token: admin,
+      method: "POST",
+      body: { name, scopes: [scope], executors: scope === "worker" ? ["job"] : undefined },
+    })).body.token as string;
+  const [a, b, c] = [await key("a", "read"), await key("b", "read"), await key("c", "read")];
+  const [wa, wb, wc] = [
+    await key("worker-a", "worker"),
+    await key("worker-b", "worker"),
+    await key("worker-c", "worker"),
+  ];
+  const refusals = async () => {
+    const text = await (await fetch(`${base}/metrics`, {
+      headers: { authorization: `Bearer ${admin}` },
+    })).text();
+    return Object.fromEntries(
+      [...text.matchAll(/^tasks_executor_share_refusals_total\{resource="(\w+)"\} (\d+)$/gm)]
+        .map((m) => [m[1], Number(m[2])]),
+    );
+  };
+  assert.deepEqual(await refusals(), {
+    event_subscriptions: 0,
+    task_watchers: 0,
+    watched_tasks: 0,
+    worker_streams: 0,
+  });
+
+  // Each stream's reader is kept (one garbage collected closes its subscription).
+  const open: ReadableStreamDefaultReader<Uint8Array>[] = [];
+  const subscribe = async (token: string, path: string) => {
+    const response = await fetch(`${base}${path}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (response.ok) {
+      const reader = response.body!.getReader();
+      await reader.read();
+      open.push(reader);
+    } else await response.body?.cancel();
+    return response.status;
+  };
+  const workers: TestWorker[] = [];
+  /** A worker of `token` on a Work stream: OK once connected, else the code it ended with. */
+  const work = async (token: string, workerId: string) => {
+    const worker = new TestWorker(manager.grpcAddress, { token });
+    workers.push(worker);
+    worker.send({ hello: { workerId, executors: ["job"], sdkVersion: "test" } });
+    const end = await Promise.race([
+      worker.ended,
+      new Promise<null>((resolve) =>
+        worker.call.on("data", (m: { kind?: string }) => m.kind === "welcome" && resolve(null))
+      ),
+    ]);
+    if (end === null) return grpc.status.OK;
+    assert.match(end.details, /worker streams \(MAX_WORKER_STREAMS\) for key "worker-[ab]"/);
+    return end.code;
+  };
+  try {
+    for (const path of ["/api/v1/events", `/api/v1/tasks/watch?ids=${task.id}`]) {
+      // A takes two of the four and B one of the two A leaves: the others each asked are refused.
+      const taken = [];
+      for (const token of [a, b]) {
+        const statuses = [];
+        for (let i = 0; i < 4; i++) statuses.push(await subscribe(token, path));
+        taken.push(statuses.filter((status) => status === 200).length);
+      }
+      assert.deepEqual(taken, [2, 1], path);
+      assert.equal(await subscribe(c, path), 200, `${path}: the third key's place`);
+      // A's share is one now, and it keeps the two it holds: the four places are all held.
+      assert.equal(await subscribe(admin, path), 503, `${path}: every place held`);
+    }
+    const codes: number[][] = [];
+    for (const [token, name] of [[wa, "a"], [wb, "b"]]) {
+      const ended: number[] = [];
+      for (let i = 0; i < 4; i++) ended.push(await work(token, `${name}${i}`));
+      codes.push(ended);
+    }
+    const ok = grpc.status.OK, full = grpc.status.RESOURCE_EXHAUSTED;
+    assert.deepEqual(codes, [[ok, ok, full, full], [ok, full, full, full]]);
+    assert.equal(await work(wc, "c0"), ok, "the third key's worker connects");
+    assert.deepEqual(await refusals(), {
+      event_subscriptions: 5,
+      task_watchers: 5,
+      watched_tasks: 0,
+      worker_streams: 5,
+    });
+  } finally {
+    for (const w of workers) await w[Symbol.asyncDispose]();
     for (const reader of open) await reader.cancel();
   }
 });
@@ -801,6 +916,52 @@ Deno.test("a worker key's streams count against its share from their start: past
     );
   } finally {
     for (const w of [...raw, ...workers]) await w[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a worker stream admitted at its start within its key's share is not refused at its hello, whatever other keys' workers connected meanwhile", async () => {
+  const admin = newToken().token;
+  await using manager = await startTestManager({
+    env: { AUTH: "on", BOOTSTRAP_ADMIN_KEY: admin, MAX_WORKER_STREAMS: "4" },
+  });
+  const base = manager.httpUrl;
+  await rest(base, "/api/v1/executors", {
+    token: admin,
+    method: "POST",
+    body: { config: { name: "job", enabled: false } },
+  });
+  const key = async (name: string) =>
+    (await rest(base, "/api/v1/keys", {
+      token: admin,
+      method: "POST",
+      body: { name, scopes: ["worker"], executors: ["job"] },
+    })).body.token as string;
+  const [a, b] = [await key("worker-a"), await key("worker-b")];
+  // A opens three streams, saying nothing yet: once one is refused, the two others hold its share,
+  // two of four. B's worker takes one of the two left.
+  const streams = [1, 2, 3].map(() => new TestWorker(manager.grpcAddress, { token: a }));
+  try {
+    const refused = await Promise.race(streams.map((s) => s.ended.then(() => s)));
+    assert.match((await refused.ended).details, /for key "worker-a".*at most 2 of the 4 now/);
+    const held = streams.filter((s) => s !== refused);
+    streams.push(
+      await TestWorker.connect(manager.grpcAddress, {
+        workerId: "b1",
+        executors: ["job"],
+        token: b,
+      }),
+    );
+    // Both of A's streams say hello now and are welcomed: their places were taken at their start.
+    for (const [i, stream] of held.entries()) {
+      stream.send({ hello: { workerId: `a${i}`, executors: ["job"], sdkVersion: "test" } });
+      const answer = await Promise.race([
+        stream.ended,
+        stream.next((m) => m.kind === "welcome"),
+      ]);
+      assert.equal((answer as { kind?: string }).kind, "welcome", JSON.stringify(answer));
+    }
+  } finally {
+    for (const stream of streams) await stream[Symbol.asyncDispose]();
   }
 });
 

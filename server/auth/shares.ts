@@ -1,36 +1,55 @@
 /**
- * A key's share of the manager's shared caps (event subscriptions, waits for tasks, worker
- * streams): a key that is not an admin key holds at most half of each, so that no `read`,
- * `producer` or `worker` key can take every place and lock the others out (one `read` key held
- * all 200 event subscriptions, and the admin's got 503). With authentication off everyone is the
- * one anonymous admin, and the caps apply as they are.
+ * A key's share of the manager's shared caps (event subscriptions, waits for tasks and the tasks
+ * they wait for, worker streams): a key that is not an admin key holds at most half of the places
+ * the other keys leave free, `floor((cap − held by other keys) / 2)`, and at least one. Alone on
+ * the manager a key holds half of a cap; keys that take places side by side end at about
+ * `cap / (keys + 1)` each; and a key that holds places never takes one of the last two free ones,
+ * which go to keys holding none (and admin keys). So keys that take all they may only halve the
+ * free places each: two left a quarter of a cap free, where a fixed half let two keys take every
+ * place from a third. Places a key holds are never taken back; a share that shrank as other keys
+ * came refuses only its new ones. With authentication off everyone is the one anonymous admin,
+ * and the caps apply as they are.
  */
 import { ResourceExhaustedError } from "../domain/errors.ts";
 import type { Principal } from "./scopes.ts";
 
-/** The places of a cap of `cap` one key may hold: all of them for an admin key, else half. */
-export function keyShareOf(caller: Principal, cap: number): number {
-  return caller.scopes.includes("admin") ? cap : Math.max(1, Math.floor(cap / 2));
+/** The caps keys share, as `tasks_executor_share_refusals_total{resource}` names them. */
+export type SharedResource =
+  | "event_subscriptions"
+  | "task_watchers"
+  | "watched_tasks"
+  | "worker_streams";
+
+/** Each shared cap as errors name it. */
+const NAMES: Record<SharedResource, string> = {
+  event_subscriptions: "event subscriptions (MAX_SSE_SUBSCRIBERS)",
+  task_watchers: "waits for tasks (MAX_TASK_WATCHERS)",
+  watched_tasks: "tasks waited for (MAX_WATCHED_TASKS)",
+  worker_streams: "worker streams (MAX_WORKER_STREAMS)",
+};
+
+/** Every shared cap, in `SharedResource`'s order. */
+export const SHARED_RESOURCES = Object.keys(NAMES) as SharedResource[];
+
+/** A refusal for a key's share, told on the service's events (the metrics count them). */
+export interface ShareRefusedEvent {
+  type: "share_refused";
+  resource: SharedResource;
+}
+
+/** Where refusals are told: the service's events. */
+export interface ShareRefusals {
+  emit(event: ShareRefusedEvent): void;
 }
 
 /**
- * @param held the places the caller's key holds already
- * @param what names the cap, e.g. `worker streams (MAX_WORKER_STREAMS)`
- * @throws {ResourceExhaustedError} when `count` more would take the key past its share
+ * The places of a cap of `cap` one key may hold while other keys hold `heldByOthers` of them: all
+ * for an admin key, else half of what the others leave free, at least one. `heldByOthers` defaults
+ * to none: the share of a key alone, half.
  */
-export function assertKeyShare(
-  caller: Principal,
-  held: number,
-  count: number,
-  cap: number,
-  what: string,
-): void {
-  const share = keyShareOf(caller, cap);
-  if (held + count > share) {
-    throw new ResourceExhaustedError(
-      `Too many ${what} for key "${caller.keyName}": a key that is not an admin key holds at most ${share} of the ${cap}`,
-    );
-  }
+export function keyShareOf(caller: Principal, cap: number, heldByOthers = 0): number {
+  if (caller.scopes.includes("admin")) return cap;
+  return Math.max(1, Math.floor((cap - heldByOthers) / 2));
 }
 
 /**
@@ -40,18 +59,21 @@ export function assertKeyShare(
  * ```ts
  * import { KeyShares } from "./shares.ts";
  * import { ANONYMOUS_ADMIN } from "./scopes.ts";
- * const shares = new KeyShares("waits (MAX_TASK_WATCHERS)");
+ * const shares = new KeyShares("task_watchers", { emit: () => {} });
  * const release = shares.take(ANONYMOUS_ADMIN, 1, 10);
  * release();
  * ```
  */
 export class KeyShares {
-  readonly #what: string;
+  readonly #resource: SharedResource;
+  readonly #refusals: ShareRefusals;
   readonly #held = new Map<string, number>();
+  #all = 0;
 
-  /** @param what names the cap in errors, e.g. `event subscriptions (MAX_SSE_SUBSCRIBERS)` */
-  constructor(what: string) {
-    this.#what = what;
+  /** @param refusals told of each refusal before it is thrown (the service's events) */
+  constructor(resource: SharedResource, refusals: ShareRefusals) {
+    this.#resource = resource;
+    this.#refusals = refusals;
   }
 
   /**
@@ -60,16 +82,27 @@ export class KeyShares {
    * @throws {ResourceExhaustedError} when the key would hold more than its share
    */
   take(caller: Principal, count: number, cap: number): () => void {
-    const held = this.#held.get(caller.keyId) ?? 0;
-    assertKeyShare(caller, held, count, cap, this.#what);
-    this.#held.set(caller.keyId, held + count);
+    const key = caller.keyId;
+    const held = this.#held.get(key) ?? 0;
+    const share = keyShareOf(caller, cap, this.#all - held);
+    if (held + count > share) {
+      this.#refusals.emit({ type: "share_refused", resource: this.#resource });
+      throw new ResourceExhaustedError(
+        `Too many ${
+          NAMES[this.#resource]
+        } for key "${caller.keyName}": a key that is not an admin key holds at most ${share} of the ${cap} now, half of those the other keys leave free`,
+      );
+    }
+    this.#held.set(key, held + count);
+    this.#all += count;
     let given = false;
     return () => {
       if (given) return;
       given = true;
-      const left = (this.#held.get(caller.keyId) ?? count) - count;
-      if (left > 0) this.#held.set(caller.keyId, left);
-      else this.#held.delete(caller.keyId);
+      this.#all -= count;
+      const left = (this.#held.get(key) ?? count) - count;
+      if (left > 0) this.#held.set(key, left);
+      else this.#held.delete(key);
     };
   }
 }

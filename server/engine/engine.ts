@@ -53,7 +53,6 @@ import {
   LEGACY_WORKER_PREFIX,
   SILENT_INTERVALS,
 } from "@tasks-executor/proto";
-import { assertKeyShare } from "../auth/shares.ts";
 
 export type { EngineStats } from "./stats.ts";
 export type { AttemptOutcome } from "./settler.ts";
@@ -446,7 +445,9 @@ export class Engine implements AsyncDisposable {
 
   /**
    * Registers a worker connection after its hello. The caller's key must allow taking tasks of
-   * every executor the hello names; it is kept for the session's later heartbeats.
+   * every executor the hello names; it is kept for the session's later heartbeats. Its stream
+   * took its place of MAX_WORKER_STREAMS, and of its key's share of them, at its start (the gRPC
+   * server's `capWorkStreams`).
    *
    * @throws {InvalidArgumentError} on an empty worker id or executor list
    * @throws {NotFoundError} naming an executor that does not exist
@@ -454,8 +455,6 @@ export class Engine implements AsyncDisposable {
    * @throws {InvalidArgumentError} for a worker id of the original interface (`legacy:…`)
    * @throws {WorkerIdHeldError} naming `/hello/workerId` when another key holds the worker id
    *   (its streams, leases or calls under way on this manager: see `WorkerRegistry.holdId`)
-   * @throws {ResourceExhaustedError} when the caller's key holds its share of MAX_WORKER_STREAMS
-   *   (half, for a key that is not an admin key: `server/auth/shares.ts`)
    */
   async connect(
     hello: WorkerHello,
@@ -474,14 +473,6 @@ export class Engine implements AsyncDisposable {
     if (this.#state !== "running") throw new UnavailableError("Manager is shutting down");
     // After the last await, so that no other key takes the id in between; the session holds it.
     this.#holdId(hello.workerId, caller, "/hello")();
-    const held = this.#registry.sessions().filter((s) => s.caller.keyId === caller.keyId).length;
-    assertKeyShare(
-      caller,
-      held,
-      1,
-      this.limits.workerStreams,
-      "worker streams (MAX_WORKER_STREAMS)",
-    );
     this.#registry.add(session);
     this.#serving.noteStreams(hello.executors);
     const names = hello.executors;

@@ -16,7 +16,7 @@ import type { Service } from "../service/service.ts";
 import { OpenStreams } from "../auth/streams.ts";
 import type { Authenticator } from "../auth/scopes.ts";
 import { authenticateOnArrival, callerOf, guardService } from "./auth.ts";
-import { KeyShares } from "../auth/shares.ts";
+import { KeyShares, type ShareRefusals } from "../auth/shares.ts";
 import {
   type AnswerBytesInFlight,
   answerBytesInFlight,
@@ -331,7 +331,10 @@ export async function startGrpcServer(
       // Inside the guard: a stream counts against its key's share from its start (its hello may
       // come up to REQUEST_RECEIVE_MS later), so one key's streams that never say hello cannot
       // take every place either.
-      guarded(worker, capWorkStreams(deps.workerService, limits.workerStreams)),
+      guarded(
+        worker,
+        capWorkStreams(deps.workerService, limits.workerStreams, deps.service.events),
+      ),
     );
     served.push(WORKER_SERVICE_NAME);
   }
@@ -463,14 +466,16 @@ async function endWritten(socket: Duplex, closed: Promise<void>, ms: number): Pr
 /**
  * `Work` streams beyond `max` open at once, or beyond the caller's key's share of them
  * (`server/auth/shares.ts`), are refused with RESOURCE_EXHAUSTED. A stream counts from its start,
- * before its hello. `service` runs inside the guard (`callerOf`).
+ * before its hello; `refusals` are told of the share's refusals. `service` runs inside the guard
+ * (`callerOf`).
  */
 function capWorkStreams(
   service: grpc.UntypedServiceImplementation,
   max: number,
+  refusals: ShareRefusals,
 ): grpc.UntypedServiceImplementation {
   const work = service.Work as grpc.handleBidiStreamingCall<unknown, unknown>;
-  const shares = new KeyShares("worker streams (MAX_WORKER_STREAMS)");
+  const shares = new KeyShares("worker_streams", refusals);
   let open = 0;
   const capped: grpc.handleBidiStreamingCall<unknown, unknown> = (call) => {
     let giveShare: () => void;

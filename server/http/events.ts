@@ -12,7 +12,7 @@ import { KeyShares } from "../auth/shares.ts";
 
 /** How many may subscribe, and the timing of the stream (shorter in tests). */
 export interface EventStreamOptions {
-  /** Most subscribers at once (MAX_SSE_SUBSCRIBERS); a key that is not an admin key, half. */
+  /** Most subscribers at once (MAX_SSE_SUBSCRIBERS); a key that is not an admin key, its share. */
   maxSubscribers: number;
   /** The caller of a request (its key's share of `maxSubscribers` is counted). */
   callerOf: (c: Context) => Principal;
@@ -42,7 +42,7 @@ export function eventStreams(
   options: EventStreamOptions,
 ): (c: Context) => Response {
   let subscribers = 0;
-  const shares = new KeyShares("event subscriptions (MAX_SSE_SUBSCRIBERS)");
+  const shares = new KeyShares("event_subscriptions", events);
   return (c) => {
     if (options.signal?.aborted) {
       throw new UnavailableError("The manager is stopping: subscribe to events on another one");

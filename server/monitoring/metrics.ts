@@ -13,6 +13,7 @@ import type { EventLoopDelayProbe } from "./event_loop.ts";
 import type { RequestMetrics } from "./requests.ts";
 import type { ConnectionCounts } from "../connections.ts";
 import { OPEN_CALL_BYTES } from "../request_bytes.ts";
+import { SHARED_RESOURCES } from "../auth/shares.ts";
 
 const PREFIX = "tasks_executor";
 const SAMPLE_BUCKETS_SECONDS = SAMPLE_BUCKETS_MS.map((bound) => bound / 1000);
@@ -47,6 +48,10 @@ export class ManagerMetrics implements Disposable {
   readonly #fireSkips = new Counter(
     `${PREFIX}_schedule_fires_skipped_total`,
     "Schedule fires that created no task, by reason.",
+  );
+  readonly #shareRefusals = new Counter(
+    `${PREFIX}_share_refusals_total`,
+    "Places refused to a key that is not an admin key because it held its share of a cap (server/auth/shares.ts), by resource: event_subscriptions (MAX_SSE_SUBSCRIBERS), task_watchers (MAX_TASK_WATCHERS), watched_tasks (MAX_WATCHED_TASKS), worker_streams (MAX_WORKER_STREAMS).",
   );
   /** How late fires were, from fire time to task created (ms). */
   readonly #fireLateness: Samples = StatsRecorder.emptySamples();
@@ -102,6 +107,9 @@ export class ManagerMetrics implements Disposable {
         for (const ms of event.latenessMs) StatsRecorder.addSample(this.#fireLateness, ms);
         for (const reason of event.skipped) this.#fireSkips.inc({ ...labels, reason });
       }
+      if (event.type === "share_refused") {
+        this.#shareRefusals.inc({ resource: event.resource });
+      }
       if (event.type !== "tasks_created") return;
       for (const [executor, count] of Object.entries(event.counts)) {
         this.#created.inc({ executor }, count);
@@ -120,6 +128,8 @@ export class ManagerMetrics implements Disposable {
     this.#created.write(out);
     this.#fires.write(out);
     this.#fireSkips.write(out);
+    for (const resource of SHARED_RESOURCES) this.#shareRefusals.inc({ resource }, 0);
+    this.#shareRefusals.write(out);
     this.#requests?.write(out);
     this.#eventLoopDelay?.write(out);
     const ports = Object.entries(this.#connections()).filter(([, c]) => c !== undefined);

@@ -1,6 +1,7 @@
 /** In-process notifications: tasks became ready, or changed (for the dispatcher and live views). */
 import type { SkipReason } from "../domain/schedule.ts";
 import { log } from "../log.ts";
+import type { ShareRefusedEvent } from "../auth/shares.ts";
 
 /** What happened. */
 export type ServiceEvent =
@@ -35,7 +36,9 @@ export type ServiceEvent =
     executorName: string;
     latenessMs: number[];
     skipped: SkipReason[];
-  };
+  }
+  /** A key that is not an admin key was refused a place past its share of a cap. */
+  | ShareRefusedEvent;
 
 /**
  * How many of `tasks` each executor has, for `tasks_created` and `tasks_cancelled`. Counted in a

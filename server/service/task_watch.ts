@@ -67,13 +67,15 @@ export class TaskWatcher {
   /** Waits `openForNew` is making (their task is being created). */
   #reserved = 0;
   /** Each key's share of the waits and of the ids waited for (`KeyShares`). */
-  readonly #waitShares = new KeyShares("waits for tasks (MAX_TASK_WATCHERS)");
-  readonly #idShares = new KeyShares("tasks waited for (MAX_WATCHED_TASKS)");
+  readonly #waitShares: KeyShares;
+  readonly #idShares: KeyShares;
   #closed = false;
 
   constructor(options: TaskWatcherOptions) {
     this.#store = options.store;
     this.#limits = options.limits;
+    this.#waitShares = new KeyShares("task_watchers", options.events);
+    this.#idShares = new KeyShares("watched_tasks", options.events);
     this.#poll = new Periodic({
       name: "Reading tasks waited for",
       intervalMs: options.pollMs ?? 250,
@@ -108,7 +110,7 @@ export class TaskWatcher {
    *   not a string of 1 to `limits.idChars` characters
    * @throws {ResourceExhaustedError} when `limits.taskWatchers` waits are open, or the ids would
    *   take the ids waited for past `limits.watchedTasks`, or past the caller's key's share of
-   *   either (`KeyShares`: half for a key that is not an admin key)
+   *   either (`KeyShares`: for a key that is not an admin key, half of what the other keys leave)
    * @throws {NotFoundError} naming the first id that is not a task, or a task of an executor the
    *   caller may not read (answered as one that does not exist)
    * @throws {UnavailableError} once the manager is stopping
