@@ -797,6 +797,7 @@ Deno.test("two keys that take all they may of each shared cap leave a place to a
   };
   assert.deepEqual(await refusals(), {
     event_subscriptions: 0,
+    searches: 0,
     task_watchers: 0,
     watched_tasks: 0,
     worker_streams: 0,
@@ -856,6 +857,7 @@ Deno.test("two keys that take all they may of each shared cap leave a place to a
     assert.equal(await work(wc, "c0"), ok, "the third key's worker connects");
     assert.deepEqual(await refusals(), {
       event_subscriptions: 5,
+      searches: 0,
       task_watchers: 5,
       watched_tasks: 0,
       worker_streams: 5,

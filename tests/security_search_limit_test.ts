@@ -67,7 +67,7 @@ Deno.test("a key's searches past its share wait their turn, then are refused wit
   assert.equal(refused.body.type, "urn:tasks-executor:problem:resource-exhausted");
   assert.match(
     refused.body.detail,
-    /Too many searches and history reads for key "reader".*MAX_SEARCHES/,
+    /Too many searches and history reads running and waiting \(MAX_SEARCHES \+ MAX_SEARCHES_QUEUED\) for key "reader"/,
   );
   assert.ok(Number(refused.headers.get("retry-after")) > 0);
   using clients = grpcClients(manager.grpcAddress);

@@ -1,6 +1,6 @@
 /**
  * A key's share of the manager's shared caps (event subscriptions, waits for tasks and the tasks
- * they wait for, worker streams): a key that is not an admin key holds at most half of the places
+ * they wait for, worker streams, searches running and waiting): a key that is not an admin key holds at most half of the places
  * the other keys leave free, `floor((cap − held by other keys) / 2)`, and at least one. Alone on
  * the manager a key holds half of a cap; keys that take places side by side end at about
  * `cap / (keys + 1)` each; and a key that holds places never takes one of the last two free ones,
@@ -16,6 +16,7 @@ import type { Principal } from "./scopes.ts";
 /** The caps keys share, as `tasks_executor_share_refusals_total{resource}` names them. */
 export type SharedResource =
   | "event_subscriptions"
+  | "searches"
   | "task_watchers"
   | "watched_tasks"
   | "worker_streams";
@@ -23,6 +24,7 @@ export type SharedResource =
 /** Each shared cap as errors name it. */
 const NAMES: Record<SharedResource, string> = {
   event_subscriptions: "event subscriptions (MAX_SSE_SUBSCRIBERS)",
+  searches: "searches and history reads running and waiting (MAX_SEARCHES + MAX_SEARCHES_QUEUED)",
   task_watchers: "waits for tasks (MAX_TASK_WATCHERS)",
   watched_tasks: "tasks waited for (MAX_WATCHED_TASKS)",
   worker_streams: "worker streams (MAX_WORKER_STREAMS)",

@@ -2,11 +2,13 @@
  * How many task searches and history reads run at once: each gives the thread back every 10 ms,
  * but 300 searches at once from one key held `/healthz` 1.4–4.4 s, and 100 reads of a week of 50
  * executors' history up to 4.9 s. At most `limits.searches` run per manager, the others wait in a
- * queue of at most `limits.searchesQueued`; a key that is not an admin key holds half of each.
+ * queue of at most `limits.searchesQueued`. A key that is not an admin key runs at most half of
+ * `limits.searches` at once (the share of a key alone), so that a place freed goes to another key's
+ * waiting search, and holds at most its share (`KeyShares`) of the places to run and wait together.
  */
 import { ResourceExhaustedError, UnavailableError } from "../domain/errors.ts";
 import type { Limits } from "../domain/limits.ts";
-import { keyShareOf } from "../auth/shares.ts";
+import { keyShareOf, KeyShares, type ShareRefusals } from "../auth/shares.ts";
 import type { Principal } from "../auth/scopes.ts";
 
 interface Waiter {
@@ -25,7 +27,7 @@ const GONE = "The search's client went away before its turn";
  * ```ts
  * import { SearchSlots } from "./search_slots.ts";
  * import { ANONYMOUS_ADMIN } from "../auth/scopes.ts";
- * const slots = new SearchSlots({ searches: 4, searchesQueued: 64 });
+ * const slots = new SearchSlots({ searches: 4, searchesQueued: 64 }, { emit: () => {} });
  * const release = await slots.take(ANONYMOUS_ADMIN);
  * try {
  *   // … search …
@@ -40,11 +42,13 @@ export class SearchSlots {
   /** Running searches by key id, and their sum. */
   readonly #runningOf = new Map<string, number>();
   #running = 0;
-  /** Waiting searches by key id. */
-  readonly #waitingOf = new Map<string, number>();
+  /** Each key's places of the searches running and waiting. */
+  readonly #shares: KeyShares;
 
-  constructor(limits: Pick<Limits, "searches" | "searchesQueued">) {
+  /** @param refusals told of each refusal for a key's share (the service's events) */
+  constructor(limits: Pick<Limits, "searches" | "searchesQueued">, refusals: ShareRefusals) {
     this.#limits = limits;
+    this.#shares = new KeyShares("searches", refusals);
   }
 
   /** Searches running now. */
@@ -69,42 +73,36 @@ export class SearchSlots {
    */
   take(caller: Principal, signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(new UnavailableError(GONE));
-    // No waiter may start now (the queue is pumped on every release): this one does not overtake.
-    if (this.#mayStart(caller)) return Promise.resolve(this.#start(caller));
     const { searches, searchesQueued } = this.#limits;
-    if (this.#queue.length >= searchesQueued) {
+    // No waiter may start now (the queue is pumped on every release): this one does not overtake.
+    const starts = this.#mayStart(caller);
+    if (!starts && this.#queue.length >= searchesQueued) {
       return Promise.reject(
         new ResourceExhaustedError(
           `Too many searches and history reads: ${searches} run and ${searchesQueued} wait already (MAX_SEARCHES, MAX_SEARCHES_QUEUED); try again shortly`,
         ),
       );
     }
-    const key = caller.keyId;
-    const held = (this.#runningOf.get(key) ?? 0) + (this.#waitingOf.get(key) ?? 0);
-    const share = keyShareOf(caller, searches + searchesQueued);
-    if (held >= share) {
-      return Promise.reject(
-        new ResourceExhaustedError(
-          `Too many searches and history reads for key "${caller.keyName}": a key that is not an admin key runs and queues at most ${share} of the ${
-            searches + searchesQueued
-          } (MAX_SEARCHES + MAX_SEARCHES_QUEUED); try again shortly`,
-        ),
-      );
+    let give: () => void;
+    try {
+      give = this.#shares.take(caller, 1, searches + searchesQueued);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    add(this.#waitingOf, key, 1);
+    if (starts) return Promise.resolve(this.#start(caller, give));
     return new Promise((resolve, reject) => {
       const leave = () => {
         const at = this.#queue.indexOf(waiter);
         if (at < 0) return;
         this.#queue.splice(at, 1);
-        add(this.#waitingOf, key, -1);
+        give();
         reject(new UnavailableError(GONE));
       };
       const waiter: Waiter = {
         caller,
         start: () => {
           signal?.removeEventListener("abort", leave);
-          resolve(this.#start(caller));
+          resolve(this.#start(caller, give));
         },
       };
       this.#queue.push(waiter);
@@ -119,7 +117,8 @@ export class SearchSlots {
       (this.#runningOf.get(caller.keyId) ?? 0) < keyShareOf(caller, searches);
   }
 
-  #start(caller: Principal): () => void {
+  /** Runs a search of `caller`; the answer ends it, giving back its slot and its key's place. */
+  #start(caller: Principal, give: () => void): () => void {
     this.#running++;
     add(this.#runningOf, caller.keyId, 1);
     let given = false;
@@ -128,6 +127,7 @@ export class SearchSlots {
       given = true;
       this.#running--;
       add(this.#runningOf, caller.keyId, -1);
+      give();
       this.#pump();
     };
   }
@@ -141,7 +141,6 @@ export class SearchSlots {
         continue;
       }
       this.#queue.splice(i, 1);
-      add(this.#waitingOf, waiter.caller.keyId, -1);
       waiter.start();
     }
   }

@@ -246,7 +246,7 @@ export class Service {
       limits: this.limits,
       pollMs: options.watchPollMs,
     });
-    this.searches = new SearchSlots(this.limits);
+    this.searches = new SearchSlots(this.limits, this.events);
     this.history = new HistoryService(store.history, {
       now: this.now,
       limits: this.limits,
