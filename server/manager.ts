@@ -142,7 +142,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const requests = new RequestMetrics();
   // REST bodies and gRPC messages received and not yet answered, and what open gRPC calls hold
   // (the gauges add the workers').
-  const requestBytes = requestBytesInFlight(config.limits);
+  const requestBytes = requestBytesInFlight(config.limits, service.events);
   // Worker streams' messages, on an account of their own (see `startGrpcServer`).
   const workerRequestBytes = requestBytesInFlight(config.limits);
   // gRPC answers written and not yet taken by their clients.

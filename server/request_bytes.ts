@@ -21,6 +21,7 @@
  * its life).
  */
 import { ResourceExhaustedError } from "./domain/errors.ts";
+import { halfOfFree, type ShareRefusals } from "./auth/shares.ts";
 import type { Limits } from "./domain/limits.ts";
 
 /** The caps, in bytes, and the time a request may hold its bytes while it arrives. */
@@ -58,7 +59,9 @@ export interface ConnectionRequestBytes {
    * `CreateAndWatchTask`): what it takes counts as well on the waits' share of the manager's
    * account, `WAITS_SHARE` of `total`, so that waits, which hold their bytes as long as their
    * tasks take, leave the rest to requests that do not wait; and, with `keyId` (the API key the
-   * request comes with), on that key's half of the share, so that one key cannot take it all.
+   * request comes with), on that key's part of the share: half of what the other keys' waits
+   * leave of it (`server/auth/shares.ts`), and whatever fits for its first wait under way, so that
+   * no key, nor two, can take it all.
    *
    * @throws {ResourceExhaustedError} from `take`, naming the share, past it (nothing held then)
    */
@@ -110,9 +113,12 @@ export class RequestBytesInFlight {
   #waitsHeld = 0;
   /** Bytes held by waiting requests, by the API key they came with. */
   readonly #waitsOfKey = new Map<string, number>();
+  readonly #refusals: ShareRefusals | null;
 
-  constructor(limits: RequestBytesLimits) {
+  /** `refusals`, told of each wait refused for its key's part of the waits' share. */
+  constructor(limits: RequestBytesLimits, refusals?: ShareRefusals) {
     this.limits = { ...limits };
+    this.#refusals = refusals ?? null;
   }
 
   /** Bytes held now over all connections, of both kinds: what the caps are checked against. */
@@ -175,13 +181,15 @@ export class RequestBytesInFlight {
 
   /**
    * `account` for one request that waits: its bytes counted on the waits' share as well, and on
-   * `keyId`'s half of it.
+   * `keyId`'s part of it: half of what the other keys' waits leave, or, when the key held none as
+   * this request took its first bytes, whatever fits (as a key holding no place may take one).
    */
   #waiting(account: ConnectionRequestBytes, keyId: string | undefined): ConnectionRequestBytes {
     let held = 0;
     let callsHeld = 0;
     const share = Math.floor(this.limits.total * WAITS_SHARE);
-    const keyShare = Math.floor(share / 2);
+    /** Whether the key held no wait's bytes as this request took its first. */
+    let first: boolean | undefined;
     const ofKey = () => keyId === undefined ? 0 : this.#waitsOfKey.get(keyId) ?? 0;
     const setOfKey = (bytes: number) => {
       if (keyId === undefined) return;
@@ -198,9 +206,12 @@ export class RequestBytesInFlight {
             `Creates that wait for their tasks hold ${this.#waitsHeld} bytes of requests, and take at most ${share} (half of MAX_REQUEST_BYTES_IN_FLIGHT), so that creates that do not wait keep room: create without waiting and watch the task, or retry later`,
           );
         }
-        if (keyId !== undefined && ofKey() + bytes > keyShare) {
+        first ??= ofKey() === 0;
+        const keyShare = halfOfFree(share, this.#waitsHeld - ofKey());
+        if (keyId !== undefined && !first && ofKey() + bytes > keyShare) {
+          this.#refusals?.emit({ type: "share_refused", resource: "wait_bytes" });
           throw new ResourceExhaustedError(
-            `This key's creates that wait for their tasks hold ${ofKey()} bytes of requests, and one key takes at most ${keyShare} (a quarter of MAX_REQUEST_BYTES_IN_FLIGHT, half of what waits may hold): create without waiting and watch the task, or retry later`,
+            `This key's creates that wait for their tasks hold ${ofKey()} bytes of requests, and one key takes at most ${keyShare} now: half of what the other keys' waits leave of the ${share} waits may hold (half of MAX_REQUEST_BYTES_IN_FLIGHT); create without waiting and watch the task, or retry later`,
           );
         }
         account.take(bytes, kind);
@@ -226,10 +237,11 @@ export class RequestBytesInFlight {
 /** The account a manager with `limits` keeps (`requestBytesInFlight`, `connectionRequestBytes`). */
 export function requestBytesInFlight(
   limits: Pick<Limits, "requestBytesInFlight" | "connectionRequestBytes" | "requestReceiveMs">,
+  refusals?: ShareRefusals,
 ): RequestBytesInFlight {
   return new RequestBytesInFlight({
     total: limits.requestBytesInFlight,
     perConnection: limits.connectionRequestBytes,
     receiveMs: limits.requestReceiveMs,
-  });
+  }, refusals);
 }

@@ -911,6 +911,50 @@ Deno.test("with authentication on, one key's creates that wait hold half of the 
   await untilHeld(manager, 0, secured.admin.token);
 });
 
+Deno.test("with authentication on, two keys whose creates wait for all they may of the waits' share leave room for a third key's wait, and each refusal is counted", async () => {
+  await using secured = await startSecuredManager({ ...LIMITS, REQUEST_RECEIVE_MS: "60000" });
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "held" });
+  const [a, b, c] = await Promise.all(
+    ["a", "b", "c"].map((name) => secured.key({ name, scopes: ["producer"] })),
+  );
+  // Waits hold 2.25 MB at most: A half of it (two of 500 KB), B half of the 1.25 MB A leaves (its
+  // first, and no second), and C's first fits the 0.75 MB left.
+  const body = JSON.stringify({ executorName: "held", data: "a".repeat(500_000) });
+  const create = (token: string) =>
+    fetch(`${manager.httpUrl}/api/v1/tasks?wait=60s`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body,
+    });
+  const refusals = async () =>
+    Number(
+      /^tasks_executor_share_refusals_total\{resource="wait_bytes"\} (\d+)$/m.exec(
+        await (await fetch(`${manager.httpUrl}/metrics`, {
+          headers: { authorization: `Bearer ${secured.admin.token}` },
+        })).text(),
+      )?.[1],
+    );
+  assert.equal(await refusals(), 0);
+  const waits: Promise<Response>[] = [];
+  for (const [token, taken] of [[a.token, 2], [b.token, 1]] as const) {
+    for (let i = 0; i < taken; i++) waits.push(create(token));
+    await untilHeld(manager, waits.length * body.length, secured.admin.token);
+    const refused = await create(token);
+    assert.equal(refused.status, 503);
+    assert.match((await refused.json()).detail, /This key's creates that wait/);
+  }
+  waits.push(create(c.token));
+  await untilHeld(manager, 4 * body.length, secured.admin.token);
+  assert.equal(await refusals(), 2);
+
+  const tasks = await manager.service.listTasks({ executorName: "held" }, { limit: 10 });
+  assert.equal(tasks.items.length, 4, "A's two, B's one and C's one");
+  for (const task of tasks.items) await manager.service.cancelTask(task.id);
+  for (const wait of waits) assert.equal((await (await wait).json()).task.status, "cancelled");
+  await untilHeld(manager, 0, secured.admin.token);
+});
+
 Deno.test("RequestBytesInFlight: a request that waits takes from its connection's account and from the waits' share, and gives back to both", () => {
   const inFlight = new RequestBytesInFlight({ total: 100, perConnection: 100, receiveMs: 1000 });
   const connection = inFlight.connection();

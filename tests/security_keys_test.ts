@@ -799,6 +799,7 @@ Deno.test("two keys that take all they may of each shared cap leave a place to a
     event_subscriptions: 0,
     searches: 0,
     task_watchers: 0,
+    wait_bytes: 0,
     watched_tasks: 0,
     worker_streams: 0,
   });
@@ -859,6 +860,7 @@ Deno.test("two keys that take all they may of each shared cap leave a place to a
       event_subscriptions: 5,
       searches: 0,
       task_watchers: 5,
+      wait_bytes: 0,
       watched_tasks: 0,
       worker_streams: 5,
     });

@@ -11,21 +11,33 @@
  * and the caps apply as they are.
  */
 import { ResourceExhaustedError } from "../domain/errors.ts";
-import type { Principal } from "./scopes.ts";
+
+/**
+ * Who takes places: an API key's id and name, and its scopes (an admin key's hold the whole cap).
+ * A `Principal` (`./scopes.ts`) is one; this module names only what it reads, so that the request
+ * byte account, which the configuration reads, can use the rule without the key machinery.
+ */
+export interface ShareHolder {
+  keyId: string;
+  keyName: string;
+  scopes: readonly string[];
+}
 
 /** The caps keys share, as `tasks_executor_share_refusals_total{resource}` names them. */
 export type SharedResource =
   | "event_subscriptions"
   | "searches"
   | "task_watchers"
+  | "wait_bytes"
   | "watched_tasks"
   | "worker_streams";
 
-/** Each shared cap as errors name it. */
+/** Each shared cap as errors name it (`wait_bytes`' own errors are `request_bytes.ts`'). */
 const NAMES: Record<SharedResource, string> = {
   event_subscriptions: "event subscriptions (MAX_SSE_SUBSCRIBERS)",
   searches: "searches and history reads running and waiting (MAX_SEARCHES + MAX_SEARCHES_QUEUED)",
   task_watchers: "waits for tasks (MAX_TASK_WATCHERS)",
+  wait_bytes: "request bytes of creates that wait (half of MAX_REQUEST_BYTES_IN_FLIGHT)",
   watched_tasks: "tasks waited for (MAX_WATCHED_TASKS)",
   worker_streams: "worker streams (MAX_WORKER_STREAMS)",
 };
@@ -45,13 +57,22 @@ export interface ShareRefusals {
 }
 
 /**
+ * Half of what other keys holding `heldByOthers` leave free of a cap of `cap`: the share of a key
+ * that is not an admin key, before its floor of one place (for request bytes, one request: see
+ * `request_bytes.ts`).
+ */
+export function halfOfFree(cap: number, heldByOthers: number): number {
+  return Math.floor((cap - heldByOthers) / 2);
+}
+
+/**
  * The places of a cap of `cap` one key may hold while other keys hold `heldByOthers` of them: all
  * for an admin key, else half of what the others leave free, at least one. `heldByOthers` defaults
  * to none: the share of a key alone, half.
  */
-export function keyShareOf(caller: Principal, cap: number, heldByOthers = 0): number {
+export function keyShareOf(caller: ShareHolder, cap: number, heldByOthers = 0): number {
   if (caller.scopes.includes("admin")) return cap;
-  return Math.max(1, Math.floor((cap - heldByOthers) / 2));
+  return Math.max(1, halfOfFree(cap, heldByOthers));
 }
 
 /**
@@ -83,7 +104,7 @@ export class KeyShares {
    *
    * @throws {ResourceExhaustedError} when the key would hold more than its share
    */
-  take(caller: Principal, count: number, cap: number): () => void {
+  take(caller: ShareHolder, count: number, cap: number): () => void {
     const key = caller.keyId;
     const held = this.#held.get(key) ?? 0;
     const share = keyShareOf(caller, cap, this.#all - held);

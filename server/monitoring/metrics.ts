@@ -51,7 +51,7 @@ export class ManagerMetrics implements Disposable {
   );
   readonly #shareRefusals = new Counter(
     `${PREFIX}_share_refusals_total`,
-    "Places refused to a key that is not an admin key because it held its share of a cap (server/auth/shares.ts), by resource: event_subscriptions (MAX_SSE_SUBSCRIBERS), searches (MAX_SEARCHES + MAX_SEARCHES_QUEUED), task_watchers (MAX_TASK_WATCHERS), watched_tasks (MAX_WATCHED_TASKS), worker_streams (MAX_WORKER_STREAMS).",
+    "Places refused to an API key because it held its share of a cap (server/auth/shares.ts; an admin key holds whole caps, but for wait_bytes), by resource: event_subscriptions (MAX_SSE_SUBSCRIBERS), searches (MAX_SEARCHES + MAX_SEARCHES_QUEUED), task_watchers (MAX_TASK_WATCHERS), wait_bytes (request bytes of creates that wait), watched_tasks (MAX_WATCHED_TASKS), worker_streams (MAX_WORKER_STREAMS).",
   );
   /** How late fires were, from fire time to task created (ms). */
   readonly #fireLateness: Samples = StatsRecorder.emptySamples();
