@@ -81,7 +81,7 @@ export interface BulkOutcome {
    */
   nextCursor: string | null;
   /**
-   * Set when the call stopped after `count` tasks (cancel, retry, requeue: they stay done, the rest
+   * Set when the call stopped after `count` tasks (delete, cancel, retry, requeue: they stay done, the rest
    * is untouched); `null` when it looked at every task it listed.
    */
   stopped: BulkStop | null;

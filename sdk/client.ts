@@ -965,7 +965,8 @@ export class Client implements Disposable {
 
   /**
    * Deletes finished tasks (`completed`, `failed`, `cancelled`) matching the filter: at most
-   * `BULK_MAX_TASKS` per call; go on with `cursor: nextCursor` until it is `null`.
+   * `BULK_MAX_TASKS` per call; go on with `cursor: nextCursor` until it is `null`. A store that
+   * fails after some were deleted answers their `count` with `stopped` (as `BulkOutcome`).
    *
    * @throws {InvalidArgumentError} for a status that is not finished, or no filter without
    *   `confirm`
@@ -989,15 +990,14 @@ export class Client implements Disposable {
    * ```
    */
   async deleteTasks(filter: BulkTaskFilter): Promise<BulkOutcome> {
-    const response = await this.#call<{ deleted: number; nextCursor: string }>(
-      "DeleteTasks",
-      bulkTaskRequest(filter),
-    );
+    const response = await this.#call<
+      { deleted: number; nextCursor: string; stopped: BulkStop | null }
+    >("DeleteTasks", bulkTaskRequest(filter));
     return {
       count: response.deleted,
       invalid: 0,
       nextCursor: response.nextCursor || null,
-      stopped: null,
+      stopped: stopOf(response.stopped),
     };
   }
 

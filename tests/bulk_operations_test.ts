@@ -1049,6 +1049,73 @@ for (const backend of BACKENDS) {
         assert.equal(stopped.status, 503);
       },
     );
+
+    backendTest(
+      backend,
+      "DELETE /tasks, DeleteTasks and DELETE /dlq whose MongoDB deleteMany is cut part way answer the tasks it deleted, never an error",
+      async ({ manager }) => {
+        await executor(manager, "x");
+        const done = await tasksIn(manager, "x", "completed", 6);
+        const dead = await tasksIn(manager, "x", "dlq", 5);
+        // The next deleteMany of tasks deletes its first `cut` ids, then its connection drops:
+        // the driver answers the error alone, as for a command the server cut part way.
+        const real = Collection.prototype.deleteMany;
+        let cut: number | null = null;
+        Collection.prototype.deleteMany = async function (this: Collection, ...args: unknown[]) {
+          const [filter] = args as [{ _id?: { $in?: string[] } }];
+          const ids = filter._id?.$in;
+          if (this.collectionName !== "tasks" || cut === null || !ids) {
+            return await (real as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+          }
+          const first = cut;
+          cut = null;
+          await real.call(this, { ...filter, _id: { $in: ids.slice(0, first) } });
+          throw new MongoNetworkError("connection reset");
+        } as typeof real;
+        try {
+          // Cut before it deleted any: the error, nothing stored.
+          cut = 0;
+          const refused = await rest(manager, "DELETE", "/tasks?executorName=x");
+          assert.equal(refused.status, 503, JSON.stringify(refused.body));
+          assert.deepEqual(await statusCounts(manager, done), { completed: 6 });
+          cut = 2;
+          const answer = await rest(manager, "DELETE", "/tasks?executorName=x");
+          assert.equal(answer.status, 200, JSON.stringify(answer.body));
+          const { stopped, ...counts } = answer.body;
+          assert.deepEqual(counts, { deleted: 2, nextCursor: null });
+          assert.equal(stopped.status, 503);
+          assert.deepEqual(await statusCounts(manager, done), { completed: 4, null: 2 });
+          cut = 1;
+          const port = Number(manager.grpcAddress.split(":").pop());
+          const client = managerClient(port, { ownConnection: true });
+          try {
+            const rpc = await unary(client, "DeleteTasks", { executorName: "x" }) as {
+              deleted: number;
+              stopped: { code: number };
+            };
+            assert.equal(rpc.deleted, 1);
+            assert.equal(rpc.stopped.code, grpc.status.UNAVAILABLE);
+          } finally {
+            client.close();
+          }
+          assert.deepEqual(await statusCounts(manager, done), { completed: 3, null: 3 });
+          // A purge's first batch cut part way: what it deleted, not an error.
+          cut = 3;
+          const purge = await rest(manager, "DELETE", "/dlq?executorName=x");
+          assert.equal(purge.status, 200, JSON.stringify(purge.body));
+          assert.equal(purge.body.deleted, 3);
+          assert.equal(purge.body.stopped.status, 503);
+          assert.deepEqual(await statusCounts(manager, dead), { dlq: 2, null: 3 });
+        } finally {
+          Collection.prototype.deleteMany = real;
+        }
+        assert.deepEqual(await restOk(manager, "DELETE", "/tasks?executorName=x"), {
+          deleted: 3,
+          nextCursor: null,
+        });
+        assert.deepEqual(await restOk(manager, "DELETE", "/dlq?executorName=x"), { deleted: 2 });
+      },
+    );
   }
 
   backendTest(
@@ -1126,5 +1193,37 @@ Deno.test({
     } finally {
       db.close();
     }
+  },
+});
+
+Deno.test({
+  name:
+    "DELETE /api/v1/tasks whose SQLite store fails in its second statement answers the error with nothing deleted (one transaction)",
+  async fn() {
+    await using manager = await startTestManager();
+    await executor(manager, "x");
+    // Listed newest first: the completed ones are deleted by the first statement, the failed ones
+    // by the second, which the trigger aborts.
+    const failed = await tasksIn(manager, "x", "failed", 2);
+    const completed = await tasksIn(manager, "x", "completed", 3);
+    const db = new DatabaseSync(`${manager.dataDir}/tasks.db`);
+    try {
+      db.exec("PRAGMA busy_timeout = 5000");
+      db.exec(`CREATE TRIGGER fail_failed BEFORE DELETE ON tasks WHEN OLD.status = 'failed'
+        BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+      const refused = await rest(manager, "DELETE", "/tasks?executorName=x");
+      assert.equal(refused.status, 500, JSON.stringify(refused.body));
+      assert.deepEqual(await statusCounts(manager, [...failed, ...completed]), {
+        failed: 2,
+        completed: 3,
+      });
+      db.exec("DROP TRIGGER fail_failed");
+    } finally {
+      db.close();
+    }
+    assert.deepEqual(await restOk(manager, "DELETE", "/tasks?executorName=x"), {
+      deleted: 5,
+      nextCursor: null,
+    });
   },
 });

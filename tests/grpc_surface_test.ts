@@ -116,7 +116,7 @@ Deno.test("DeleteTasks, CancelTasks and RetryTasks touch the matching tasks only
       executorName: "send_email",
       status: ["TASK_STATUS_COMPLETED"],
     }),
-    { deleted: 2, nextCursor: "" },
+    { deleted: 2, nextCursor: "", stopped: null },
   );
   assert.deepEqual(
     await stack.call("RetryTasks", { executorName: "send_email" }),

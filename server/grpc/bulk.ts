@@ -54,7 +54,11 @@ export function bulkMethods(service: Service): grpc.UntypedServiceImplementation
   return {
     DeleteTasks: unary(async (req, caller) => {
       const outcome = await bulk.deleteTasks(taskFilterOf(req), { caller });
-      return { deleted: outcome.count, nextCursor: outcome.nextCursor ?? "" };
+      return {
+        deleted: outcome.count,
+        nextCursor: outcome.nextCursor ?? "",
+        ...stopOf(outcome.stopped),
+      };
     }),
     CancelTasks: unary(async (req, caller) => {
       const outcome = await bulk.cancelTasks(taskFilterOf(req), { caller });

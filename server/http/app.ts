@@ -363,7 +363,11 @@ export function createHttpApp(deps: HttpDeps): Hono {
   app.get("/api/v1/tasks/watch", taskWatchStreams(service, { callerOf, stopping: deps.stopping }));
   app.delete("/api/v1/tasks", async (c) => {
     const outcome = await bulk.deleteTasks(queryOf(c), { caller: callerOf(c) });
-    return c.json({ deleted: outcome.count, nextCursor: outcome.nextCursor });
+    return c.json({
+      deleted: outcome.count,
+      nextCursor: outcome.nextCursor,
+      ...stopOf(outcome.stopped),
+    });
   });
   app.post("/api/v1/tasks/cancel", async (c) => {
     const outcome = await bulk.cancelTasks(queryOf(c), { caller: callerOf(c) });

@@ -198,18 +198,31 @@ export class BulkService {
 
   /**
    * Deletes finished tasks matching the filter (`listTasks` fields; `status` within `completed`,
-   * `failed`, `cancelled`, all three by default).
+   * `failed`, `cancelled`, all three by default), in one store write. A write the store fails
+   * after some of the tasks went (a MongoDB `deleteMany` cut part way) answers those with
+   * `stopped`.
    *
    * @throws {InvalidArgumentError} on a bad filter, a status that is not finished, or no filter
    *   without `confirm`
+   * @throws the store's error when it fails with no task deleted
    */
-  async deleteTasks(filter: Record<string, unknown>, options: CallerOptions = {}) {
+  async deleteTasks(
+    filter: Record<string, unknown>,
+    options: CallerOptions = {},
+  ): Promise<BulkOutcome> {
     assertConfirmed(filter, TASK_FILTERS, "delete every finished task", DELETABLE);
     const { tasks, nextCursor } = await this.#matching(filter, DELETABLE, options);
     // Each only while still the version listed (status and run): a task run again since is not
     // one the filter matched, however it ended (a cancelled one that completed, or one that ended
     // cancelled again after `finishedBefore`); it stays and is not counted.
-    const count = await this.#service.store.taskDeleteMany(tasks);
+    let count = 0;
+    try {
+      await this.#service.store.taskDeleteMany(tasks, { onDeleted: (n) => count += n });
+    } catch (error) {
+      const stopped = stoppedBy(error, count, (stop) => stop);
+      this.#changed(tasks);
+      return { count, invalid: 0, nextCursor: givenCursor(filter.cursor), stopped };
+    }
     this.#changed(tasks);
     return { count, invalid: 0, nextCursor };
   }

@@ -61,9 +61,12 @@ export interface Page<T> {
  * larger than the store did) takes its `nextCursor` from there instead of reading again, which
  * could repeat an item on the next page when tasks were added meanwhile.
  */
-/** Options of `Store.dlqPurge`. */
-export interface PurgeOptions {
-  /** Told the count of each batch deleted, as it is. */
+/** Options of `Store.dlqPurge` and `Store.taskDeleteMany`. */
+export interface DeleteOptions {
+  /**
+   * Told the count of each batch deleted, as it is, and of what went of a batch that failed
+   * (MongoDB reads its ids again) before the failure is thrown.
+   */
   onDeleted?: (count: number) => void;
 }
 
@@ -883,9 +886,12 @@ export interface Store extends AsyncDisposable {
   /**
    * Deletes each of `tasks` that is still the version read: the same `status` and `run` (one run
    * again since, or moved on, stays), each in the same conditional write that deletes it; returns
-   * how many went. Not for `dlq` tasks (`dlqDelete` removes their entry too).
+   * how many went. Not for `dlq` tasks (`dlqDelete` removes their entry too). SQLite deletes
+   * them in one transaction (all or none; `options.onDeleted` is told once it commits, before the
+   * sync); MongoDB in one `deleteMany`, which the server may cut part way: then `onDeleted` is
+   * told how many of the tasks are gone (their ids read again) before the error is thrown.
    */
-  taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number>;
+  taskDeleteMany(tasks: readonly TaskVersion[], options?: DeleteOptions): Promise<number>;
 
   // Dead letter queue ------------------------------------------------------------------------
   /** Newest first. */
@@ -911,9 +917,10 @@ export interface Store extends AsyncDisposable {
    * Deletes every entry (and task) matching the filter, checked in the delete itself (a task
    * found dead before `deadBefore`, then requeued and dead again after it, stays); returns how
    * many. It deletes a batch at a time, each told to `options.onDeleted` once done: those before
-   * a batch that fails stay deleted.
+   * a batch that fails stay deleted, and what went of that batch is told too (MongoDB reads its
+   * ids again; a SQLite batch is one transaction).
    */
-  dlqPurge(filter: DlqFilter, options?: PurgeOptions): Promise<number>;
+  dlqPurge(filter: DlqFilter, options?: DeleteOptions): Promise<number>;
 
   // API keys ---------------------------------------------------------------------------------
   /** @throws {ConflictError} when the id is taken (revoked keys keep theirs). */

@@ -5112,7 +5112,8 @@ func (x *DeleteTasksRequest) GetConfirm() bool {
 type DeleteTasksResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Deleted       int32                  `protobuf:"varint,1,opt,name=deleted,proto3" json:"deleted,omitempty"`
-	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty once every matching task was looked at
+	NextCursor    string                 `protobuf:"bytes,2,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // empty once every matching task was looked at; as in RetryTasksResponse
+	Stopped       *BulkStop              `protobuf:"bytes,3,opt,name=stopped,proto3" json:"stopped,omitempty"`                         // set when the store failed after `deleted` were deleted
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -5159,6 +5160,13 @@ func (x *DeleteTasksResponse) GetNextCursor() string {
 		return x.NextCursor
 	}
 	return ""
+}
+
+func (x *DeleteTasksResponse) GetStopped() *BulkStop {
+	if x != nil {
+		return x.Stopped
+	}
+	return nil
 }
 
 type CancelTasksRequest struct {
@@ -9055,11 +9063,12 @@ const file_taskexecutor_v1_task_executor_proto_rawDesc = "" +
 	"\x0efinished_after\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\rfinishedAfter\x12C\n" +
 	"\x0ffinished_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x0efinishedBefore\x12\x16\n" +
 	"\x06cursor\x18\a \x01(\tR\x06cursor\x12\x18\n" +
-	"\aconfirm\x18\b \x01(\bR\aconfirm\"P\n" +
+	"\aconfirm\x18\b \x01(\bR\aconfirm\"\x85\x01\n" +
 	"\x13DeleteTasksResponse\x12\x18\n" +
 	"\adeleted\x18\x01 \x01(\x05R\adeleted\x12\x1f\n" +
 	"\vnext_cursor\x18\x02 \x01(\tR\n" +
-	"nextCursor\"\xac\x03\n" +
+	"nextCursor\x123\n" +
+	"\astopped\x18\x03 \x01(\v2\x19.taskexecutor.v1.BulkStopR\astopped\"\xac\x03\n" +
 	"\x12CancelTasksRequest\x12#\n" +
 	"\rexecutor_name\x18\x01 \x01(\tR\fexecutorName\x123\n" +
 	"\x06status\x18\x02 \x03(\x0e2\x1b.taskexecutor.v1.TaskStatusR\x06status\x12?\n" +
@@ -9714,184 +9723,185 @@ var file_taskexecutor_v1_task_executor_proto_depIdxs = []int32{
 	139, // 103: taskexecutor.v1.DeleteTasksRequest.created_before:type_name -> google.protobuf.Timestamp
 	139, // 104: taskexecutor.v1.DeleteTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
 	139, // 105: taskexecutor.v1.DeleteTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	0,   // 106: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	139, // 107: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	139, // 108: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	139, // 109: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	139, // 110: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	83,  // 111: taskexecutor.v1.CancelTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
-	0,   // 112: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
-	139, // 113: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
-	139, // 114: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
-	139, // 115: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
-	139, // 116: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
-	83,  // 117: taskexecutor.v1.RetryTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
-	138, // 118: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
-	134, // 119: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
-	137, // 120: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
-	84,  // 121: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 122: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 123: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	137, // 124: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
-	139, // 125: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
-	139, // 126: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
-	139, // 127: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
-	139, // 128: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
-	9,   // 129: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
-	137, // 130: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
-	84,  // 131: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
-	7,   // 132: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
-	8,   // 133: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
-	137, // 134: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
-	139, // 135: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
-	139, // 136: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
-	139, // 137: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
-	139, // 138: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
-	86,  // 139: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
-	139, // 140: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
-	139, // 141: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
-	85,  // 142: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	87,  // 143: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	87,  // 144: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
-	87,  // 145: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	85,  // 146: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	87,  // 147: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	87,  // 148: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	87,  // 149: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	87,  // 150: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
-	85,  // 151: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
-	139, // 152: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
-	137, // 153: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
-	137, // 154: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
-	137, // 155: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
-	137, // 156: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
-	139, // 157: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
-	106, // 158: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
-	139, // 159: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
-	139, // 160: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
-	137, // 161: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
-	107, // 162: taskexecutor.v1.HistorySeries.points:type_name -> taskexecutor.v1.HistoryPoint
-	106, // 163: taskexecutor.v1.HistorySeries.totals:type_name -> taskexecutor.v1.HistorySlot
-	139, // 164: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
-	139, // 165: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
-	137, // 166: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
-	107, // 167: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
-	106, // 168: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
-	109, // 169: taskexecutor.v1.GetHistoryResponse.series:type_name -> taskexecutor.v1.HistorySeries
-	112, // 170: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
-	113, // 171: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
-	115, // 172: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
-	116, // 173: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
-	137, // 174: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
-	3,   // 175: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
-	114, // 176: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
-	135, // 177: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
-	120, // 178: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
-	122, // 179: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
-	124, // 180: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
-	126, // 181: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
-	119, // 182: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
-	118, // 183: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
-	137, // 184: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
-	136, // 185: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
-	139, // 186: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
-	139, // 187: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
-	121, // 188: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
-	4,   // 189: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
-	123, // 190: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
-	125, // 191: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
-	121, // 192: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
-	114, // 193: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
-	125, // 194: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
-	19,  // 195: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
-	20,  // 196: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
-	21,  // 197: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
-	22,  // 198: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
-	23,  // 199: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
-	30,  // 200: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
-	31,  // 201: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
-	34,  // 202: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
-	38,  // 203: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
-	40,  // 204: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
-	42,  // 205: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
-	36,  // 206: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
-	44,  // 207: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
-	46,  // 208: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
-	50,  // 209: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
-	48,  // 210: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
-	52,  // 211: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
-	54,  // 212: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
-	56,  // 213: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
-	75,  // 214: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
-	61,  // 215: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
-	63,  // 216: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
-	65,  // 217: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
-	67,  // 218: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
-	69,  // 219: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
-	71,  // 220: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
-	77,  // 221: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
-	79,  // 222: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
-	81,  // 223: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
-	88,  // 224: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
-	90,  // 225: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
-	92,  // 226: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
-	94,  // 227: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
-	96,  // 228: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
-	98,  // 229: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
-	100, // 230: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
-	102, // 231: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
-	104, // 232: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
-	108, // 233: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
-	111, // 234: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
-	127, // 235: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
-	129, // 236: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
-	24,  // 237: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
-	25,  // 238: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
-	27,  // 239: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
-	26,  // 240: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
-	28,  // 241: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
-	32,  // 242: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
-	33,  // 243: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
-	35,  // 244: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
-	39,  // 245: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
-	41,  // 246: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
-	43,  // 247: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
-	37,  // 248: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
-	45,  // 249: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
-	47,  // 250: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
-	51,  // 251: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
-	49,  // 252: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
-	53,  // 253: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
-	55,  // 254: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
-	58,  // 255: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
-	76,  // 256: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
-	62,  // 257: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
-	64,  // 258: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
-	66,  // 259: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
-	68,  // 260: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
-	70,  // 261: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
-	73,  // 262: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
-	78,  // 263: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
-	80,  // 264: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
-	82,  // 265: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
-	89,  // 266: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
-	91,  // 267: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
-	93,  // 268: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
-	95,  // 269: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
-	97,  // 270: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
-	99,  // 271: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
-	101, // 272: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
-	103, // 273: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
-	105, // 274: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
-	110, // 275: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
-	117, // 276: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
-	128, // 277: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
-	130, // 278: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
-	237, // [237:279] is the sub-list for method output_type
-	195, // [195:237] is the sub-list for method input_type
-	195, // [195:195] is the sub-list for extension type_name
-	195, // [195:195] is the sub-list for extension extendee
-	0,   // [0:195] is the sub-list for field type_name
+	83,  // 106: taskexecutor.v1.DeleteTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
+	0,   // 107: taskexecutor.v1.CancelTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	139, // 108: taskexecutor.v1.CancelTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	139, // 109: taskexecutor.v1.CancelTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	139, // 110: taskexecutor.v1.CancelTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	139, // 111: taskexecutor.v1.CancelTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	83,  // 112: taskexecutor.v1.CancelTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
+	0,   // 113: taskexecutor.v1.RetryTasksRequest.status:type_name -> taskexecutor.v1.TaskStatus
+	139, // 114: taskexecutor.v1.RetryTasksRequest.created_after:type_name -> google.protobuf.Timestamp
+	139, // 115: taskexecutor.v1.RetryTasksRequest.created_before:type_name -> google.protobuf.Timestamp
+	139, // 116: taskexecutor.v1.RetryTasksRequest.finished_after:type_name -> google.protobuf.Timestamp
+	139, // 117: taskexecutor.v1.RetryTasksRequest.finished_before:type_name -> google.protobuf.Timestamp
+	83,  // 118: taskexecutor.v1.RetryTasksResponse.stopped:type_name -> taskexecutor.v1.BulkStop
+	138, // 119: taskexecutor.v1.ScheduleTask.data:type_name -> google.protobuf.Value
+	134, // 120: taskexecutor.v1.ScheduleTask.metadata:type_name -> taskexecutor.v1.ScheduleTask.MetadataEntry
+	137, // 121: taskexecutor.v1.ScheduleConfig.every:type_name -> google.protobuf.Duration
+	84,  // 122: taskexecutor.v1.ScheduleConfig.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 123: taskexecutor.v1.ScheduleConfig.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 124: taskexecutor.v1.ScheduleConfig.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	137, // 125: taskexecutor.v1.ScheduleConfig.jitter:type_name -> google.protobuf.Duration
+	139, // 126: taskexecutor.v1.ScheduleConfig.start_at:type_name -> google.protobuf.Timestamp
+	139, // 127: taskexecutor.v1.ScheduleConfig.end_at:type_name -> google.protobuf.Timestamp
+	139, // 128: taskexecutor.v1.ScheduleFire.fire_at:type_name -> google.protobuf.Timestamp
+	139, // 129: taskexecutor.v1.ScheduleFire.fired_at:type_name -> google.protobuf.Timestamp
+	9,   // 130: taskexecutor.v1.ScheduleFire.skipped:type_name -> taskexecutor.v1.ScheduleSkipReason
+	137, // 131: taskexecutor.v1.Schedule.every:type_name -> google.protobuf.Duration
+	84,  // 132: taskexecutor.v1.Schedule.task:type_name -> taskexecutor.v1.ScheduleTask
+	7,   // 133: taskexecutor.v1.Schedule.overlap_policy:type_name -> taskexecutor.v1.OverlapPolicy
+	8,   // 134: taskexecutor.v1.Schedule.missed_fire_policy:type_name -> taskexecutor.v1.MissedFirePolicy
+	137, // 135: taskexecutor.v1.Schedule.jitter:type_name -> google.protobuf.Duration
+	139, // 136: taskexecutor.v1.Schedule.start_at:type_name -> google.protobuf.Timestamp
+	139, // 137: taskexecutor.v1.Schedule.end_at:type_name -> google.protobuf.Timestamp
+	139, // 138: taskexecutor.v1.Schedule.next_fire_at:type_name -> google.protobuf.Timestamp
+	139, // 139: taskexecutor.v1.Schedule.next_fires:type_name -> google.protobuf.Timestamp
+	86,  // 140: taskexecutor.v1.Schedule.last_fires:type_name -> taskexecutor.v1.ScheduleFire
+	139, // 141: taskexecutor.v1.Schedule.created_at:type_name -> google.protobuf.Timestamp
+	139, // 142: taskexecutor.v1.Schedule.updated_at:type_name -> google.protobuf.Timestamp
+	85,  // 143: taskexecutor.v1.CreateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	87,  // 144: taskexecutor.v1.CreateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 145: taskexecutor.v1.ListSchedulesResponse.schedules:type_name -> taskexecutor.v1.Schedule
+	87,  // 146: taskexecutor.v1.GetScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	85,  // 147: taskexecutor.v1.UpdateScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	87,  // 148: taskexecutor.v1.UpdateScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 149: taskexecutor.v1.PauseScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 150: taskexecutor.v1.ResumeScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	87,  // 151: taskexecutor.v1.TriggerScheduleResponse.schedule:type_name -> taskexecutor.v1.Schedule
+	85,  // 152: taskexecutor.v1.PreviewScheduleRequest.config:type_name -> taskexecutor.v1.ScheduleConfig
+	139, // 153: taskexecutor.v1.PreviewScheduleResponse.next_fires:type_name -> google.protobuf.Timestamp
+	137, // 154: taskexecutor.v1.HistorySlot.queue_wait_p50:type_name -> google.protobuf.Duration
+	137, // 155: taskexecutor.v1.HistorySlot.queue_wait_p95:type_name -> google.protobuf.Duration
+	137, // 156: taskexecutor.v1.HistorySlot.run_time_p50:type_name -> google.protobuf.Duration
+	137, // 157: taskexecutor.v1.HistorySlot.run_time_p95:type_name -> google.protobuf.Duration
+	139, // 158: taskexecutor.v1.HistoryPoint.at:type_name -> google.protobuf.Timestamp
+	106, // 159: taskexecutor.v1.HistoryPoint.slot:type_name -> taskexecutor.v1.HistorySlot
+	139, // 160: taskexecutor.v1.GetHistoryRequest.from:type_name -> google.protobuf.Timestamp
+	139, // 161: taskexecutor.v1.GetHistoryRequest.to:type_name -> google.protobuf.Timestamp
+	137, // 162: taskexecutor.v1.GetHistoryRequest.step:type_name -> google.protobuf.Duration
+	107, // 163: taskexecutor.v1.HistorySeries.points:type_name -> taskexecutor.v1.HistoryPoint
+	106, // 164: taskexecutor.v1.HistorySeries.totals:type_name -> taskexecutor.v1.HistorySlot
+	139, // 165: taskexecutor.v1.GetHistoryResponse.from:type_name -> google.protobuf.Timestamp
+	139, // 166: taskexecutor.v1.GetHistoryResponse.to:type_name -> google.protobuf.Timestamp
+	137, // 167: taskexecutor.v1.GetHistoryResponse.step:type_name -> google.protobuf.Duration
+	107, // 168: taskexecutor.v1.GetHistoryResponse.points:type_name -> taskexecutor.v1.HistoryPoint
+	106, // 169: taskexecutor.v1.GetHistoryResponse.totals:type_name -> taskexecutor.v1.HistorySlot
+	109, // 170: taskexecutor.v1.GetHistoryResponse.series:type_name -> taskexecutor.v1.HistorySeries
+	112, // 171: taskexecutor.v1.WorkRequest.hello:type_name -> taskexecutor.v1.Hello
+	113, // 172: taskexecutor.v1.WorkRequest.credit:type_name -> taskexecutor.v1.Credit
+	115, // 173: taskexecutor.v1.WorkRequest.results:type_name -> taskexecutor.v1.Results
+	116, // 174: taskexecutor.v1.WorkRequest.heartbeat:type_name -> taskexecutor.v1.Heartbeat
+	137, // 175: taskexecutor.v1.Result.retry_after:type_name -> google.protobuf.Duration
+	3,   // 176: taskexecutor.v1.Result.failure_reason:type_name -> taskexecutor.v1.DlqReason
+	114, // 177: taskexecutor.v1.Results.results:type_name -> taskexecutor.v1.Result
+	135, // 178: taskexecutor.v1.Heartbeat.progress_json:type_name -> taskexecutor.v1.Heartbeat.ProgressJsonEntry
+	120, // 179: taskexecutor.v1.WorkResponse.welcome:type_name -> taskexecutor.v1.Welcome
+	122, // 180: taskexecutor.v1.WorkResponse.assignments:type_name -> taskexecutor.v1.Assignments
+	124, // 181: taskexecutor.v1.WorkResponse.cancellations:type_name -> taskexecutor.v1.Cancellations
+	126, // 182: taskexecutor.v1.WorkResponse.acks:type_name -> taskexecutor.v1.ResultAcks
+	119, // 183: taskexecutor.v1.WorkResponse.executor_deleted:type_name -> taskexecutor.v1.ExecutorDeleted
+	118, // 184: taskexecutor.v1.WorkResponse.keepalive:type_name -> taskexecutor.v1.Keepalive
+	137, // 185: taskexecutor.v1.Welcome.keepalive_interval:type_name -> google.protobuf.Duration
+	136, // 186: taskexecutor.v1.Assignment.metadata:type_name -> taskexecutor.v1.Assignment.MetadataEntry
+	139, // 187: taskexecutor.v1.Assignment.lease_expires_at:type_name -> google.protobuf.Timestamp
+	139, // 188: taskexecutor.v1.Assignment.created_at:type_name -> google.protobuf.Timestamp
+	121, // 189: taskexecutor.v1.Assignments.tasks:type_name -> taskexecutor.v1.Assignment
+	4,   // 190: taskexecutor.v1.Cancellation.reason:type_name -> taskexecutor.v1.CancellationReason
+	123, // 191: taskexecutor.v1.Cancellations.tasks:type_name -> taskexecutor.v1.Cancellation
+	125, // 192: taskexecutor.v1.ResultAcks.acks:type_name -> taskexecutor.v1.ResultAck
+	121, // 193: taskexecutor.v1.GetNextTaskResponse.tasks:type_name -> taskexecutor.v1.Assignment
+	114, // 194: taskexecutor.v1.ReportResultsRequest.results:type_name -> taskexecutor.v1.Result
+	125, // 195: taskexecutor.v1.ReportResultsResponse.acks:type_name -> taskexecutor.v1.ResultAck
+	19,  // 196: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:input_type -> taskexecutor.v1.CreateExecutorRequest
+	20,  // 197: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:input_type -> taskexecutor.v1.GetExecutorRequest
+	21,  // 198: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:input_type -> taskexecutor.v1.ListExecutorsRequest
+	22,  // 199: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:input_type -> taskexecutor.v1.UpdateExecutorRequest
+	23,  // 200: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:input_type -> taskexecutor.v1.DeleteExecutorRequest
+	30,  // 201: taskexecutor.v1.TaskExecutorManagerService.CreateTask:input_type -> taskexecutor.v1.CreateTaskRequest
+	31,  // 202: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:input_type -> taskexecutor.v1.CreateTasksRequest
+	34,  // 203: taskexecutor.v1.TaskExecutorManagerService.GetTask:input_type -> taskexecutor.v1.GetTaskRequest
+	38,  // 204: taskexecutor.v1.TaskExecutorManagerService.ListTasks:input_type -> taskexecutor.v1.ListTasksRequest
+	40,  // 205: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:input_type -> taskexecutor.v1.SearchTasksRequest
+	42,  // 206: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:input_type -> taskexecutor.v1.UpdateTaskStatusRequest
+	36,  // 207: taskexecutor.v1.TaskExecutorManagerService.CancelTask:input_type -> taskexecutor.v1.CancelTaskRequest
+	44,  // 208: taskexecutor.v1.TaskExecutorManagerService.ListDlq:input_type -> taskexecutor.v1.ListDlqRequest
+	46,  // 209: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:input_type -> taskexecutor.v1.GetDlqEntryRequest
+	50,  // 210: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:input_type -> taskexecutor.v1.RequeueDlqEntryRequest
+	48,  // 211: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:input_type -> taskexecutor.v1.DeleteDlqEntryRequest
+	52,  // 212: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:input_type -> taskexecutor.v1.PurgeDlqRequest
+	54,  // 213: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:input_type -> taskexecutor.v1.RequeueDlqRequest
+	56,  // 214: taskexecutor.v1.TaskExecutorManagerService.GetStats:input_type -> taskexecutor.v1.GetStatsRequest
+	75,  // 215: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:input_type -> taskexecutor.v1.ListWorkersRequest
+	61,  // 216: taskexecutor.v1.TaskExecutorManagerService.CreateKey:input_type -> taskexecutor.v1.CreateKeyRequest
+	63,  // 217: taskexecutor.v1.TaskExecutorManagerService.ListKeys:input_type -> taskexecutor.v1.ListKeysRequest
+	65,  // 218: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:input_type -> taskexecutor.v1.RevokeKeyRequest
+	67,  // 219: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:input_type -> taskexecutor.v1.WatchTasksRequest
+	69,  // 220: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:input_type -> taskexecutor.v1.CreateAndWatchTaskRequest
+	71,  // 221: taskexecutor.v1.TaskExecutorManagerService.Produce:input_type -> taskexecutor.v1.ProduceRequest
+	77,  // 222: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:input_type -> taskexecutor.v1.DeleteTasksRequest
+	79,  // 223: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:input_type -> taskexecutor.v1.CancelTasksRequest
+	81,  // 224: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:input_type -> taskexecutor.v1.RetryTasksRequest
+	88,  // 225: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:input_type -> taskexecutor.v1.CreateScheduleRequest
+	90,  // 226: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:input_type -> taskexecutor.v1.ListSchedulesRequest
+	92,  // 227: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:input_type -> taskexecutor.v1.GetScheduleRequest
+	94,  // 228: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:input_type -> taskexecutor.v1.UpdateScheduleRequest
+	96,  // 229: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:input_type -> taskexecutor.v1.DeleteScheduleRequest
+	98,  // 230: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:input_type -> taskexecutor.v1.PauseScheduleRequest
+	100, // 231: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:input_type -> taskexecutor.v1.ResumeScheduleRequest
+	102, // 232: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:input_type -> taskexecutor.v1.TriggerScheduleRequest
+	104, // 233: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:input_type -> taskexecutor.v1.PreviewScheduleRequest
+	108, // 234: taskexecutor.v1.TaskExecutorManagerService.GetHistory:input_type -> taskexecutor.v1.GetHistoryRequest
+	111, // 235: taskexecutor.v1.TaskExecutorService.Work:input_type -> taskexecutor.v1.WorkRequest
+	127, // 236: taskexecutor.v1.TaskExecutorService.GetNextTask:input_type -> taskexecutor.v1.GetNextTaskRequest
+	129, // 237: taskexecutor.v1.TaskExecutorService.ReportResults:input_type -> taskexecutor.v1.ReportResultsRequest
+	24,  // 238: taskexecutor.v1.TaskExecutorManagerService.CreateExecutor:output_type -> taskexecutor.v1.CreateExecutorResponse
+	25,  // 239: taskexecutor.v1.TaskExecutorManagerService.GetExecutor:output_type -> taskexecutor.v1.GetExecutorResponse
+	27,  // 240: taskexecutor.v1.TaskExecutorManagerService.ListExecutors:output_type -> taskexecutor.v1.ListExecutorsResponse
+	26,  // 241: taskexecutor.v1.TaskExecutorManagerService.UpdateExecutor:output_type -> taskexecutor.v1.UpdateExecutorResponse
+	28,  // 242: taskexecutor.v1.TaskExecutorManagerService.DeleteExecutor:output_type -> taskexecutor.v1.DeleteExecutorResponse
+	32,  // 243: taskexecutor.v1.TaskExecutorManagerService.CreateTask:output_type -> taskexecutor.v1.CreateTaskResponse
+	33,  // 244: taskexecutor.v1.TaskExecutorManagerService.CreateTasks:output_type -> taskexecutor.v1.CreateTasksResponse
+	35,  // 245: taskexecutor.v1.TaskExecutorManagerService.GetTask:output_type -> taskexecutor.v1.GetTaskResponse
+	39,  // 246: taskexecutor.v1.TaskExecutorManagerService.ListTasks:output_type -> taskexecutor.v1.ListTasksResponse
+	41,  // 247: taskexecutor.v1.TaskExecutorManagerService.SearchTasks:output_type -> taskexecutor.v1.SearchTasksResponse
+	43,  // 248: taskexecutor.v1.TaskExecutorManagerService.UpdateTaskStatus:output_type -> taskexecutor.v1.UpdateTaskStatusResponse
+	37,  // 249: taskexecutor.v1.TaskExecutorManagerService.CancelTask:output_type -> taskexecutor.v1.CancelTaskResponse
+	45,  // 250: taskexecutor.v1.TaskExecutorManagerService.ListDlq:output_type -> taskexecutor.v1.ListDlqResponse
+	47,  // 251: taskexecutor.v1.TaskExecutorManagerService.GetDlqEntry:output_type -> taskexecutor.v1.GetDlqEntryResponse
+	51,  // 252: taskexecutor.v1.TaskExecutorManagerService.RequeueDlqEntry:output_type -> taskexecutor.v1.RequeueDlqEntryResponse
+	49,  // 253: taskexecutor.v1.TaskExecutorManagerService.DeleteDlqEntry:output_type -> taskexecutor.v1.DeleteDlqEntryResponse
+	53,  // 254: taskexecutor.v1.TaskExecutorManagerService.PurgeDlq:output_type -> taskexecutor.v1.PurgeDlqResponse
+	55,  // 255: taskexecutor.v1.TaskExecutorManagerService.RequeueDlq:output_type -> taskexecutor.v1.RequeueDlqResponse
+	58,  // 256: taskexecutor.v1.TaskExecutorManagerService.GetStats:output_type -> taskexecutor.v1.GetStatsResponse
+	76,  // 257: taskexecutor.v1.TaskExecutorManagerService.ListWorkers:output_type -> taskexecutor.v1.ListWorkersResponse
+	62,  // 258: taskexecutor.v1.TaskExecutorManagerService.CreateKey:output_type -> taskexecutor.v1.CreateKeyResponse
+	64,  // 259: taskexecutor.v1.TaskExecutorManagerService.ListKeys:output_type -> taskexecutor.v1.ListKeysResponse
+	66,  // 260: taskexecutor.v1.TaskExecutorManagerService.RevokeKey:output_type -> taskexecutor.v1.RevokeKeyResponse
+	68,  // 261: taskexecutor.v1.TaskExecutorManagerService.WatchTasks:output_type -> taskexecutor.v1.WatchTasksResponse
+	70,  // 262: taskexecutor.v1.TaskExecutorManagerService.CreateAndWatchTask:output_type -> taskexecutor.v1.CreateAndWatchTaskResponse
+	73,  // 263: taskexecutor.v1.TaskExecutorManagerService.Produce:output_type -> taskexecutor.v1.ProduceResponse
+	78,  // 264: taskexecutor.v1.TaskExecutorManagerService.DeleteTasks:output_type -> taskexecutor.v1.DeleteTasksResponse
+	80,  // 265: taskexecutor.v1.TaskExecutorManagerService.CancelTasks:output_type -> taskexecutor.v1.CancelTasksResponse
+	82,  // 266: taskexecutor.v1.TaskExecutorManagerService.RetryTasks:output_type -> taskexecutor.v1.RetryTasksResponse
+	89,  // 267: taskexecutor.v1.TaskExecutorManagerService.CreateSchedule:output_type -> taskexecutor.v1.CreateScheduleResponse
+	91,  // 268: taskexecutor.v1.TaskExecutorManagerService.ListSchedules:output_type -> taskexecutor.v1.ListSchedulesResponse
+	93,  // 269: taskexecutor.v1.TaskExecutorManagerService.GetSchedule:output_type -> taskexecutor.v1.GetScheduleResponse
+	95,  // 270: taskexecutor.v1.TaskExecutorManagerService.UpdateSchedule:output_type -> taskexecutor.v1.UpdateScheduleResponse
+	97,  // 271: taskexecutor.v1.TaskExecutorManagerService.DeleteSchedule:output_type -> taskexecutor.v1.DeleteScheduleResponse
+	99,  // 272: taskexecutor.v1.TaskExecutorManagerService.PauseSchedule:output_type -> taskexecutor.v1.PauseScheduleResponse
+	101, // 273: taskexecutor.v1.TaskExecutorManagerService.ResumeSchedule:output_type -> taskexecutor.v1.ResumeScheduleResponse
+	103, // 274: taskexecutor.v1.TaskExecutorManagerService.TriggerSchedule:output_type -> taskexecutor.v1.TriggerScheduleResponse
+	105, // 275: taskexecutor.v1.TaskExecutorManagerService.PreviewSchedule:output_type -> taskexecutor.v1.PreviewScheduleResponse
+	110, // 276: taskexecutor.v1.TaskExecutorManagerService.GetHistory:output_type -> taskexecutor.v1.GetHistoryResponse
+	117, // 277: taskexecutor.v1.TaskExecutorService.Work:output_type -> taskexecutor.v1.WorkResponse
+	128, // 278: taskexecutor.v1.TaskExecutorService.GetNextTask:output_type -> taskexecutor.v1.GetNextTaskResponse
+	130, // 279: taskexecutor.v1.TaskExecutorService.ReportResults:output_type -> taskexecutor.v1.ReportResultsResponse
+	238, // [238:280] is the sub-list for method output_type
+	196, // [196:238] is the sub-list for method input_type
+	196, // [196:196] is the sub-list for extension type_name
+	196, // [196:196] is the sub-list for extension extendee
+	0,   // [0:196] is the sub-list for field type_name
 }
 
 func init() { file_taskexecutor_v1_task_executor_proto_init() }

@@ -49,12 +49,12 @@ const bulkFilter = (statuses: string, allowed: readonly TaskStatus[]) => [
   ),
   bulkCursor,
 ];
-const bulkAnswer = (stops: boolean, ...counts: string[]) => ({
+const bulkAnswer = (...counts: string[]) => ({
   type: "object",
   properties: {
     ...Object.fromEntries(counts.map((name) => [name, { type: "integer" }])),
     nextCursor: { type: ["string", "null"], description: BULK_CURSOR },
-    ...(stops ? { stopped: BULK_STOPPED } : {}),
+    stopped: BULK_STOPPED,
   },
 });
 
@@ -65,7 +65,7 @@ export const deleteTasks = {
   description:
     `${BULK_DESCRIPTION}. Each task is deleted only while it is still as listed (its status and run): one run again since, even if it ended the same way (cancelled again after \`finishedBefore\`), stays and is not counted`,
   parameters: bulkFilter("completed, failed, cancelled (default: all three)", DELETABLE),
-  responses: { "200": ok("How many were deleted", bulkAnswer(false, "deleted")), "400": BAD },
+  responses: { "200": ok("How many were deleted", bulkAnswer("deleted")), "400": BAD },
 };
 
 /** POST /api/v1/tasks/cancel. */
@@ -74,7 +74,7 @@ export const cancelTasks = {
   summary: "Cancel pending tasks matching the filter",
   description: BULK_DESCRIPTION,
   parameters: bulkFilter("pending only", ["pending"]),
-  responses: { "200": ok("How many were cancelled", bulkAnswer(true, "cancelled")), "400": BAD },
+  responses: { "200": ok("How many were cancelled", bulkAnswer("cancelled")), "400": BAD },
 };
 
 /** POST /api/v1/tasks/retry. */
@@ -85,7 +85,7 @@ export const retryTasks = {
     ". A task whose data no longer fits its executor's schema (or whose executor is gone) stays as it is and is counted in `invalid`",
   parameters: bulkFilter("failed, dlq (default: both)", RETRYABLE),
   responses: {
-    "200": ok("How many run again, and how many stayed", bulkAnswer(true, "retried", "invalid")),
+    "200": ok("How many run again, and how many stayed", bulkAnswer("retried", "invalid")),
     "400": BAD,
   },
 };

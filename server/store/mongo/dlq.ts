@@ -13,10 +13,10 @@ import { type Filter, MongoServerError } from "mongodb";
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
 import type {
+  DeleteOptions,
   DlqFilter,
   Page,
   PageRequestBounds,
-  PurgeOptions,
   StorePage,
   TaskRef,
 } from "../store.ts";
@@ -34,6 +34,7 @@ import {
   toRef,
   toTask,
 } from "./documents.ts";
+import { deleteCounted } from "./counted_delete.ts";
 import { NAMESPACE_NOT_FOUND } from "./errors.ts";
 
 /** Dead tasks one purge round deletes. */
@@ -152,7 +153,7 @@ export class MongoDlq {
     return deleted > 0;
   }
 
-  async purge(filter: DlqFilter, options: PurgeOptions = {}): Promise<number> {
+  async purge(filter: DlqFilter, options: DeleteOptions = {}): Promise<number> {
     const query = deadTasks(filter);
     let purged = 0;
     for (;;) {
@@ -162,8 +163,10 @@ export class MongoDlq {
         .limit(PURGE_BATCH).toArray()).map((d) => d._id);
       if (ids.length === 0) return purged;
       await this.#ctx.compat.locked(ids, true, async (locked) => {
-        const deleted = (await this.#ctx.tasks.deleteMany({ ...query, _id: { $in: locked } }))
-          .deletedCount;
+        // A batch cut part way tells how many of it went all the same (`deleteCounted`).
+        const deleted = await deleteCounted(this.#ctx.tasks, query, locked, (gone) => {
+          options.onDeleted?.(gone);
+        });
         purged += deleted;
         options.onDeleted?.(deleted);
       });

@@ -38,6 +38,7 @@ import {
 import type {
   ApiKeyRecord,
   ClaimOptions,
+  DeleteOptions,
   DemandReport,
   DlqFilter,
   ExecutorTaskStats,
@@ -51,7 +52,6 @@ import type {
   LeaseRef,
   Page,
   PageRequestBounds,
-  PurgeOptions,
   RescuedTask,
   ServingFigures,
   ServingReport,
@@ -75,6 +75,7 @@ import {
   scanLimitOf,
   storedSize,
 } from "../store.ts";
+import { deleteCounted } from "./counted_delete.ts";
 import {
   asRead,
   namedOrWithId,
@@ -733,7 +734,11 @@ class MongoStore implements Store {
     });
   }
 
-  taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number> {
+  /**
+   * One `deleteMany` of the tasks' ids; a failure part way tells `onDeleted` how many of them
+   * are gone (read again: `deleteCounted`) before the error is thrown.
+   */
+  taskDeleteMany(tasks: readonly TaskVersion[], options: DeleteOptions = {}): Promise<number> {
     return guard(async () => {
       const read = tasks.filter((task) => task.status !== "dlq");
       if (read.length === 0) return 0;
@@ -743,7 +748,13 @@ class MongoStore implements Store {
         const mine = new Set(free);
         const held = read.filter((task) => mine.has(task.id));
         if (held.length === 0) return;
-        deleted += (await this.#tasks.deleteMany(asRead(held))).deletedCount;
+        const ids = held.map((task) => task.id);
+        const count = await deleteCounted(this.#tasks, asRead(held), ids, (gone) => {
+          deleted += gone;
+          options.onDeleted?.(gone);
+        });
+        deleted += count;
+        options.onDeleted?.(count);
       });
       return deleted;
     });
@@ -774,7 +785,7 @@ class MongoStore implements Store {
     return guard(() => this.#dlq.delete(id, options));
   }
 
-  dlqPurge(filter: DlqFilter, options?: PurgeOptions): Promise<number> {
+  dlqPurge(filter: DlqFilter, options?: DeleteOptions): Promise<number> {
     return guard(() => this.#dlq.purge(filter, options));
   }
 

@@ -11,10 +11,10 @@
 import type { DlqEntry } from "../../domain/dlq.ts";
 import type { Task } from "../../domain/task.ts";
 import type {
+  DeleteOptions,
   DlqFilter,
   Page,
   PageRequestBounds,
-  PurgeOptions,
   StorePage,
   TaskRef,
 } from "../store.ts";
@@ -135,7 +135,7 @@ export class SqliteDlq {
     return Number(changes) === 1;
   }
 
-  dlqPurge(filter: DlqFilter, options: PurgeOptions = {}): Promise<number> {
+  dlqPurge(filter: DlqFilter, options: DeleteOptions = {}): Promise<number> {
     const params: Params = {};
     const where = this.#dlqWhere(filter, params);
     return deleteTasksWhere(this.#db, where.join(" AND "), params, undefined, options.onDeleted);

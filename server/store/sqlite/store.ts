@@ -46,6 +46,7 @@ import type { NewTask, Task, TaskStatus } from "../../domain/task.ts";
 import type {
   ApiKeyRecord,
   ClaimOptions,
+  DeleteOptions,
   DemandReport,
   DlqFilter,
   ExecutorTaskStats,
@@ -60,7 +61,6 @@ import type {
   ListPageBounds,
   Page,
   PageRequestBounds,
-  PurgeOptions,
   RescuedTask,
   ServingFigures,
   ServingReport,
@@ -300,8 +300,8 @@ export class SqliteStore implements Store {
   taskPurgeFinished(options: { before: number; limit: number }): Promise<number> {
     return this.#tasks.taskPurgeFinished(options);
   }
-  taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number> {
-    return this.#tasks.taskDeleteMany(tasks);
+  taskDeleteMany(tasks: readonly TaskVersion[], options?: DeleteOptions): Promise<number> {
+    return this.#tasks.taskDeleteMany(tasks, options);
   }
 
   // Dead letter queue (dlq.ts) -----------------------------------------------------------------
@@ -324,7 +324,7 @@ export class SqliteStore implements Store {
   dlqDelete(id: string, options: { run?: number } = {}): Promise<boolean> {
     return this.#dlq.dlqDelete(id, options);
   }
-  dlqPurge(filter: DlqFilter, options?: PurgeOptions): Promise<number> {
+  dlqPurge(filter: DlqFilter, options?: DeleteOptions): Promise<number> {
     return this.#dlq.dlqPurge(filter, options);
   }
 

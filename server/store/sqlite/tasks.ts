@@ -18,6 +18,7 @@ import {
 } from "../../domain/task.ts";
 import type {
   ClaimOptions,
+  DeleteOptions,
   DemandReport,
   ExecutorTaskStats,
   InsertAndClaim,
@@ -553,7 +554,10 @@ export class SqliteTasks {
     return Number(changes);
   }
 
-  async taskDeleteMany(tasks: readonly TaskVersion[]): Promise<number> {
+  async taskDeleteMany(
+    tasks: readonly TaskVersion[],
+    options: DeleteOptions = {},
+  ): Promise<number> {
     if (tasks.length === 0) return 0;
     // One statement per status and run read (most tasks are in their first run, so a bulk delete
     // is one or a few): each deletes its ids (through the primary key) only while they are still
@@ -578,6 +582,8 @@ export class SqliteTasks {
       }
       return deleted;
     });
+    // Committed: told before the sync, which may fail with the tasks deleted.
+    options.onDeleted?.(changes);
     await this.#db.onDisk();
     return Number(changes);
   }
