@@ -7,12 +7,13 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { DatabaseSync } from "node:sqlite";
 import { startTestManager, type TestManager } from "./_manager.ts";
-import { BACKENDS, backendTest } from "./fixtures/backends.ts";
+import { type Backend, BACKENDS, backendTest } from "./fixtures/backends.ts";
 import { rest, restOk } from "./fixtures/rest.ts";
 import { managerClient, rejectsWith, unary } from "./fixtures/grpc_stack.ts";
 import type { Settlement } from "../server/store/store.ts";
 import { executorNotFoundFromMetadata } from "@tasks-executor/proto";
 import { UnavailableError } from "../server/domain/errors.ts";
+import { EXECUTOR_DELETION_LEASE_MS } from "../server/domain/executor.ts";
 import { Collection, MongoNetworkError } from "mongodb";
 
 /**
@@ -1195,6 +1196,69 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Makes the store fail every delete of `executorName`'s tasks until the answer's `restore` is
+ * called: a trigger on SQLite's file, a dropped connection for MongoDB's `deleteMany`.
+ */
+function failTaskDeletesOf(
+  backend: Backend,
+  manager: TestManager,
+  executorName: string,
+): () => void {
+  if (backend.name === "sqlite") {
+    const db = new DatabaseSync(`${manager.dataDir}/tasks.db`);
+    db.exec("PRAGMA busy_timeout = 5000");
+    db.exec(`CREATE TRIGGER fail_sweep BEFORE DELETE ON tasks
+      WHEN OLD.executor_name = '${executorName}'
+      BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    return () => {
+      db.exec("DROP TRIGGER fail_sweep");
+      db.close();
+    };
+  }
+  const real = Collection.prototype.deleteMany;
+  Collection.prototype.deleteMany = function (this: Collection, ...args: unknown[]) {
+    const [filter] = args as [{ executorName?: unknown }];
+    if (this.collectionName === "tasks" && filter.executorName === executorName) {
+      return Promise.reject(new MongoNetworkError("connection reset"));
+    }
+    return (real as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof real;
+  return () => Collection.prototype.deleteMany = real;
+}
+
+for (const backend of BACKENDS) {
+  backendTest(
+    backend,
+    "DELETE /executors/{name}?force=true whose store fails deleting its tasks answers the delete done, the executor gone; the resume deletes the tasks",
+    async ({ manager }) => {
+      await executor(manager, "x");
+      const tasks = [
+        ...await tasksIn(manager, "x", "completed", 2),
+        ...await tasksIn(manager, "x", "pending", 3),
+      ];
+      const restore = failTaskDeletesOf(backend, manager, "x");
+      let answer;
+      try {
+        answer = await rest(manager, "DELETE", "/executors/x?force=true");
+      } finally {
+        restore();
+      }
+      // The executor is gone whatever the sweep did: an error answer would say nothing changed.
+      assert.equal(answer.status, 204, JSON.stringify(answer.body));
+      assert.equal((await rest(manager, "GET", "/executors/x")).status, 404);
+      // Its tasks stay until the resume, and the name with them.
+      assert.deepEqual(await statusCounts(manager, tasks), { completed: 2, pending: 3 });
+      const again = await rest(manager, "POST", "/executors", { config: { name: "x" } });
+      assert.equal(again.status, 409, JSON.stringify(again.body));
+      const late = Date.now() + 2 * EXECUTOR_DELETION_LEASE_MS;
+      assert.deepEqual(await manager.store.executorDeletionsResume({ now: late }), ["x"]);
+      assert.deepEqual(await statusCounts(manager, tasks), { null: 5 });
+      await restOk(manager, "POST", "/executors", { config: { name: "x" } });
+    },
+  );
+}
 
 Deno.test({
   name:

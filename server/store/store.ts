@@ -25,6 +25,7 @@ import {
 import { idFloorAt, isId } from "../domain/id.ts";
 import { KEY_ID } from "../domain/key_id.ts";
 import { DEFAULT_LIMITS } from "../domain/limits.ts";
+import { log } from "../log.ts";
 
 export type { HistoryQuery, HistoryStore } from "./history.ts";
 export type { TaskSearchPage, TaskSearchQuery, TaskSearchStore } from "./task_search.ts";
@@ -298,6 +299,19 @@ export interface InsertOptions extends WriteOptions {
 export interface ExecutorVersionRef {
   id: string;
   updatedAt: number;
+}
+
+/**
+ * What `executorDelete` does when the sweep of a deleted executor's tasks fails (the store failing
+ * part way): logs a warning naming the executor, and leaves the rest of the sweep to
+ * `executorDeletionsResume`, which every manager runs once `EXECUTOR_DELETION_LEASE_MS` has passed
+ * since the deletion began. Its name stays taken until then.
+ */
+export function sweepLeft(executorName: string, error: unknown): void {
+  log.warn("Deleting an executor's tasks failed part way: the resume finishes it", {
+    executor: executorName,
+    error,
+  });
 }
 
 /**
@@ -705,6 +719,10 @@ export interface Store extends AsyncDisposable {
    * `executorDeletionsResume` or by a create of the name, whichever comes first. Two managers sweeping one name at once
    * (a live deletion taken for abandoned: a long one, or skewed clocks) only share the work: each
    * batch of tasks is deleted only while its deletion stands.
+   * The delete is done, and answers, once the executor is deleted and its deletion recorded: a
+   * store that fails while its tasks are swept after that leaves the rest to
+   * `executorDeletionsResume`, as a manager that stopped would (`sweepLeft` logs it), rather than
+   * answer an error for a delete that took place.
    * - SQLite: the count, the executor, its schedules and the deletion's record go in one
    *   transaction, and the writes above read the executor in theirs; its tasks are deleted after
    *   it, a batch per transaction that also reads the record (a crash in between leaves them, and

@@ -74,6 +74,7 @@ import {
   PageTaker,
   scanLimitOf,
   storedSize,
+  sweepLeft,
 } from "../store.ts";
 import { deleteCounted } from "./counted_delete.ts";
 import {
@@ -376,7 +377,8 @@ class MongoStore implements Store {
       // A delete racing this one that deleted the executor first sweeps as well; so does this one,
       // whose deletion is the same.
       const { deletedCount } = await this.#executors.deleteOne({ _id: id });
-      await deletionSweep(deletions, deletion);
+      // Done once the executor is gone: a sweep that fails leaves the rest to the resume.
+      await deletionSweep(deletions, deletion).catch((error) => sweepLeft(name, error));
       return deletedCount > 0;
     });
   }

@@ -21,6 +21,7 @@ import { forgetRatesOf } from "./flow.ts";
 import { keyingBegin, keyingEnd, keyingsDue, type KeyingWalk, keyTasksStep } from "./keying.ts";
 import { ThreadSlices } from "../../thread_slices.ts";
 import { log } from "../../log.ts";
+import { sweepLeft } from "../store.ts";
 import {
   deleteSchedulesOf,
   type Deletion,
@@ -210,7 +211,8 @@ export class SqliteExecutors {
    * batch per transaction, and the row once none is left. Writes of its schedules and tasks read
    * the executor in their own transaction (owned.ts): none lands under its name once it is gone,
    * and no executor of the name is stored before the row goes, so the batches, which delete by
-   * name, never reach a task of another executor.
+   * name, never reach a task of another executor. The delete is done once that transaction
+   * commits: a batch that fails after it leaves the rest to the resume (`sweepLeft`).
    *
    * @throws {FailedPreconditionError} without `force`, while it has active tasks or schedules
    */
@@ -234,7 +236,7 @@ export class SqliteExecutors {
       return deletion;
     });
     if (deletion === null) return false;
-    await this.#sweep(deletion);
+    await this.#sweep(deletion).catch((error) => sweepLeft(deletion.name, error));
     return true;
   }
 
