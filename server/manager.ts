@@ -153,6 +153,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
   const logins = loginRate(config.limits);
   // How late the event loop turns: started with the background duties, stopped with them.
   const eventLoopDelay = new EventLoopDelayProbe();
+  const scheduler = new Scheduler(service, { log });
   const metrics = new ManagerMetrics(service, engine, {
     requests,
     eventLoopDelay,
@@ -167,6 +168,7 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     },
     answerBytes,
     loginsRateLimited: () => logins.refused,
+    schedulesBackingOff: () => scheduler.backingOff,
     ...authenticator ? { authFailures: () => authenticator!.failures.counts() } : {},
   });
   const retention = new RetentionCleaner(store, {
@@ -179,7 +181,6 @@ export async function startManager(config: Config, log: Logger): Promise<Manager
     { history: store.history, events: service.events, stats: () => engine.stats(), log },
     { ttlMs: config.historyTtlMs },
   );
-  const scheduler = new Scheduler(service, { log });
 
   let serving = false;
   const readiness = async () => {

@@ -15,6 +15,7 @@ import {
   ConflictError,
   FailedPreconditionError,
   InvalidArgumentError,
+  UnavailableError,
 } from "../server/domain/errors.ts";
 import { DEFAULT_LIMITS, type Limits } from "../server/domain/limits.ts";
 import { Service } from "../server/service/service.ts";
@@ -27,7 +28,7 @@ import { type TickedService, tickedService } from "./fixtures/ticked_service.ts"
 import { lastReceiver } from "./fixtures/receiver.ts";
 import { Cron } from "croner";
 import { SCHEDULE_SCHEMAS } from "../server/http/openapi/schedules.ts";
-import { Scheduler } from "../server/engine/scheduler.ts";
+import { FIRE_BACKOFF, Scheduler } from "../server/engine/scheduler.ts";
 
 const MONGO_URI = Deno.env.get("TEST_MONGO_URI") ?? "";
 const RUN_ID = `${Date.now().toString(36)}_${crypto.randomUUID().slice(0, 6)}`;
@@ -730,6 +731,8 @@ for (const backend of BACKENDS) {
       clock.at = T2030 + 86_400_000 + 1000;
       for (let tick = 1; tick <= 2; tick++) {
         assert.equal(await scheduler.tick(), tick === 1 ? 1 : 0, `tick ${tick}`);
+        // Past the backoff of a first failure, so tick 2 tries the stuck schedules again.
+        clock.at += FIRE_BACKOFF.interval;
       }
       await scheduler.stop();
       const daily = await service.schedules.get("daily");
@@ -780,6 +783,183 @@ for (const backend of BACKENDS) {
       assert.ok(reads.every((read) => read.limit <= 2), JSON.stringify(reads));
       const rows = reads.reduce((sum, read) => sum + read.rows, 0);
       assert.ok(rows <= stuck + 1 + 2, `${rows} rows read: ${JSON.stringify(reads)}`);
+    },
+  );
+
+  clockedTest(
+    backend,
+    "a schedule whose fires fail is tried again after a backoff that doubles to its cap, not at every tick; the others of its batch fire on time; after it, the missed-fire and overlap policies hold, and a fire that succeeds ends the backoff",
+    async (s) => {
+      const { store, service, clock } = s;
+      const start = clock.at;
+      // First in the store's order (same fire time, smallest id), so in the first batch of 2.
+      const broken = await service.schedules.create({
+        name: "broken",
+        executorName: "job",
+        every: "1m",
+        missedFirePolicy: "run_once",
+        overlapPolicy: "skip",
+      });
+      for (const name of ["ok-1", "ok-2", "ok-3"]) {
+        await service.schedules.create({
+          name,
+          executorName: "job",
+          every: "1m",
+          overlapPolicy: "allow",
+        });
+      }
+      // The store fails each write of the broken schedule's fire state while `failing`.
+      let failing = true;
+      const setFireState = store.schedules.scheduleSetFireState.bind(store.schedules);
+      store.schedules.scheduleSetFireState = (id, version, state) =>
+        failing && id === broken.id
+          ? Promise.reject(new UnavailableError("Store unavailable"))
+          : setFireState(id, version, state);
+      const tries: number[] = [];
+      const fireDue = service.schedules.fireDue.bind(service.schedules);
+      service.schedules.fireDue = (schedule, now) => {
+        if (schedule.id === broken.id) tries.push((now - start) / 1000);
+        return fireDue(schedule, now);
+      };
+      const lines: { msg: string; fields?: Record<string, unknown> }[] = [];
+      const keep = (msg: string, fields?: Record<string, unknown>) => lines.push({ msg, fields });
+      const scheduler = new Scheduler(service, {
+        now: () => clock.at,
+        batch: 2,
+        // No jitter: each backoff at its longest.
+        random: () => 0,
+        log: { debug: keep, info: keep, warn: keep, error: keep },
+      });
+      /** Ticks every 250 ms up to `until` s after the start. */
+      const tickUntil = async (until: number) => {
+        while (clock.at < start + until * 1000) {
+          clock.at += 250;
+          await scheduler.tick();
+        }
+      };
+      await tickUntil(240);
+      // At every tick (720 tries) before.
+      assert.deepEqual(tries, [60, 61, 63, 67, 75, 91, 123, 183]);
+      // Each failure's line says how many failed in a row and when it is tried again: the next
+      // try's time (the last's is 60 s on, at 243 s).
+      const retries = [...tries.slice(1), 243];
+      assert.deepEqual(
+        lines.map(({ msg, fields }) => [msg, fields?.failures, fields?.retryAt]),
+        retries.map((retryAt, i) => [
+          "Cannot fire schedule",
+          i + 1,
+          new Date(start + retryAt * 1000).toISOString(),
+        ]),
+      );
+      for (const name of ["ok-1", "ok-2", "ok-3"]) {
+        const { lastFires } = await service.schedules.get(name);
+        assert.deepEqual(
+          lastFires.map((f) => [(f.fireAt - start) / 1000, f.firedAt - f.fireAt, !!f.taskId]),
+          [[60, 0, true], [120, 0, true], [180, 0, true], [240, 0, true]],
+          name,
+        );
+      }
+      assert.deepEqual((await service.schedules.get("broken")).lastFires, []);
+      // The store heals: the next try, at the backoff's cap, catches up by run_once.
+      failing = false;
+      await tickUntil(243);
+      assert.equal(tries.at(-1), 243);
+      const caughtUp = await service.schedules.get("broken");
+      assert.deepEqual(
+        caughtUp.lastFires.map((f) => [(f.fireAt - start) / 1000, f.skipped, !!f.taskId]),
+        [[60, "missed", false], [120, "missed", false], [180, "missed", false], [240, null, true]],
+      );
+      // It fails again at its next fire: that success ended the backoff, so it is tried 1 s on.
+      failing = true;
+      await tickUntil(300);
+      failing = false;
+      await tickUntil(302);
+      await scheduler.stop();
+      assert.deepEqual(tries.slice(-2), [300, 301]);
+      // Its last task is still pending (no worker): skipped by its overlap policy.
+      const fire = (await service.schedules.get("broken")).lastFires.at(-1)!;
+      assert.deepEqual([(fire.fireAt - start) / 1000, fire.skipped], [300, "overlap"]);
+    },
+  );
+
+  storeTest(
+    backend,
+    "a fire that succeeds ends the backoff of a schedule due at every tick: its next failure is tried again 1 s on",
+    async (place) => {
+      await using s = await clockedService(place);
+      const { store, service, clock } = s;
+      const start = clock.at;
+      const schedule = await service.schedules.create({
+        name: "each-second",
+        executorName: "job",
+        every: "1s",
+        overlapPolicy: "allow",
+      });
+      let failing = true;
+      const setFireState = store.schedules.scheduleSetFireState.bind(store.schedules);
+      store.schedules.scheduleSetFireState = (id, version, state) =>
+        failing && id === schedule.id
+          ? Promise.reject(new UnavailableError("Store unavailable"))
+          : setFireState(id, version, state);
+      const tries: number[] = [];
+      const fireDue = service.schedules.fireDue.bind(service.schedules);
+      service.schedules.fireDue = (due, now) => {
+        tries.push((now - start) / 1000);
+        return fireDue(due, now);
+      };
+      const quiet = () => {};
+      const scheduler = new Scheduler(service, {
+        now: () => clock.at,
+        random: () => 0,
+        log: { debug: quiet, info: quiet, warn: quiet, error: quiet },
+      });
+      // A tick a second (a busy manager's): the schedule is due at each one.
+      const tickUntil = async (until: number) => {
+        while (clock.at < start + until * 1000) {
+          clock.at += 1000;
+          await scheduler.tick();
+        }
+      };
+      await tickUntil(8);
+      failing = false;
+      await tickUntil(16);
+      failing = true;
+      await tickUntil(18);
+      await scheduler.stop();
+      // Without the reset, the failure at 17 was the fifth in a row: tried again at 33.
+      assert.deepEqual(tries, [1, 2, 4, 8, 16, 17, 18]);
+    },
+  );
+
+  storeTest(
+    backend,
+    "a manager's metrics count the failed fires of a schedule and the schedules in its backoff; a schedule paused leaves it",
+    async (place) => {
+      await using manager = await startTestManager({ dataDir: place.dataDir, env: place.env });
+      await restOk(manager, "POST", "/executors", { name: "job" });
+      await restOk(manager, "POST", "/schedules", {
+        name: "far-zone",
+        executorName: "job",
+        cron: "* * * * * *",
+        timezone: "Europe/Berlin",
+      });
+      // As a manager whose time zone data knows a zone this one's does not would store it.
+      {
+        await using store = await place.openStore();
+        const stored = (await store.schedules.scheduleGet("far-zone"))!;
+        await store.schedules.scheduleUpdate({ ...stored, timezone: "Mars/Olympus" });
+      }
+      const metrics = async () => await (await fetch(`${manager.httpUrl}/metrics`)).text();
+      const backingOff = async () =>
+        Number(/^tasks_executor_schedules_backing_off\{?\}? (\d+)$/m.exec(await metrics())?.[1]);
+      await waitFor("the schedule to back off", async () => await backingOff() === 1);
+      assert.match(
+        await metrics(),
+        /^tasks_executor_schedule_fire_failures_total\{schedule="far-zone",executor="job"\} [1-9]/m,
+      );
+      // Never due again: it leaves the backoff at the next tick.
+      await restOk(manager, "POST", "/schedules/far-zone/pause");
+      await waitFor("the schedule to leave the backoff", async () => await backingOff() === 0);
     },
   );
 

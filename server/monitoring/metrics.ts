@@ -53,6 +53,10 @@ export class ManagerMetrics implements Disposable {
     `${PREFIX}_share_refusals_total`,
     "Places refused to an API key because it held its share of a cap (server/auth/shares.ts; an admin key holds whole caps, but for wait_bytes), by resource: event_subscriptions (MAX_SSE_SUBSCRIBERS), searches (MAX_SEARCHES + MAX_SEARCHES_QUEUED), task_watchers (MAX_TASK_WATCHERS), wait_bytes (request bytes of creates that wait), watched_tasks (MAX_WATCHED_TASKS), worker_streams (MAX_WORKER_STREAMS).",
   );
+  readonly #fireFailures = new Counter(
+    `${PREFIX}_schedule_fire_failures_total`,
+    "Schedule fires through this manager that failed and left the schedule due, each followed by a backoff.",
+  );
   /** How late fires were, from fire time to task created (ms). */
   readonly #fireLateness: Samples = StatsRecorder.emptySamples();
   readonly #unsubscribe: () => void;
@@ -67,6 +71,7 @@ export class ManagerMetrics implements Disposable {
   readonly #answerBytes: { readonly held: number } | null;
   readonly #authFailures: (() => Record<"rest" | "grpc", number>) | null;
   readonly #loginsRateLimited: (() => number) | null;
+  readonly #schedulesBackingOff: (() => number) | null;
 
   /**
    * `requests`, when given, adds the REST and gRPC request counters to each scrape;
@@ -76,7 +81,8 @@ export class ManagerMetrics implements Disposable {
    * open gRPC calls, the rest of requests not yet answered); `answerBytes`, the gRPC
    * answer bytes written and not yet taken by their clients; `authFailures`, the
    * failed authentications by transport (with authentication on); `loginsRateLimited`, the logins
-   * refused for their client address's rate (LOGIN_BURST, LOGIN_RATE_LIMIT).
+   * refused for their client address's rate (LOGIN_BURST, LOGIN_RATE_LIMIT); `schedulesBackingOff`,
+   * the schedules in the backoff of this manager's scheduler (`Scheduler.backingOff`).
    */
   constructor(
     service: Service,
@@ -89,6 +95,7 @@ export class ManagerMetrics implements Disposable {
       answerBytes?: { readonly held: number };
       authFailures?: () => Record<"rest" | "grpc", number>;
       loginsRateLimited?: () => number;
+      schedulesBackingOff?: () => number;
     } = {},
   ) {
     this.#service = service;
@@ -100,6 +107,7 @@ export class ManagerMetrics implements Disposable {
     this.#answerBytes = sources.answerBytes ?? null;
     this.#authFailures = sources.authFailures ?? null;
     this.#loginsRateLimited = sources.loginsRateLimited ?? null;
+    this.#schedulesBackingOff = sources.schedulesBackingOff ?? null;
     this.#unsubscribe = service.events.on((event) => {
       if (event.type === "schedule_fired") {
         const labels = { schedule: event.scheduleName, executor: event.executorName };
@@ -109,6 +117,9 @@ export class ManagerMetrics implements Disposable {
       }
       if (event.type === "share_refused") {
         this.#shareRefusals.inc({ resource: event.resource });
+      }
+      if (event.type === "schedule_fire_failed") {
+        this.#fireFailures.inc({ schedule: event.scheduleName, executor: event.executorName });
       }
       if (event.type !== "tasks_created") return;
       for (const [executor, count] of Object.entries(event.counts)) {
@@ -130,6 +141,7 @@ export class ManagerMetrics implements Disposable {
     this.#fireSkips.write(out);
     for (const resource of SHARED_RESOURCES) this.#shareRefusals.inc({ resource }, 0);
     this.#shareRefusals.write(out);
+    this.#fireFailures.write(out);
     this.#requests?.write(out);
     this.#eventLoopDelay?.write(out);
     const ports = Object.entries(this.#connections()).filter(([, c]) => c !== undefined);
@@ -200,6 +212,14 @@ export class ManagerMetrics implements Disposable {
         "Logins answered 429, their bodies unread, because their client address attempted them past its rate limit (LOGIN_BURST, LOGIN_RATE_LIMIT).",
       );
       out.sample(`${PREFIX}_logins_rate_limited_total`, {}, this.#loginsRateLimited());
+    }
+    if (this.#schedulesBackingOff) {
+      out.family(
+        `${PREFIX}_schedules_backing_off`,
+        "gauge",
+        "Schedules whose last fire through this manager failed, tried again after a backoff.",
+      );
+      out.sample(`${PREFIX}_schedules_backing_off`, {}, this.#schedulesBackingOff());
     }
     const lateness = `${PREFIX}_schedule_fire_lateness_seconds`;
     out.family(lateness, "histogram", "Time from a schedule's fire time to its task's creation.");

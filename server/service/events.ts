@@ -38,7 +38,12 @@ export type ServiceEvent =
     skipped: SkipReason[];
   }
   /** A key that is not an admin key was refused a place past its share of a cap. */
-  | ShareRefusedEvent;
+  | ShareRefusedEvent
+  /**
+   * A scheduler's fire of a schedule failed (threw, leaving it due); the schedule backs off
+   * (`FIRE_BACKOFF` in `server/engine/scheduler.ts`).
+   */
+  | { type: "schedule_fire_failed"; scheduleName: string; executorName: string };
 
 /**
  * How many of `tasks` each executor has, for `tasks_created` and `tasks_cancelled`. Counted in a
