@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { Collection, MongoClient } from "mongodb";
 import { UnavailableError } from "../server/domain/errors.ts";
+import { emptySlot } from "../server/domain/history.ts";
 import { NO_FLOW_CONTROL } from "../server/domain/flow.ts";
 import type { Task } from "../server/domain/task.ts";
 import { openMongoStore, timeoutDefaults } from "../server/store/mongo/store.ts";
@@ -207,6 +208,37 @@ mongoTest(
     } finally {
       await client.db(dbName).dropDatabase();
       await client.close();
+    }
+  },
+);
+
+mongoTest(
+  "historyAdd() through two stores on one database at once, to one minute: every count is kept, in the minutes and in each roll-up",
+  SKIP_REASON,
+  async () => {
+    const dbName = freshDbName();
+    const open = () => openMongoStore({ uri: MONGO_URI, dbName, serverSelectionTimeoutMs: 5000 });
+    const hour = T0 - (T0 % 3_600_000);
+    const one = await open();
+    try {
+      await using two = await open();
+      const delta = () => {
+        const slot = emptySlot();
+        slot.counts.completed = 1;
+        return { ...slot, executorName: "shared", minute: hour + 60_000 };
+      };
+      const rounds = 50;
+      for (let round = 0; round < rounds; round++) {
+        await Promise.all([one.history.historyAdd([delta()]), two.history.historyAdd([delta()])]);
+      }
+      for (const step of [60_000, 900_000, 3_600_000]) {
+        const points = await one.history.historyRead({ from: hour, to: hour + 3_600_000, step });
+        const completed = points.reduce((sum, point) => sum + point.counts.completed, 0);
+        assert.equal(completed, 2 * rounds, `step ${step} ms`);
+      }
+    } finally {
+      await one[Symbol.asyncDispose]();
+      await dropDatabase(dbName);
     }
   },
 );

@@ -67,14 +67,17 @@ function slotOf(doc: HistoryDoc): HistorySlot {
 export interface MongoHistoryDeps {
   /** Runs a call, turning an unreachable server into `UnavailableError`. */
   guard<T>(work: () => Promise<T>): Promise<T>;
-  /**
-   * The store's unordered bulk write (on FerretDB, whose updates are read-change-write without
-   * isolation, it runs one at a time per store, so that no `$inc` of this manager is lost).
-   */
+  /** The store's unordered bulk write (on FerretDB one at a time per store, in small commands). */
   bulkWrite(
     collection: Collection<HistoryDoc>,
     ops: AnyBulkWriteOperation<HistoryDoc>[],
   ): Promise<void>;
+  /**
+   * Runs `work` with the ids of `ids` it holds against other calls (`ServerCompat.locked`, waiting
+   * for each in turn): nothing on MongoDB, whose `$inc` is atomic; FerretDB's updates are
+   * read-change-write without isolation, and two managers adding to one document lost counts.
+   */
+  locked(ids: string[], work: (ids: string[]) => Promise<void>): Promise<void>;
   /** Creates the indexes a collection lacks (run at every open). */
   ensureIndexes(collection: Collection<HistoryDoc>, specs: IndexDescription[]): Promise<void>;
   isDuplicateKey(error: unknown): boolean;
@@ -134,27 +137,40 @@ export class MongoHistory implements HistoryStore {
     });
   }
 
-  /** Adds each delta to its document of `table`, made when missing. */
+  /**
+   * Adds each delta to its document of `table`, made when missing; each document held while it is
+   * added to (`MongoHistoryDeps.locked`, by `<collection>:<_id>`).
+   */
   async #add(table: HistoryTable, deltas: HistoryDelta[]): Promise<void> {
-    const operations: AnyBulkWriteOperation<HistoryDoc>[] = deltas.map((delta) => {
+    const byLock = new Map<string, AnyBulkWriteOperation<HistoryDoc>[]>();
+    for (const delta of deltas) {
       const start = spanStartOf(delta.minute, table.span);
+      const _id = `${start}:${delta.executorName}`;
       const inc: Record<string, number> = {};
       for (const name of HISTORY_COUNTS) inc[name] = delta.counts[name];
       QUEUE.forEach((field, i) => (inc[field] = delta.queueWaitMs[i] ?? 0));
       RUN.forEach((field, i) => (inc[field] = delta.runTimeMs[i] ?? 0));
-      return {
+      const lock = `${table.name}:${_id}`;
+      byLock.set(lock, [...(byLock.get(lock) ?? []), {
         updateOne: {
-          filter: { _id: `${start}:${delta.executorName}` } as Filter<HistoryDoc>,
+          filter: { _id } as Filter<HistoryDoc>,
           update: {
             $inc: inc as Document,
             $setOnInsert: { [table.key]: start, executorName: delta.executorName },
           },
           upsert: true,
         },
-      };
+      }]);
+    }
+    await this.#store.locked([...byLock.keys()], async (held) => {
+      await this.#upsert(table, held.flatMap((lock) => byLock.get(lock)!));
     });
+  }
+
+  /** Runs the upserts of `operations` on `table`. */
+  async #upsert(table: HistoryTable, operations: AnyBulkWriteOperation<HistoryDoc>[]) {
     // Two upserts of a new document at once: one inserts, the other fails on the duplicate `_id`
-    // (MongoDB retries some of these itself, FerretDB none); run again, it finds the document.
+    // (MongoDB retries some of these itself); run again, it finds the document.
     let pending = operations;
     for (let round = 0;; round++) {
       try {

@@ -194,6 +194,7 @@ class MongoStore implements Store {
     this.history = new MongoHistory(db, {
       guard,
       bulkWrite: (collection, ops) => this.#compat.bulkWrite(collection, ops),
+      locked: (ids, work) => this.#compat.locked(ids, true, work),
       ensureIndexes: (collection, specs) => this.#compat.ensureIndexes(collection, specs),
       isDuplicateKey: (error) => this.#compat.isDuplicateKey(error),
     });
