@@ -1995,6 +1995,59 @@ export function storeContract(
   );
 
   reopenCase(
+    "taskSettle() and taskTransition() through one store, leaseExtend() with progress through another, of the same tasks at once: every settlement and cancellation answered done stays",
+    async (location) => {
+      await using one = await location.open();
+      await using two = await location.open();
+      await one.executorCreate(makeExecutor("shared"));
+      for (let round = 1; round <= 10; round++) {
+        await one.taskInsert(Array.from({ length: 10 }, () => makeTask("shared", { runAt: T0 })));
+        const leased = await one.taskClaim({
+          executorName: "shared",
+          limit: 10,
+          leaseMs: 60_000,
+          owner: "w",
+          now: T0 + round,
+          maxConcurrency: 0,
+        });
+        assert.equal(leased.length, 10);
+        const settled = leased.slice(0, 5);
+        const cancelled = leased.slice(5);
+        const extend = (progress: number) =>
+          two.leaseExtend(
+            leased.map((task) => ({ taskId: task.id, leaseToken: task.leaseToken!, progress })),
+            T0 + 90_000 + progress,
+          );
+        const [settles, , , cancels] = await Promise.all([
+          one.taskSettle(
+            settled.map((task) => ({
+              taskId: task.id,
+              leaseToken: task.leaseToken!,
+              settlement: { kind: "completed", result: { round } },
+            })),
+            { now: T0 + 100 },
+          ),
+          extend(1),
+          extend(2),
+          Promise.all(
+            cancelled.map((task) =>
+              one.taskTransition(task.id, { from: "in_progress", to: "cancelled", now: T0 + 100 })
+            ),
+          ),
+        ]);
+        assert.deepEqual(settles, settled.map(() => true), `round ${round}`);
+        assert.ok(cancels.every((task) => task?.status === "cancelled"), `round ${round}`);
+        const ended = await Promise.all(leased.map(async (task) => (await two.taskGet(task.id))!));
+        assert.deepEqual(
+          ended.map((task) => [task.status, task.leaseToken]),
+          [...settled.map(() => ["completed", null]), ...cancelled.map(() => ["cancelled", null])],
+          `round ${round}`,
+        );
+      }
+    },
+  );
+
+  reopenCase(
     "executorUpdate() through two stores on one database at once: of the updates of one version, one is stored, the others refused (ExecutorChangedError)",
     async (location) => {
       await using one = await location.open();
