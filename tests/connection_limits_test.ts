@@ -995,3 +995,51 @@ Deno.test("gRPC: a client resetting 90 streams a second, past nghttp2's refill t
   await closed;
   await assertServesGrpc(manager, "a gRPC call after the resets");
 });
+
+/** Writes `text` on `conn`, then reads until the peer closes: what it answered (`""`: nothing). */
+async function answerTo(conn: Deno.Conn, text: string): Promise<string> {
+  try {
+    await conn.write(new TextEncoder().encode(text));
+  } catch {
+    // The manager may close before the last bytes are written; what it answered is still read.
+  }
+  const buffer = new Uint8Array(4096);
+  let answer = "";
+  while (true) {
+    try {
+      const n = await conn.read(buffer);
+      if (n === null) return answer;
+      answer += new TextDecoder().decode(buffer.subarray(0, n));
+    } catch {
+      return answer;
+    }
+  }
+}
+
+Deno.test("REST: a request line past 64 KiB is answered 414 and 1 MB of headers 431, their connections closed, before any route runs; 399 KiB of a head never ended hold their connection no longer than CONNECTION_IDLE_MS", async () => {
+  await using manager = await startManagerProcess(
+    { MAX_HTTP_CONNECTIONS: "20", CONNECTION_IDLE_MS: "300" },
+    256,
+  );
+  const connect = () => Deno.connect({ hostname: "127.0.0.1", port: manager.httpPort });
+  const [line, headers, unended] = [await connect(), await connect(), await connect()];
+  const longLine = answerTo(line, `GET /healthz?${"a".repeat(70_000)} HTTP/1.1\r\n\r\n`);
+  const bigHeaders = answerTo(
+    headers,
+    `GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: ${"a".repeat(1_000_000)}\r\n\r\n`,
+  );
+  assert.match(await longLine, /^HTTP\/1\.1 414 /);
+  assert.match(await bigHeaders, /^HTTP\/1\.1 431 /);
+  // A head that never ends, sent 1 KiB at a time: the manager keeps its bytes until the
+  // connection has been idle (no request running) for CONNECTION_IDLE_MS.
+  await unended.write(
+    new TextEncoder().encode(`GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\nx-big: `),
+  );
+  for (let i = 0; i < 399; i++) await unended.write(new TextEncoder().encode("a".repeat(1024)));
+  assert.equal(await answerTo(unended, ""), "");
+  closeAll([line, headers, unended]);
+  const response = await fetch(`http://127.0.0.1:${manager.httpPort}/healthz`);
+  assert.equal(response.status, 200);
+  await response.body?.cancel();
+  assert.equal(manager.proc.exited, false);
+});
