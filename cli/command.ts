@@ -137,10 +137,26 @@ export function integerOf(values: Values, name: string, min?: number): number | 
 }
 
 /**
- * The shape of an RFC 3339 time the manager reads (server/domain/time.ts): a `T`, at most 9
- * fraction digits, `Z` or a `±hh:mm` offset. Its range (1970 to 9999) the manager checks.
+ * An RFC 3339 time the manager reads (server/domain/time.ts): a `T`, at most 9 fraction digits,
+ * `Z` or a `±hh:mm` offset. Its range (1970 to 9999) the manager checks.
  */
-const RFC3339 = /^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d\d)$/;
+const RFC3339 =
+  /^(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.\d{1,9})?(?:[Zz]|[+-](\d\d):(\d\d))$/;
+
+/**
+ * Whether `text` is such a time on the calendar: a day its month has, hours to 23, minutes and
+ * seconds to 59 (no leap second), an offset to 23:59. `Date.parse` takes `2027-02-30` as March 2
+ * and `T24:00` as the next day, which the manager refuses.
+ */
+function isRfc3339(text: string): boolean {
+  const m = RFC3339.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day && date.getUTCHours() === hour && date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second && Number(m[7] ?? 0) <= 23 && Number(m[8] ?? 0) <= 59;
+}
 
 /**
  * A time option's text as given (`--run-at 2026-12-02T14:00:00Z`), or `undefined`: an RFC 3339
@@ -151,7 +167,7 @@ const RFC3339 = /^\d{4}-\d\d-\d\d[Tt]\d\d:\d\d:\d\d(\.\d{1,9})?([Zz]|[+-]\d\d:\d
 export function timeOf(values: Values, name: string): string | undefined {
   const text = stringOf(values, name);
   if (text === undefined) return undefined;
-  if (/^\d{1,16}$/.test(text) || (RFC3339.test(text) && !Number.isNaN(Date.parse(text)))) {
+  if (/^\d{1,16}$/.test(text) || isRfc3339(text)) {
     return text;
   }
   throw new ValueError(

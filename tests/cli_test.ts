@@ -807,6 +807,11 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     [["tasks", "list", "--created-before", "2026-12-01"], /^--created-before must be an RFC/],
     [["tasks", "retry", "--finished-after", "now"], /^--finished-after must be an RFC 3339/],
     [["tasks", "list", "--created-after", "2026-12-02 14:00:00Z"], /^--created-after must be/],
+    // Well formed, but not on the calendar: the manager would refuse them (exit 1 until 2026-12-08).
+    [["tasks", "create", "x", "--run-at", "2027-02-30T00:00:00Z"], /^--run-at must be an RFC/],
+    [["tasks", "list", "--created-after", "2026-12-02T24:00:00Z"], /^--created-after must be/],
+    [["tasks", "list", "--created-before", "2026-12-31T23:59:60Z"], /^--created-before must/],
+    [["dlq", "purge", "--confirm", "--dead-before", "2026-12-02T14:00:00+24:00"], /^--dead-/],
     [["dlq", "list", "--reason", ""], /^--reason must not be empty: leave the option out/],
     [["dlq", "purge", "--confirm", "--dead-before", "x"], /^--dead-before must be an RFC 3339/],
     [["executors", "list", "--limit", "ten"], /^--limit must be a whole number from 1/],
@@ -840,7 +845,13 @@ Deno.test("a command written wrong exits 2 with the group's help; --help exits 0
     assert.equal(run.code, 1, `${reason}: ${describe(run)}`);
     assert.match(run.stderr, /^Cannot reach the manager/, reason);
   }
-  for (const at of ["2026-12-02t14:00:00.123456789+02:00", "1764684000000"]) {
+  for (
+    const at of [
+      "2026-12-02t14:00:00.123456789+02:00",
+      "2028-02-29T23:59:59-23:59",
+      "1764684000000",
+    ]
+  ) {
     const run = await cli(null, ["tasks", "list", "--created-after", at]);
     assert.equal(run.code, 1, `${at}: ${describe(run)}`);
     assert.match(run.stderr, /^Cannot reach the manager/, at);
