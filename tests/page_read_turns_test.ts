@@ -13,7 +13,11 @@ import { startTestManager } from "./_manager.ts";
 import { anonymousFrom } from "../server/auth/scopes.ts";
 import { pageBounds } from "../server/service/paging.ts";
 import { ResourceExhaustedError } from "../server/domain/errors.ts";
-import { PAGE_READS_WAITING_PER_KEY, ThreadTurns } from "../server/thread_slices.ts";
+import {
+  PAGE_READ_TURNS,
+  PAGE_READS_WAITING_PER_KEY,
+  ThreadTurns,
+} from "../server/thread_slices.ts";
 
 /**
  * Records, for each listing of `store`, the readers its pages were read for, each as
@@ -135,4 +139,48 @@ Deno.test("with authentication off, every listing over REST and gRPC reads its p
   release();
   await Promise.all([running, ...waiting]);
   assert.equal(await other, "served");
+});
+
+Deno.test("fire times worked out for a caller (a preview, a schedule read or listed with its fires), over REST and gRPC, take their turn among page reads for the key that asked: 30 clients of a read key previewing a sparse cron in a loop held every other request ~1 s", async () => {
+  await using secured = await startSecuredManager();
+  const { manager } = secured;
+  await manager.service.createExecutor({ name: "e" });
+  // A cron that fires in a leap February whose 29th is a fifth Monday: 100 fires take ~100 ms.
+  const cron = "0 0 29 2 1#5";
+  await manager.service.schedules.create({ name: "s", executorName: "e", cron, task: {} });
+  const reader = await secured.key({ name: "reader", scopes: ["read"] });
+  const owners: string[] = [];
+  const run = PAGE_READ_TURNS.run.bind(PAGE_READ_TURNS);
+  Object.defineProperty(PAGE_READ_TURNS, "run", {
+    configurable: true,
+    value: (...args: Parameters<typeof run>) => {
+      owners.push(`${args[1]}${args[2] instanceof AbortSignal ? "+signal" : ""}`);
+      return run(...args);
+    },
+  });
+  try {
+    const preview = await secured.rest("POST", "/schedules/preview", reader.token, {
+      cron,
+      count: 100,
+    });
+    assert.equal(preview.status, 200);
+    assert.equal((await secured.rest("GET", "/schedules/s?fires=100", reader.token)).status, 200);
+    using clients = grpcClients(manager.grpcAddress);
+    await unaryCall(
+      clients.manager,
+      "PreviewSchedule",
+      { config: { cron }, count: 100 },
+      reader.token,
+    );
+    await unaryCall(clients.manager, "GetSchedule", { id: "s", fires: 100 }, reader.token);
+    const listed = owners.length;
+    assert.equal((await secured.rest("GET", "/schedules?fires=100", reader.token)).status, 200);
+    await unaryCall(clients.manager, "ListSchedules", { fires: 100 }, reader.token);
+    const asked = `${reader.id}+signal`;
+    assert.deepEqual(owners.slice(0, listed), [asked, asked, reader.id, reader.id]);
+    // A listing's page read takes its turn, then its fire times another.
+    assert.deepEqual(owners.slice(listed), [asked, asked, asked, asked]);
+  } finally {
+    Reflect.deleteProperty(PAGE_READ_TURNS, "run");
+  }
 });

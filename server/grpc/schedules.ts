@@ -205,12 +205,12 @@ export function scheduleMethods(service: Service): grpc.UntypedServiceImplementa
       const { schedule, taskId } = await schedules.trigger(req.id, { caller });
       return { schedule: scheduleToMessage(schedule), taskId };
     }),
-    PreviewSchedule: unary((req) => {
+    PreviewSchedule: unary((req, caller) => {
       const input = scheduleInputFromMessage(req.config, { maxDepth });
       const timing = Object.fromEntries(Object.entries(input).filter(([k]) => TIMING.includes(k)));
       const count = countOf(req.count);
       return inConfig(async () => {
-        const times = await schedules.preview(timing, { count });
+        const times = await schedules.preview(timing, { count, caller });
         return { nextFires: times.map((ms) => timestampFromMs(ms)) };
       }, ["/count"]);
     }),

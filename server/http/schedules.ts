@@ -94,12 +94,17 @@ export function mountScheduleRoutes(
         { field: "/count", message: "Must be a whole number" },
       ]);
     }
-    const times = await schedules.preview(input, { count: count as number | undefined });
+    const times = await schedules.preview(input, {
+      count: count as number | undefined,
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ nextFires: times.map(rfc3339) });
   });
   app.get("/api/v1/schedules/:idOrName", async (c) => {
     const schedule = await schedules.get(nameParam(c), {
       caller: callerOf(c),
+      signal: c.req.raw.signal,
       fires: firesOf(c),
     });
     return c.json({ schedule: presentSchedule(schedule) });

@@ -9,7 +9,7 @@ import {
   executorsWithin,
   type Operation,
 } from "../auth/permissions.ts";
-import { ANONYMOUS_ADMIN, type Principal } from "../auth/scopes.ts";
+import { ANONYMOUS_ADMIN, type Principal, readerOf } from "../auth/scopes.ts";
 import {
   ExecutorNotFoundError,
   FailedPreconditionError,
@@ -68,7 +68,7 @@ import {
 import { parseTaskInput } from "./task_input.ts";
 import type { ProtoEnum } from "../domain/proto_enum.ts";
 import { assertNoViolations, executorFilter, protoEnumField } from "./violations.ts";
-import { ThreadSlices } from "../thread_slices.ts";
+import { pageReadInTurn, ThreadSlices } from "../thread_slices.ts";
 
 /** A schedule as the APIs answer it: with its next fire times. */
 export interface ScheduleView extends Schedule {
@@ -534,6 +534,19 @@ export class ScheduleService {
     };
   }
 
+  /**
+   * Works out fire times for `options.caller` in its turn among the page reads (`PAGE_READ_TURNS`:
+   * one at a time, readers in rotation, at most their share of the thread): the 100 fires of a
+   * sparse cron (`0 0 29 2 1#5`) hold the thread ~100 ms, given back in slices, and 30 clients of a
+   * `read` key previewing it in a loop held every other request ~1 s while each took its own.
+   */
+  #firesInTurn<T>(work: (slices: ThreadSlices) => Promise<T>, options: ReadOptions): Promise<T> {
+    return pageReadInTurn(work, {
+      reader: readerOf(options.caller ?? ANONYMOUS_ADMIN),
+      signal: options.signal,
+    });
+  }
+
   /** Checks `count` (fire times to list): 1 to `limits.scheduleFires`. */
   #count(count: number | undefined, field = "fires"): number {
     if (count === undefined) return DEFAULT_NEXT_FIRES;
@@ -654,18 +667,19 @@ export class ScheduleService {
       (p) => this.#store.scheduleList({ executorNames }, p),
       { ...bounds, sizeOf: (schedule) => jsonBytes(schedule) + FIRE_TIME_BYTES * count },
     );
-    const views: ScheduleView[] = [];
     // A rare cron takes ~13 ms per 100 fire times: the thread is given back between schedules,
     // and between fire times (`nextFires`).
-    const slices = new ThreadSlices();
-    for (const schedule of listed.items) {
-      if (views.length > 0 && options.signal?.aborted) {
-        return { items: views, nextCursor: views[views.length - 1].name };
+    const views = await this.#firesInTurn(async (slices) => {
+      const views: ScheduleView[] = [];
+      for (const schedule of listed.items) {
+        if (views.length > 0 && options.signal?.aborted) break;
+        views.push(await this.#view(schedule, count, slices));
+        await slices.turn();
       }
-      views.push(await this.#view(schedule, count, slices));
-      await slices.turn();
-    }
-    return { items: views, nextCursor: listed.nextCursor };
+      return views;
+    }, options);
+    const cut = views.length < listed.items.length;
+    return { items: views, nextCursor: cut ? views[views.length - 1].name : listed.nextCursor };
   }
 
   /** Every schedule of `executorName`, a page at a time (bounded by `limits.pageBytes`). */
@@ -685,7 +699,7 @@ export class ScheduleService {
   /** @throws {NotFoundError} {PermissionDeniedError} */
   async get(
     idOrName: string,
-    options: CallerOptions & { fires?: number } = {},
+    options: ReadOptions & { fires?: number } = {},
   ): Promise<ScheduleView> {
     const count = this.#count(options.fires);
     const schedule = await this.#schedule(
@@ -693,7 +707,7 @@ export class ScheduleService {
       options.caller ?? ANONYMOUS_ADMIN,
       "schedules.read",
     );
-    return await this.#view(schedule, count);
+    return await this.#firesInTurn((slices) => this.#view(schedule, count, slices), options);
   }
 
   /**
@@ -927,7 +941,7 @@ export class ScheduleService {
    *
    * @throws {InvalidArgumentError} naming the bad field
    */
-  async preview(input: unknown, options: { count?: number } = {}): Promise<number[]> {
+  async preview(input: unknown, options: ReadOptions & { count?: number } = {}): Promise<number[]> {
     const count = this.#count(options.count, "/count");
     if (!isObject(input)) {
       assertNoViolations("Invalid schedule", [{ field: "", message: "Must be an object" }]);
@@ -946,9 +960,11 @@ export class ScheduleService {
     );
     const times = parseTimes(body, undefined, this.#deps.limits, violations);
     assertNoViolations("Invalid schedule", oncePerEmptyField(violations));
-    const now = this.#deps.now();
     // Not kept: a preview is sent as the user types, each a timing never stored.
-    return await nextFires(fireClock(times, now, NOT_KEPT), now, count);
+    return await this.#firesInTurn((slices) => {
+      const now = this.#deps.now();
+      return nextFires(fireClock(times, now, NOT_KEPT), now, count, slices);
+    }, options);
   }
 
   /**
