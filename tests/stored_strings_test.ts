@@ -169,7 +169,20 @@ const BAD_STRINGS: BadString[] = [
   {
     what: "key",
     field: "/name",
-    values: ["k\u0000", "k\ud800", "k\u202e", over(keyNameChars)],
+    // Names that look like another ("k", "k x", "café") were taken until 2026-12-08.
+    values: [
+      "k\u0000",
+      "k\ud800",
+      "k\u202e",
+      "k\u00ad",
+      "k\u200b",
+      "k\ufeff",
+      "k\u00a0x",
+      " k",
+      "k ",
+      "cafe\u0301",
+      over(keyNameChars),
+    ],
     fields: (name) => ({ name }),
   },
 ];

@@ -50,12 +50,17 @@ export interface KeyServiceOptions {
 }
 
 const LIMITED_SCOPES: readonly Scope[] = ["producer", "worker"];
-/** Control characters, and those that turn text around (a name shown reversed, U+202E). */
-const CONTROL = /[\p{Cc}\p{Bidi_Control}\u2028\u2029]/u;
+/**
+ * Characters that would let a name pass for another: control characters; format characters,
+ * which are invisible (U+00AD soft hyphen, U+200B zero width space, U+FEFF) or turn text around
+ * (U+202E, a name shown reversed); white space other than U+0020 (U+00A0 looks like it).
+ */
+const UNSEEN = /[\p{Cc}\p{Cf}]|[^\S ]/u;
 
 /**
- * Reads what a caller asks a key to be for: `name` (1 to `keyNameChars` characters, no control
- * or text-direction characters), `scopes` (one or more of `SCOPES`, each once) and `executors`
+ * Reads what a caller asks a key to be for: `name` (1 to `keyNameChars` characters in NFC, no
+ * control, invisible or text-direction characters, no white space but U+0020 and none at its ends:
+ * a name is a key's own among the keys not revoked, and two names must not look the same), `scopes` (one or more of `SCOPES`, each once) and `executors`
  * (executor names, each once, a producer or worker key is limited to: required for worker keys,
  * optional for producer keys, refused for others; absent or `null` = every executor).
  *
@@ -73,10 +78,19 @@ export function parseKeySpec(input: unknown, limits: Readonly<Limits> = DEFAULT_
 
   if (typeof name !== "string" || name.trim() === "") {
     violations.push({ field: "/name", message: "Must be a non-empty string" });
-  } else if (!name.isWellFormed() || CONTROL.test(name)) {
+  } else if (!name.isWellFormed() || UNSEEN.test(name)) {
     violations.push({
       field: "/name",
-      message: "Must be well-formed text without control or text-direction characters",
+      message:
+        "Must be well-formed text without control, invisible or text-direction characters, or white space other than U+0020",
+    });
+  } else if (name.trim() !== name) {
+    violations.push({ field: "/name", message: "Must not start or end with white space" });
+  } else if (name.normalize("NFC") !== name) {
+    violations.push({
+      field: "/name",
+      message:
+        'Must be in Unicode normalization form NFC ("é" as U+00E9, not "e" and U+0301), as it looks the same',
     });
   } else if (name.length > limits.keyNameChars) {
     violations.push({
