@@ -19,12 +19,16 @@ build() {
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [[ -n "$dir" && -d "$dir" ]] || { echo "ferretdb.sh: module download failed" >&2; exit 1; }
   work="$(mktemp -d)"
-  trap 'rm -rf "$work"' RETURN
-  cp -R "$dir/." "$work/src"
-  chmod -R u+w "$work/src"
-  echo "$VERSION" >"$work/src/build/version/version.txt"
-  mkdir -p "$(dirname "$BIN")"
-  (cd "$work/src" && GOFLAGS=-buildvcs=false go build -o "$BIN" ./cmd/ferretdb)
+  # Not a RETURN trap: bash keeps one for every later function's return (start's too), where
+  # `work` is gone and `set -u` ends the script after FerretDB started.
+  local status=0
+  cp -R "$dir/." "$work/src" &&
+    chmod -R u+w "$work/src" &&
+    echo "$VERSION" >"$work/src/build/version/version.txt" &&
+    mkdir -p "$(dirname "$BIN")" &&
+    (cd "$work/src" && GOFLAGS=-buildvcs=false go build -o "$BIN" ./cmd/ferretdb) || status=$?
+  rm -rf "$work"
+  [[ $status -eq 0 ]] || { echo "ferretdb.sh: build failed" >&2; exit "$status"; }
   echo "ferretdb.sh: built $BIN" >&2
 }
 
