@@ -28,14 +28,14 @@ Deno.test("parseKeySpec() names every bad field by JSON pointer", () => {
     "/scopes Must be a non-empty list of scopes: admin, producer, worker, read, metrics",
   ]);
   assert.deepEqual(violations({ name: "a\nb", scopes: ["root", "read", "read"] }), [
-    "/name Must be well-formed text without control or text-direction characters",
+    "/name Must be well-formed text without control, invisible or text-direction characters, or white space other than U+0020",
     "/scopes/0 Must be one of admin, producer, worker, read, metrics, or one by the proto's name " +
     '(SCOPE_ADMIN, …) or number (1, 2, 3, 4, 5), not "root"',
     '/scopes/2 Must not repeat "read"',
   ]);
   for (const name of ["admin\u202Eyek", "a\u2066b", "a\u200Fb", "a\u2028b"]) {
     assert.deepEqual(violations({ name, scopes: ["read"] }), [
-      "/name Must be well-formed text without control or text-direction characters",
+      "/name Must be well-formed text without control, invisible or text-direction characters, or white space other than U+0020",
     ], JSON.stringify(name));
   }
   assert.deepEqual(violations({ name: "x".repeat(129), scopes: ["worker"] }), [
