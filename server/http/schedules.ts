@@ -83,7 +83,10 @@ export function mountScheduleRoutes(
     return c.json({ schedules: page.items.map(presentSchedule), nextCursor: page.nextCursor });
   });
   app.post("/api/v1/schedules", async (c) => {
-    const schedule = await schedules.create(await deps.body(c, true), { caller: callerOf(c) });
+    const schedule = await schedules.create(await deps.body(c, true), {
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ schedule: presentSchedule(schedule) }, 201);
   });
   app.post("/api/v1/schedules/preview", async (c) => {
@@ -113,6 +116,7 @@ export function mountScheduleRoutes(
     const name = nameParam(c);
     const schedule = await schedules.update(name, await deps.body(c, true), {
       caller: callerOf(c),
+      signal: c.req.raw.signal,
     });
     return c.json({ schedule: presentSchedule(schedule) });
   });
@@ -121,15 +125,24 @@ export function mountScheduleRoutes(
     return c.body(null, 204);
   });
   app.post("/api/v1/schedules/:idOrName/pause", async (c) => {
-    const schedule = await schedules.pause(nameParam(c), { caller: callerOf(c) });
+    const schedule = await schedules.pause(nameParam(c), {
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ schedule: presentSchedule(schedule) });
   });
   app.post("/api/v1/schedules/:idOrName/resume", async (c) => {
-    const schedule = await schedules.resume(nameParam(c), { caller: callerOf(c) });
+    const schedule = await schedules.resume(nameParam(c), {
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ schedule: presentSchedule(schedule) });
   });
   app.post("/api/v1/schedules/:idOrName/trigger", async (c) => {
-    const { schedule, taskId } = await schedules.trigger(nameParam(c), { caller: callerOf(c) });
+    const { schedule, taskId } = await schedules.trigger(nameParam(c), {
+      caller: callerOf(c),
+      signal: c.req.raw.signal,
+    });
     return c.json({ schedule: presentSchedule(schedule), taskId }, 201);
   });
 }

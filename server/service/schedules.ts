@@ -513,37 +513,54 @@ export class ScheduleService {
   }
 
   /** `stored` as answered, with its next `count` fire times. */
-  async #view(
+  async #view(stored: Schedule, count: number, slices: ThreadSlices): Promise<ScheduleView> {
+    return answered(stored, await this.#fires(stored, count, slices));
+  }
+
+  /**
+   * The next `count` fire times of `stored` as answered (`#view`); `clock.keep: false`
+   * (`NOT_KEPT`) for a schedule not stored yet, whose write may still be refused.
+   */
+  async #fires(
     stored: Schedule,
-    count = DEFAULT_NEXT_FIRES,
+    count: number,
     slices?: ThreadSlices,
-  ): Promise<ScheduleView> {
-    // A zone stored before zones were kept by their one name is answered by it all the same.
-    const zone = canonicalTimeZone(stored.timezone);
-    const schedule = { ...stored, timezone: zone ?? stored.timezone };
+    clock: { keep?: boolean } = {},
+  ): Promise<number[]> {
     // A paused schedule lists none, so none is worked out (a rare cron costs ~13 ms per 100).
-    const first = schedule.enabled ? schedule.nextFireAt : null;
-    if (first === null) return { ...schedule, nextFires: [] };
+    const first = stored.enabled ? stored.nextFireAt : null;
+    if (first === null) return [];
+    const zone = canonicalTimeZone(stored.timezone);
     // A cron in a zone this manager's time zone data does not know (stored by a manager with newer
     // data) is answered with the next fire time stored, the one other manager's: reading its clock
     // threw, which failed the whole page it was on (500).
-    if (zone === null && schedule.cron !== null) return { ...schedule, nextFires: [first] };
-    const clock = fireClock(schedule, schedule.createdAt);
-    return {
-      ...schedule,
-      nextFires: [first, ...await nextFires(clock, first, count - 1, slices)].slice(0, count),
-    };
+    if (zone === null && stored.cron !== null) return [first];
+    const next = fireClock(
+      { ...stored, timezone: zone ?? stored.timezone },
+      stored.createdAt,
+      clock,
+    );
+    return [first, ...await nextFires(next, first, count - 1, slices)].slice(0, count);
   }
 
   /**
    * Works out fire times for `options.caller` in its turn among the page reads (`PAGE_READ_TURNS`:
-   * one at a time, readers in rotation, at most their share of the thread): the 100 fires of a
-   * sparse cron (`0 0 29 2 1#5`) hold the thread ~100 ms, given back in slices, and 30 clients of a
-   * `read` key previewing it in a loop held every other request ~1 s while each took its own.
+   * one at a time, readers in rotation, at most their share of the thread): the one rule for every
+   * request that makes the manager read a cron, whether it answers fire times (a preview, a read, a
+   * list) or checks and stores them (a create, a change, a pause or resume, a trigger). The 100
+   * fires of a sparse cron (`0 0 29 2 1#5`) hold the thread ~100 ms, given back in slices, and 30
+   * clients of a `read` key previewing it in a loop held every other request ~1 s while each took
+   * its own; 30 producers sending creates of it refused as never firing, 30–45 ms p50 and up to 0.1–0.5 s. A call
+   * with no caller (the manager's own, a tool or test inside the process) takes no turn, as a page
+   * read for no reader: 200 creates at once from inside the process were refused past the 64 a key
+   * may have waiting, and their debt of thread time held a client's listing after them.
+   *
+   * @throws {UnavailableError} when `options.signal` is aborted before the turn comes
+   * @throws {ResourceExhaustedError} when too many of the caller's (or of all keys') wait already
    */
   #firesInTurn<T>(work: (slices: ThreadSlices) => Promise<T>, options: ReadOptions): Promise<T> {
     return pageReadInTurn(work, {
-      reader: readerOf(options.caller ?? ANONYMOUS_ADMIN),
+      reader: options.caller && readerOf(options.caller),
       signal: options.signal,
     });
   }
@@ -587,31 +604,37 @@ export class ScheduleService {
   }
 
   /**
-   * Creates a schedule; its task data is checked against the executor's schema now.
+   * Creates a schedule; its task data is checked against the executor's schema now. Its fire times
+   * (the cron read, the next fire, the check that it fires again, those answered) are worked out
+   * in the caller's turn (`#firesInTurn`) before anything is stored.
    *
    * @throws {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
+   * @throws {UnavailableError} {ResourceExhaustedError} from its turn (`#firesInTurn`), nothing stored
    * @throws {ExecutorNotFoundError} when its executor does not exist, naming `/executorName`
    * @throws {FailedPreconditionError} when the store holds `limits.schedules` already
    */
-  async create(input: unknown, options: CallerOptions = {}): Promise<ScheduleView> {
+  async create(input: unknown, options: ReadOptions = {}): Promise<ScheduleView> {
     const spec = parseScheduleSpec(input, { limits: this.#deps.limits });
     assertExecutor(options.caller ?? ANONYMOUS_ADMIN, "schedules.write", spec.executorName, {
       pointer: "/executorName",
     });
     const executor = await this.#executor(spec.executorName, "create schedule", true);
     await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
-    const now = this.#deps.now();
-    const schedule: Schedule = {
-      ...spec,
-      id: this.#deps.newId(now),
-      createdAt: now,
-      updatedAt: now,
-      version: 1,
-      nextFireAt: fireClock(spec, now, NOT_KEPT)(now),
-      lastTaskId: null,
-      lastFires: [],
-    };
-    assertFiresAgain(spec, schedule.nextFireAt, now);
+    const [schedule, fires] = await this.#firesInTurn(async (slices) => {
+      const now = this.#deps.now();
+      const schedule: Schedule = {
+        ...spec,
+        id: this.#deps.newId(now),
+        createdAt: now,
+        updatedAt: now,
+        version: 1,
+        nextFireAt: fireClock(spec, now, NOT_KEPT)(now),
+        lastTaskId: null,
+        lastFires: [],
+      };
+      assertFiresAgain(spec, schedule.nextFireAt, now);
+      return [schedule, await this.#fires(schedule, DEFAULT_NEXT_FIRES, slices, NOT_KEPT)] as const;
+    }, options);
     // Counted and inserted by the store in one step: a count here, awaited before the insert, let
     // 60 creates at once past 9,990 schedules store 10,033. The store also refuses it when the
     // executor was deleted since it was read above (a schedule stored then fired into
@@ -622,7 +645,7 @@ export class ScheduleService {
       throw executorFieldNamed(error, "create schedule");
     });
     this.#deps.onChange();
-    return await this.#view(created);
+    return answered(created, fires);
   }
 
   /**
@@ -721,18 +744,22 @@ export class ScheduleService {
    * a change that keeps the timing keeps the stored `nextFireAt`, and one that moves it counts
    * from now or from the newest fire time already fired, whichever is later. A change that
    * leaves everything stored as it is (`{}`, the values as stored) writes nothing: `updatedAt` and
-   * `version` stay.
+   * `version` stay. Its fire times (the next fire, the check that it fires again, those answered)
+   * are worked out in the caller's turn (`#firesInTurn`) before each try's write.
    *
    * @throws {NotFoundError} {InvalidArgumentError} {ConflictError} {PermissionDeniedError}
    * @throws {FailedPreconditionError} when other writes kept winning (`WRITE_TRIES`)
+   * @throws {UnavailableError} {ResourceExhaustedError} from its turn (`#firesInTurn`), nothing written
    */
   async update(
     idOrName: string,
     input: unknown,
-    options: CallerOptions = {},
+    options: ReadOptions = {},
   ): Promise<ScheduleView> {
     const caller = options.caller ?? ANONYMOUS_ADMIN;
     let unchanged = false;
+    // The fire times answered, of the schedule the last try wrote (or kept).
+    let fires: number[] = [];
     // The request names the executor (else it keeps the stored one): a refusal for it names it.
     const named = isObject(input) && input.executorName !== undefined &&
       input.executorName !== null;
@@ -760,7 +787,6 @@ export class ScheduleService {
       }
       const executor = await this.#executor(spec.executorName, "change schedule", named);
       await this.#deps.schemas.assertValid(executor, spec.task.data, "/task/data");
-      const now = this.#deps.now();
       const resumed = spec.enabled && !current.enabled;
       const fired = lastScheduledFireAt(current.lastFires);
       if ((timing || resumed) && spec.cron !== null && canonicalTimeZone(spec.timezone) === null) {
@@ -770,25 +796,27 @@ export class ScheduleService {
           message: UNKNOWN_STORED_ZONE_MESSAGE,
         }]);
       }
-      const nextFireAt = timing || resumed
-        ? fireClock(spec, current.createdAt, NOT_KEPT)(Math.max(now, fired ?? now))
-        : current.nextFireAt;
-      if (timing || timingSent) assertFiresAgain(spec, nextFireAt, now);
-      // Nothing stored would change (`{}`, the values as stored, a pause of a paused schedule):
-      // no write, so `updatedAt` and `version` say when it last changed, not when it was sent.
-      unchanged = nextFireAt === current.nextFireAt && sameSpec(spec, current);
-      if (unchanged) return current;
-      return {
-        ...current,
-        ...spec,
-        nextFireAt,
-        updatedAt: Math.max(now, current.updatedAt + 1),
-      };
+      const [next, nextFires] = await this.#firesInTurn(async (slices) => {
+        const now = this.#deps.now();
+        const nextFireAt = timing || resumed
+          ? fireClock(spec, current.createdAt, NOT_KEPT)(Math.max(now, fired ?? now))
+          : current.nextFireAt;
+        if (timing || timingSent) assertFiresAgain(spec, nextFireAt, now);
+        // Nothing stored would change (`{}`, the values as stored, a pause of a paused schedule):
+        // no write, so `updatedAt` and `version` say when it last changed, not when it was sent.
+        unchanged = nextFireAt === current.nextFireAt && sameSpec(spec, current);
+        const next = unchanged
+          ? current
+          : { ...current, ...spec, nextFireAt, updatedAt: Math.max(now, current.updatedAt + 1) };
+        return [next, await this.#fires(next, DEFAULT_NEXT_FIRES, slices, NOT_KEPT)] as const;
+      }, options);
+      fires = nextFires;
+      return next;
     }).catch((error) => {
       throw named ? executorFieldNamed(error, "change schedule") : error;
     });
     if (!unchanged) this.#deps.onChange();
-    return await this.#view(updated);
+    return answered(updated, fires);
   }
 
   /**
@@ -823,12 +851,12 @@ export class ScheduleService {
   }
 
   /** `update` with `enabled: false`. */
-  pause(idOrName: string, options: CallerOptions = {}): Promise<ScheduleView> {
+  pause(idOrName: string, options: ReadOptions = {}): Promise<ScheduleView> {
     return this.update(idOrName, { enabled: false }, options);
   }
 
   /** `update` with `enabled: true`. */
-  resume(idOrName: string, options: CallerOptions = {}): Promise<ScheduleView> {
+  resume(idOrName: string, options: ReadOptions = {}): Promise<ScheduleView> {
     return this.update(idOrName, { enabled: true }, options);
   }
 
@@ -856,10 +884,12 @@ export class ScheduleService {
    * @throws {FailedPreconditionError} when other writes kept winning (`WRITE_TRIES`), or the
    *   schedule is a cron in a zone this manager's time zone data does not know (naming
    *   `/timezone`), before any task is made
+   * @throws {UnavailableError} {ResourceExhaustedError} from its turn (`#firesInTurn`), in which the
+   *   fire times it answers are worked out, from the schedule as read, before any task is made
    */
   async trigger(
     idOrName: string,
-    options: CallerOptions = {},
+    options: ReadOptions = {},
   ): Promise<{ schedule: ScheduleView; taskId: string }> {
     const schedule = await this.#schedule(
       idOrName,
@@ -873,6 +903,11 @@ export class ScheduleService {
         `Cannot trigger schedule "${idOrName}": /timezone: ${UNKNOWN_STORED_ZONE_MESSAGE} (or trigger it through a manager that knows it)`,
       );
     }
+    // A trigger leaves the next fire time and the timing where they are.
+    const fires = await this.#firesInTurn(
+      (slices) => this.#fires(schedule, DEFAULT_NEXT_FIRES, slices),
+      options,
+    );
     const now = this.#deps.now();
     // Each trigger is its own task: a key of the time alone made triggers in one millisecond
     // share one task (20 at once made 4).
@@ -900,7 +935,7 @@ export class ScheduleService {
     if (recorded === "written") {
       this.#deps.onChange();
       const stored = (await this.#store.scheduleGet(schedule.id, { byId: true })) ?? schedule;
-      return { schedule: await this.#view(stored), taskId: task.id };
+      return { schedule: answered(stored, fires), taskId: task.id };
     }
     if (recorded === "gone") {
       throw new NotFoundError(
@@ -1119,6 +1154,13 @@ function executorFieldNamed(error: unknown, what: string): unknown {
   return ExecutorNotFoundError.listing(error.executor, `Cannot ${what}`, [
     { field: "/executorName", message: `Executor "${error.executor}" does not exist` },
   ]);
+}
+
+/** `stored` as answered: with `nextFires`, and by its zone's one name (`canonicalTimeZone`). */
+function answered(stored: Schedule, nextFires: number[]): ScheduleView {
+  // A zone stored before zones were kept by their one name is answered by it all the same.
+  const zone = canonicalTimeZone(stored.timezone);
+  return { ...stored, timezone: zone ?? stored.timezone, nextFires };
 }
 
 function scheduleNotFound(idOrName: string): NotFoundError {
