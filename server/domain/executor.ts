@@ -18,7 +18,6 @@ import {
   RATE_LIMIT_BOUNDS,
   type RateLimit,
 } from "./flow.ts";
-import { withoutEmptyStrings } from "./empty_strings.ts";
 import { INTEGER_TEXT_MESSAGE, jsonInteger } from "./json_integer.ts";
 import { pointerToken } from "./json_pointer.ts";
 import { DEFAULT_LIMITS } from "./limits.ts";
@@ -325,13 +324,12 @@ class Reader {
    * An enum given in any form `protoEnumOf` reads (our name `exponential`, the proto's value name
    * `RETRY_POLICY_TYPE_EXPONENTIAL`, its number 3 or "3"), or by a value name with the shorter
    * prefix of the earlier system's config files or none (`RETRY_POLICY_EXPONENTIAL`,
-   * `EXPONENTIAL`); absent, `null`, 0 and `…_UNSPECIFIED` keep `fallback` (`""` is refused
-   * before, `EMPTY_CONFIG_FIELDS`). Anything else is
+   * `EXPONENTIAL`); absent, `null`, `""`, 0 and `…_UNSPECIFIED` keep `fallback`. Anything else is
    * refused as every such enum is (`protoEnumMessage`).
    */
   enumValue<T extends string>(input: Obj, key: string, spec: ProtoEnum<T>, fallback: T): T {
     const value = input[key];
-    if (value === undefined || value === null) return fallback;
+    if (value === undefined || value === null || value === "") return fallback;
     if (typeof value !== "string" && typeof value !== "number") {
       this.fail(key, PROTO_ENUM_TYPE_MESSAGE);
       return fallback;
@@ -378,52 +376,17 @@ class Reader {
 }
 
 /**
- * What a field of an executor's configuration sent as `""` is told, but for three: `name` (`""` is
- * no name: `NAME_MESSAGE`), `taskSchema` (no string; `null` removes the schema) and
- * `groupKeyPointer`, whose `""` is a value, the one that removes the pointer (as `0` removes
- * `maxConcurrencyPerKey`).
- */
-const EMPTY_CONFIG_MESSAGE =
-  "Must not be empty: leave the field out (or send null) to keep its value (on create, the default)";
-
-/** The fields of a configuration refused as `""` (`withoutEmptyStrings`), by path below it. */
-export const EMPTY_CONFIG_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
-  [
-    "enabled",
-    "writeConcern/level",
-    "retryPolicy/type",
-    "retryPolicy/maxAttempts",
-    "retryPolicy/interval",
-    "retryPolicy/maxInterval",
-    "retryPolicy/multiplier",
-    "retryPolicy/jitter",
-    "dlqConfig/enabled",
-    "dlqConfig/queueName",
-    "timeout",
-    "maxConcurrency",
-    "rateLimit/limit",
-    "rateLimit/period",
-    "rateLimit/burst",
-    "rateLimitPerKey/limit",
-    "rateLimitPerKey/period",
-    "rateLimitPerKey/burst",
-    "maxConcurrencyPerKey",
-  ].map((path) => [path, EMPTY_CONFIG_MESSAGE]),
-);
-
-/**
  * Reads an executor configuration from untrusted input, on top of `base` (defaults for a new
  * executor, the current configuration for an update). Times are milliseconds. `maxDepth` is how
  * deep task data nests (`limits.jsonDepth`, default `DEFAULT_LIMITS.jsonDepth`): a
  * `groupKeyPointer` of more tokens names nothing. `storedGroupKeyPointer` is the pointer stored
  * for the executor of that name (the base's when not given): sent as stored, it is not judged by
- * the rule that came after it (`parseFlowControl`). A field of `EMPTY_CONFIG_FIELDS` sent as `""`
- * is refused naming it (`withoutEmptyStrings`), not read as left out.
+ * the rule that came after it (`parseFlowControl`).
  *
  * @throws {InvalidArgumentError} naming every bad field by JSON pointer under `pointer`.
  */
 export function parseExecutorConfig(
-  given: unknown,
+  input: unknown,
   options: {
     base?: ExecutorConfig;
     pointer?: string;
@@ -434,13 +397,13 @@ export function parseExecutorConfig(
   const pointer = options.pointer ?? "/config";
   const base: ExecutorConfig = options.base ?? { name: "", ...DEFAULT_EXECUTOR_CONFIG };
   const violations: FieldViolation[] = [];
-  if (!isObject(given)) {
+  if (!isObject(input)) {
     throw InvalidArgumentError.listing("Invalid executor", [
       { field: pointer, message: "Must be an object" },
     ]);
   }
   const root = new Reader(violations, pointer);
-  root.unknownKeys(given, [
+  root.unknownKeys(input, [
     "name",
     "enabled",
     "writeConcern",
@@ -454,12 +417,6 @@ export function parseExecutorConfig(
     "maxConcurrencyPerKey",
     "groupKeyPointer",
   ]);
-  // Each refused once, as empty; then read as left out, which a rate limit's `limit` may not be.
-  const empty = new Set<string>();
-  const input = withoutEmptyStrings(given, EMPTY_CONFIG_FIELDS, (path, message) => {
-    empty.add(`${pointer}/${path}`);
-    violations.push({ field: `${pointer}/${path}`, message });
-  });
 
   let name = base.name;
   if (input.name !== undefined) {
@@ -540,7 +497,7 @@ export function parseExecutorConfig(
     d.unknownKeys(dlqInput, ["enabled", "queueName"]);
     dlqConfig.enabled = d.boolean(dlqInput, "enabled", base.dlqConfig.enabled);
     const queueName = dlqInput.queueName;
-    if (queueName !== undefined && queueName !== null) {
+    if (queueName !== undefined && queueName !== null && queueName !== "") {
       if (typeof queueName !== "string" || !EXECUTOR_NAME_PATTERN.test(queueName)) {
         d.fail("queueName", NAME_MESSAGE);
       } else dlqConfig.queueName = queueName;
@@ -589,10 +546,7 @@ export function parseExecutorConfig(
     }),
   };
   if (violations.length > 0) {
-    throw InvalidArgumentError.listing(
-      "Invalid executor configuration",
-      violations.filter((v) => !empty.has(v.field) || v.message === EMPTY_CONFIG_MESSAGE),
-    );
+    throw InvalidArgumentError.listing("Invalid executor configuration", violations);
   }
   return config;
 }

@@ -79,34 +79,10 @@ Deno.test("parseExecutorConfig() treats null fields as left out", () => {
     enabled: null,
     timeout: null,
     retryPolicy: null,
-    writeConcern: { level: null },
-    dlqConfig: { queueName: null },
+    writeConcern: { level: "" },
+    dlqConfig: { queueName: "" },
   });
   assert.deepEqual(config, { name: "a", ...DEFAULT_EXECUTOR_CONFIG });
-});
-
-Deno.test("parseExecutorConfig() refuses an empty string naming its field, not as left out", () => {
-  const empty =
-    "Must not be empty: leave the field out (or send null) to keep its value (on create, the default)";
-  assert.deepEqual(
-    violations({
-      name: "a",
-      writeConcern: { level: "" },
-      retryPolicy: { type: "", interval: "" },
-      dlqConfig: { queueName: "" },
-      rateLimit: { limit: 2, period: "" },
-    }),
-    [
-      "/config/writeConcern/level",
-      "/config/retryPolicy/type",
-      "/config/retryPolicy/interval",
-      "/config/dlqConfig/queueName",
-      "/config/rateLimit/period",
-    ].map((field) => `${field}: ${empty}`),
-  );
-  // "" is the value that takes the group key pointer away, not an empty one.
-  const keyed = parseExecutorConfig({ name: "a", groupKeyPointer: "/c" });
-  assert.equal(parseExecutorConfig({ groupKeyPointer: "" }, { base: keyed }).groupKeyPointer, null);
 });
 
 Deno.test("parseExecutorConfig() updates on top of a base configuration", () => {

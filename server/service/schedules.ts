@@ -26,7 +26,6 @@ import {
   NAME_MESSAGE,
 } from "../domain/executor.ts";
 import { checkedRef } from "../domain/refs.ts";
-import { withoutEmptyStrings } from "../domain/empty_strings.ts";
 import type { Limits } from "../domain/limits.ts";
 import { MAX_TIME_MS } from "../domain/limits.ts";
 import {
@@ -209,30 +208,30 @@ function emptyMessage(
   return EMPTY_ON_CREATE_MESSAGE;
 }
 
-/** The violations `withoutEmptyFields` made, each naming a field sent as `""`. */
+/** The violations `withoutEmptyStrings` made, each naming a field sent as `""`. */
 const EMPTY_VIOLATIONS = new WeakSet<FieldViolation>();
 
 /**
  * Refuses, naming each (`message` of its key), the fields of `keys` that `body` holds as `""`, and
- * answers `body` without them (`withoutEmptyStrings`; each is refused once, not again as a bad
- * value).
+ * answers `body` without them (each is refused once, not again as a bad value).
  */
-function withoutEmptyFields(
+function withoutEmptyStrings(
   body: Record<string, unknown>,
   keys: readonly string[],
   violations: FieldViolation[],
   message: (key: string) => string,
 ): Record<string, unknown> {
-  const messages = Object.fromEntries(keys.map((key) => [key, message(key)]));
-  return withoutEmptyStrings(body, messages, (key, text) => {
-    const violation = { field: `/${key}`, message: text };
+  const empty = keys.filter((key) => body[key] === "");
+  for (const key of empty) {
+    const violation = { field: `/${key}`, message: message(key) };
     EMPTY_VIOLATIONS.add(violation);
     violations.push(violation);
-  });
+  }
+  return Object.fromEntries(Object.entries(body).filter(([key]) => !empty.includes(key)));
 }
 
 /**
- * `violations` with one per field refused as empty (`withoutEmptyFields`): a field it leaves out
+ * `violations` with one per field refused as empty (`withoutEmptyStrings`): a field it leaves out
  * may be missing too (`name` on create), which is the same fault. So is a missing expression
  * (`/cron`) when `cron` or `every` was sent as `""`: it is named at that field alone.
  */
@@ -389,7 +388,7 @@ export function parseScheduleSpec(
       violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
     }
   }
-  const body = withoutEmptyFields(
+  const body = withoutEmptyStrings(
     withoutNulls(input as Record<string, unknown>),
     STRING_FIELDS,
     violations,
@@ -988,7 +987,7 @@ export class ScheduleService {
         violations.push({ field: `/${escapePointer(key)}`, message: "Unknown field" });
       }
     }
-    const body = withoutEmptyFields(
+    const body = withoutEmptyStrings(
       withoutNulls(input as Record<string, unknown>),
       TIMING_FIELDS,
       violations,

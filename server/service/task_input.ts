@@ -9,7 +9,6 @@ import type { Limits } from "../domain/limits.ts";
 import { parseOptionalTime, TIME_FORMAT_MESSAGE } from "../domain/time.ts";
 import { groupKeyProblem } from "../domain/flow.ts";
 import { FIRE_KEY_PREFIX } from "../domain/schedule.ts";
-import { withoutEmptyStrings } from "../domain/empty_strings.ts";
 
 /** A task as a caller asks for it. `runAt` is epoch ms. */
 export interface TaskInput {
@@ -88,7 +87,13 @@ export function parseTaskInput(
     if (!FIELDS.includes(key)) fail(escapePointer(key), "Unknown field");
   }
   // Refused once, as empty, and then read as left out, not refused again as a bad value.
-  const obj = withoutEmptyStrings(given, EMPTY_MESSAGES, fail);
+  const obj = { ...given };
+  for (const [key, message] of Object.entries(EMPTY_MESSAGES)) {
+    if (obj[key] === "") {
+      fail(key, message);
+      delete obj[key];
+    }
+  }
 
   const executorName = obj.executorName;
   if (executorName === undefined || executorName === null || executorName === "") {

@@ -271,8 +271,8 @@ export const durationInput = (description: string, minimum: number) => ({
 /**
  * An executor setting's enum as a configuration takes it (`Reader.enumValue`): any of
  * `protoEnumSpellings`, a value name with the earlier system's config files' shorter prefix
- * (`shortPrefix`) or none, the number as a JSON number; 0, `<PREFIX>UNSPECIFIED` and null are
- * "not set" (`""` is refused, `EMPTY_CONFIG_FIELDS`).
+ * (`shortPrefix`) or none, the number as a JSON number; 0, `<PREFIX>UNSPECIFIED`, `""` and null
+ * are "not set".
  */
 export const configEnumInput = <T extends string>(spec: ProtoEnum<T>, shortPrefix: string) => ({
   description:
@@ -290,6 +290,7 @@ export const configEnumInput = <T extends string>(spec: ProtoEnum<T>, shortPrefi
         ...spec.names.map((name) => name.toUpperCase()),
         `${spec.prefix}UNSPECIFIED`,
         "0",
+        "",
         null,
       ],
     },

@@ -68,8 +68,8 @@ export const EXECUTOR_SCHEMAS: Record<string, Json> = {
     additionalProperties: false,
     properties: {
       enabled: { type: ["boolean", "null"] },
-      // Null keeps it (on create, the default); else a name, as an executor's (not "." or "..").
-      queueName: { type: ["string", "null"], pattern: EXECUTOR_NAME_PATTERN.source },
+      // Empty or null = the default; else a name, as an executor's (not "." or "..").
+      queueName: { type: ["string", "null"], pattern: `^$|${EXECUTOR_NAME_PATTERN.source}` },
     },
   },
   WriteConcern: {
